@@ -1,0 +1,34 @@
+# The two commands of the README's quick start, and the benchmark suite.
+# Each target installs what it needs into .venv from the package registry.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RATECARD := $(BIN)/ratecard
+
+.PHONY: run test lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(RATECARD) catalog lint data
+	$(RATECARD) catalog list
+	$(RATECARD) catalog show qwen3-5-flash:variant1
+	$(RATECARD) catalog compile --out build/catalog
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check catalog billing tests
+	$(BIN)/ruff check catalog billing tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy catalog billing
+
+test: lint typecheck
+	$(RATECARD) catalog schema --check data
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,367 @@
+"""The authored card format: strict pydantic models, one per kind of card.
+
+These models define what a person may write in ``data/``. They forbid unknown fields (so a
+typo is an error), read money exactly, and generate the JSON Schema committed beside the
+cards. At run time the catalog works with the frozen dataclasses in :mod:`catalog.model`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
+
+Endpoint = Literal["chat.completions", "completions", "responses", "messages", "runware.task"]
+Status = Literal["available", "coming_soon", "deprecated", "retired"]
+Modality = Literal["text", "image", "video", "audio"]
+ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "object"]
+Format = Literal["uuid4", "uri", "date-time", "email"]
+TierCount = Literal["input_tokens", "uncached_input_tokens", "total_tokens"]
+TierBoundary = Literal["upper_inclusive", "lower_inclusive"]
+
+#: A JSON value as a request would carry it (defaults, enum members, rule values).
+JSONValue = Any
+
+
+class Card(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        populate_by_name=True,
+    )
+
+
+class Modalities(Card):
+    input: list[Modality] = Field(default_factory=list)
+    """What the model takes in."""
+    output: list[Modality] = Field(default_factory=list)
+    """What the model produces."""
+
+
+# ---------------------------------------------------------------- model cards
+
+
+class ParameterCounts(Card):
+    total: ParameterCount | None = None
+    """All parameters (397B). Omit when unknown."""
+    active: ParameterCount | None = None
+    """Parameters active per token for mixture-of-experts models (17B)."""
+
+
+class Benchmark(Card):
+    name: str
+    """What was measured, e.g. artificial_analysis_intelligence_index."""
+    value: Money
+    """The score or measurement, exactly as published."""
+    unit: str | None = None
+    """Unit of the value (points, tokens, USD per 1M tokens)."""
+    source: str
+    """Who published it and where (a seed file name or a URL)."""
+    comparison: str | None = None
+    """How it compares, as the source words it (median 8 among similar models)."""
+
+
+class ModelCard(Card):
+    """Facts about a model, whoever sells it. The id comes from the path."""
+
+    name: str
+    """Display name (Qwen3.5 4B)."""
+    creator: str
+    """Who made the model (Alibaba)."""
+    family: str | None = None
+    """Model family (qwen3.5)."""
+    description: str | None = None
+    """One paragraph, as the model page describes it."""
+    architecture: str | None = None
+    """Dense, sparse MoE, hybrid attention…, as published."""
+    parameters: ParameterCounts | None = None
+    """Parameter counts; omit what is unknown."""
+    license: str | None = None
+    """Licence name (Apache 2.0). Omit when unknown."""
+    open_weights: bool | None = None
+    """Whether the weights can be downloaded. Omit when unknown."""
+    weights_host: str | None = None
+    """Where the weights are published (Hugging Face)."""
+    release_date: dt.date | None = None
+    """Release date, when published."""
+    native_context: TokenCount | None = None
+    """Context window of the model itself, in tokens."""
+    extended_context: TokenCount | None = None
+    """Context the model can be extended to (approximate where the source says 'about')."""
+    modalities: Modalities | None = None
+    """Input and output modalities of the model."""
+    reasoning: bool | None = None
+    """Whether it is a reasoning model."""
+    benchmarks: list[Benchmark] = Field(default_factory=list)
+    """Benchmark results and analyst measurements."""
+    superseded_by: str | None = None
+    """Model id (creator/model) of its successor."""
+    notes: list[str] = Field(default_factory=list)
+    """Facts worth keeping that have no field, and what is known to be unknown."""
+    sources: list[str] = Field(default_factory=list)
+    """Where these facts come from (seed file names or URLs)."""
+
+
+# ------------------------------------------------------------------ parameters
+
+
+class ParamSpec(Card):
+    """One request parameter. Its key in the table is its place in the request:
+    ``temperature`` sits at the top level, ``settings.temperature`` inside ``settings``."""
+
+    type: ParamType | list[ParamType]
+    """JSON type; a list allows several (stop: a string or an array of strings)."""
+    required: bool = False
+    """Whether a request must set it."""
+    default: JSONValue = None
+    """The value used when the request omits it (documentation; never enforced)."""
+    minimum: Exact | None = None
+    """Smallest allowed value (inclusive)."""
+    maximum: Exact | None = None
+    """Largest allowed value (inclusive)."""
+    step: Exact | None = None
+    """Values must be a multiple of this, in decimal arithmetic (0.01)."""
+    values: list[JSONValue] | None = None
+    """Every allowed value (a complete enum)."""
+    values_known: list[JSONValue] | None = None
+    """The allowed values that are known when the source lists only some of them."""
+    values_count: int | None = None
+    """How many allowed values the source says there are, when it does not show them all."""
+    value_descriptions: list[str] = Field(default_factory=list)
+    """What the source says of each allowed value, in order, when it gives no names."""
+    const: JSONValue = None
+    """The one value allowed (taskType: textInference)."""
+    const_is_offering_id: bool = False
+    """The value must be the offering's own id (Runware's model field)."""
+    format: Format | None = None
+    """String format, enforced by the validator (uuid4, uri)."""
+    min_length: TokenCount | None = None
+    """Minimum string length."""
+    max_length: TokenCount | None = None
+    """Maximum string length (may use vendor notation: 128K)."""
+    min_items: int | None = None
+    """Minimum array length."""
+    max_items: int | None = None
+    """Maximum array length (stop: 4)."""
+    items: ParamSpec | None = None
+    """The spec of each array item."""
+    properties: dict[str, ParamSpec] | None = None
+    """Fields of an object value (a message's role and content)."""
+    description: str | None = None
+    """What the provider's page says about it."""
+
+
+class RuleCard(Card):
+    """A rule across fields. It fires only on values a request sets explicitly."""
+
+    when: dict[str, JSONValue]
+    """Parameters and the values that trigger the rule (tool_web_extractor: true)."""
+    requires: dict[str, JSONValue] | None = None
+    """What must then hold: explicit values, or defaults that satisfy it."""
+    conflicts_with: dict[str, JSONValue] | None = None
+    """Values that must not be set explicitly together with ``when``."""
+    message: str | None = None
+    """The source's words for the rule ("Requires Web Search and Thinking.")."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RuleCard:
+        if (self.requires is None) == (self.conflicts_with is None):
+            raise ValueError("a rule has exactly one of requires or conflicts_with")
+        return self
+
+
+# --------------------------------------------------------------------- pricing
+
+
+class TokenRates(Card):
+    input_mtok: RateField | None = None
+    """Uncached input, per 1M tokens."""
+    cache_read_mtok: RateField | None = None
+    """Cached input read, per 1M tokens. Omitted: cached tokens are charged at input_mtok."""
+    cache_write_mtok: RateField | None = None
+    """Cache write, per 1M tokens. Omitted: charged at input_mtok."""
+    output_mtok: RateField | None = None
+    """Output, per 1M tokens."""
+    reasoning_mtok: RateField | None = None
+    """Reasoning, per 1M tokens. Omitted: reasoning is billed as output."""
+
+
+class TierRow(TokenRates):
+    up_to: TokenCount
+    """The tier's upper bound, in the plan's tier count (128K)."""
+
+
+class Tiers(Card):
+    by: TierCount = "input_tokens"
+    """Which count selects the tier: input_tokens (cached included, the default),
+    uncached_input_tokens, or total_tokens (input and output)."""
+    boundary: TierBoundary = "upper_inclusive"
+    """upper_inclusive: a count equal to a bound belongs to the lower tier (<=128K);
+    lower_inclusive: to the higher one (<128K)."""
+    rows: list[TierRow]
+    """Tiers in ascending order; the whole request is priced in the one selected."""
+
+
+class ToolFee(Card):
+    per_call: RateField
+    """Price per invocation (0 = free)."""
+    label: str | None = None
+    """Name of the charge as the pricing table shows it (Web Search)."""
+    aliases: list[str] = Field(default_factory=list)
+    """Other tool_usage names billed on this row (web_search_image → image_search)."""
+    included_in: str | None = None
+    """A request fee that covers these calls; the calls then appear as zero lines."""
+
+
+class RequestFee(Card):
+    per_request: RateField
+    """Price added once per request when the condition holds."""
+    label: str | None = None
+    """Name of the charge as the pricing table shows it."""
+    when: dict[str, JSONValue]
+    """Request parameters that switch the fee on (tool_web_search: true)."""
+    or_when_tools_used: list[str] = Field(default_factory=list)
+    """Tools whose use in tool_usage also switches the fee on (using one enables it)."""
+
+
+class PricePlanCard(TokenRates):
+    """One version of an offering's prices."""
+
+    effective_from: Instant | None = None
+    """When this version starts (UTC); omitted on the first version means 'always'."""
+    version: str | None = None
+    """A label for the version, shown on every line it prices."""
+    currency: Literal["USD"] = "USD"
+    """ISO 4217 currency of every amount in the plan."""
+    tiers: Tiers | None = None
+    """Tiered token rates; when present, rates live in the tier rows only."""
+    tools: dict[str, ToolFee] = Field(default_factory=dict)
+    """Per-call tool fees, keyed by the tool_usage name."""
+    request_fees: dict[str, RequestFee] = Field(default_factory=dict)
+    """Fees per request, conditional on request parameters."""
+    notes: list[str] = Field(default_factory=list)
+    """What the pricing table says that has no field."""
+
+
+# ------------------------------------------------------------------ offerings
+
+
+class Limits(Card):
+    context_window: TokenCount | None = None
+    """Maximum prompt plus output, in tokens."""
+    max_output_tokens: TokenCount | None = None
+    """Maximum output tokens per request."""
+
+
+class OfferingFields(Card):
+    """Fields an offering has and a variant may override (each one replaces wholesale)."""
+
+    name: str | None = None
+    """Display name on the provider's page."""
+    model: str | None = None
+    """The model it sells, as creator/model."""
+    status: Status | None = None
+    """available, coming_soon, deprecated or retired."""
+    new: bool | None = None
+    """The page's 'New' flag."""
+    task: str | None = None
+    """The page's task label (Text Generation)."""
+    description: str | None = None
+    """The page's description."""
+    region: str | None = None
+    """Where it is served (Singapore). Omit when the page does not say."""
+    limits: Limits | None = None
+    """Context window and max output."""
+    modalities: Modalities | None = None
+    """Input and output modalities as sold."""
+    features: list[str] | None = None
+    """Feature flags as the page lists them (vision, function_calling, …)."""
+    endpoints: list[Endpoint] | None = None
+    """Supported endpoints, by dialect name."""
+    native_inference: bool | None = None
+    """Whether the provider runs the model itself."""
+    weight_precision: str | None = None
+    """Weight precision (FP8 weights + FP8 KV); omit for '-'."""
+    parameters: dict[str, ParamSpec] | None = None
+    """The parameter table, keyed by place in the request."""
+    rules: list[RuleCard] | None = None
+    """Rules across parameters."""
+    pricing: list[PricePlanCard] | None = None
+    """Price plan versions, oldest first."""
+    notes: list[str] | None = None
+    """What the page says that has no field."""
+    sources: list[str] | None = None
+    """Where these facts come from."""
+
+
+class VariantCard(OfferingFields):
+    """A variant: any field set here replaces the base's; the rest is inherited."""
+
+
+class OfferingCard(OfferingFields):
+    """One provider's sellable model, under the id that provider uses."""
+
+    id: str | None = None
+    """The provider's id; defaults to the file name. Needed when it has ':' or '@'."""
+    name: str
+    """Display name on the provider's page."""
+    model: str
+    """The model it sells, as creator/model."""
+    status: Status
+    """available, coming_soon, deprecated or retired."""
+    endpoints: list[Endpoint]
+    """Supported endpoints, by dialect name."""
+    variants: dict[str, VariantCard] = Field(default_factory=dict)
+    """Variants, addressed as id:name."""
+
+
+# ------------------------------------------------------------------- providers
+
+
+class EndpointSpec(Card):
+    method: Literal["GET", "POST"] = "POST"
+    """HTTP method."""
+    path: str | None = None
+    """Path below the base URL (/v1/chat/completions); omit when unpublished."""
+
+
+class ProviderCard(Card):
+    """A seller: its dialects, endpoints and parameters shared by all its offerings."""
+
+    name: str
+    """Display name."""
+    base_url: str | None = None
+    """API base URL."""
+    auth: str | None = None
+    """How requests authenticate, as the docs show it."""
+    endpoints: dict[Endpoint, EndpointSpec]
+    """Endpoints it serves, keyed by dialect."""
+    parameters: dict[str, ParamSpec] = Field(default_factory=dict)
+    """Parameters every offering of this provider accepts (platform-level options)."""
+    notes: list[str] = Field(default_factory=list)
+    """Facts with no field."""
+    sources: list[str] = Field(default_factory=list)
+    """Where these facts come from."""
+
+
+ParamSpec.model_rebuild()
+
+__all__ = [
+    "Benchmark",
+    "Decimal",
+    "ModelCard",
+    "OfferingCard",
+    "ParamSpec",
+    "PricePlanCard",
+    "ProviderCard",
+    "RequestFee",
+    "RuleCard",
+    "Tiers",
+    "ToolFee",
+    "VariantCard",
+]

@@ -1,0 +1,50 @@
+"""Errors a person editing a card can act on.
+
+Exception hierarchy::
+
+    CatalogError
+    ├── CardErrors          every problem found in a set of cards (lint)
+    └── UnknownOfferingError an id that resolves to no offering, or to several
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CardProblem:
+    """One problem in one card, printed as ``path:line:col: field: message``."""
+
+    path: str
+    line: int
+    col: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        field = self.field or "(card)"
+        return f"{self.path}:{self.line}:{self.col}: {field}: {self.message}"
+
+
+class CatalogError(Exception):
+    """Base class of every error the catalog raises."""
+
+
+class CardErrors(CatalogError):
+    """Raised when cards have problems; carries all of them, sorted."""
+
+    def __init__(self, problems: list[CardProblem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnknownOfferingError(CatalogError, KeyError):
+    """An offering id that the catalog cannot resolve (unknown or ambiguous)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
