@@ -75,6 +75,11 @@ TIER_COUNT_TEXT = {
     "uncached_input_tokens": "uncached input tokens",
     "total_tokens": "total tokens (prompt and completion)",
 }
+FALLBACK_NOTE = {
+    "cache_read": "cached input at the input rate (the card publishes no cache-read rate)",
+    "cache_write": "cache writes at the input rate (the card publishes no cache-write rate)",
+    "reasoning": "reasoning billed as output, at the output rate",
+}
 #: Kinds shown as a zero line when their count is 0 (the rates a reader expects to see).
 ALWAYS_SHOWN = frozenset({"input", "output"})
 
@@ -204,10 +209,8 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
             assert rate.price is not None
             scaled = EXACT.scaleb(rate.price, -6)
             note = None
-            if via == "input":
-                note = f"{KIND_TEXT[kind]} tokens at the input rate (the card has no {kind} rate)"
-            elif via == "output":
-                note = "reasoning tokens billed as output, at the output rate"
+            if via is not None:
+                note = FALLBACK_NOTE[kind]
             template = Line(
                 charge=kind,
                 quantity=0,
