@@ -4,6 +4,8 @@ This package never imports :mod:`billing`.
 """
 
 from .catalog import Catalog
+from .compile import compile_catalog
+from .dump import dump_card
 from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
 from .fields import PriceState, Rate
 from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
@@ -40,6 +42,8 @@ __all__ = [
     "TokenPrice",
     "ToolCharge",
     "UnknownOfferingError",
+    "compile_catalog",
+    "dump_card",
     "format_tokens",
     "lint_cards",
     "load_catalog",

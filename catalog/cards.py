@@ -58,6 +58,8 @@ class Benchmark(Card):
     """What was measured, e.g. artificial_analysis_intelligence_index."""
     value: Money
     """The score or measurement, exactly as published."""
+    as_published: str | None = None
+    """The value as the source writes it, when abbreviated or rounded (62M)."""
     unit: str | None = None
     """Unit of the value (points, tokens, USD per 1M tokens)."""
     source: str

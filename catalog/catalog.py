@@ -60,5 +60,13 @@ class Catalog:
         close = difflib.get_close_matches(ref, list(self._by_id), n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""
 
+    def find_model(self, ref: str) -> Model | None:
+        """A model card by id (``alibaba/qwen3.5-4b``), or by its name within its creator
+        (``qwen3.5-4b``) when that is unique."""
+        if ref in self.models:
+            return self.models[ref]
+        found = [m for key, m in self.models.items() if key.rpartition("/")[2] == ref]
+        return found[0] if len(found) == 1 else None
+
     def model_of(self, offering: Offering) -> Model | None:
         return self.models.get(offering.model)

@@ -210,3 +210,26 @@ def catalog_doc(catalog: Catalog) -> dict[str, Any]:
         "models": [model_doc(m) for _, m in sorted(catalog.models.items())],
         "offerings": [offering_doc(catalog, o) for o in catalog],
     }
+
+
+def list_doc(catalog: Catalog) -> list[dict[str, Any]]:
+    """One row per offering and variant: exact token counts, the first tier's input and
+    output rates (with their state), and the number of tiers."""
+    rows = []
+    for o in catalog:
+        plan = o.plan_at(None)
+        first = plan.tiers[0].prices if plan else None
+        rows.append(
+            {
+                "id": o.id,
+                "provider": o.provider,
+                "status": o.status,
+                "context_window": o.context_window,
+                "max_output_tokens": o.max_output_tokens,
+                "input_per_1m": rate_doc(first["input"].rate) if first else None,
+                "output_per_1m": rate_doc(first["output"].rate) if first else None,
+                "tiers": len(plan.tiers) if plan and plan.tiered else 1,
+                "base": o.base,
+            }
+        )
+    return rows

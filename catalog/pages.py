@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from .catalog import Catalog
 from .documents import dec
 from .fields import PriceState, Rate
-from .model import Offering, Parameter, PricePlan
+from .model import Model, Offering, Parameter, PricePlan
 from .units import format_tokens
+
+
+def value_text(value: Any) -> str:
+    """A request value as a person writes it in JSON: 0.7, true, "medium", null."""
+    if isinstance(value, Decimal):
+        return dec(value) or "0"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _assignments(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={value_text(v)}" for k, v in values.items())
 
 
 def money(rate: Rate, *, with_list: bool = True) -> str:
@@ -80,46 +100,52 @@ LIST_HEADERS = {
 }
 
 
+_TIER_COUNTS = {
+    "input_tokens": "prompt tokens, cached included",
+    "uncached_input_tokens": "uncached prompt tokens",
+    "total_tokens": "prompt and output tokens",
+}
+
+
 def _plan_lines(plan: PricePlan) -> list[str]:
     out = []
     when = plan.effective_from.date().isoformat() if plan.effective_from else "always"
-    out.append(f"Price version {plan.version} (from {when}, {plan.currency})")
+    until = f" until {plan.effective_until.date().isoformat()}" if plan.effective_until else ""
+    out.append(f"Price version {plan.version} (from {when}{until}; {plan.currency})")
     if plan.tiered:
         rule = (
-            "count equal to a bound stays in the lower tier"
+            "a count equal to a bound stays in the lower tier"
             if plan.tier_boundary == "upper_inclusive"
-            else "count equal to a bound moves to the higher tier"
+            else "a count equal to a bound moves to the higher tier"
         )
-        out.append(
-            f"  Tiers selected by {plan.tier_by} ({plan.tier_boundary}: {rule}); "
-            "a tier prices the whole request; beyond the top tier is an error"
-        )
-    rows = []
+        count = _TIER_COUNTS.get(plan.tier_by, plan.tier_by)
+        out.append(f"  Tiers by {plan.tier_by} ({count}); {plan.tier_boundary}: {rule}.")
+        out.append("  The tier prices the whole request; beyond the top tier is an error.")
     for kind in ("input", "cache_read", "cache_write", "output", "reasoning"):
         cells = []
         for tier in plan.tiers:
             tp = tier.prices[kind]
-            text = money(tp.rate)
-            if tp.inherited_from:
-                text = f"as {tp.inherited_from}"
+            text = f"as {tp.inherited_from}" if tp.inherited_from else money(tp.rate)
             cells.append(f"{tier.label} {text}" if plan.tiered else text)
-        rows.append(f"  {kind.replace('_', ' '):<12} per 1M tokens  " + "; ".join(cells))
-    out.extend(rows)
+        out.append(f"  {kind.replace('_', ' '):<12} per 1M tokens  " + "; ".join(cells))
+    fees = {fee.name: fee for fee in plan.request_fees}
     for tool in plan.tools:
-        aliases = f" (also {', '.join(tool.aliases)})" if tool.aliases else ""
-        covered = f", included in request fee {tool.included_in}" if tool.included_in else ""
-        out.append(
-            f"  tool {tool.name:<17} per call       {money(tool.per_call)}{covered}{aliases}"
-        )
+        aliases = f"  [tool_usage: {', '.join((tool.name, *tool.aliases))}]"
+        price = money(tool.per_call)
+        if tool.included_in is not None:
+            fee = fees.get(tool.included_in)
+            covered = f" ({money(fee.per_request)} per request)" if fee else ""
+            price = f"included in the {tool.included_in} request fee{covered}"
+        out.append(f"  tool {tool.label:<24} per call       {price}{aliases}")
     for fee in plan.request_fees:
-        cond = ", ".join(f"{k}={v}" for k, v in fee.when.items())
         used = (
             f" or when {', '.join(fee.or_when_tools_used)} is used"
             if fee.or_when_tools_used
             else ""
         )
         out.append(
-            f"  fee  {fee.name:<17} per request    {money(fee.per_request)} when {cond}{used}"
+            f"  fee  {fee.label:<24} per request    {money(fee.per_request)}"
+            f" when {_assignments(fee.when)}{used}"
         )
     out.extend(f"  note: {n}" for n in plan.notes)
     return out
@@ -131,18 +157,18 @@ def _param_line(p: Parameter) -> str:
     if p.required:
         bits.append("required")
     if p.has_default:
-        bits.append(f"default {p.default!r}")
+        bits.append(f"default {value_text(p.default)}")
     if p.minimum is not None or p.maximum is not None:
         bits.append(f"range {dec(p.minimum) or '-'} to {dec(p.maximum) or '-'}")
     if p.step is not None:
         bits.append(f"step {dec(p.step)}")
     if p.values is not None:
-        bits.append("allowed " + ", ".join(map(str, p.values)))
+        bits.append("allowed " + ", ".join(value_text(v) for v in p.values))
     if p.values_known is not None:
-        known = ", ".join(map(str, p.values_known)) or "none shown"
+        known = ", ".join(value_text(v) for v in p.values_known) or "none shown"
         bits.append(f"{p.values_count or '?'} allowed values (known: {known})")
     if p.const is not None:
-        bits.append(f"value {p.const}")
+        bits.append(f"value {value_text(p.const)}")
     if p.const_is_offering_id:
         bits.append("value: the offering id")
     if p.format:
@@ -153,22 +179,22 @@ def _param_line(p: Parameter) -> str:
         bits.append(f"min items {p.min_items}")
     if p.min_length is not None or p.max_length is not None:
         bits.append(f"length {p.min_length or 0} to {p.max_length or '-'}")
-    return f"  {p.name:<28} {kind:<14} {'; '.join(bits)}"
+    line = f"  {p.name:<28} {kind:<14} {'; '.join(bits)}".rstrip()
+    if p.description:
+        wrapped = textwrap.wrap(" ".join(p.description.split()), 86)
+        line += "".join(f"\n      {w}" for w in wrapped)
+    return line
 
 
 def _yn(value: bool | None) -> str:
     return "unknown" if value is None else ("Yes" if value else "No")
 
 
-def show_page(catalog: Catalog, offering: Offering) -> str:
-    provider = catalog.providers[offering.provider]
-    model = catalog.models.get(offering.model)
-    lines = [offering.name, "=" * len(offering.name)]
-    by = f"{model.creator} · " if model else ""
-    lines.append(f"{by}{offering.task or ''} · sold by {provider.name}")
-    if offering.description:
-        lines.extend(["", *textwrap.wrap(offering.description, 90)])
-    lines += ["", "At a glance"]
+def _glance(offering: Offering, provider_endpoints: Mapping[str, Any]) -> list[tuple[str, str]]:
+    def endpoint(name: str) -> str:
+        spec = provider_endpoints.get(name)
+        return f"{spec.method} {spec.path}" if spec is not None and spec.path else name
+
     glance = [
         ("Model id", offering.id),
         ("Status", offering.status.replace("_", " ")),
@@ -181,57 +207,102 @@ def show_page(catalog: Catalog, offering: Offering) -> str:
         ("Features", ", ".join(offering.features) or "-"),
         ("Native inference", _yn(offering.native_inference)),
         ("New", _yn(offering.new)),
-        (
-            "Supported endpoints",
-            ", ".join(
-                f"{provider.endpoints[e].method} {provider.endpoints[e].path or e}"
-                for e in offering.endpoints
-            ),
-        ),
+        ("Supported endpoints", ", ".join(endpoint(e) for e in offering.endpoints) or "-"),
     ]
     if offering.base:
         glance.insert(1, ("Variant of", offering.base))
-    lines += [f"  {k:<20} {v}" for k, v in glance]
+    return glance
+
+
+def show_page(catalog: Catalog, offering: Offering) -> str:
+    """A model page like the providers' own: at a glance, pricing, parameters, rules,
+    variants, then the facts of the model it sells."""
+    provider = catalog.providers[offering.provider]
+    model = catalog.models.get(offering.model)
+    lines = [offering.name, "=" * len(offering.name)]
+    by = f"{model.creator} · " if model else ""
+    lines.append(f"{by}{offering.task or '-'} · sold by {provider.name}")
+    if offering.description:
+        lines.extend(["", *textwrap.wrap(offering.description, 90)])
+    lines += ["", "At a glance"]
+    lines += [f"  {k:<20} {v}" for k, v in _glance(offering, provider.endpoints)]
     lines += ["", "Pricing"]
     for plan in offering.pricing:
         lines += _plan_lines(plan)
+    if not offering.pricing:
+        lines.append("  no price plan: prices are unpublished")
     lines += ["", "Parameters"]
     lines += [_param_line(p) for p in offering.parameters.values()]
     if offering.rules:
         lines += ["", "Rules"]
         for r in offering.rules:
-            when = ", ".join(f"{k}={v}" for k, v in r.when.items())
-            then = ", ".join(f"{k}={v}" for k, v in r.then.items())
+            when, then = _assignments(r.when), _assignments(r.then)
             verb = "requires" if r.kind == "requires" else "conflicts with"
             lines.append(f"  {when} {verb} {then}" + (f"  ({r.message})" if r.message else ""))
     if offering.variants:
         lines += ["", "Variants"]
         for vid in offering.variants:
             v = catalog.resolve(f"{offering.provider}/{vid}")
+            inp, out = _headline_rates(v)
             lines.append(
-                f"  {vid}  region {v.region or '-'}, context {tokens(v.context_window)}, "
-                f"max output {tokens(v.max_output_tokens)}"
+                f"  {vid}: region {v.region or '-'}, context {tokens(v.context_window)}, "
+                f"max output {tokens(v.max_output_tokens)}, input {inp}, output {out} per 1M"
             )
+        lines.append(f"  (ratecard catalog show {offering.variants[0]} for a variant's page)")
     if model is not None:
-        lines += ["", f"Model facts ({model.id})"]
-        facts = [
-            ("Creator", model.creator),
-            ("Parameters", _params(model.total_parameters, model.active_parameters)),
-            ("Architecture", model.architecture or "unknown"),
-            ("Licence", model.license or "unknown"),
-            ("Open weights", _yn(model.open_weights)),
-            ("Released", model.release_date.isoformat() if model.release_date else "unknown"),
-            ("Native context", tokens(model.native_context)),
-            ("Superseded by", model.superseded_by or "-"),
-        ]
-        lines += [f"  {k:<20} {v}" for k, v in facts]
-        for b in model.benchmarks:
-            value = b["value"]
-            shown = dec(value) if isinstance(value, Decimal) else value
-            lines.append(f"  {b['name']}: {shown} {b.get('unit') or ''}".rstrip())
+        lines += ["", f"Model facts ({model.id})", *_model_lines(model)]
     notes = list(offering.notes)
     if notes:
         lines += ["", "Notes", *(f"  - {n}" for n in notes)]
+    return "\n".join(lines)
+
+
+def _model_lines(model: Model) -> list[str]:
+    facts = [
+        ("Name", model.name),
+        ("Creator", model.creator),
+        ("Family", model.family or "-"),
+        ("Parameters", _params(model.total_parameters, model.active_parameters)),
+        ("Architecture", model.architecture or "unknown"),
+        ("Licence", model.license or "unknown"),
+        ("Open weights", _yn(model.open_weights)),
+        ("Weights", model.weights_host or "-"),
+        ("Released", model.release_date.isoformat() if model.release_date else "unknown"),
+        ("Input modalities", ", ".join(model.input_modalities) or "-"),
+        ("Output modalities", ", ".join(model.output_modalities) or "-"),
+        ("Reasoning", _yn(model.reasoning)),
+        ("Native context", tokens(model.native_context)),
+        ("Extended context", tokens(model.extended_context)),
+        ("Superseded by", model.superseded_by or "-"),
+    ]
+    lines = [f"  {k:<20} {v}" for k, v in facts]
+    if model.benchmarks:
+        lines.append("  Benchmarks")
+    for b in model.benchmarks:
+        value = b["value"]
+        shown = format(value, "f") if isinstance(value, Decimal) else str(value)
+        if b.get("as_published"):
+            shown = f"{b['as_published']} ({shown})"
+        lines.append(f"    {b['name']}: {shown} {b.get('unit') or ''}".rstrip())
+        if b.get("comparison"):
+            lines.append(f"      {b['comparison']}")
+        lines.append(f"      source: {b['source']}")
+    return lines
+
+
+def model_page(catalog: Catalog, model: Model) -> str:
+    """The page of a model card alone (seed 002), with the offerings that sell it."""
+    lines = [model.name, "=" * len(model.name)]
+    if model.description:
+        lines.extend(["", *textwrap.wrap(" ".join(model.description.split()), 90)])
+    lines += ["", f"Model facts ({model.id})", *_model_lines(model)]
+    sold = [o for o in catalog if o.model == model.id]
+    lines += ["", "Offerings"]
+    lines += [f"  {o.provider}/{o.id} ({o.status.replace('_', ' ')})" for o in sold] or [
+        "  none in this catalog"
+    ]
+    if model.notes:
+        lines += ["", "Notes", *(f"  - {n}" for n in model.notes)]
     return "\n".join(lines)
 
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from catalog import CardErrors, UnknownOfferingError, load_catalog
-from catalog.documents import catalog_doc, model_doc, offering_doc
-from catalog.loader import slug
-from catalog.pages import LIST_HEADERS, list_rows, show_page, table
+from catalog import CardErrors, Catalog, UnknownOfferingError, load_catalog
+from catalog.compile import compile_catalog
+from catalog.documents import list_doc, model_doc, offering_doc
+from catalog.pages import LIST_HEADERS, list_rows, model_page, show_page, table
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
 
@@ -42,6 +41,7 @@ def register(sub: Any) -> None:
     p = csub.add_parser("schema", help="write (or --check) the card format's JSON Schema")
     p.add_argument("dir", nargs="?", help="card directory (default: the data directory)")
     p.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_schema)
 
 
@@ -88,32 +88,44 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _catalog_or_problems(args: argparse.Namespace) -> Any:
+def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
+    """The catalog, or None after printing its problems (the cards are bad input: exit 1)."""
     try:
         return get_catalog(args)
     except CardErrors as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        raise UsageError("the catalog has problems; run 'ratecard catalog lint'") from None
+        print("ratecard: the cards have problems; see 'ratecard catalog lint'", file=sys.stderr)
+        return None
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     catalog = _catalog_or_problems(args)
-    rows = list_rows(catalog)
+    if catalog is None:
+        return EXIT_BAD_INPUT
     if args.json:
-        print_json(rows)
+        print_json(list_doc(catalog))
     else:
-        print(table(rows, LIST_HEADERS))
+        print(table(list_rows(catalog), LIST_HEADERS))
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     catalog = _catalog_or_problems(args)
+    if catalog is None:
+        return EXIT_BAD_INPUT
     try:
         offering = catalog.resolve(args.id)
     except UnknownOfferingError as exc:
-        print(f"ratecard: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        model = catalog.find_model(args.id)
+        if model is None:
+            print(f"ratecard: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if args.json:
+            print_json(model_doc(model))
+        else:
+            print(model_page(catalog, model))
+        return EXIT_OK
     if args.json:
         doc = offering_doc(catalog, offering)
         model = catalog.models.get(offering.model)
@@ -126,6 +138,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     catalog = _catalog_or_problems(args)
+    if catalog is None:
+        return EXIT_BAD_INPUT
     out: Path = args.out
     written = compile_catalog(catalog, out)
     if args.json:
@@ -135,33 +149,21 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def compile_catalog(catalog: Any, out: Path) -> list[Path]:
-    (out / "models").mkdir(parents=True, exist_ok=True)
-    written = []
-    for offering in catalog:
-        path = out / "models" / offering.provider / f"{slug(offering.id)}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, offering_doc(catalog, offering))
-        written.append(path)
-    path = out / "catalog.json"
-    _write(path, catalog_doc(catalog))
-    written.append(path)
-    return written
-
-
-def _write(path: Path, doc: Any) -> None:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def cmd_schema(args: argparse.Namespace) -> int:
     from catalog.schema import stale_schemas, write_schemas
 
     root = Path(args.dir) if args.dir else data_dir(args)
     if args.check:
         stale = stale_schemas(root)
-        for path in stale:
+        if args.json:
+            print_json({"ok": not stale, "stale": stale})
+        for path in [] if args.json else stale:
             print(f"{path}: out of date; run 'ratecard catalog schema'", file=sys.stderr)
         return EXIT_BAD_INPUT if stale else EXIT_OK
-    for written in write_schemas(root):
-        print(f"wrote {written}")
+    written = [str(p) for p in write_schemas(root)]
+    if args.json:
+        print_json({"written": written})
+    else:
+        for path in written:
+            print(f"wrote {path}")
     return EXIT_OK
