@@ -23,13 +23,18 @@ def dec(value: Decimal | None) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def price_text(value: Decimal | None) -> str | None:
+    """A published price exactly as the card wrote it ("0.090" stays "0.090")."""
+    return None if value is None else format(value, "f")
+
+
 def rate_doc(rate: Rate, inherited_from: str | None = None) -> dict[str, Any]:
     doc: dict[str, Any] = {"state": rate.state.value}
     if rate.state is PriceState.PUBLISHED:
-        doc["price"] = dec(rate.price)
+        doc["price"] = price_text(rate.price)
         doc["free"] = rate.price == 0
         if rate.list_price is not None:
-            doc["list_price"] = dec(rate.list_price)
+            doc["list_price"] = price_text(rate.list_price)
     if inherited_from:
         doc["charged_as"] = inherited_from
     return doc

@@ -49,8 +49,8 @@ def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     flash = rows["qwen3-5-flash"]
     assert flash["context_window"] == 1048576 and flash["max_output_tokens"] == 32768
     assert flash["input_per_1m"] == {
-        "state": "published", "price": "0.09", "free": False, "list_price": "0.1"
-    }  # fmt: skip
+        "state": "published", "price": "0.090", "free": False, "list_price": "0.10"
+    }  # fmt: skip  (seed 001: "$0.090 (was $0.10)", kept as published)
     assert rows["alibaba:qwen@3.5-27b"]["input_per_1m"] == {"state": "unpublished"}
     assert rows["qwen3-5-flash:variant1"]["tiers"] == 3
 
@@ -108,7 +108,7 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert [t["up_to"] for t in plan["tiers"]] == [131072, 262144, 1048576]
     assert plan["tiers"][0]["prices"]["input"] == {
         "state": "published", "price": "0.029", "free": False, "list_price": "0.09"
-    }  # fmt: skip
+    }  # fmt: skip  (seed 001: "$0.090 (was $0.10)", kept as published)
     temperature = next(p for p in doc["parameters"] if p["name"] == "temperature")
     assert temperature["default"] == Decimal("0.7")
     assert doc["model_card"]["id"] == "alibaba/qwen3.5-flash"

@@ -113,7 +113,10 @@ def test_parameters(off: Offering) -> None:
     param(off, "tool_choice", "object")  # 57
     param(off, "response_format", "object", description="Structured JSON output")  # 58
     param(off, "stream", "boolean", default=False)  # 59
-    assert off.rules == ()  # the page states no rule across parameters
+    # "none disables thinking" (line 44): none with enable_thinking=true is a contradiction.
+    assert [(r.kind, dict(r.when), dict(r.then)) for r in off.rules] == [
+        ("conflicts_with", {"reasoning_effort": "none"}, {"enable_thinking": True})
+    ]
 
 
 def test_descriptions(off: Offering) -> None:

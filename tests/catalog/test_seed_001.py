@@ -211,7 +211,11 @@ def test_variant_parameters(v1: Offering) -> None:
         default=False,
         description="Adds $0.01 to the request cost when enabled.",
     )
-    assert v1.rules == ()  # the base's rules name parameters the variant does not have
+    # The base's rules name parameters the variant does not have; "none disables
+    # thinking" (reasoning_effort row) makes none with enable_thinking=true a contradiction.
+    assert [(r.kind, dict(r.when), dict(r.then)) for r in v1.rules] == [
+        ("conflicts_with", {"reasoning_effort": "none"}, {"enable_thinking": True})
+    ]
 
 
 def test_model(catalog: Catalog, base: Offering) -> None:
