@@ -107,7 +107,7 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     [plan] = doc["pricing"]
     assert [t["up_to"] for t in plan["tiers"]] == [131072, 262144, 1048576]
     assert plan["tiers"][0]["prices"]["input"] == {
-        "state": "published", "price": "0.029", "free": False, "list_price": "0.09"
+        "state": "published", "price": "0.029", "free": False, "list_price": "0.090"
     }  # fmt: skip  (seed 001: "$0.090 (was $0.10)", kept as published)
     temperature = next(p for p in doc["parameters"] if p["name"] == "temperature")
     assert temperature["default"] == Decimal("0.7")
