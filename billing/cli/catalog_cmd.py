@@ -1,4 +1,8 @@
-"""``ratecard catalog lint|list|show|compile``."""
+"""``ratecard catalog lint|list|show|compile``.
+
+The catalog modules are imported inside the commands: they load pydantic, and importing
+this module must stay cheap for ``ratecard validate``'s start-up time.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,6 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
-
-from catalog import CardErrors, UnknownOfferingError, load_catalog
-from catalog.documents import catalog_doc, model_doc, offering_doc
-from catalog.loader import slug
-from catalog.pages import LIST_HEADERS, list_rows, show_page, table
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
 
@@ -46,6 +45,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from catalog import CardErrors, load_catalog
+
     root = Path(args.dir) if args.dir else data_dir(args)
     if not root.is_dir():
         raise UsageError(f"{root} is not a directory")
@@ -89,6 +90,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _catalog_or_problems(args: argparse.Namespace) -> Any:
+    from catalog import CardErrors
+
     try:
         return get_catalog(args)
     except CardErrors as exc:
@@ -98,6 +101,8 @@ def _catalog_or_problems(args: argparse.Namespace) -> Any:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from catalog.pages import LIST_HEADERS, list_rows, table
+
     catalog = _catalog_or_problems(args)
     rows = list_rows(catalog)
     if args.json:
@@ -108,6 +113,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from catalog import UnknownOfferingError
+    from catalog.documents import model_doc, offering_doc
+    from catalog.pages import show_page
+
     catalog = _catalog_or_problems(args)
     try:
         offering = catalog.resolve(args.id)
@@ -136,6 +145,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def compile_catalog(catalog: Any, out: Path) -> list[Path]:
+    from catalog.documents import catalog_doc, offering_doc
+    from catalog.loader import slug
+    from catalog.request_schemas import compile_requests, write_request_schemas
+
     (out / "models").mkdir(parents=True, exist_ok=True)
     written = []
     for offering in catalog:
@@ -146,6 +159,8 @@ def compile_catalog(catalog: Any, out: Path) -> list[Path]:
     path = out / "catalog.json"
     _write(path, catalog_doc(catalog))
     written.append(path)
+    # standalone request schemas: requests/<provider>/<id>.<endpoint>.schema.json
+    written.extend(write_request_schemas(compile_requests(catalog), out))
     return written
 
 
