@@ -79,6 +79,12 @@ class CompiledEndpoint:
     rules: tuple[RuleFacts, ...]
     #: the output-token limit's default, if the table gives one
     max_tokens_default: Any = None
+    #: top-level numbers the validator checks itself when they arrive as Decimal (name →
+    #: (integer?, minimum, maximum)): jsonschema-rs converts Decimals slowly. A value that
+    #: fails here goes to the full check, so this lane can only speed up acceptance.
+    decimal_lane: Mapping[str, tuple[bool, Decimal | None, Decimal | None]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,24 @@ def compile_endpoint(offering: Offering, endpoint: str) -> CompiledEndpoint:
         partial=tuple(_partials(offering.parameters)),
         rules=_rules(offering),
         max_tokens_default=limit.default if limit is not None and limit.has_default else None,
+        decimal_lane=_lane(target, offering),
     )
+
+
+def _lane(schema: Mapping[str, Any], offering: Offering) -> dict[str, Any]:
+    in_rules = {k for rule in offering.rules for k in (*rule.when, *rule.then)}
+    lane = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        keys = set(sub) - {"description", "default", "minimum", "maximum", "multipleOf"}
+        if keys != {"type"} or sub["type"] not in ("integer", "number") or name in in_rules:
+            continue
+        low, high = sub.get("minimum"), sub.get("maximum")
+        lane[name] = (
+            sub["type"] == "integer",
+            Decimal(repr(low)) if low is not None else None,
+            Decimal(repr(high)) if high is not None else None,
+        )
+    return lane
 
 
 def compile_requests(catalog: Catalog, digest: str = "") -> CompiledCatalog:
