@@ -26,9 +26,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy catalog billing
 
-test: lint typecheck
+test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data
 	$(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# ajv (Node.js) cross-checks the compiled request schemas in the tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@

@@ -1,56 +1,132 @@
-"""ratecard's catalog: cards, models, offerings, parameters and prices.
+"""ratecard's catalog: cards, models, offerings, parameters, prices and request validation.
 
-This package never imports :mod:`billing`.
+This package never imports :mod:`billing`. Names are imported on first use (PEP 562), so
+that ``ratecard validate`` can start from its compiled cache without loading pydantic and
+the card loader; add new public names to ``_LAZY`` (name → module) and to ``__all__``.
 """
 
-from .catalog import Catalog
-from .compile import compile_catalog
-from .dump import dump_card
-from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
-from .fields import PriceState, Rate
-from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
-from .model import (
-    Model,
-    Offering,
-    Parameter,
-    PricePlan,
-    Provider,
-    RequestCharge,
-    Rule,
-    Tier,
-    TokenPrice,
-    ToolCharge,
-    rate_state,
-)
-from .units import format_tokens, parse_parameter_count, parse_tokens
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .compile import compile_catalog
+    from .dump import dump_card
+    from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
+    from .fields import PriceState, Rate
+    from .issues import Issue
+    from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
+    from .model import (
+        Model,
+        Offering,
+        Parameter,
+        PricePlan,
+        Provider,
+        RequestCharge,
+        Rule,
+        Tier,
+        TokenPrice,
+        ToolCharge,
+        rate_state,
+    )
+    from .token_estimate import PromptEstimate, estimate_prompt_range, estimate_prompt_tokens
+    from .units import format_tokens, parse_parameter_count, parse_tokens
+    from .validation import (
+        RequestValidator,
+        ValidationResult,
+        parse_request,
+        request_validator,
+        validate_request,
+    )
+
+_LAZY = {
+    "Catalog": "catalog",
+    "CardErrors": "errors",
+    "CardProblem": "errors",
+    "CatalogError": "errors",
+    "UnknownOfferingError": "errors",
+    "PriceState": "fields",
+    "Rate": "fields",
+    "Issue": "issues",
+    "load_catalog": "loader",
+    "lint_cards": "loader",
+    "parse_card": "loader",
+    "compile_catalog": "compile",
+    "dump_card": "dump",
+    "read_cards": "loader",
+    "slug": "loader",
+    "Model": "model",
+    "Offering": "model",
+    "Parameter": "model",
+    "PricePlan": "model",
+    "Provider": "model",
+    "RequestCharge": "model",
+    "Rule": "model",
+    "Tier": "model",
+    "TokenPrice": "model",
+    "ToolCharge": "model",
+    "rate_state": "model",
+    "PromptEstimate": "token_estimate",
+    "estimate_prompt_range": "token_estimate",
+    "estimate_prompt_tokens": "token_estimate",
+    "format_tokens": "units",
+    "parse_parameter_count": "units",
+    "parse_tokens": "units",
+    "RequestValidator": "validation",
+    "ValidationResult": "validation",
+    "parse_request": "validation",
+    "request_validator": "validation",
+    "validate_request": "validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'catalog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CardErrors",
     "CardProblem",
     "Catalog",
     "CatalogError",
+    "Issue",
     "Model",
     "Offering",
     "Parameter",
     "PricePlan",
     "PriceState",
+    "PromptEstimate",
     "Provider",
     "Rate",
     "RequestCharge",
+    "RequestValidator",
     "Rule",
     "Tier",
     "TokenPrice",
     "ToolCharge",
     "UnknownOfferingError",
+    "ValidationResult",
     "compile_catalog",
     "dump_card",
+    "estimate_prompt_range",
+    "estimate_prompt_tokens",
     "format_tokens",
     "lint_cards",
     "load_catalog",
     "parse_card",
     "parse_parameter_count",
+    "parse_request",
     "parse_tokens",
     "rate_state",
     "read_cards",
+    "request_validator",
     "slug",
+    "validate_request",
 ]

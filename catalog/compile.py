@@ -4,9 +4,10 @@ Layout of ``out``::
 
     catalog.json                          every model and offering (catalog_doc)
     models/<provider>/<offering>.json     one per offering and variant (offering_doc)
+    requests/<provider>/<offering>.<endpoint>.schema.json
+                                          standalone request JSON Schemas (draft 2020-12)
 
-Each step of :data:`STEPS` writes its part and returns the paths it wrote. The request JSON
-Schemas (per offering, variant and endpoint) are a further step: append it to ``STEPS``.
+Each step of :data:`STEPS` writes its part and returns the paths it wrote.
 """
 
 from __future__ import annotations
@@ -45,8 +46,15 @@ def write_catalog(catalog: Catalog, out: Path) -> list[Path]:
     return [write_json(out / "catalog.json", catalog_doc(catalog))]
 
 
+def write_requests(catalog: Catalog, out: Path) -> list[Path]:
+    """Request schemas per offering, variant and supported endpoint, usable from any language."""
+    from .request_schemas import compile_requests, write_request_schemas
+
+    return write_request_schemas(compile_requests(catalog), out)
+
+
 #: What ``compile_catalog`` writes, in order.
-STEPS: list[Step] = [write_offerings, write_catalog]
+STEPS: list[Step] = [write_offerings, write_catalog, write_requests]
 
 
 def compile_catalog(catalog: Catalog, out: Path, steps: Sequence[Step] | None = None) -> list[Path]:

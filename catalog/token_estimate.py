@@ -42,12 +42,26 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from .model import Offering
+
+class ParamLike(Protocol):
+    @property
+    def default(self) -> Any: ...
+    @property
+    def maximum(self) -> Decimal | None: ...
+
+
+class Offering(Protocol):
+    """What the estimator reads of an offering (catalog.model.Offering, or the compiled
+    catalog's OfferingInfo): its parameter table."""
+
+    @property
+    def parameters(self) -> Mapping[str, ParamLike]: ...
+
 
 PATCH_PIXELS = 28 * 28
 #: Qwen-VL's high-resolution (and largest documented) per-image budget, in tokens.

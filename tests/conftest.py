@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog import Catalog, load_catalog
+from catalog import Catalog, RequestValidator, load_catalog
+from catalog.request_schemas import compile_requests
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -14,3 +15,9 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog(DATA)
+
+
+@pytest.fixture(scope="session")
+def validator(catalog: Catalog) -> RequestValidator:
+    """Compiled in memory (no disk cache) from the bundled cards."""
+    return RequestValidator(compile_requests(catalog))

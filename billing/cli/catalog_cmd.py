@@ -1,16 +1,18 @@
-"""``ratecard catalog lint|list|show|compile``."""
+"""``ratecard catalog lint|list|show|compile``.
+
+The catalog modules are imported inside the commands: they load pydantic, and importing
+this module must stay cheap for ``ratecard validate``'s start-up time.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from catalog import CardErrors, Catalog, UnknownOfferingError, load_catalog
-from catalog.compile import compile_catalog
-from catalog.documents import list_doc, model_doc, offering_doc
-from catalog.pages import LIST_HEADERS, list_rows, model_page, show_page, table
+if TYPE_CHECKING:
+    from catalog import Catalog
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
 
@@ -46,6 +48,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from catalog import CardErrors, load_catalog
+
     root = Path(args.dir) if args.dir else data_dir(args)
     if not root.is_dir():
         raise UsageError(f"{root} is not a directory")
@@ -90,6 +94,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
     """The catalog, or None after printing its problems (the cards are bad input: exit 1)."""
+    from catalog import CardErrors
+
     try:
         return get_catalog(args)
     except CardErrors as exc:
@@ -100,6 +106,9 @@ def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from catalog.documents import list_doc
+    from catalog.pages import LIST_HEADERS, list_rows, table
+
     catalog = _catalog_or_problems(args)
     if catalog is None:
         return EXIT_BAD_INPUT
@@ -111,6 +120,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from catalog import UnknownOfferingError
+    from catalog.documents import model_doc, offering_doc
+    from catalog.pages import model_page, show_page
+
     catalog = _catalog_or_problems(args)
     if catalog is None:
         return EXIT_BAD_INPUT
@@ -137,6 +150,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    from catalog.compile import compile_catalog
+
     catalog = _catalog_or_problems(args)
     if catalog is None:
         return EXIT_BAD_INPUT

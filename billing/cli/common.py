@@ -9,9 +9,10 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from catalog import Catalog, load_catalog
+if TYPE_CHECKING:
+    from catalog import Catalog
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -39,6 +40,8 @@ def data_dir(args: argparse.Namespace) -> Path:
 
 
 def get_catalog(args: argparse.Namespace) -> Catalog:
+    from catalog import load_catalog  # imported here: it loads pydantic (start-up time)
+
     return load_catalog(data_dir(args))
 
 

@@ -49,7 +49,10 @@ def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     flash = rows["qwen3-5-flash"]
     assert flash["context_window"] == 1048576 and flash["max_output_tokens"] == 32768
     assert flash["input_per_1m"] == {
-        "state": "published", "price": "0.090", "free": False, "list_price": "0.10"
+        "state": "published",
+        "price": "0.090",
+        "free": False,
+        "list_price": "0.10",
     }  # fmt: skip  (seed 001: "$0.090 (was $0.10)", kept as published)
     assert rows["alibaba:qwen@3.5-27b"]["input_per_1m"] == {"state": "unpublished"}
     assert rows["qwen3-5-flash:variant1"]["tiers"] == 3
@@ -107,7 +110,10 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     [plan] = doc["pricing"]
     assert [t["up_to"] for t in plan["tiers"]] == [131072, 262144, 1048576]
     assert plan["tiers"][0]["prices"]["input"] == {
-        "state": "published", "price": "0.029", "free": False, "list_price": "0.090"
+        "state": "published",
+        "price": "0.029",
+        "free": False,
+        "list_price": "0.090",
     }  # fmt: skip  (seed 001: "$0.090 (was $0.10)", kept as published)
     temperature = next(p for p in doc["parameters"] if p["name"] == "temperature")
     assert temperature["default"] == Decimal("0.7")
@@ -127,14 +133,30 @@ def test_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "build"
     doc = run_json(capsys, "catalog", "compile", "--out", str(out))
     files = sorted(Path(p).relative_to(out).as_posix() for p in doc["files"])
-    assert files == [
-        "catalog.json",
-        "models/empiriolabs/qwen3-5-4b.json",
-        "models/empiriolabs/qwen3-5-flash-variant1.json",
-        "models/empiriolabs/qwen3-5-flash.json",
-        "models/runware/alibaba-qwen-3.5-27b.json",
-        "models/runware/alibaba-qwen-3.5-397b.json",
-    ]
+    assert len(files) == len(set(files))
+    assert files == sorted(
+        [
+            "catalog.json",
+            "models/empiriolabs/qwen3-5-4b.json",
+            "models/empiriolabs/qwen3-5-flash-variant1.json",
+            "models/empiriolabs/qwen3-5-flash.json",
+            "models/runware/alibaba-qwen-3.5-27b.json",
+            "models/runware/alibaba-qwen-3.5-397b.json",
+            # one request schema per offering or variant and per endpoint it lists (seeds 000, 001:
+            # 4b has four endpoints, flash and :variant1 three; 003, 004: the task API only)
+            *(
+                f"requests/empiriolabs/{o}.{e}.schema.json"
+                for o, es in (
+                    ("qwen3-5-4b", ("chat.completions", "completions", "messages", "responses")),
+                    ("qwen3-5-flash", ("chat.completions", "messages", "responses")),
+                    ("qwen3-5-flash-variant1", ("chat.completions", "messages", "responses")),
+                )
+                for e in es
+            ),
+            "requests/runware/alibaba-qwen-3.5-27b.runware.task.schema.json",
+            "requests/runware/alibaba-qwen-3.5-397b.runware.task.schema.json",
+        ]
+    )
     text = (out / "models/empiriolabs/qwen3-5-flash-variant1.json").read_text(encoding="utf-8")
     variant = json.loads(text, parse_float=Decimal)
     assert variant["context_window"] == 1048576 and variant["max_output_tokens"] == 65536
