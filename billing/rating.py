@@ -103,18 +103,6 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _line(template: Line, quantity: int, amount: Decimal) -> Line:
-    line = _new(Line)
-    _set(line, "__dict__", {**template.__dict__, "quantity": quantity, "amount": amount})
-    return line
-
-
-def _charge(template: Charge, lines: tuple[Line, ...], total: Decimal) -> Charge:
-    charge = _new(Charge)
-    _set(charge, "__dict__", {**template.__dict__, "lines": lines, "total": total})
-    return charge
-
-
 # --- precomputed rating tables ---------------------------------------------------------------
 
 
@@ -122,8 +110,9 @@ def _charge(template: Charge, lines: tuple[Line, ...], total: Decimal) -> Charge
 class _KindRate:
     kind: str
     scaled: Decimal  # price × 10⁻⁶ (0 when not published)
-    template: Line | None  # quantity 0, amount 0: shared as the zero line
-    show_zero: bool
+    template: Line | None  # quantity 0, amount 0
+    base: dict[str, Any] | None  # the template's fields, copied into each new line
+    zero: Line | None  # the line shown for a zero count (the shared template), if any
     problem: str | None  # why a count above 0 cannot be priced
 
 
@@ -133,8 +122,12 @@ class _TierTable:
     lower: int | None
     upper: int | None
     inclusive: bool
-    rates: tuple[_KindRate, ...]
-    charge: Charge  # template: no lines, total 0
+    input: _KindRate
+    cache_read: _KindRate
+    cache_write: _KindRate
+    output: _KindRate
+    reasoning: _KindRate
+    charge: dict[str, Any]  # a Charge's fields: no lines, total 0
 
 
 @dataclass(slots=True)
@@ -161,6 +154,7 @@ class _PlanTable:
     plan: PricePlan
     by: str
     tiers: tuple[_TierTable, ...]
+    single: _TierTable | None  # the only tier of an untiered plan
     tools: dict[str, _ToolRate]
     known_tools: str
     fees: tuple[_FeeRate, ...]
@@ -222,7 +216,9 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
                 price_version=version,
                 note=note,
             )
-        rates.append(_KindRate(kind, scaled, template, kind in ALWAYS_SHOWN, problem))
+        base = dict(template.__dict__) if template is not None else None
+        zero = template if kind in ALWAYS_SHOWN else None
+        rates.append(_KindRate(kind, scaled, template, base, zero, problem))
     charge = Charge(
         offering=offering.id,
         provider=offering.provider,
@@ -232,7 +228,18 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
         price_version=version,
         tier=label,
     )
-    return _TierTable(label, tier.lower, tier.upper, tier.upper_inclusive, tuple(rates), charge)
+    return _TierTable(
+        label,
+        tier.lower,
+        tier.upper,
+        tier.upper_inclusive,
+        input=rates[0],
+        cache_read=rates[1],
+        cache_write=rates[2],
+        output=rates[3],
+        reasoning=rates[4],
+        charge=dict(charge.__dict__),
+    )
 
 
 def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
@@ -297,7 +304,8 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
             _FeeRate(fee.name, when, frozenset(fee.or_when_tools_used), price, template, problem)
         )
     known = ", ".join(sorted(names)) if names else "none"
-    return _PlanTable(plan, plan.tier_by, tiers, tools, known, tuple(fees))
+    single = tiers[0] if len(tiers) == 1 and tiers[0].upper is None else None
+    return _PlanTable(plan, plan.tier_by, tiers, single, tools, known, tuple(fees))
 
 
 def _build_offering(offering: Offering) -> _OfferingTable:
@@ -334,6 +342,7 @@ class _Tables:
 
 _bundled: Catalog | None = None
 _tables: dict[int, _Tables] = {}
+_last: list[Any] = [None, None]  # the catalog priced last and its tables
 
 
 def bundled_catalog() -> Catalog:
@@ -356,6 +365,7 @@ def tables_for(catalog: Catalog | None) -> _Tables:
         if len(_tables) > 8:
             _tables.clear()
         tables = _tables[id(catalog)] = _Tables(catalog)
+    _last[:] = [catalog, tables]
     return tables
 
 
@@ -373,34 +383,92 @@ def price(record: UsageRecord | Mapping[str, Any], catalog: Catalog | None = Non
     if type(record) is not UsageRecord:
         if not isinstance(record, UsageRecord):
             record = parse_record(record)
+    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
     try:
-        return _price(tables_for(catalog).get(record.model), record)
+        return _price(tables.by_ref.get(record.model) or tables.get(record.model), record)
     except PricingError as exc:
         if exc.line or exc.record_id:
             raise
         raise PricingError(exc.message, record.line, record.id or None) from None
 
 
-def _price(table: _OfferingTable, record: UsageRecord) -> Charge:
+def _price(
+    table: _OfferingTable,
+    record: UsageRecord,
+    # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
+    _new: Any = _new,
+    _set: Any = _set,
+    _mul: Any = _mul,
+    _add: Any = _add,
+    _Line: Any = Line,
+    _Charge: Any = Charge,
+) -> Charge:
+    """The hot path: straight-line code over precomputed tables."""
     plan = table.timeless or _plan_at(table, record.timestamp)
     usage = record.usage
-    counts = (usage.input, usage.cache_read, usage.cache_write, usage.output, usage.reasoning)
-    tiers = plan.tiers
-    tier = tiers[0] if len(tiers) == 1 else _tier(table, plan, counts)
-    lines: list[Line] = []
+    n_in = usage.input
+    n_read = usage.cache_read
+    n_write = usage.cache_write
+    n_out = usage.output
+    n_think = usage.reasoning
+    tier = plan.single or _tier(table, plan, (n_in, n_read, n_write, n_out, n_think))
+    lines: list[Any] = []
+    add_line = lines.append
     total = ZERO
-    for rate, quantity in zip(tier.rates, counts, strict=True):
-        if quantity:
-            if rate.template is None:
-                raise _problem(rate.problem, quantity)
-            amount = _mul(rate.scaled, quantity)
-            lines.append(_line(rate.template, quantity, amount))
-            total = _add(total, amount)
-        elif rate.show_zero and rate.template is not None:
-            lines.append(rate.template)
+
+    rate = tier.input
+    if n_in:
+        if rate.base is None:
+            raise _problem(rate.problem, n_in)
+        total = _mul(rate.scaled, n_in)
+        line = _new(_Line)
+        _set(line, "__dict__", {**rate.base, "quantity": n_in, "amount": total})
+        add_line(line)
+    elif rate.zero is not None:
+        add_line(rate.zero)
+    if n_read:
+        rate = tier.cache_read
+        if rate.base is None:
+            raise _problem(rate.problem, n_read)
+        amount = _mul(rate.scaled, n_read)
+        line = _new(_Line)
+        _set(line, "__dict__", {**rate.base, "quantity": n_read, "amount": amount})
+        add_line(line)
+        total = _add(total, amount)
+    if n_write:
+        rate = tier.cache_write
+        if rate.base is None:
+            raise _problem(rate.problem, n_write)
+        amount = _mul(rate.scaled, n_write)
+        line = _new(_Line)
+        _set(line, "__dict__", {**rate.base, "quantity": n_write, "amount": amount})
+        add_line(line)
+        total = _add(total, amount)
+    rate = tier.output
+    if n_out:
+        if rate.base is None:
+            raise _problem(rate.problem, n_out)
+        amount = _mul(rate.scaled, n_out)
+        line = _new(_Line)
+        _set(line, "__dict__", {**rate.base, "quantity": n_out, "amount": amount})
+        add_line(line)
+        total = _add(total, amount)
+    elif rate.zero is not None:
+        add_line(rate.zero)
+    if n_think:
+        rate = tier.reasoning
+        if rate.base is None:
+            raise _problem(rate.problem, n_think)
+        amount = _mul(rate.scaled, n_think)
+        line = _new(_Line)
+        _set(line, "__dict__", {**rate.base, "quantity": n_think, "amount": amount})
+        add_line(line)
+        total = _add(total, amount)
     if usage.tools or plan.fees:
         total = _extras(table, plan, tier, usage.tools, usage.request, lines, total)
-    return _charge(tier.charge, tuple(lines), total)
+    charge: Charge = _new(_Charge)
+    _set(charge, "__dict__", {**tier.charge, "lines": tuple(lines), "total": total})
+    return charge
 
 
 def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:

@@ -9,11 +9,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import catalog_cmd, price_cmd, validate_cmd
+from . import audit_cmd, catalog_cmd, estimate_cmd, price_cmd, validate_cmd
 from .common import EXIT_USAGE, UsageError
 
 #: Each module adds its subcommands; keep the order the help should show.
-COMMANDS = [catalog_cmd, validate_cmd, price_cmd]
+COMMANDS = [catalog_cmd, validate_cmd, estimate_cmd, price_cmd, audit_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,91 @@
+"""Worst-case estimates, computed by hand from the seed tables."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billing.cli import main
+from billing.estimate import EstimateError, estimate
+from catalog import Catalog
+
+HELLO = [{"role": "user", "content": "Hello"}]
+# prompt upper bound: "Hello" 5 bytes + 8 per message + 16 per request = 29 tokens
+NO_TOOLS = {
+    "tool_web_extractor": False,
+    "tool_code_interpreter": False,
+    "tool_web_search_image": False,
+    "tool_image_search": False,
+}
+
+
+def test_flash_with_max_tokens(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-flash", "messages": HELLO, "max_tokens": 100, **NO_TOOLS}
+    result = estimate(body, catalog=catalog)
+    # 29 × 0.090 / 1e6 = 0.00000261; 100 × 0.368 / 1e6 = 0.0000368; total 0.00003941
+    assert result.worst_case == Decimal("0.00003941")
+    assert any("floor" not in a and "max_tokens" in a for a in result.assumptions)
+
+
+def test_flash_default_tools_each_priced_once(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-flash", "messages": HELLO, "max_tokens": 100}
+    result = estimate(body, catalog=catalog)
+    # tokens 0.00003941 (above) + image search rows: tool_web_search_image and
+    # tool_image_search on by default, 2 calls × 0.012 = 0.024; extractor and code free
+    assert result.worst_case == Decimal("0.02403941")
+    assert result.tasks[0].tool_calls["image_search"] == 2
+    assert any("floor" in a for a in result.assumptions)
+
+
+def test_variant1_thinking_budget_and_web_search_fee(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-flash:variant1", "messages": HELLO, "tool_web_search": True}
+    result = estimate(body, catalog=catalog)
+    # input 29 × 0.029 / 1e6 = 0.000000841
+    # output: max_tokens default 4096 × 0.287 / 1e6 = 0.001175552
+    # thinking_budget default 32768 × 0.287 / 1e6 = 0.009404416 (on top of max_tokens)
+    # request:web_search 0.01; tool:web_search 1 × 0 (included)
+    # total 0.000000841 + 0.001175552 + 0.009404416 + 0.01 = 0.020580809
+    assert result.worst_case == Decimal("0.020580809")
+
+
+def test_thinking_off_adds_nothing(catalog: Catalog) -> None:
+    body = {
+        "model": "qwen3-5-4b",
+        "messages": HELLO,
+        "max_tokens": 1000,
+        "enable_thinking": False,
+    }
+    # 29 × 0.04 / 1e6 = 0.00000116; 1000 × 0.07 / 1e6 = 0.00007; total 0.00007116
+    assert estimate(body, catalog=catalog).worst_case == Decimal("0.00007116")
+
+
+def test_unpublished_runware_is_an_error(catalog: Catalog) -> None:
+    task = {
+        "taskType": "textInference",
+        "taskUUID": "0b8f5a2e-7c1d-4f6a-9b3e-2d4c6e8f0a1b",
+        "model": "alibaba:qwen@3.5-27b",
+        "messages": HELLO,
+    }
+    with pytest.raises(EstimateError, match="unpublished"):
+        estimate([task], catalog=catalog)
+
+
+def test_unknown_model(catalog: Catalog) -> None:
+    with pytest.raises(EstimateError, match="did you mean"):
+        estimate({"model": "qwen3-5-flsh", "messages": HELLO}, catalog=catalog)
+
+
+def test_budget_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "req.json"
+    body = {"model": "qwen3-5-flash", "messages": HELLO, "max_tokens": 100, **NO_TOOLS}
+    path.write_text(json.dumps(body), encoding="utf-8")
+    assert main(["estimate", "--budget", "0.0001", str(path)]) == 0
+    assert main(["estimate", "--budget", "0.00003", str(path)]) == 1
+    capsys.readouterr()
+    assert main(["estimate", "--json", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["worst_case"] == "0.00003941"
+    assert doc["assumptions"]
