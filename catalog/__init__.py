@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from .compile import compile_catalog
     from .dump import dump_card
     from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
-    from .fields import PriceState, Rate
     from .issues import Issue
     from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
     from .model import (
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
         ToolCharge,
         rate_state,
     )
+    from .rates import PriceState, Rate
     from .token_estimate import PromptEstimate, estimate_prompt_range, estimate_prompt_tokens
     from .units import format_tokens, parse_parameter_count, parse_tokens
     from .validation import (
@@ -47,8 +47,8 @@ _LAZY = {
     "CardProblem": "errors",
     "CatalogError": "errors",
     "UnknownOfferingError": "errors",
-    "PriceState": "fields",
-    "Rate": "fields",
+    "PriceState": "rates",
+    "Rate": "rates",
     "Issue": "issues",
     "load_catalog": "loader",
     "lint_cards": "loader",

@@ -16,7 +16,6 @@ from .cards import (
     ProviderCard,
     TokenRates,
 )
-from .fields import PriceState, Rate
 from .model import (
     Endpoint,
     Model,
@@ -30,6 +29,7 @@ from .model import (
     TokenPrice,
     ToolCharge,
 )
+from .rates import PriceState, Rate
 
 #: A token kind with no rate of its own is charged at this kind's rate.
 FALLBACK = {"cache_read": "input", "cache_write": "input", "reasoning": "output"}

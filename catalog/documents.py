@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog
-from .fields import PriceState, Rate
 from .model import Model, Offering, Parameter, PricePlan
+from .rates import PriceState, Rate
 
 FORMAT_VERSION = 1
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -16,6 +14,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from .rates import PriceState, Rate
 from .units import parse_parameter_count, parse_tokens
 
 #: More significant digits than a binary float holds means the number went through a float
@@ -99,27 +98,6 @@ Exact = Annotated[
         }
     ),
 ]
-
-
-class PriceState(StrEnum):
-    """The three states a price can be in; they are never confused."""
-
-    PUBLISHED = "published"  #: a number; 0 means free
-    UNPUBLISHED = "unpublished"  #: no price known: pricing fails with a clear error
-    NOT_APPLICABLE = "not_applicable"  #: the charge cannot occur on this offering
-
-
-@dataclass(frozen=True, slots=True)
-class Rate:
-    """A rate as authored: a current price with an optional list price, or a state."""
-
-    state: PriceState
-    price: Decimal | None = None
-    list_price: Decimal | None = None
-
-    @property
-    def is_free(self) -> bool:
-        return self.state is PriceState.PUBLISHED and self.price == 0
 
 
 def to_rate(value: object) -> Rate:

@@ -10,8 +10,8 @@ from typing import Any
 
 from .catalog import Catalog
 from .documents import dec
-from .fields import PriceState, Rate
 from .model import Model, Offering, Parameter, PricePlan
+from .rates import PriceState, Rate
 from .units import format_tokens
 
 

@@ -6,17 +6,47 @@ Exit status: 0 success, 1 the input was judged bad, 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-from . import audit_cmd, catalog_cmd, estimate_cmd, price_cmd, validate_cmd
 from .common import EXIT_USAGE, UsageError
 
-#: Each module adds its subcommands; keep the order the help should show.
-COMMANDS = [catalog_cmd, validate_cmd, estimate_cmd, price_cmd, audit_cmd]
+#: Subcommand → the module (in this package) that registers it, in the order the help
+#: shows. Only the module of the command being run is imported, so that one command's
+#: imports (pydantic, SQLAlchemy, rating) never slow another's start-up.
+COMMANDS = {
+    "catalog": "catalog_cmd",
+    "validate": "validate_cmd",
+    "estimate": "estimate_cmd",
+    "price": "price_cmd",
+    "audit": "audit_cmd",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _requested(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv``, skipping the global options before it."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--data":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _modules(argv: Sequence[str] | None) -> list[ModuleType]:
+    wanted = _requested(sys.argv[1:] if argv is None else argv)
+    names = [COMMANDS[wanted]] if wanted in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    return [importlib.import_module(f".{name}", __name__) for name in names]
+
+
+def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a command, only that command's module is loaded
+    (``()`` loads them all, for help and tests)."""
     parser = argparse.ArgumentParser(
         prog="ratecard",
         description="Model catalog, request validation, exact pricing and invoices for LLM APIs.",
@@ -27,13 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the card directory (default: $RATECARD_DATA, else ./data)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
+    for module in _modules(argv):
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
