@@ -37,9 +37,7 @@ def find_binaries(install: bool = True) -> Path:
     if bin_dir is None and install and os.geteuid() == 0 and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "postgresql"], check=False, env=env
-        )
+        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=False, env=env)
         bin_dir = _bin_dir()
     if bin_dir is None:
         raise PostgresUnavailable(
@@ -79,8 +77,17 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self._run(
-            str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user,
-            "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C",
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
         )
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
@@ -88,8 +95,17 @@ class PostgresServer:
             "-c max_connections=100 -c shared_buffers=128MB"
         )
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         return self
 
@@ -98,6 +114,8 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+            )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
@@ -39,7 +40,7 @@ def event(
         line=1,
         customer=customer,
         event_id=event_id,
-        payload_hash=raw,  # stands in for the hash: same text, same payload
+        payload_hash=hashlib.sha256(raw.encode()).hexdigest(),
         raw=raw,
         model=offering,
         offering=f"empiriolabs/{offering}",

@@ -33,7 +33,11 @@ def test_decimals_round_trip_exactly(probe_engine: Engine, values: list[Decimal]
     rows = [{"id": next(_ids), "v": v} for v in values]
     with probe_engine.begin() as conn:
         conn.execute(insert(probe), rows)
-        back = dict(conn.execute(select(probe.c.id, probe.c.v).where(probe.c.id.in_([r["id"] for r in rows]))).all())
+        back = dict(
+            conn.execute(
+                select(probe.c.id, probe.c.v).where(probe.c.id.in_([r["id"] for r in rows]))
+            ).all()
+        )
     for row in rows:
         got = back[row["id"]]
         assert isinstance(got, Decimal)
