@@ -6,7 +6,7 @@ This package never imports :mod:`billing`.
 from .catalog import Catalog
 from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
 from .fields import PriceState, Rate
-from .loader import load_catalog, read_cards, slug
+from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
 from .model import (
     Model,
     Offering,
@@ -41,7 +41,9 @@ __all__ = [
     "ToolCharge",
     "UnknownOfferingError",
     "format_tokens",
+    "lint_cards",
     "load_catalog",
+    "parse_card",
     "parse_parameter_count",
     "parse_tokens",
     "rate_state",

@@ -211,7 +211,7 @@ def build_rules(cards: OfferingFields) -> tuple[Rule, ...]:
 def merge_variant(base: OfferingCard, variant: OfferingFields) -> OfferingFields:
     """A variant's fields replace the base's wholesale; unset fields are inherited."""
     merged: dict[str, Any] = {name: getattr(base, name) for name in OfferingFields.model_fields}
-    for name in variant.model_fields_set:
+    for name in variant.model_fields_set & OfferingFields.model_fields.keys():
         merged[name] = getattr(variant, name)
     return OfferingFields.model_construct(**merged)
 

@@ -320,6 +320,16 @@ class OfferingCard(OfferingFields):
     """Variants, addressed as id:name."""
 
 
+class VariantFileCard(VariantCard):
+    """A variant in a file of its own, beside its base: ``base`` names the base offering
+    (same provider) and ``id`` is ``base:name``. It inherits like a nested variant."""
+
+    id: str
+    """The variant's full id, base:name (qwen3-5-flash:variant2)."""
+    base: str
+    """The id of the offering this is a variant of, sold by the same provider."""
+
+
 # ------------------------------------------------------------------- providers
 
 
@@ -364,4 +374,5 @@ __all__ = [
     "Tiers",
     "ToolFee",
     "VariantCard",
+    "VariantFileCard",
 ]

@@ -8,7 +8,13 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    WithJsonSchema,
+)
 
 from .units import parse_parameter_count, parse_tokens
 
@@ -69,7 +75,6 @@ def _money_text(value: Decimal) -> str:
 Money = Annotated[
     Decimal,
     PlainValidator(to_money),
-    PlainSerializer(lambda v: v, return_type=Decimal, when_used="python"),
     PlainSerializer(_money_text, return_type=str, when_used="json"),
     WithJsonSchema(
         {
@@ -86,7 +91,6 @@ Money = Annotated[
 Exact = Annotated[
     Decimal,
     PlainValidator(to_exact),
-    PlainSerializer(lambda v: v, return_type=Decimal, when_used="python"),
     PlainSerializer(_money_text, return_type=str, when_used="json"),
     WithJsonSchema(
         {
@@ -168,11 +172,15 @@ def _dump_rate_json(rate: Rate) -> Any:
     return dumped
 
 
+def _serialize_rate(rate: Rate, info: SerializationInfo) -> Any:
+    # One serializer for both modes: a second PlainSerializer would replace the first.
+    return _dump_rate_json(rate) if info.mode_is_json() else _dump_rate(rate)
+
+
 RateField = Annotated[
     Rate,
     PlainValidator(to_rate),
-    PlainSerializer(_dump_rate, when_used="python"),
-    PlainSerializer(_dump_rate_json, when_used="json"),
+    PlainSerializer(_serialize_rate),
     WithJsonSchema(
         {
             "description": (

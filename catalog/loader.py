@@ -6,9 +6,9 @@ is raised: a person fixing cards wants the whole list at once.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,11 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .build import build_model, build_offering, build_provider, merge_variant
-from .cards import ModelCard, OfferingCard, ProviderCard
+from .cards import ModelCard, OfferingCard, OfferingFields, ProviderCard, VariantFileCard
 from .catalog import Catalog
-from .checks import check_cards
+from .checks import KEY, check_cards
 from .errors import CardErrors, CardProblem
+from .messages import did_you_mean, humanize, merge_union
 from .model import Offering
+from .salvage import placeholder, salvage
 from .yamlsource import Source, load_text
 
 SCHEMA_DIR = "schema"
@@ -28,6 +30,7 @@ SCHEMA_FILES: dict[type[BaseModel], str] = {
     ModelCard: "model.schema.json",
     ProviderCard: "provider.schema.json",
     OfferingCard: "offering.schema.json",
+    VariantFileCard: "variant.schema.json",
 }
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 
@@ -44,14 +47,34 @@ class LoadedCard:
     display: str
     kind: type[BaseModel]
     source: Source
+    #: the validated card; for a card that failed validation, its salvaged valid parts
     card: Any = None
     id: str = ""
     provider: str = ""
+    #: whether ``card`` passed validation whole
+    valid: bool = False
+    #: field paths (dotted) that failed validation; checks stay silent below them
+    broken: set[str] = dataclass_field(default_factory=set)
 
     def problem(self, loc: tuple[Any, ...], message: str, *, key: bool = False) -> CardProblem:
+        """A problem at ``loc``: at its value, or at its key if ``key`` or if ``loc`` ends
+        with :data:`~catalog.checks.KEY` (the problem is the name itself)."""
+        if loc and loc[-1] is KEY:
+            loc, key = loc[:-1], True
         mark = self.source.mark_of(loc, key=key)
-        field = ".".join(str(p) for p in loc)
-        return CardProblem(self.display, mark.line, mark.col, field, message)
+        return CardProblem(self.display, mark.line, mark.col, dotted(loc), message)
+
+    def is_broken(self, problem: CardProblem) -> bool:
+        """Whether ``problem`` sits in a part that already failed validation."""
+        if problem.path != self.display:
+            return False
+        return any(
+            b == "" or problem.field == b or problem.field.startswith(b + ".") for b in self.broken
+        )
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
 
 
 def _kind_for(rel: Path) -> tuple[type[BaseModel], str, str] | None:
@@ -65,21 +88,27 @@ def _kind_for(rel: Path) -> tuple[type[BaseModel], str, str] | None:
     return None
 
 
-def _path_in(value: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The part of a pydantic ``loc`` that indexes the data (drops union tags)."""
+def _path_in(value: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool, bool]:
+    """The part of a pydantic ``loc`` that indexes the data, whether it ended at a key
+    (``[key]``: the key itself is wrong) and whether it passed a union branch tag."""
     out: list[Any] = []
     node = value
+    is_key = union = False
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        if part == "[key]":
+            is_key = True
+        elif isinstance(node, dict) and part in node:
             out.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not part.endswith("]"):
+        elif isinstance(part, str) and part.endswith("]"):
+            union = True  # a union branch tag such as list[literal[...]]
+        elif isinstance(node, dict) and isinstance(part, str):
             out.append(part)  # a missing or unknown key
             node = None
-    return tuple(out)
+    return tuple(out), is_key, union
 
 
 def _allowed_fields(kind: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
@@ -106,47 +135,79 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def _message(error: Any, loaded: LoadedCard, path: tuple[Any, ...]) -> tuple[str, bool]:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        name = str(path[-1]) if path else "?"
-        allowed = _allowed_fields(loaded.kind, path[:-1])
-        close = difflib.get_close_matches(name, allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown field {name!r}{hint}", True
-    if kind == "missing":
-        return f"missing required field {str(error['loc'][-1])!r}", False
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
-    if kind not in ("value_error", "assertion_error") and "input" in error:
-        got = error["input"]
-        if not isinstance(got, dict | list):
-            message = f"{message}; got {got!r}"
-    return message, False
+def _problems_of(exc: ValidationError, loaded: LoadedCard, value: Any) -> list[CardProblem]:
+    """Each pydantic error as a problem at its place, reworded; a union's branches at one
+    place become one problem."""
+    places: dict[tuple[tuple[Any, ...], bool], list[Any]] = {}
+    for error in exc.errors():
+        path, is_key, _ = _path_in(value, tuple(error["loc"]))
+        places.setdefault((path, is_key), []).append(error)
+    problems = []
+    for (path, is_key), errors in places.items():
+        first = errors[0]
+        loaded.broken.add(dotted(path))
+        if first["type"] == "missing":
+            name = str(path[-1]) if path else "?"
+            problems.append(
+                CardProblem(
+                    loaded.display,
+                    *_line_col(loaded, path[:-1]),
+                    dotted(path),
+                    f"missing required field {name!r}",
+                )
+            )
+            continue
+        if first["type"] == "extra_forbidden":
+            name = str(path[-1]) if path else "?"
+            allowed = _allowed_fields(loaded.kind, path[:-1])
+            message = f"unknown field {name!r}{did_you_mean(name, allowed)}"
+            problems.append(loaded.problem(path, message, key=True))
+            continue
+        message = merge_union(errors) if len(errors) > 1 else humanize(first)
+        if is_key:
+            message = f"key {message}"
+        problems.append(loaded.problem(path, message, key=is_key))
+    return problems
 
 
-def _validate(loaded: LoadedCard) -> list[CardProblem]:
+def _line_col(loaded: LoadedCard, path: tuple[Any, ...]) -> tuple[int, int]:
+    mark = loaded.source.mark_of(path)
+    return mark.line, mark.col
+
+
+def validate_card(loaded: LoadedCard) -> list[CardProblem]:
+    """Validate ``loaded.source`` as ``loaded.kind``. On failure, keep the valid parts in
+    ``loaded.card`` (see :mod:`catalog.salvage`) so that the cross-field checks still run."""
     value = loaded.source.value
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        return [loaded.problem((), "a card is a mapping of fields")]
+        loaded.broken.add("")
+        return [loaded.problem((), "a card is a mapping of fields (key: value)")]
     try:
         loaded.card = loaded.kind.model_validate(value)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            path = _path_in(value, tuple(error["loc"]))
-            message, is_key = _message(error, loaded, path)
-            if error["type"] == "missing":
-                path = path[:-1]
-                problems.append(loaded.problem(path, message))
-            else:
-                problems.append(loaded.problem(path, message, key=is_key))
-        return problems
+        loaded.card = salvage(loaded.kind, value)
+        return _problems_of(exc, loaded, value)
+    loaded.valid = True
     return []
+
+
+def parse_card(
+    kind: type[BaseModel], text: str, display: str = "<card>"
+) -> tuple[BaseModel | None, list[CardProblem]]:
+    """One card from YAML text, as lint reads it: the card (None if it has any problem)
+    and every problem found in it on its own (no cross-card checks, no line-1 check)."""
+    source = load_text(text)
+    loaded = LoadedCard(Path(display), display, kind, source)
+    problems = [
+        CardProblem(display, p.mark.line, p.mark.col, dotted(p.path), p.message)
+        for p in source.problems
+    ]
+    if source.value is None and source.problems:
+        return None, problems
+    problems += validate_card(loaded)
+    return (loaded.card if not problems else None), problems
 
 
 def _schema_line(loaded: LoadedCard, text: str, root: Path) -> list[CardProblem]:
@@ -211,17 +272,24 @@ def read_cards(root: Path) -> tuple[list[LoadedCard], list[CardProblem]]:
             problems.append(CardProblem(display, 1, 1, "", f"not UTF-8 text: {exc.reason}"))
             continue
         source = load_text(text)
+        if kind is OfferingCard and isinstance(source.value, dict) and "base" in source.value:
+            kind = VariantFileCard
         loaded = LoadedCard(path, display, kind, source, id=card_id, provider=provider)
         for p in source.problems:
-            field = ".".join(str(x) for x in p.path)
-            problems.append(CardProblem(display, p.mark.line, p.mark.col, field, p.message))
+            problems.append(
+                CardProblem(display, p.mark.line, p.mark.col, dotted(p.path), p.message)
+            )
         if source.problems and source.value is None:
+            # Unreadable, but it exists: other cards may still refer to its id.
+            loaded.card = placeholder(kind)
+            loaded.broken.add("")
+            cards.append(loaded)
             continue
         problems.extend(_schema_line(loaded, text, root))
-        problems.extend(_validate(loaded))
-        if loaded.card is not None and kind is OfferingCard:
+        problems.extend(validate_card(loaded))
+        if kind in (OfferingCard, VariantFileCard):
             declared = loaded.card.id
-            if declared is not None:
+            if isinstance(declared, str):
                 if slug(declared) != card_id:
                     problems.append(
                         loaded.problem(
@@ -230,9 +298,14 @@ def read_cards(root: Path) -> tuple[list[LoadedCard], list[CardProblem]]:
                         )
                     )
                 loaded.id = declared
-        if loaded.card is not None:
-            cards.append(loaded)
+        cards.append(loaded)
     return cards, problems
+
+
+def lint_cards(root: Path | str) -> list[CardProblem]:
+    """Every problem in every card below ``root``, sorted by file, line and column."""
+    cards, problems = read_cards(Path(root))
+    return sorted(set(problems + check_cards(cards)))
 
 
 def load_catalog(root: Path | str = "data") -> Catalog:
@@ -246,20 +319,32 @@ def load_catalog(root: Path | str = "data") -> Catalog:
 
 
 def assemble(cards: list[LoadedCard]) -> Catalog:
+    """The run-time catalog from cards that passed every check."""
     models = {c.id: build_model(c.id, c.card) for c in cards if c.kind is ModelCard}
     providers = {c.id: build_provider(c.id, c.card) for c in cards if c.kind is ProviderCard}
-    offerings: dict[str, Offering] = {}
+    bases = {(c.provider, c.id): c for c in cards if c.kind is OfferingCard}
+    filed: dict[tuple[str, str], list[LoadedCard]] = {}
     for c in cards:
-        if c.kind is not OfferingCard:
-            continue
+        if c.kind is VariantFileCard:
+            filed.setdefault((c.provider, c.card.base), []).append(c)
+    offerings: dict[str, Offering] = {}
+    for (provider_id, base_id), c in bases.items():
         card: OfferingCard = c.card
-        provider = providers[c.provider]
-        variant_ids = tuple(f"{c.id}:{name}" for name in card.variants)
-        base = build_offering(provider, c.id, card, variants=variant_ids)
+        provider = providers[provider_id]
+        variants: list[tuple[str, OfferingFields]] = [
+            (name, variant) for name, variant in card.variants.items()
+        ]
+        variants += [
+            (v.id.removeprefix(f"{base_id}:"), v.card)
+            for v in sorted(filed.get((provider_id, base_id), []), key=lambda v: v.id)
+        ]
+        variant_ids = tuple(f"{base_id}:{name}" for name, _ in variants)
+        base = build_offering(provider, base_id, card, variants=variant_ids)
         offerings[base.key] = base
-        for name, variant in card.variants.items():
+        for name, variant in variants:
             merged = merge_variant(card, variant)
-            built = build_offering(provider, f"{c.id}:{name}", merged, base=c.id, variant=name)
+            full = f"{base_id}:{name}"
+            built = build_offering(provider, full, merged, base=base_id, variant=name)
             offerings[built.key] = built
     return Catalog(
         models=MappingProxyType(models),

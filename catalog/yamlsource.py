@@ -22,6 +22,12 @@ Path = tuple[str | int, ...]
 #: A "billion laughs" document expands exponentially; we measure before building.
 MAX_EXPANDED_NODES = 200_000
 MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 200
+
+
+class _TooDeep(Exception):
+    pass
+
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -106,8 +112,8 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int
     key = id(node)
     if key in memo:
         return memo[key]
-    if depth > 200:
-        return MAX_EXPANDED_NODES + 1
+    if depth > MAX_DEPTH:
+        raise _TooDeep
     size = 1
     if isinstance(node, yaml.SequenceNode):
         for child in node.value:
@@ -162,6 +168,17 @@ def _build(node: yaml.Node, path: Path, src: Source) -> Any:
     raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> SourceProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = f"YAML syntax error: {exc.problem or exc.context or 'unreadable'}"
+    context = exc.context_mark
+    if exc.problem and exc.context and context is not None:
+        where = f"line {context.line + 1}, column {context.column + 1}"
+        message += f" ({exc.context} that starts at {where})"
+    return SourceProblem(Mark(line, col), (), message)
+
+
 def load_text(text: str) -> Source:
     """Parse one YAML document. Syntax errors become a single problem with a position."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
@@ -169,15 +186,21 @@ def load_text(text: str) -> Source:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = " ".join(p for p in (exc.context, exc.problem) if p)
-        return Source(None, problems=[SourceProblem(Mark(line, col), (), f"YAML: {reason}")])
+        return Source(None, problems=[_syntax_problem(exc)])
     except yaml.YAMLError as exc:
         return Source(None, problems=[SourceProblem(Mark(1, 1), (), f"YAML: {exc}")])
+    except RecursionError:
+        return Source(
+            None, problems=[SourceProblem(Mark(1, 1), (), "YAML: the document nests too deeply")]
+        )
     if node is None:
         return Source(None)
-    if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+    try:
+        size = _expanded_size(node, {})
+    except _TooDeep:
+        message = f"YAML: nested more than {MAX_DEPTH} levels deep, or an alias contains itself"
+        return Source(None, problems=[SourceProblem(_mark(node), (), message)])
+    if size > MAX_EXPANDED_NODES:
         return Source(
             None,
             problems=[

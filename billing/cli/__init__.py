@@ -9,11 +9,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import catalog_cmd, ledger_cmd
+from . import catalog_cmd, ledger_cmd, price_cmd
 from .common import EXIT_USAGE, UsageError
 
 #: Each module adds its subcommands; keep the order the help should show.
-COMMANDS = [catalog_cmd, ledger_cmd]
+COMMANDS = [catalog_cmd, price_cmd, ledger_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,562 @@
+"""Rating: a usage record and the catalog's price plan in, an exact :class:`Charge` out.
+
+Rules (README "Pricing"):
+
+- Decimal only. A token line's amount is ``quantity × price × 10⁻⁶``: the price is scaled by
+  ``scaleb`` (an exponent shift, never a division) and multiplied in :data:`EXACT`, a context
+  with 60 digits that traps ``Inexact`` and ``Rounded``; counts are at most 10¹⁵ and prices
+  at most 15 digits, so a product can never round, and if it could, rating would fail loudly.
+- The plan is chosen by the record's timestamp (none: the plan in effect now); the tier by
+  the plan's declared count and boundary, for the whole request. Beyond the top tier is an
+  error.
+- Kinds are disjoint (billing.usage). Cache reads/writes fall back to the input rate and
+  reasoning to the output rate when the card has none; the line says so. Reasoning is always
+  its own line, so nothing is hidden and nothing is doubled.
+- Input and output lines are always shown when their rate is published (a zero line shows
+  the rate and tier); other kinds appear when their count is above 0. An unpublished or
+  not-applicable rate fails only when its count is above 0.
+- Tools: per-call fees, aliases summed into their row, free rows as zero lines, rows
+  ``included_in`` a request fee as zero lines that say so; an unknown tool name is an error
+  (even with 0 calls: it means the record and the card disagree).
+- Request fees: switched on by the record's ``request`` parameters (absent ones take the
+  offering's default) or by the use of the listed tools.
+- A coming-soon offering is priced like any other: usage that arrived was served, and the
+  card's prices decide (the seed's coming-soon offering has unpublished prices, so it fails
+  with that reason, which the message says).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+)
+from typing import Any
+
+from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOfferingError
+from catalog.units import format_tokens
+
+from .charge import Charge, Line
+from .records import RecordError, UsageRecord, parse_record, where
+
+#: The only context amounts are computed in: exact or an exception.
+EXACT = Context(
+    prec=60,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
+    traps=[Inexact, Rounded, InvalidOperation, DivisionByZero, Overflow, Underflow, Subnormal],
+)
+_mul = EXACT.multiply
+_add = EXACT.add
+ZERO = Decimal(0)
+
+KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+KIND_TEXT = {
+    "input": "input",
+    "cache_read": "cache-read (cached input)",
+    "cache_write": "cache-write",
+    "output": "output",
+    "reasoning": "reasoning",
+}
+TIER_COUNT_TEXT = {
+    "input_tokens": "prompt tokens (cached included)",
+    "uncached_input_tokens": "uncached input tokens",
+    "total_tokens": "total tokens (prompt and completion)",
+}
+FALLBACK_NOTE = {
+    "cache_read": "cached input at the input rate (the card publishes no cache-read rate)",
+    "cache_write": "cache writes at the input rate (the card publishes no cache-write rate)",
+    "reasoning": "reasoning billed as output, at the output rate",
+}
+#: Kinds shown as a zero line when their count is 0 (the rates a reader expects to see).
+ALWAYS_SHOWN = frozenset({"input", "output"})
+
+
+class PricingError(Exception):
+    """A record that cannot be priced: the line, the record id (when known) and why."""
+
+    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
+        self.message = message
+        self.line = line
+        self.record_id = record_id
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return where(self.line, self.record_id) + self.message
+
+
+# --- cloning immutable templates (see billing.charge: Line and Charge are not slots) -------
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _line(template: Line, quantity: int, amount: Decimal) -> Line:
+    line = _new(Line)
+    _set(line, "__dict__", {**template.__dict__, "quantity": quantity, "amount": amount})
+    return line
+
+
+def _charge(template: Charge, lines: tuple[Line, ...], total: Decimal) -> Charge:
+    charge = _new(Charge)
+    _set(charge, "__dict__", {**template.__dict__, "lines": lines, "total": total})
+    return charge
+
+
+# --- precomputed rating tables ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _KindRate:
+    kind: str
+    scaled: Decimal  # price × 10⁻⁶ (0 when not published)
+    template: Line | None  # quantity 0, amount 0: shared as the zero line
+    show_zero: bool
+    problem: str | None  # why a count above 0 cannot be priced
+
+
+@dataclass(slots=True)
+class _TierTable:
+    label: str | None
+    lower: int | None
+    upper: int | None
+    inclusive: bool
+    rates: tuple[_KindRate, ...]
+    charge: Charge  # template: no lines, total 0
+
+
+@dataclass(slots=True)
+class _ToolRate:
+    index: int
+    name: str
+    price: Decimal
+    template: Line | None
+    problem: str | None
+
+
+@dataclass(slots=True)
+class _FeeRate:
+    name: str
+    when: tuple[tuple[str, Any], ...]
+    tools: frozenset[str]
+    price: Decimal
+    template: Line | None
+    problem: str | None
+
+
+@dataclass(slots=True)
+class _PlanTable:
+    plan: PricePlan
+    by: str
+    tiers: tuple[_TierTable, ...]
+    tools: dict[str, _ToolRate]
+    known_tools: str
+    fees: tuple[_FeeRate, ...]
+
+
+@dataclass(slots=True)
+class _OfferingTable:
+    offering: Offering
+    plans: tuple[_PlanTable, ...]
+    timeless: _PlanTable | None  # the only plan, in effect at every time
+
+
+def _rate_problem(offering: Offering, rate: Rate, what: str, via: str | None) -> str | None:
+    """A sentence with ``{n}`` for the count, or None when the rate is published."""
+    if rate.state is PriceState.PUBLISHED:
+        return None
+    rate_name = f"the {via} rate they are charged at" if via else "the rate"
+    soon = " (the offering is coming soon)" if offering.status == "coming_soon" else ""
+    if rate.state is PriceState.UNPUBLISHED:
+        return (
+            f"{offering.id} has no published price for {what}{soon}: {rate_name} is "
+            f"unpublished, so the record's {{n}} {what} cannot be priced"
+        )
+    return (
+        f"the record reports {{n}} {what}, but {what} cannot occur on {offering.id}: "
+        f"{rate_name} is not applicable"
+    )
+
+
+def _problem(problem: str | None, n: int) -> PricingError:
+    return PricingError((problem or "").replace("{n}", f"{n:,}"))
+
+
+def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: str) -> _TierTable:
+    tier = plan.tiers[tier_index]
+    label = tier.label if plan.tiered else None
+    rates = []
+    for kind in KINDS:
+        token_price = tier.prices[kind]
+        rate = token_price.rate
+        via = token_price.inherited_from
+        problem = _rate_problem(offering, rate, f"{KIND_TEXT[kind]} tokens", via)
+        template = None
+        scaled = ZERO
+        if problem is None:
+            assert rate.price is not None
+            scaled = EXACT.scaleb(rate.price, -6)
+            note = None
+            if via is not None:
+                note = FALLBACK_NOTE[kind]
+            template = Line(
+                charge=kind,
+                quantity=0,
+                unit="1M tokens",
+                unit_price=rate.price,
+                amount=ZERO,
+                list_price=rate.list_price,
+                tier=label,
+                price_version=version,
+                note=note,
+            )
+        rates.append(_KindRate(kind, scaled, template, kind in ALWAYS_SHOWN, problem))
+    charge = Charge(
+        offering=offering.id,
+        provider=offering.provider,
+        currency=plan.currency,
+        lines=(),
+        total=ZERO,
+        price_version=version,
+        tier=label,
+    )
+    return _TierTable(label, tier.lower, tier.upper, tier.upper_inclusive, tuple(rates), charge)
+
+
+def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
+    version = plan.version
+    tiers = tuple(_build_tier(offering, plan, i, version) for i in range(len(plan.tiers)))
+    tools: dict[str, _ToolRate] = {}
+    names = []
+    for index, row in enumerate(plan.tools):
+        what = f"{row.name} tool calls"
+        problem = _rate_problem(offering, row.per_call, what, None)
+        template = None
+        price = ZERO
+        if problem is None:
+            assert row.per_call.price is not None
+            price = row.per_call.price
+            if row.included_in:
+                note = f"included in request:{row.included_in}"
+            elif price == 0:
+                note = "free"
+            else:
+                note = None
+            template = Line(
+                charge=f"tool:{row.name}",
+                quantity=0,
+                unit="call",
+                unit_price=price,
+                amount=ZERO,
+                list_price=row.per_call.list_price,
+                tier=None,  # the selected tier's label is set when the line is made
+                price_version=version,
+                note=note,
+            )
+        rate = _ToolRate(index, row.name, price, template, problem)
+        for alias in (row.name, *row.aliases):
+            tools[alias] = rate
+            names.append(alias)
+    fees = []
+    for fee in plan.request_fees:
+        problem = None
+        if fee.per_request.state is PriceState.UNPUBLISHED:
+            problem = f"{offering.id} has no published price for the {fee.name} request fee"
+        elif fee.per_request.state is PriceState.NOT_APPLICABLE:
+            problem = f"the {fee.name} request fee is not applicable on {offering.id}"
+        template = None
+        price = ZERO
+        if problem is None:
+            assert fee.per_request.price is not None
+            price = fee.per_request.price
+            template = Line(
+                charge=f"request:{fee.name}",
+                quantity=1,
+                unit="request",
+                unit_price=price,
+                amount=price,
+                list_price=fee.per_request.list_price,
+                tier=None,  # the selected tier's label is set when the line is made
+                price_version=version,
+                note=None,
+            )
+        when = tuple(fee.when.items())
+        fees.append(
+            _FeeRate(fee.name, when, frozenset(fee.or_when_tools_used), price, template, problem)
+        )
+    known = ", ".join(sorted(names)) if names else "none"
+    return _PlanTable(plan, plan.tier_by, tiers, tools, known, tuple(fees))
+
+
+def _build_offering(offering: Offering) -> _OfferingTable:
+    plans = tuple(_build_plan(offering, plan) for plan in offering.pricing)
+    timeless = None
+    if len(plans) == 1 and plans[0].plan.effective_from is None:
+        timeless = plans[0]
+    return _OfferingTable(offering, plans, timeless)
+
+
+class _Tables:
+    """Rating tables for one catalog, built per offering on first use."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.by_ref: dict[str, _OfferingTable] = {}
+        self.by_key: dict[str, _OfferingTable] = {}
+
+    def get(self, ref: str) -> _OfferingTable:
+        table = self.by_ref.get(ref)
+        if table is not None:
+            return table
+        try:
+            offering = self.catalog.resolve(ref)
+        except UnknownOfferingError as exc:
+            raise PricingError(exc.message) from None
+        table = self.by_key.get(offering.key)
+        if table is None:
+            table = self.by_key[offering.key] = _build_offering(offering)
+        if len(self.by_ref) < 65536:
+            self.by_ref[ref] = table
+        return table
+
+
+_bundled: Catalog | None = None
+_tables: dict[int, _Tables] = {}
+
+
+def bundled_catalog() -> Catalog:
+    """The catalog of the bundled ``data/`` directory, loaded once."""
+    global _bundled
+    if _bundled is None:
+        from pathlib import Path
+
+        from catalog import load_catalog
+
+        _bundled = load_catalog(Path(__file__).resolve().parents[1] / "data")
+    return _bundled
+
+
+def tables_for(catalog: Catalog | None) -> _Tables:
+    if catalog is None:
+        catalog = bundled_catalog()
+    tables = _tables.get(id(catalog))
+    if tables is None or tables.catalog is not catalog:
+        if len(_tables) > 8:
+            _tables.clear()
+        tables = _tables[id(catalog)] = _Tables(catalog)
+    return tables
+
+
+# --- pricing -------------------------------------------------------------------------------
+
+
+def price(record: UsageRecord | Mapping[str, Any], catalog: Catalog | None = None) -> Charge:
+    """Price one usage record exactly.
+
+    ``record`` is a :class:`UsageRecord` or a mapping in the usage record format (read with
+    :func:`billing.records.parse_record`; its problems raise :class:`RecordError`). ``catalog``
+    defaults to the bundled data catalog. Raises :class:`PricingError` when the record cannot
+    be priced.
+    """
+    if type(record) is not UsageRecord:
+        if not isinstance(record, UsageRecord):
+            record = parse_record(record)
+    try:
+        return _price(tables_for(catalog).get(record.model), record)
+    except PricingError as exc:
+        if exc.line or exc.record_id:
+            raise
+        raise PricingError(exc.message, record.line, record.id or None) from None
+
+
+def _price(table: _OfferingTable, record: UsageRecord) -> Charge:
+    plan = table.timeless or _plan_at(table, record.timestamp)
+    usage = record.usage
+    counts = (usage.input, usage.cache_read, usage.cache_write, usage.output, usage.reasoning)
+    tiers = plan.tiers
+    tier = tiers[0] if len(tiers) == 1 else _tier(table, plan, counts)
+    lines: list[Line] = []
+    total = ZERO
+    for rate, quantity in zip(tier.rates, counts, strict=True):
+        if quantity:
+            if rate.template is None:
+                raise _problem(rate.problem, quantity)
+            amount = _mul(rate.scaled, quantity)
+            lines.append(_line(rate.template, quantity, amount))
+            total = _add(total, amount)
+        elif rate.show_zero and rate.template is not None:
+            lines.append(rate.template)
+    if usage.tools or plan.fees:
+        total = _extras(table, plan, tier, usage.tools, usage.request, lines, total)
+    return _charge(tier.charge, tuple(lines), total)
+
+
+def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
+    plans = table.plans
+    if not plans:
+        raise PricingError(f"{table.offering.id} has no price plan")
+    moment = when if when is not None else dt.datetime.now(dt.UTC)
+    for plan in reversed(plans):
+        if plan.plan.covers(moment):
+            return plan
+    first = plans[0].plan.effective_from
+    start = first.isoformat() if first else "?"
+    if when is None:
+        raise PricingError(
+            f"no price version of {table.offering.id} is in effect now (the first starts "
+            f"{start}); give the record a timestamp"
+        )
+    raise PricingError(
+        f"timestamp {when.isoformat()} is before the first price version of "
+        f"{table.offering.id} (in effect from {start})"
+    )
+
+
+def _tier(table: _OfferingTable, plan: _PlanTable, counts: tuple[int, ...]) -> _TierTable:
+    by = plan.by
+    if by == "input_tokens":
+        count = counts[0] + counts[1] + counts[2]
+    elif by == "uncached_input_tokens":
+        count = counts[0]
+    else:
+        count = sum(counts)
+    for tier in plan.tiers:
+        if tier.inclusive:
+            if (tier.lower is None or count > tier.lower) and (
+                tier.upper is None or count <= tier.upper
+            ):
+                return tier
+        elif (tier.lower is None or count >= tier.lower) and (
+            tier.upper is None or count < tier.upper
+        ):
+            return tier
+    top = plan.tiers[-1].upper or 0
+    rule = "at most" if plan.tiers[-1].inclusive else "below"
+    raise PricingError(
+        f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
+        f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
+        "no price is published for a request this large"
+    )
+
+
+def _extras(
+    table: _OfferingTable,
+    plan: _PlanTable,
+    tier: _TierTable,
+    tools: Mapping[str, int],
+    request: Mapping[str, Any],
+    lines: list[Line],
+    total: Decimal,
+) -> Decimal:
+    used: set[str] = set()
+    if tools:
+        rows: dict[int, tuple[_ToolRate, int, list[str]]] = {}
+        for name, calls in tools.items():
+            rate = plan.tools.get(name)
+            if rate is None:
+                raise PricingError(
+                    f"unknown tool {name!r} in tool_usage: {table.offering.id} prices no such "
+                    f"tool (known: {plan.known_tools}); an unknown tool is never free"
+                )
+            entry = rows.get(rate.index)
+            if entry is None:
+                entry = rows[rate.index] = (rate, 0, [])
+            rows[rate.index] = (rate, entry[1] + calls, entry[2])
+            if name != rate.name:
+                entry[2].append(name)
+            if calls:
+                used.add(name)
+                used.add(rate.name)
+        for index in sorted(rows):
+            rate, calls, aliases = rows[index]
+            if not calls:
+                continue
+            if rate.template is None:
+                raise _problem(rate.problem, calls)
+            amount = _mul(rate.price, calls)
+            fields = {**rate.template.__dict__, "quantity": calls, "amount": amount}
+            fields["tier"] = tier.label
+            if aliases:
+                reported = f"reported as {', '.join(sorted(set(aliases)))}"
+                note = fields["note"]
+                fields["note"] = f"{note}; {reported}" if note else reported
+            line = _new(Line)
+            _set(line, "__dict__", fields)
+            lines.append(line)
+            total = _add(total, amount)
+    for fee in plan.fees:
+        reason = _fee_reason(table.offering, fee, request, used)
+        if reason is None:
+            continue
+        if fee.template is None:
+            raise PricingError(f"{fee.problem}, and it applies: {reason}")
+        line = _new(Line)
+        _set(line, "__dict__", {**fee.template.__dict__, "note": reason, "tier": tier.label})
+        lines.append(line)
+        total = _add(total, fee.price)
+    return total
+
+
+def _fee_reason(
+    offering: Offering, fee: _FeeRate, request: Mapping[str, Any], used: set[str]
+) -> str | None:
+    """Why a conditional request fee applies, or None when it does not."""
+    if fee.when:
+        reasons = []
+        for param, want in fee.when:
+            if param in request:
+                got = request[param]
+                source = "is"
+            else:
+                spec = offering.parameters.get(param)
+                if spec is None or not spec.has_default:
+                    break
+                got = spec.default
+                source = "defaults to"
+            if not _same(got, want):
+                break
+            reasons.append(f"{param} {source} {_json_text(want)}")
+        else:
+            return " and ".join(reasons)
+    hit = sorted(fee.tools & used)
+    if hit:
+        return f"{', '.join(hit)} was used"
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that does not take 1 for true."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _json_text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+__all__ = [
+    "EXACT",
+    "PricingError",
+    "RecordError",
+    "bundled_catalog",
+    "price",
+]

@@ -1,0 +1,263 @@
+"""Usage records: one priced event per JSON object, read into a canonical :class:`Usage`.
+
+A record names its offering (``model``), the endpoint whose usage shape ``usage`` is in
+(default ``chat.completions``), optionally a timestamp, the request parameters that change
+the price (``request``), the ``tool_usage`` map (in ``usage`` or at the top level) and the
+cost the provider reported (``cost_usd`` or ``cost``, in ``usage`` or at the top level).
+
+Every problem is a :class:`RecordError` that names the line, the record id and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+from .shapes import SHAPES
+from .shapes.counts import MAX_COUNT, ShapeError, count_value
+from .usage import Usage
+
+DEFAULT_ENDPOINT = "chat.completions"
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class RecordError(ValueError):
+    """A usage record that cannot be read: its line, its id (when it has one) and why."""
+
+    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
+        self.message = message
+        self.line = line
+        self.record_id = record_id
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return where(self.line, self.record_id) + self.message
+
+
+def where(line: int, record_id: str | None) -> str:
+    """``line 3, record 'evt-3': `` (the prefix of every record error sentence)."""
+    parts = []
+    if line:
+        parts.append(f"line {line}")
+    if record_id:
+        parts.append(f"record {record_id!r}")
+    return ", ".join(parts) + ": " if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    line: int  #: 1-based line number in the input (0 when not read from a file)
+    id: str  #: the idempotency key ("" when the record has none)
+    customer: str | None
+    model: str  #: the offering id as written (qwen3-5-flash:variant1)
+    timestamp: dt.datetime | None  #: UTC
+    endpoint: (
+        str  #: the usage shape: chat.completions, completions, responses, messages, runware.task
+    )
+    usage: Usage
+    reported: Decimal | None  #: the cost the provider reported (audited, never trusted)
+    raw: Mapping[str, Any]  #: the record as read
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def loads(text: str) -> Any:
+    """JSON with exact decimals: numbers with a point become Decimal; NaN/Infinity are refused."""
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def parse_json_line(text: str, line: int) -> UsageRecord:
+    """Read one JSON Lines record (``line`` is its 1-based line number)."""
+    try:
+        obj = loads(text)
+    except (ValueError, RecursionError) as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise RecordError(f"not valid JSON: {detail}", line) from None
+    return parse_record(obj, line)
+
+
+def parse_record(obj: object, line: int = 0) -> UsageRecord:
+    """Read a record already decoded from JSON (a mapping), checking every count."""
+    if not isinstance(obj, Mapping):
+        raise RecordError(f"a usage record must be a JSON object; got {_json_type(obj)}", line)
+    record_id = obj.get("id")
+    if record_id is None:
+        record_id = ""
+    elif not isinstance(record_id, str):
+        raise RecordError(f"id must be a string; got {_json_type(record_id)}", line)
+    try:
+        return _parse(obj, line, record_id)
+    except ShapeError as exc:
+        raise RecordError(exc.message, line, record_id) from None
+
+
+def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
+    customer = obj.get("customer")
+    if customer is not None and not isinstance(customer, str):
+        raise ShapeError(f"customer must be a string; got {_json_type(customer)}")
+    model = obj.get("model")
+    if model is None:
+        raise ShapeError("model is missing: name the offering the usage was for")
+    if not isinstance(model, str) or not model.strip():
+        raise ShapeError(f"model must be an offering id (a string); got {_json_type(model)}")
+    endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
+    if endpoint is None:
+        endpoint = DEFAULT_ENDPOINT
+    shape = SHAPES.get(endpoint) if isinstance(endpoint, str) else None
+    if shape is None:
+        raise ShapeError(
+            f"endpoint {endpoint!r} is not a known usage shape; use one of "
+            + ", ".join(sorted(SHAPES))
+        )
+    usage = obj.get("usage")
+    if not isinstance(usage, Mapping):
+        what = "missing" if usage is None else f"a {_json_type(usage)}, not an object"
+        raise ShapeError(f"usage is {what}: a record needs its provider's usage object")
+    inp, cache_read, cache_write, out, reasoning, shape_tools = shape(usage)
+    tools = _tools(obj, usage, shape_tools)
+    request = obj.get("request")
+    if request is None:
+        request = _EMPTY
+    elif not isinstance(request, Mapping):
+        raise ShapeError(
+            f"request must be an object of request parameters; got {_json_type(request)}"
+        )
+    else:
+        request = MappingProxyType(dict(request))
+    return UsageRecord(
+        line=line,
+        id=record_id,
+        customer=customer,
+        model=model,
+        timestamp=_timestamp(obj.get("timestamp")),
+        endpoint=endpoint,
+        usage=Usage(inp, cache_read, cache_write, out, reasoning, tools, request),
+        reported=_reported(obj, usage),
+        raw=obj,
+    )
+
+
+def _tools(
+    obj: Mapping[str, Any], usage: Mapping[str, Any], shape_tools: Mapping[str, int]
+) -> Mapping[str, int]:
+    inner = usage.get("tool_usage")
+    outer = obj.get("tool_usage")
+    maps = [
+        (f, m) for f, m in (("usage.tool_usage", inner), ("tool_usage", outer)) if m is not None
+    ]
+    if not maps:
+        return MappingProxyType(dict(shape_tools)) if shape_tools else _EMPTY
+    read: list[dict[str, int]] = []
+    for field, value in maps:
+        if not isinstance(value, Mapping):
+            raise ShapeError(
+                f"{field} must be an object of tool name to call count; got {_json_type(value)}"
+            )
+        calls: dict[str, int] = {}
+        for name, n in value.items():
+            if not isinstance(name, str) or not name:
+                raise ShapeError(f"{field} has an empty tool name")
+            calls[name] = count_value(n, f"{field}.{name}")
+        read.append(calls)
+    if len(read) == 2 and read[0] != read[1]:
+        raise ShapeError("usage.tool_usage and tool_usage are both given and disagree")
+    return MappingProxyType(read[0])
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = dt.datetime.fromisoformat(
+                text[:-1] + "+00:00" if text.endswith(("z", "Z")) else text
+            )
+        except ValueError:
+            parsed = None
+        if parsed is not None and text:
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    raise ShapeError(
+        f"timestamp {value!r} is not an ISO 8601 time (2026-11-20T10:00:00Z) "
+        "or whole seconds since 1970"
+    )
+
+
+_COST_FIELDS = (("usage", "cost_usd"), ("usage", "cost"), ("", "cost_usd"), ("", "cost"))
+
+
+def _reported(obj: Mapping[str, Any], usage: Mapping[str, Any]) -> Decimal | None:
+    found: tuple[str, Decimal] | None = None
+    for where_, key in _COST_FIELDS:
+        value = (usage if where_ else obj).get(key)
+        if value is None:
+            continue
+        field = f"{where_}.{key}" if where_ else key
+        amount = _amount(value, field)
+        if found is not None and found[1] != amount:
+            raise ShapeError(f"{found[0]} ({found[1]}) and {field} ({amount}) disagree")
+        found = (field, amount)
+    return found[1] if found else None
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ShapeError(f"{field} must be a number; got a boolean")
+    if isinstance(value, float):
+        value = repr(value)  # a Python caller's float: its shortest text is what was meant
+    if isinstance(value, int):
+        value = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:
+            raise ShapeError(f"{field} {value!r} is not a decimal number") from None
+    if not isinstance(value, Decimal):
+        raise ShapeError(f"{field} must be a number; got {_json_type(value)}")
+    if not value.is_finite() or value < 0:
+        raise ShapeError(f"{field} must be a finite amount of at least 0; got {value}")
+    if abs(value.adjusted()) > 30:
+        raise ShapeError(f"{field} {value} is out of range")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    return type(value).__name__
+
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "MAX_COUNT",
+    "RecordError",
+    "UsageRecord",
+    "loads",
+    "parse_json_line",
+    "parse_record",
+    "where",
+]
