@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -140,18 +140,16 @@ Pricer = Callable[[str, int], "PreparedEvent | Problem"]
 
 def make_pricer(catalog: Catalog) -> Pricer:
     """Parse and price one line with billing.records and billing.rating."""
-    from ..rating import PricingError, price  # type: ignore[import-not-found,unused-ignore]
-    from ..records import (  # type: ignore[import-not-found,unused-ignore]
-        RecordError,
-        parse_record,
-    )
+    from ..rating import PricingError, price
+    from ..records import RecordError, loads, parse_record
 
     def prepare(text: str, line: int) -> PreparedEvent | Problem:
         raw = text.rstrip("\r\n")
         try:
-            obj = json.loads(raw, parse_float=Decimal)
-        except ValueError as exc:
-            return Problem(line, "invalid", f"not JSON: {exc}", raw=raw)
+            obj = loads(raw)
+        except (ValueError, RecursionError) as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            return Problem(line, "invalid", f"not valid JSON: {detail}", raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
@@ -180,7 +178,12 @@ def make_pricer(catalog: Catalog) -> Pricer:
                 error=_reason(exc),
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
-        base = dict(
+        stored = PreparedEvent(
+            line,
+            customer,
+            event_id,
+            digest,
+            raw,
             model=record.model,
             endpoint=record.endpoint,
             timestamp=timestamp,
@@ -190,37 +193,15 @@ def make_pricer(catalog: Catalog) -> Pricer:
         try:
             charge = price(record, catalog)
         except PricingError as exc:
-            return PreparedEvent(
-                line,
-                customer,
-                event_id,
-                digest,
-                raw,
-                offering=_find(catalog, record.model),
-                error=_reason(exc),
-                **base,
-            )
+            return replace(stored, offering=_find(catalog, record.model), error=_reason(exc))
+        offering = f"{charge.provider}/{charge.offering}"
         if timestamp is None:
-            return PreparedEvent(
-                line,
-                customer,
-                event_id,
-                digest,
-                raw,
-                offering=f"{charge.provider}/{charge.offering}",
+            return replace(
+                stored,
+                offering=offering,
                 error="the record has no timestamp, so it belongs to no billing period",
-                **base,
             )
-        return PreparedEvent(
-            line,
-            customer,
-            event_id,
-            digest,
-            raw,
-            offering=f"{charge.provider}/{charge.offering}",
-            charge=charge,
-            **base,
-        )
+        return replace(stored, offering=offering, charge=charge)
 
     return prepare
 

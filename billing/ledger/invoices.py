@@ -222,10 +222,20 @@ def _late_periods(session: Session, invoice: Invoice) -> list[str]:
     return late
 
 
+def _tier_rank(tier: str | None) -> int:
+    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M'."""
+    if not tier or tier.startswith("<"):
+        return -1
+    head = tier.split("-", 1)[0].rstrip("+")
+    scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
+    digits = head.rstrip("KM")
+    return int(digits) * scale if digits.isdigit() else 0
+
+
 def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     adjustment, offering, charge, tier, unit, unit_price, _list = key
     kind = _CHARGE_ORDER.get(charge, 5 if charge.startswith("tool:") else 6)
-    return (adjustment or "", offering, kind, charge, tier or "", unit, unit_price)
+    return (adjustment or "", offering, kind, charge, _tier_rank(tier), unit, unit_price)
 
 
 def _regenerate(session: Session, invoice: Invoice) -> None:
