@@ -148,6 +148,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
     finally:
         progress.done()
+        if stream is not sys.stdin:
+            stream.close()
         if rejects is not None:
             rejects.close()
         engine.dispose()
