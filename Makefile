@@ -18,6 +18,14 @@ run: $(STAMP)
 	$(RATECARD) catalog list
 	$(RATECARD) catalog show qwen3-5-flash:variant1
 	$(RATECARD) catalog compile --out build/catalog
+	for f in data/samples/requests/*.json; do $(RATECARD) validate $$f || exit 1; done
+	rm -f build/ledger.db build/ledger.db-wal build/ledger.db-shm
+	$(RATECARD) ingest --db build/ledger.db --rejects build/rejects.jsonl \
+	  data/samples/usage-2026-11.jsonl || test $$? -eq 1
+	RATECARD_ISSUER_NAME='Example AI Platform Ltd' \
+	RATECARD_ISSUER_ADDRESS='1 Sample Street, London EC1A 1AA, United Kingdom' \
+	$(RATECARD) invoice --db build/ledger.db --customer acme --period 2026-11 --finalize \
+	  --html build/invoice-acme-2026-11.html
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing tests

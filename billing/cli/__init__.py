@@ -22,6 +22,9 @@ COMMANDS = {
     "estimate": "estimate_cmd",
     "price": "price_cmd",
     "audit": "audit_cmd",
+    "ingest": "ledger_cmd",
+    "invoice": "ledger_cmd",
+    "credit-note": "ledger_cmd",
 }
 
 

@@ -1,0 +1,73 @@
+"""Engines and sessions: ``--db URL``, else ``$RATECARD_DB``, else the SQLite file ./ratecard.db.
+
+SQLite is set up for several processes at once: WAL, a busy timeout, foreign keys on, and
+write transactions that take the write lock when they begin (``BEGIN IMMEDIATE``) so two
+writers queue instead of failing when one upgrades a read lock. PostgreSQL URLs use psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB = "sqlite:///ratecard.db"
+BUSY_TIMEOUT_MS = 60_000
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use, normalised: a bare path is an SQLite file, postgresql:// uses psycopg."""
+    url = explicit or os.environ.get("RATECARD_DB") or DEFAULT_DB
+    if "://" not in url:
+        return f"sqlite:///{Path(url)}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    full = database_url(url)
+    parsed = make_url(full)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _sqlite_setup(engine)
+        return engine
+    return create_engine(full, **kwargs)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(engine_or_conn: Engine | Connection | Session) -> bool:
+    bind = engine_or_conn.get_bind() if isinstance(engine_or_conn, Session) else engine_or_conn
+    return bind.dialect.name == "postgresql"
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work commits together at the end of the block, or not at all."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,468 @@
+"""Ingest usage records: price each one and store the event and its charge, in batches.
+
+Each record's ``id`` is its idempotency key per customer. The unique constraint on
+``usage_events (customer_id, event_id)`` decides, with ``INSERT ... ON CONFLICT DO NOTHING``
+on both databases: a record already stored with the same payload is a duplicate, one with a
+different payload is a conflict. A record that cannot be priced is stored as unpriceable with
+its reason (never charged 0) and reported. A batch is one transaction: a crash leaves whole
+batches or nothing, and running the same file again completes it without doubling anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import Connection, Engine, Table, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+from catalog import Catalog
+
+from ..charge import Charge
+from ..usage import Usage
+from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
+
+DEFAULT_BATCH = 1000
+_RETRIES = 8
+
+events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
+tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
+charges_t: Table = ChargeRow.__table__  # type: ignore[assignment]
+lines_t: Table = ChargeLineRow.__table__  # type: ignore[assignment]
+customers_t: Table = Customer.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A line that was not ingested as priced: why, and where."""
+
+    line: int
+    kind: str  #: "invalid" (not storable), "unpriceable" (stored, not charged), "conflict"
+    message: str
+    event_id: str | None = None
+    customer: str | None = None
+    raw: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        if self.event_id is not None:
+            where += f": id {self.event_id}"
+        return f"{where}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "id": self.event_id,
+            "customer": self.customer,
+            "kind": self.kind,
+            "error": self.message,
+            "raw": self.raw,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """A record read, parsed and priced (or not), ready to store."""
+
+    line: int
+    customer: str
+    event_id: str
+    payload_hash: str
+    raw: str
+    model: str | None = None
+    offering: str | None = None  #: provider/id
+    endpoint: str | None = None
+    timestamp: datetime | None = None
+    usage: Usage | None = None
+    reported: Decimal | None = None
+    charge: Charge | None = None
+    error: str | None = None
+
+    @property
+    def period(self) -> str | None:
+        return period_of(self.timestamp) if self.timestamp else None
+
+
+@dataclass
+class IngestSummary:
+    lines: int = 0
+    ingested: int = 0  #: new events stored, priced or not
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0  #: unpriceable (stored) plus invalid (not storable)
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "lines": self.lines,
+            "ingested": self.ingested,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "rejected": self.rejected,
+        }
+
+
+@dataclass
+class BatchResult:
+    ingested: list[PreparedEvent] = field(default_factory=list)
+    duplicates: list[PreparedEvent] = field(default_factory=list)
+    conflicts: list[PreparedEvent] = field(default_factory=list)
+
+
+def period_of(when: datetime) -> str:
+    """The UTC calendar month of ``when``: '2026-11'."""
+    return when.astimezone(UTC).strftime("%Y-%m")
+
+
+def _decimal_marker(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return "\x00" + str(value)  # distinct from any JSON string a record could hold
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def payload_hash(obj: Any) -> str:
+    """sha256 of the record's canonical JSON: key order and whitespace do not matter."""
+    text = json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal_marker
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+Pricer = Callable[[str, int], "PreparedEvent | Problem"]
+
+
+def make_pricer(catalog: Catalog) -> Pricer:
+    """Parse and price one line with billing.records and billing.rating."""
+    from ..rating import PricingError, price
+    from ..records import RecordError, loads, parse_record
+
+    def prepare(text: str, line: int) -> PreparedEvent | Problem:
+        raw = text.rstrip("\r\n")
+        try:
+            obj = loads(raw)
+        except (ValueError, RecursionError) as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            return Problem(line, "invalid", f"not valid JSON: {detail}", raw=raw)
+        if not isinstance(obj, dict):
+            return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
+        event_id, customer = obj.get("id"), obj.get("customer")
+        if not isinstance(event_id, str) or not event_id:
+            return Problem(
+                line, "invalid", "the record has no id, so it cannot be stored once", raw=raw
+            )
+        if not isinstance(customer, str) or not customer:
+            return Problem(
+                line, "invalid", "the record has no customer", event_id=event_id, raw=raw
+            )
+        digest = payload_hash(obj)
+        model = obj.get("model") if isinstance(obj.get("model"), str) else None
+        try:
+            record = parse_record(obj, line)
+        except RecordError as exc:
+            offering = _find(catalog, model)
+            return PreparedEvent(
+                line,
+                customer,
+                event_id,
+                digest,
+                raw,
+                model=model,
+                offering=offering,
+                error=_reason(exc),
+            )
+        timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
+        stored = PreparedEvent(
+            line,
+            customer,
+            event_id,
+            digest,
+            raw,
+            model=record.model,
+            endpoint=record.endpoint,
+            timestamp=timestamp,
+            usage=record.usage,
+            reported=record.reported,
+        )
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            return replace(stored, offering=_find(catalog, record.model), error=_reason(exc))
+        offering = f"{charge.provider}/{charge.offering}"
+        if timestamp is None:
+            return replace(
+                stored,
+                offering=offering,
+                error="the record has no timestamp, so it belongs to no billing period",
+            )
+        return replace(stored, offering=offering, charge=charge)
+
+    return prepare
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or getattr(exc, "message", None)
+    return str(reason) if reason else str(exc)
+
+
+def _find(catalog: Catalog, model: str | None) -> str | None:
+    if not model:
+        return None
+    try:
+        offering = catalog.find(model)
+    except Exception:  # an ambiguous id: the error says so elsewhere
+        return None
+    return offering.key if offering else None
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def customer_ids(conn: Connection, codes: Iterable[str], cache: dict[str, int]) -> dict[str, int]:
+    """Ids for customer codes, creating the missing ones (in sorted order: no deadlocks)."""
+    missing = sorted(set(codes) - cache.keys())
+    if missing:
+        stmt = _insert(conn, customers_t).on_conflict_do_nothing(index_elements=["code"])
+        conn.execute(stmt, [{"code": code} for code in missing])
+        rows = conn.execute(
+            select(customers_t.c.code, customers_t.c.id).where(customers_t.c.code.in_(missing))
+        )
+        cache.update({code: pk for code, pk in rows})
+    return cache
+
+
+def _event_row(ev: PreparedEvent, customer_id: int) -> dict[str, Any]:
+    usage = ev.usage
+    return {
+        "customer_id": customer_id,
+        "event_id": ev.event_id,
+        "payload_hash": ev.payload_hash,
+        "raw": ev.raw,
+        "model": ev.model,
+        "offering": ev.offering,
+        "endpoint": ev.endpoint,
+        "event_time": ev.timestamp,
+        "period": ev.period,
+        "input_tokens": usage.input if usage else None,
+        "cache_read_tokens": usage.cache_read if usage else None,
+        "cache_write_tokens": usage.cache_write if usage else None,
+        "output_tokens": usage.output if usage else None,
+        "reasoning_tokens": usage.reasoning if usage else None,
+        "request_params": _jsonable(dict(usage.request)) if usage and usage.request else None,
+        "reported_cost": ev.reported,
+        "status": "priced" if ev.charge is not None else "unpriceable",
+        "error": ev.error,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Request parameters as JSON: decimals keep their exact text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def store_batch(
+    conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
+) -> BatchResult:
+    """Store events in the caller's transaction; say which were new, duplicates, conflicts."""
+    result = BatchResult()
+    first: dict[tuple[str, str], PreparedEvent] = {}
+    repeats: list[PreparedEvent] = []
+    for ev in events:
+        key = (ev.customer, ev.event_id)
+        if key in first:
+            repeats.append(ev)
+        else:
+            first[key] = ev
+    if not first:
+        return result
+    ids = customer_ids(conn, (c for c, _ in first), cache)
+    ordered = sorted(first.values(), key=lambda ev: (ids[ev.customer], ev.event_id))
+    stmt = (
+        _insert(conn, events_t)
+        .on_conflict_do_nothing(index_elements=["customer_id", "event_id"])
+        .returning(events_t.c.id, events_t.c.customer_id, events_t.c.event_id)
+    )
+    inserted: dict[tuple[int, str], int] = {
+        (cid, eid): pk
+        for pk, cid, eid in conn.execute(stmt, [_event_row(ev, ids[ev.customer]) for ev in ordered])
+    }
+    stored_hash: dict[tuple[int, str], str] = {}
+    missing = [
+        (ids[ev.customer], ev.event_id)
+        for ev in ordered
+        if (ids[ev.customer], ev.event_id) not in inserted
+    ]
+    if missing:
+        rows = conn.execute(
+            select(events_t.c.customer_id, events_t.c.event_id, events_t.c.payload_hash).where(
+                tuple_(events_t.c.customer_id, events_t.c.event_id).in_(missing)
+            )
+        )
+        stored_hash = {(cid, eid): digest for cid, eid, digest in rows}
+    tool_rows: list[dict[str, Any]] = []
+    charge_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    for ev in ordered:
+        ckey = (ids[ev.customer], ev.event_id)
+        pk = inserted.get(ckey)
+        if pk is None:
+            same = stored_hash.get(ckey) == ev.payload_hash
+            (result.duplicates if same else result.conflicts).append(ev)
+            continue
+        stored_hash[ckey] = ev.payload_hash
+        result.ingested.append(ev)
+        if ev.usage is not None:
+            tool_rows.extend(
+                {"event_pk": pk, "tool": tool, "calls": calls}
+                for tool, calls in ev.usage.tools.items()
+            )
+        charge = ev.charge
+        if charge is not None:
+            charge_rows.append(
+                {
+                    "event_pk": pk,
+                    "customer_id": ckey[0],
+                    "period": ev.period,
+                    "offering": ev.offering,
+                    "currency": charge.currency,
+                    "total": charge.total,
+                    "price_version": charge.price_version or "",
+                    "tier": charge.tier,
+                }
+            )
+            line_rows.extend(
+                {
+                    "charge_id": pk,
+                    "position": position,
+                    "charge": line.charge,
+                    "quantity": line.quantity,
+                    "unit": line.unit,
+                    "unit_price": line.unit_price,
+                    "list_price": line.list_price,
+                    "amount": line.amount,
+                    "tier": line.tier,
+                    "price_version": line.price_version or "",
+                }
+                for position, line in enumerate(charge.lines)
+            )
+    for ev in repeats:
+        same = stored_hash.get((ids[ev.customer], ev.event_id)) == ev.payload_hash
+        (result.duplicates if same else result.conflicts).append(ev)
+    if tool_rows:
+        conn.execute(tools_t.insert(), tool_rows)
+    if charge_rows:
+        conn.execute(charges_t.insert(), charge_rows)
+    if line_rows:
+        conn.execute(lines_t.insert(), line_rows)
+    return result
+
+
+def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _commit_batch(
+    engine: Engine, events: Sequence[PreparedEvent], cache: dict[str, int]
+) -> BatchResult:
+    for attempt in range(_RETRIES):
+        try:
+            with engine.begin() as conn:
+                return store_batch(conn, events, cache)
+        except OperationalError as exc:
+            # deadlock or lock timeout: nothing of the batch was kept; try again
+            cache.clear()
+            if attempt == _RETRIES - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+            last = exc
+    raise last  # pragma: no cover
+
+
+def ingest_lines(
+    engine: Engine,
+    lines: Iterable[tuple[int, str]],
+    prepare: Pricer,
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    on_problem: Callable[[Problem], None] | None = None,
+    on_progress: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction."""
+    summary = IngestSummary()
+    cache: dict[str, int] = {}
+
+    def report(problem: Problem) -> None:
+        summary.problems.append(problem)
+        if on_problem is not None:
+            on_problem(problem)
+
+    for batch in _batches(lines, batch_size):
+        prepared: list[PreparedEvent] = []
+        invalid: list[Problem] = []
+        for number, text in batch:
+            item = prepare(text, number)
+            if isinstance(item, Problem):
+                invalid.append(item)
+            else:
+                prepared.append(item)
+        result = _commit_batch(engine, prepared, cache)
+        summary.lines += len(batch)
+        summary.ingested += len(result.ingested)
+        summary.duplicates += len(result.duplicates)
+        summary.conflicts += len(result.conflicts)
+        summary.rejected += len(invalid)
+        problems = list(invalid)
+        for ev in result.ingested:
+            if ev.charge is None:
+                summary.rejected += 1
+                problems.append(
+                    Problem(
+                        ev.line, "unpriceable", ev.error or "", ev.event_id, ev.customer, ev.raw
+                    )
+                )
+        problems.extend(
+            Problem(
+                ev.line,
+                "conflict",
+                f"conflict: customer {ev.customer} already has an event with this id "
+                "and a different payload; this line was not stored",
+                ev.event_id,
+                ev.customer,
+                ev.raw,
+            )
+            for ev in result.conflicts
+        )
+        for problem in sorted(problems, key=lambda p: p.line):
+            report(problem)
+        if on_progress is not None:
+            on_progress(summary)
+    return summary
+
+
+def write_reject(stream: IO[str], problem: Problem) -> None:
+    stream.write(json.dumps(problem.as_json(), ensure_ascii=False) + "\n")

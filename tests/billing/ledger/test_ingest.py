@@ -1,0 +1,193 @@
+"""`ratecard ingest` end to end, on SQLite and PostgreSQL: idempotency, rejects, crashes,
+and eight processes at once."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from billing.cli import main
+from billing.ledger.invoices import invoice
+
+ROOT = Path(__file__).resolve().parents[3]
+RATECARD = [sys.executable, "-c", "import sys; from billing.cli import main; sys.exit(main())"]
+
+
+def rec(i: int, customer: str = "acme", prompt: int = 123, **extra: object) -> str:
+    # qwen3-5-flash: prompt * 0.090/1M + 456 * 0.368/1M
+    return json.dumps(
+        {
+            "id": f"evt-{i:05d}",
+            "customer": customer,
+            "model": "qwen3-5-flash",
+            "timestamp": "2026-11-20T10:00:00Z",
+            "usage": {"prompt_tokens": prompt, "completion_tokens": 456},
+            **extra,
+        }
+    )
+
+
+def count(engine: Engine, sql: str = "SELECT count(*) FROM usage_events") -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def test_summary_duplicates_conflicts_and_rejects(
+    db_url: str, engine: Engine, tmp_path: Path, capsys: object
+) -> None:
+    seed = rec(
+        1,
+        usage={
+            "prompt_tokens": 123,
+            "completion_tokens": 456,
+            "tool_usage": {"web_search": 3, "code_interpreter": 1},
+        },
+    )
+    lines = [
+        seed,
+        rec(2),
+        seed,  # the same record again: a duplicate
+        rec(2, prompt=999),  # same id, different payload: a conflict
+        json.dumps(
+            {
+                "id": "rw-1",
+                "customer": "acme",
+                "model": "alibaba:qwen@3.5-397b",
+                "timestamp": "2026-11-20T10:00:00Z",
+                "endpoint": "runware.task",
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+            }
+        ),
+        "{not json",
+    ]
+    src = tmp_path / "usage.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code = main(["ingest", "--db", db_url, "--rejects", str(rejects), "--json", str(src)])
+    assert code == 1
+    out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    assert out == {"lines": 6, "ingested": 3, "duplicates": 1, "conflicts": 1, "rejected": 2}
+    problems = [json.loads(x) for x in rejects.read_text().splitlines()]
+    assert [(p["line"], p["id"], p["kind"]) for p in problems] == [
+        (4, "evt-00002", "conflict"),
+        (5, "rw-1", "unpriceable"),
+        (6, None, "invalid"),
+    ]
+    assert "unpublished" in problems[1]["error"]
+    # the unpriceable record is stored, with its reason, and has no charge
+    with engine.connect() as conn:
+        status, error = conn.execute(
+            text("SELECT status, error FROM usage_events WHERE event_id = 'rw-1'")
+        ).one()
+        assert status == "unpriceable" and "unpublished" in error
+        assert conn.execute(text("SELECT count(*) FROM charges")).scalar_one() == 2
+        assert conn.execute(
+            text(
+                "SELECT input_tokens, output_tokens FROM usage_events WHERE event_id = 'evt-00002'"
+            )
+        ).one() == (123, 456)
+        assert (
+            conn.execute(
+                text("SELECT calls FROM usage_tool_calls WHERE tool = 'web_search'")
+            ).scalar_one()
+            == 3
+        )
+    # evt-1: 123*0.090/1M + 456*0.368/1M + 3*0.015 = 0.045178878 (the seed check)
+    # evt-2: 0.00001107 + 0.000167808 = 0.000178878
+    view = invoice(engine, "acme", "2026-11")
+    assert view.precise_total == Decimal("0.045357756")
+    assert view.unpriceable_events == 1
+    # running the file again stores nothing new
+    assert main(["ingest", "--db", db_url, "--json", str(src)]) == 1
+    again = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    assert again == {"lines": 6, "ingested": 0, "duplicates": 4, "conflicts": 1, "rejected": 1}
+    assert count(engine) == 3
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "RATECARD_DATA": str(ROOT / "data")}
+
+
+def test_a_killed_ingest_leaves_whole_batches_and_a_rerun_completes(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    lines = [rec(i, customer=f"c{i % 3}") for i in range(1, 1001)]
+    proc = subprocess.Popen(
+        [*RATECARD, "ingest", "--db", db_url, "--batch-size", "100", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert proc.stdin is not None
+    # three whole batches and half of the fourth, then wait for the three to be committed
+    proc.stdin.write("\n".join(lines[:350]) + "\n")
+    proc.stdin.flush()
+    for _ in range(600):
+        if count(engine) >= 300 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.close()
+    assert count(engine) == 300  # the half batch in memory was never committed
+    assert count(engine, "SELECT count(*) FROM charges") == 300
+    src = tmp_path / "all.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    done = subprocess.run(
+        [*RATECARD, "ingest", "--db", db_url, "--json", str(src)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["duplicates"] == 300
+    assert count(engine) == 1000
+    assert count(engine, "SELECT count(*) FROM charge_lines") == 2000
+
+
+def test_eight_concurrent_ingests_over_overlapping_files(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    all_lines = [rec(i, customer=f"c{i % 4}") for i in range(600)]
+    files = []
+    for k in range(8):
+        chunk = all_lines[k * 50 : k * 50 + 250]  # each overlaps the next ones
+        path = tmp_path / f"part{k}.jsonl"
+        path.write_text("\n".join(reversed(chunk) if k % 2 else chunk) + "\n")
+        files.append(path)
+    procs = [
+        subprocess.Popen(
+            [*RATECARD, "ingest", "--db", db_url, "--batch-size", "40", "--json", str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            cwd=tmp_path,
+        )
+        for f in files
+    ]
+    results = [p.communicate() for p in procs]
+    for p, (_out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err
+    summaries = [json.loads(out) for out, _ in results]
+    expected = len({line for k in range(8) for line in all_lines[k * 50 : k * 50 + 250]})
+    assert sum(s["ingested"] for s in summaries) == expected
+    assert sum(s["ingested"] + s["duplicates"] for s in summaries) == 8 * 250
+    assert count(engine) == expected
+    assert count(engine, "SELECT count(*) FROM charges") == expected
+    assert count(engine, "SELECT count(DISTINCT event_id) FROM usage_events") == expected
