@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..text import decimal_text
+
 if TYPE_CHECKING:
     from catalog import Catalog
 
@@ -64,16 +66,6 @@ def _default(value: Any) -> Any:
     if hasattr(value, "items"):
         return dict(value.items())
     raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def decimal_text(value: Decimal) -> str:
-    """Exact decimal text with no exponent and no trailing zeros (0.000011070 → 0.00001107)."""
-    if value == 0:
-        return "0"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..cli.common import decimal_text
+from ..text import decimal_text, price_text
 from .invoices import InvoiceView
 
 HEADER = [
@@ -42,7 +42,7 @@ def invoice_csv(view: InvoiceView) -> str:
                 line.adjustment_period or "",
                 line.quantity,
                 line.unit,
-                decimal_text(line.unit_price),
+                price_text(line.unit_price),
                 decimal_text(line.precise_amount),
                 format(line.amount, "f"),
                 view.currency,

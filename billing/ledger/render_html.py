@@ -6,7 +6,7 @@ import calendar
 from decimal import Decimal
 from html import escape
 
-from ..cli.common import decimal_text
+from ..text import decimal_text
 from .invoices import InvoiceLineView, InvoiceView
 
 _TOKEN_LABELS = {

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cli.common import decimal_text
+from ..text import decimal_text, price_text
 from .invoices import CreditNoteView, InvoiceLineView, InvoiceView
 
 
 def _money(value: Any) -> str | None:
     return None if value is None else decimal_text(value)
+
+
+def _price(value: Any) -> str | None:
+    """A unit or list price as published (0.090 stays 0.090)."""
+    return None if value is None else price_text(value)
 
 
 def _cents(value: Any) -> str:
@@ -22,13 +27,13 @@ def line_doc(line: InvoiceLineView) -> dict[str, Any]:
         "model": line.model,
         "charge": line.charge,
         "quantity": line.quantity,
-        "unit_price": _money(line.unit_price),
+        "unit_price": _price(line.unit_price),
         "precise_amount": _money(line.precise_amount),
         "amount": _cents(line.amount),
         "offering": line.offering,
         "unit": line.unit,
         "tier": line.tier,
-        "list_price": _money(line.list_price),
+        "list_price": _price(line.list_price),
         "adjustment_period": line.adjustment_period,
         "events": line.events,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli.common import decimal_text
+from ..text import decimal_text, price_text
 from .invoices import InvoiceView
 
 _HEAD = ("MODEL", "CHARGE", "TIER", "QUANTITY", "UNIT PRICE", "PRECISE", "AMOUNT")
@@ -24,7 +24,7 @@ def invoice_text(view: InvoiceView) -> str:
             line.charge + (f" (late, {line.adjustment_period})" if line.adjustment_period else ""),
             line.tier or "",
             f"{line.quantity:,}",
-            f"{decimal_text(line.unit_price)}/{line.unit}",
+            f"{price_text(line.unit_price)}/{line.unit}",
             decimal_text(line.precise_amount),
             format(line.amount, "f"),
         )
