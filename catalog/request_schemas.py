@@ -28,6 +28,7 @@ from .compiled import (
     RuleFacts,
 )
 from .dialects import DIALECTS
+from .dialects.responses import RENAMES as RESPONSES_RENAMES
 from .issues import range_text
 
 if TYPE_CHECKING:
@@ -94,19 +95,22 @@ def _partials(params: Mapping[str, Parameter]) -> list[PartialEnum]:
     return out
 
 
-def _rules(offering: Offering) -> tuple[RuleFacts, ...]:
+def _rules(offering: Offering, endpoint: str = "") -> tuple[RuleFacts, ...]:
+    """The rules with each name as the endpoint's body spells it (``max_tokens`` is
+    ``max_output_tokens`` on responses); dotted names are nested paths (``settings.topK``)."""
+    renames = RESPONSES_RENAMES if endpoint == "responses" else {}
     out = []
     for rule in offering.rules:
         defaults = {}
         for name in rule.then:
             param = offering.parameters.get(name)
             if param is not None and param.has_default:
-                defaults[name] = param.default
+                defaults[renames.get(name, name)] = param.default
         out.append(
             RuleFacts(
                 rule.kind,
-                dict(rule.when),
-                dict(rule.then),
+                {renames.get(k, k): v for k, v in rule.when.items()},
+                {renames.get(k, k): v for k, v in rule.then.items()},
                 rule.message,
                 dict(defaults),
             )
@@ -144,7 +148,7 @@ def compile_endpoint(offering: Offering, endpoint: str) -> CompiledEndpoint:
         per_task=per_task,
         steps=step_tree(target),
         partial=tuple(_partials(offering.parameters)),
-        rules=_rules(offering),
+        rules=_rules(offering, endpoint),
         max_tokens_default=limit.default if limit is not None and limit.has_default else None,
         decimal_lane=_lane(target, offering),
     )

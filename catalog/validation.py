@@ -677,30 +677,59 @@ def _values_at(
         yield from _values_at(obj[head], rest, [*here, head])
 
 
+def _lookup(obj: Any, path: Sequence[str]) -> tuple[bool, Any]:
+    """The value at a dotted name's path (``settings.topK``), and whether it is set."""
+    for name in path:
+        if not isinstance(obj, dict) or name not in obj:
+            return False, None
+        obj = obj[name]
+    return True, obj
+
+
+def _parent(obj: Any, path: Sequence[str]) -> list[str]:
+    """The deepest present object on the way to ``path``'s last name (where a missing field
+    is reported)."""
+    found: list[str] = []
+    for name in path[:-1]:
+        if not isinstance(obj, dict) or not isinstance(obj.get(name), dict):
+            break
+        obj = obj[name]
+        found.append(name)
+    return found
+
+
 def _rule_issues(entry: CompiledEndpoint, obj: Any, prefix: tuple[int, ...]) -> list[Issue]:
     """Rules across fields, worded. A rule fires only on ``when`` values set explicitly; a
     ``requires`` value is met by an explicit value or by the default; a ``conflicts_with``
-    value counts only when set explicitly."""
+    value counts only when set explicitly. Dotted names are nested (``settings.topK``)."""
     if not isinstance(obj, dict):
         return []
     issues: list[Issue] = []
     for rule in entry.rules:
-        if not all(k in obj and json_equal(obj[k], v) for k, v in rule.when.items()):
+        fired = True
+        for k, v in rule.when.items():
+            present, value = _lookup(obj, k.split("."))
+            if not present or not json_equal(value, v):
+                fired = False
+                break
+        if not fired:
             continue
         cond = " and ".join(f"{k}: {show(v)}" for k, v in rule.when.items())
         note = f" ({rule.message.rstrip('.')})" if rule.message else ""
         for name, wanted in rule.then.items():
+            path = name.split(".")
+            present, value = _lookup(obj, path)
             where: tuple[str | int, ...]
             if rule.kind == "requires":
-                if name in obj:
-                    if json_equal(obj[name], wanted):
+                if present:
+                    if json_equal(value, wanted):
                         continue
-                    where, got = (*prefix, name), f"got {show(obj[name])}"
+                    where, got = (*prefix, *path), f"got {show(value)}"
                 else:
                     default = rule.defaults.get(name, _UNSET)
                     if default is not _UNSET and json_equal(default, wanted):
                         continue
-                    where = prefix
+                    where = (*prefix, *_parent(obj, path))
                     got = (
                         f"{name} is not set and defaults to {show(default)}"
                         if default is not _UNSET
@@ -714,10 +743,10 @@ def _rule_issues(entry: CompiledEndpoint, obj: Any, prefix: tuple[int, ...]) -> 
                         f"{cond} requires {name}: {show(wanted)}; {got}{note}",
                     )
                 )
-            elif name in obj and json_equal(obj[name], wanted):
+            elif present and json_equal(value, wanted):
                 issues.append(
                     Issue(
-                        pointer((*prefix, name)),
+                        pointer((*prefix, *path)),
                         "conflicts_with",
                         f"not {name}: {show(wanted)}",
                         f"{cond} conflicts with {name}: {show(wanted)}{note}",

@@ -124,34 +124,77 @@ def _tree_schema(tree: Mapping[str, Any], offering_id: str) -> dict[str, Any]:
     return schema
 
 
-def rule_schemas(rules: Iterable[Rule], params: Mapping[str, Parameter]) -> list[dict[str, Any]]:
-    """Rules across fields as if/then: a rule fires only when every ``when`` value is set
-    explicitly (``required``); a ``requires`` value that the default already satisfies may be
-    omitted, one the default does not satisfy must be set; a ``conflicts_with`` value only
-    counts when set explicitly."""
+def _at(path: tuple[str, ...], leaf: dict[str, Any], *, require: bool) -> dict[str, Any]:
+    """``leaf`` constrains the value at ``path`` (``settings.temperature`` is nested under
+    ``settings``). With ``require`` every level must be present (and an object on the way);
+    without it the constraint applies only where the value is present."""
+    schema = leaf
+    for name in reversed(path):
+        node: dict[str, Any] = {"properties": {name: schema}}
+        if require:
+            node["type"] = "object"
+            node["required"] = [name]
+        schema = node
+    return schema
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two object constraints built by :func:`_at` as one (properties merged level by level)."""
+    out = dict(a)
+    for key, value in b.items():
+        if key == "properties" and key in out:
+            props = dict(out[key])
+            for name, sub in value.items():
+                props[name] = _merge(props[name], sub) if name in props else sub
+            out[key] = props
+        elif key == "required" and key in out:
+            out[key] = sorted({*out[key], *value})
+        else:
+            out[key] = value
+    return out
+
+
+def _tree(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in parts:
+        out = _merge(out, part)
+    return out
+
+
+def rule_schemas(
+    rules: Iterable[Rule],
+    params: Mapping[str, Parameter],
+    renames: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Rules across fields as if/then. A rule fires only when every ``when`` value is set
+    explicitly (present, at its nested place for ``settings.*``); a ``requires`` value that
+    the default already satisfies may be omitted, one the default does not satisfy must be
+    set; each ``conflicts_with`` value counts only when set explicitly, on its own.
+    ``renames`` maps a table name to the dialect's (``max_tokens`` → ``max_output_tokens``)."""
+    names = renames or {}
+
+    def path(name: str) -> tuple[str, ...]:
+        return tuple(names.get(name, name).split("."))
+
     out: list[dict[str, Any]] = []
     for rule in rules:
-        when = {k: {"const": json_value(v)} for k, v in rule.when.items()}
-        cond = {"properties": when, "required": sorted(rule.when)}
+        cond = _tree(
+            _at(path(k), {"const": json_value(v)}, require=True) for k, v in rule.when.items()
+        )
+        then: dict[str, Any]
         if rule.kind == "requires":
-            need: list[str] = []
-            props: dict[str, Any] = {}
+            parts = []
             for name, value in rule.then.items():
-                props[name] = {"const": json_value(value)}
                 param = params.get(name)
                 default_ok = param is not None and param.has_default and param.default == value
-                if not default_ok:
-                    need.append(name)
-            then: dict[str, Any] = {"properties": props}
-            if need:
-                then["required"] = sorted(need)
+                parts.append(_at(path(name), {"const": json_value(value)}, require=not default_ok))
+            then = _tree(parts)
         else:
-            then = {
-                "not": {
-                    "properties": {k: {"const": json_value(v)} for k, v in rule.then.items()},
-                    "required": sorted(rule.then),
-                }
-            }
+            nots = [
+                {"not": _at(path(k), {"const": json_value(v)}, require=True)}
+                for k, v in rule.then.items()
+            ]
+            then = nots[0] if len(nots) == 1 else {"allOf": nots}
         entry: dict[str, Any] = {"if": cond, "then": then}
         if rule.message:
             entry["description"] = rule.message

@@ -139,7 +139,7 @@ def schema(offering: Offering) -> dict[str, Any]:
         }
         del fmt
     body["required"] = ["model", "input", *body.get("required", [])]
-    rules = rule_schemas(offering.rules, offering.parameters)
+    rules = rule_schemas(offering.rules, offering.parameters, RENAMES)
     if rules:
         body["allOf"] = rules
     return document(f"{offering.id} responses request", body)
