@@ -82,10 +82,13 @@ class Estimate:
 
 
 def detect_endpoint(body: Any) -> str:
-    """runware.task for an array or a task object, else chat.completions."""
-    if isinstance(body, list) or (isinstance(body, Mapping) and "taskType" in body):
-        return "runware.task"
-    return "chat.completions"
+    """The dialect the body is in, as ``ratecard validate`` infers it
+    (:func:`catalog.validation.infer_endpoint`): Runware task arrays, completions
+    (``prompt``), responses (``input``), Anthropic messages (a top-level ``system``,
+    ``thinking``, ``stop_sequences``, Anthropic content blocks), else chat.completions."""
+    from catalog.validation import infer_endpoint
+
+    return infer_endpoint(body)
 
 
 def estimate(

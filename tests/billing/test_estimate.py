@@ -89,3 +89,61 @@ def test_budget_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     doc = json.loads(capsys.readouterr().out)
     assert doc["worst_case"] == "0.00003941"
     assert doc["assumptions"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ([{"taskType": "textInference", "model": "alibaba:qwen@3.5-27b"}], "runware.task"),
+        ({"taskType": "textInference", "model": "alibaba:qwen@3.5-27b"}, "runware.task"),
+        ({"model": "qwen3-5-4b", "messages": HELLO}, "chat.completions"),
+        ({"model": "qwen3-5-4b", "prompt": "Hello"}, "completions"),
+        ({"model": "qwen3-5-4b", "input": "Hello"}, "responses"),
+        ({"model": "qwen3-5-4b", "system": "Be brief", "messages": HELLO}, "messages"),
+        ({"model": "qwen3-5-4b", "messages": HELLO, "thinking": {"type": "enabled"}}, "messages"),
+        ({"model": "qwen3-5-4b", "messages": HELLO, "stop_sequences": ["x"]}, "messages"),
+        (
+            {
+                "model": "qwen3-5-4b",
+                "messages": [
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t"}]}
+                ],
+            },
+            "messages",
+        ),
+    ],
+)
+def test_endpoint_from_the_body(body: object, expected: str) -> None:
+    from billing.estimate import detect_endpoint
+
+    assert detect_endpoint(body) == expected
+
+
+def test_responses_body_is_read_as_responses(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-4b", "input": "Hello", "max_output_tokens": 100}
+    result = estimate(body, catalog=catalog)
+    assert result.endpoint == "responses"
+    task = result.tasks[0]
+    # the input string counts (5 bytes + 8 + 16 = 29) and max_output_tokens caps the output
+    assert (task.prompt_tokens, task.output_tokens, task.reasoning_tokens) == (29, 100, 4096)
+    # 29 × 0.04 / 1e6 = 0.00000116; 100 × 0.07 / 1e6 = 0.000007;
+    # 4096 × 0.07 / 1e6 = 0.00028672 (default thinking_budget on top); total 0.00029488
+    assert result.worst_case == Decimal("0.00029488")
+
+
+def test_anthropic_body_is_read_as_messages(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-4b", "system": "Be brief", "max_tokens": 100, "messages": HELLO}
+    result = estimate(body, catalog=catalog)
+    assert result.endpoint == "messages"
+    task = result.tasks[0]
+    # system 8 bytes + "Hello" 5 + 2 messages × 8 + 16 = 45; thinking inside max_tokens
+    assert (task.prompt_tokens, task.output_tokens, task.reasoning_tokens) == (45, 100, 0)
+    # 45 × 0.04 / 1e6 = 0.0000018; 100 × 0.07 / 1e6 = 0.000007; total 0.0000088
+    assert result.worst_case == Decimal("0.0000088")
+
+
+def test_completions_body(catalog: Catalog) -> None:
+    body = {"model": "qwen3-5-4b", "prompt": "Hello", "max_tokens": 10}
+    result = estimate(body, catalog=catalog)
+    assert result.endpoint == "completions"
+    assert result.tasks[0].output_tokens == 10
