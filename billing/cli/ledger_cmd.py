@@ -75,6 +75,24 @@ def register(sub: Any) -> None:
         q.set_defaults(func=cmd_db)
 
 
+def check_period(period: str) -> str:
+    """``--period`` as a UTC calendar month, ``YYYY-MM``; anything else is a usage error
+    (exit 2), found before the database is opened."""
+    import re
+
+    why = ""
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
+    if found is None:
+        why = "a month is written as a four-digit year, a dash and a two-digit month"
+    elif len(found[2]) == 1:
+        why = f"the month needs two digits ({found[1]}-0{found[2]})"
+    elif not 1 <= int(found[2]) <= 12:
+        why = f"there is no month {found[2]}"
+    if why:
+        raise UsageError(f"--period must be YYYY-MM (for example 2026-11), got {period!r}: {why}")
+    return period
+
+
 def _engine(args: argparse.Namespace) -> Any:
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import ensure_schema
@@ -184,6 +202,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     from billing.ledger.render_json import invoice_doc
     from billing.ledger.render_text import invoice_text
 
+    check_period(args.period)
     engine = _engine(args)
     try:
         if args.void:
@@ -222,6 +241,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
         amount = Decimal(args.amount)
     except InvalidOperation:
         raise UsageError(f"--amount must be a decimal number, got {args.amount!r}") from None
+    check_period(args.period)
     engine = _engine(args)
     try:
         note = credit_note(engine, args.customer, args.period, amount, args.reason)

@@ -104,7 +104,9 @@ class InvoiceView:
 
     @property
     def credited(self) -> Decimal:
-        return sum((note.amount for note in self.credit_notes), Decimal(0))
+        # starts at 0.00 (the currency's minor unit): no credit shows as 0.00, not 0
+        zero = round_money(Decimal(0), self.currency)
+        return sum((note.amount for note in self.credit_notes), zero)
 
     @property
     def balance(self) -> Decimal:
@@ -293,7 +295,7 @@ def _regenerate(session: Session, invoice: Invoice) -> None:
             row.list_price,
         )
         groups[key].append(row)
-    total = Decimal(0)
+    total = round_money(Decimal(0), currency)  # 0.00: an invoice without usage totals 0.00
     precise_total = Decimal(0)
     link_rows: list[dict[str, Any]] = []
     for position, key in enumerate(sorted(groups, key=_line_sort_key), 1):
