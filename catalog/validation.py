@@ -11,7 +11,8 @@ Order of checks, all reported together:
 3. In Python: decimal steps (``multipleOf`` on Decimal values; a float is read by its
    shortest text, so 0.07 is 7 hundredths), partial enums (a name the cards do not know is a
    warning, since the source lists only some names; more distinct names than the source
-   says exist is an error), and the wording of rules across fields.
+   says exist is an error), the wording of rules across fields, and Runware ``taskUUID``
+   values unique within one request (a repeat is an error at the later task).
 4. The context window: prompt tokens (:mod:`catalog.token_estimate`) plus the request's
    output limit. An error only when even the lower bound cannot fit; a warning when the
    typical estimate does not.
@@ -309,6 +310,7 @@ class RequestValidator:
             by_entry.setdefault(entry.offering, (entry, []))[1].append((prefix, cleaned))
         for entry, group in by_entry.values():
             self._partials(entry, group, found)
+        found.issues.extend(_duplicate_task_uuids(tasks))
         request: Any = (
             cleaned_tasks[0][1] if isinstance(body, dict) else [t for _, t in cleaned_tasks]
         )
@@ -724,6 +726,31 @@ def _parent(obj: Any, path: Sequence[str]) -> list[str]:
         obj = obj[name]
         found.append(name)
     return found
+
+
+def _duplicate_task_uuids(tasks: Sequence[tuple[tuple[int, ...], Any]]) -> list[Issue]:
+    """Runware matches responses to tasks by ``taskUUID`` ("must be unique per task"): a UUID
+    that an earlier task of the request already has is an error at the later task. UUIDs
+    compare case-insensitively. JSON Schema cannot say this (``uniqueItems`` compares whole
+    tasks), so it is Python only."""
+    seen: dict[str, tuple[int, ...]] = {}
+    issues: list[Issue] = []
+    for prefix, task in tasks:
+        value = task.get("taskUUID") if isinstance(task, dict) else None
+        if not isinstance(value, str):
+            continue
+        first = seen.setdefault(value.lower(), prefix)
+        if first != prefix:
+            issues.append(
+                Issue(
+                    pointer((*prefix, "taskUUID")),
+                    "unique",
+                    "a taskUUID no other task of the request has",
+                    f"taskUUID {value!r} is already the taskUUID of task {first[0]}; "
+                    "each task needs its own UUID v4",
+                )
+            )
+    return issues
 
 
 def _rule_issues(entry: CompiledEndpoint, obj: Any, prefix: tuple[int, ...]) -> list[Issue]:

@@ -218,7 +218,18 @@ def corpus() -> list[tuple[str, str, Any, bool]]:
             with_value("alibaba:qwen@3.5-27b", "inputs.images", ["x"]),
             False,
         ),
-        ("27b batch", "runware.task", [base_request("alibaba:qwen@3.5-27b")] * 2, True),
+        (
+            "27b batch",
+            "runware.task",
+            [
+                base_request("alibaba:qwen@3.5-27b"),
+                {
+                    **base_request("alibaba:qwen@3.5-27b"),
+                    "taskUUID": "5d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+                },
+            ],
+            True,
+        ),
         (
             "27b empty content",
             "runware.task",

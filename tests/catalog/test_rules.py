@@ -44,10 +44,10 @@ def nested(tmp_path_factory: pytest.TempPathFactory) -> tuple[RequestValidator, 
     return RequestValidator(compiled), out
 
 
-def task(**settings: Any) -> dict[str, Any]:
+def task(n: int = 7, **settings: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "taskType": "textInference",
-        "taskUUID": str(uuid.UUID(int=7, version=4)),
+        "taskUUID": str(uuid.UUID(int=n, version=4)),
         "model": RUNWARE,
         "messages": [{"role": "user", "content": "Hi"}],
     }
@@ -82,7 +82,7 @@ CASES: list[tuple[str, Any, list[tuple[str, str]]]] = [
         [("/0/settings/minP", "conflicts_with"), ("/0/seed", "conflicts_with")],
     ),
     ("conflict absent", [task(topK=1, minP=0.25, seed=8)], []),
-    ("second task", [task(), task(thinkingLevel="low")], [("/1/settings", "requires")]),
+    ("second task", [task(), task(8, thinkingLevel="low")], [("/1/settings", "requires")]),
 ]
 
 

@@ -265,3 +265,25 @@ def test_base_requests(validator: RequestValidator, model: str) -> None:
 def test_odd_bodies_are_issues(validator: RequestValidator, body: Any) -> None:
     result = check(validator, body)
     assert not result.valid and result.issues
+
+
+def test_duplicate_task_uuids(validator: RequestValidator) -> None:
+    first = base_request("alibaba:qwen@3.5-27b")
+    other = {**first, "taskUUID": "0b8a1f52-3c1d-4e5f-8a9b-0c1d2e3f4a5b"}
+    assert check(validator, [first, other]).valid
+    result = check(validator, [first, other, dict(first)])
+    assert [(i.pointer, i.rule) for i in result.issues] == [("/2/taskUUID", "unique")]
+    assert "already the taskUUID of task 0" in result.issues[0].message
+    # UUIDs compare case-insensitively; every repeat is reported, each at its own task
+    upper = {**other, "taskUUID": other["taskUUID"].upper()}
+    result = check(validator, [first, other, upper, dict(first)])
+    assert [(i.pointer, i.rule) for i in result.issues] == [
+        ("/2/taskUUID", "unique"),
+        ("/3/taskUUID", "unique"),
+    ]
+    assert "task 1" in result.issues[0].message
+    # one task, or tasks without a string taskUUID (reported by the schema), are not repeats
+    assert check(validator, first).valid
+    missing = {k: v for k, v in first.items() if k != "taskUUID"}
+    result = check(validator, [missing, dict(missing)])
+    assert {i.rule for i in result.issues} == {"required"}
