@@ -14,7 +14,9 @@ Rules (README "Pricing"):
   its own line, so nothing is hidden and nothing is doubled.
 - Input and output lines are always shown when their rate is published (a zero line shows
   the rate and tier); other kinds appear when their count is above 0. An unpublished or
-  not-applicable rate fails only when its count is above 0.
+  not-applicable rate fails only when its count is above 0, except that a charge with no
+  line at all (all counts 0 where neither input nor output is published) fails: nothing is
+  ever silently charged 0.
 - Tools: per-call fees, aliases summed into their row, free rows as zero lines, rows
   ``included_in`` a request fee as zero lines that say so; an unknown tool name is an error
   (even with 0 calls: it means the record and the card disagree).
@@ -466,9 +468,24 @@ def _price(
         total = _add(total, amount)
     if usage.tools or plan.fees:
         total = _extras(table, plan, tier, usage.tools, usage.request, lines, total)
+    if not lines:
+        raise _nothing_published(table.offering, tier)
     charge: Charge = _new(_Charge)
     _set(charge, "__dict__", {**tier.charge, "lines": tuple(lines), "total": total})
     return charge
+
+
+def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
+    """A record that would be priced with no line at all: every count is 0 and neither the
+    input nor the output rate (the lines always shown) is published. 0 tokens at an unknown
+    price is not a known charge of 0, so the record is not priced (never silently 0)."""
+    soon = " (the offering is coming soon)" if offering.status == "coming_soon" else ""
+    where = f" in tier {tier.label}" if tier.label else ""
+    return PricingError(
+        f"{offering.id} has no published price for input or output tokens{where}{soon}, and "
+        "the record reports no usage at a published rate: a charge of 0 at an unknown price "
+        "would be a guess, so the record is not priced"
+    )
 
 
 def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
