@@ -2,7 +2,10 @@
 
 A record disagrees when the two differ by more than a tolerance. The default tolerance is
 half a unit of the reported number's last digit (``0.0042`` → ``0.00005``): the reported
-number is taken to be rounded, and anything beyond that rounding is a real difference.
+number is taken to be rounded, and anything beyond that rounding is a real difference. A
+reported 0 is exact (tolerance 0): it means "free" or "not costed", never a rounded amount.
+A record without a reported cost has nothing to compare: its finding's ``agrees`` is None,
+it is counted as unreported, and it does not change the exit status.
 
 For each disagreement the audit tries the usual mistakes, each as an exact alternative
 total: tool fees or request fees left out, cached input priced as uncached, billed twice or
@@ -52,7 +55,12 @@ class Finding:
 
 
 def default_tolerance(reported: Decimal) -> Decimal:
-    """Half a unit of the last digit written: 0.0042 → 0.00005, 3 → 0.5."""
+    """Half a unit of the last digit written: 0.0042 → 0.00005, 3 → 0.5. A reported zero
+    (``0``, ``0.0``, ``0.00``) is exact, tolerance 0: providers write 0 for a call they
+    treat as free or did not cost, not as a rounded amount (``0`` would otherwise allow
+    $0.50), so any computed cost above 0 disagrees with it."""
+    if reported.is_zero():
+        return ZERO
     exponent = reported.as_tuple().exponent
     assert isinstance(exponent, int)
     return Decimal(5).scaleb(exponent - 1)
@@ -93,6 +101,11 @@ def likely_causes(
 ) -> tuple[str, ...]:
     """The usual mistakes that would turn the computed cost into the reported one."""
     computed = charge.total
+    if reported.is_zero() and computed:
+        return (
+            "the provider reported 0: it treats the call as free or did not compute a cost "
+            "(Runware: includeCost false); the cards price it",
+        )
     candidates = [
         (what, total) for what, total in _alternatives(charge, catalog) if total != computed
     ]

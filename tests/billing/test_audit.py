@@ -134,3 +134,40 @@ def test_audit_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [d["agrees"] for d in docs] == [False, True]
     assert docs[0]["computed"] == "0.045178878"
     assert docs[0]["difference"] == "0.040978878"
+
+
+@pytest.mark.parametrize("zero", ["0", "0.0", "0.00", "0E-8"])
+def test_reported_zero_is_exact(zero: str) -> None:
+    assert default_tolerance(Decimal(zero)) == 0
+
+
+def test_reported_zero_against_a_priced_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "usage.jsonl"
+    rows = [
+        # 1000 × 0.04 / 1e6 = 0.00004; 1000 × 0.07 / 1e6 = 0.00007; computed 0.00011
+        '{"id": "z0", "model": "qwen3-5-4b", "usage": {"prompt_tokens": 1000, '
+        '"completion_tokens": 1000, "cost_usd": 0}}',
+        '{"id": "z1", "model": "qwen3-5-4b", "usage": {"prompt_tokens": 1000, '
+        '"completion_tokens": 1000, "cost": 0.00}}',
+        # free tools and no tokens: computed 0 (zero lines at 0.090, 0.368; free rows)
+        '{"id": "z2", "model": "qwen3-5-flash", "usage": {"prompt_tokens": 0, '
+        '"completion_tokens": 0, "tool_usage": {"web_extractor": 1}, "cost_usd": 0}}',
+        # no reported cost: nothing to compare, not a disagreement
+        '{"id": "z3", "model": "qwen3-5-4b", '
+        '"usage": {"prompt_tokens": 1, "completion_tokens": 1}}',
+    ]
+    src.write_text("\n".join(rows) + "\n")
+    assert main(["audit", "--json", str(src)]) == 1
+    docs = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(d["id"], d["agrees"], d["tolerance"], d["computed"]) for d in docs] == [
+        ("z0", False, "0", "0.00011"),
+        ("z1", False, "0", "0.00011"),
+        ("z2", True, "0", "0"),
+        ("z3", None, None, "0.00000011"),
+    ]
+    assert "the provider reported 0" in docs[0]["causes"][0]
+    # an explicit tolerance still decides
+    assert main(["audit", "--tolerance", "0.001", str(src)]) == 0
+    assert "3 agree, 0 disagree, 1 without a reported cost" in capsys.readouterr().out
