@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..estimate import ENDPOINTS, Estimate, EstimateError, estimate
 from ..records import loads
 from ..text import decimal_text, explain_line
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, open_input, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, UsageError, open_input, print_json
 from .price_cmd import load_catalog_for
 
 
@@ -21,7 +22,9 @@ def register(sub: Any) -> None:
         description=(
             "Estimate the worst-case cost of a request body: the prompt's upper bound, the "
             "output cap, the thinking budget and every enabled tool's fee, with the "
-            "assumptions. With --budget, exit status 1 when the worst case exceeds it."
+            "assumptions. With --budget, exit status 1 when the worst case exceeds it. A "
+            "request that cannot be estimated (bad JSON, unknown model, unpublished price) "
+            "is exit status 2, with the reason on stderr."
         ),
     )
     p.add_argument("file", metavar="FILE|-", help="a JSON request body, or - for stdin")
@@ -73,6 +76,17 @@ def estimate_doc(result: Estimate, budget: Decimal | None) -> dict[str, Any]:
     }
 
 
+def _cannot(args: argparse.Namespace, message: str) -> int:
+    """No estimate (bad JSON, no or unknown model, a price that is not published): the
+    sentence on stderr (with --json, also the JSON document on stdout), exit status 2.
+    Exit 1 stays reserved for "over --budget", so a script never takes an estimate that
+    could not be made for one that is over budget."""
+    if args.json:
+        print_json({"worst_case": None, "error": message})
+    print(f"ratecard: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def cmd_estimate(args: argparse.Namespace) -> int:
     budget = None
     if args.budget is not None:
@@ -91,16 +105,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         body = loads(text)
     except (ValueError, RecursionError) as exc:
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        print(f"ratecard: the request is not valid JSON: {detail}")
-        return EXIT_BAD_INPUT
+        return _cannot(args, f"the request is not valid JSON: {detail}")
     try:
         result = estimate(body, args.endpoint, catalog, tool_calls=args.tool_calls)
     except EstimateError as exc:
-        if args.json:
-            print_json({"worst_case": None, "error": exc.message})
-        else:
-            print(f"ratecard: {exc.message}")
-        return EXIT_BAD_INPUT
+        return _cannot(args, exc.message)
     over = budget is not None and result.worst_case > budget
     if args.json:
         print_json(estimate_doc(result, budget))

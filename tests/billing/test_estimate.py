@@ -147,3 +147,34 @@ def test_completions_body(catalog: Catalog) -> None:
     result = estimate(body, catalog=catalog)
     assert result.endpoint == "completions"
     assert result.tasks[0].output_tokens == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("{bad", "the request is not valid JSON"),
+        ('{"model": "qwen3-5-4x", "messages": []}', "did you mean 'qwen3-5-4b'?"),
+        ('{"messages": []}', "the request has no model"),
+        ("[]", "the request has no tasks"),
+        (
+            '[{"taskType": "textInference", "model": "alibaba:qwen@3.5-27b", '
+            '"messages": [{"role": "user", "content": "hi"}]}]',
+            "unpublished",
+        ),
+    ],
+)
+def test_errors_go_to_stderr_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, error: str
+) -> None:
+    path = tmp_path / "body.json"
+    path.write_text(text)
+    # exit 2, never 1: 1 means "over budget", and an estimate not made is not that
+    assert main(["estimate", "--budget", "1", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("ratecard: ") and error in captured.err
+    assert main(["estimate", "--json", str(path)]) == 2
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["worst_case"] is None and error in doc["error"]
+    assert error in captured.err
