@@ -299,7 +299,39 @@ def _check_model(c: LoadedCard, models: set[str]) -> list[CardProblem]:
     p = card.parameters
     if p and p.total is not None and p.active is not None and p.active > p.total:
         problems.append(c.problem(("parameters", "active"), "active exceeds total"))
+    for i, bench in enumerate(card.benchmarks or []):
+        if bench is not None and bench.as_published is not None:
+            why = abbreviation_mismatch(bench.as_published, bench.value)
+            if why:
+                problems.append(c.problem(("benchmarks", i, "value"), why))
     return problems
+
+
+_DECIMAL_SUFFIX = {"K": 3, "M": 6, "B": 9, "T": 12}
+
+
+def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
+    """Benchmark figures are decimal (Artificial Analysis' 62M tokens is 62,000,000), unlike
+    token limits, whose K and M are 1,024 and 1,048,576. ``value`` must round to
+    ``as_published`` read in decimal, at the precision written; None when it does."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KkMBT])\s*", published)
+    if found is None:
+        return None
+    number = Decimal(found[1])
+    shift = _DECIMAL_SUFFIX[found[2].upper()]
+    reading = number.scaleb(shift)
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    half = Decimal(5).scaleb(exponent - 1 + shift)
+    if abs(value - reading) <= half:
+        return None
+    return (
+        f"{value:,f} does not match as_published {published!r}: benchmark figures are decimal "
+        f"({published.strip()} = {reading:,f}; K and M are 1,024 and 1,048,576 only in token "
+        "limits)"
+    )
 
 
 def _report_variant(

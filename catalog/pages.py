@@ -282,7 +282,9 @@ def _model_lines(model: Model) -> list[str]:
         value = b["value"]
         shown = format(value, "f") if isinstance(value, Decimal) else str(value)
         if b.get("as_published"):
-            shown = f"{b['as_published']} ({shown})"
+            # the exact value with separators: 62M (62,000,000), decimal as published
+            exact = format(value, ",f") if isinstance(value, Decimal) else str(value)
+            shown = f"{b['as_published']} ({exact})"
         lines.append(f"    {b['name']}: {shown} {b.get('unit') or ''}".rstrip())
         if b.get("comparison"):
             lines.append(f"      {b['comparison']}")

@@ -99,7 +99,7 @@ def test_show_model_card_alone(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Released             2025-10-14" in out
     assert "Superseded by        alibaba/qwen3.5-4b" in out
     assert "artificial_analysis_intelligence_index: 14 points" in out
-    assert "62M (62000000) tokens" in out
+    assert "62M (62,000,000) tokens" in out  # decimal, with separators
     doc = run_json(capsys, "catalog", "show", "qwen3-vl-4b-reasoning")
     assert doc["release_date"] == "2025-10-14" and doc["superseded_by"] == "alibaba/qwen3.5-4b"
 

@@ -70,3 +70,19 @@ def test_superseded_by(catalog: Catalog, model: Model) -> None:
     assert successor.name == "Qwen3.5 4B"
     # no offering sells this model in the seeds
     assert not [o for o in catalog if o.model == model.id]
+
+
+def test_verbosity_is_decimal_not_token_notation() -> None:
+    from catalog.checks import abbreviation_mismatch
+
+    # 62M tokens generated is 62,000,000 (decimal), not 62 × 1,048,576 = 65,011,712
+    assert abbreviation_mismatch("62M", Decimal(62_000_000)) is None
+    assert abbreviation_mismatch("62M", Decimal(65_011_712)) is not None
+    # within the rounding of what is written: 62M covers 61,500,000 to 62,500,000
+    assert abbreviation_mismatch("62M", Decimal(62_500_000)) is None
+    assert abbreviation_mismatch("62M", Decimal(62_500_001)) is not None
+    assert abbreviation_mismatch("4.4B", Decimal(4_440_000_000)) is None
+    assert abbreviation_mismatch("16K", Decimal(16_000)) is None
+    assert abbreviation_mismatch("16.0K", Decimal(16_384)) is not None  # 16,000 ± 50
+    # not an abbreviation: nothing to compare
+    assert abbreviation_mismatch("14 points", Decimal(14)) is None
