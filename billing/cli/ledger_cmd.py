@@ -241,6 +241,8 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
         amount = Decimal(args.amount)
     except InvalidOperation:
         raise UsageError(f"--amount must be a decimal number, got {args.amount!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise UsageError(f"--amount must be a positive amount, got {args.amount!r}")
     check_period(args.period)
     engine = _engine(args)
     try:

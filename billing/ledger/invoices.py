@@ -505,7 +505,7 @@ def credit_note(
         if not is_whole_minor_units(amount, inv.currency):
             raise InvoiceError(f"{amount} {inv.currency} is not a whole number of minor units")
         notes = session.scalars(select(CreditNote).where(CreditNote.invoice_id == inv.id)).all()
-        credited = sum((n.amount for n in notes), Decimal(0))
+        credited = sum((n.amount for n in notes), round_money(Decimal(0), inv.currency))
         if credited + amount > inv.total:
             raise InvoiceError(
                 f"credit notes would total {credited + amount} {inv.currency}, more than the "

@@ -71,3 +71,15 @@ def test_invoice_without_usage_shows_cents(
     doc = json.loads(capsys.readouterr().out)
     assert (doc["total"], doc["credited"], doc["balance"]) == ("0.00", "0.00", "0.00")
     assert doc["precise_total"] == "0.000009"
+
+
+@pytest.mark.parametrize("amount", ["-1", "0", "0.00", "NaN", "Infinity", "abc"])
+def test_credit_note_amount_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], amount: str
+) -> None:
+    db = tmp_path / "ledger.db"
+    args = ["credit-note", "--db", str(db), "--customer", "acme", "--period", "2026-11"]
+    assert main([*args, "--amount", amount, "--reason", "test"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--amount must be a " in captured.err
+    assert not db.exists()
