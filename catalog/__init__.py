@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .validation import (
         RequestValidator,
         ValidationResult,
+        dump_request,
         parse_request,
         request_validator,
         validate_request,
@@ -76,6 +77,7 @@ _LAZY = {
     "parse_tokens": "units",
     "RequestValidator": "validation",
     "ValidationResult": "validation",
+    "dump_request": "validation",
     "parse_request": "validation",
     "request_validator": "validation",
     "validate_request": "validation",
@@ -115,6 +117,7 @@ __all__ = [
     "ValidationResult",
     "compile_catalog",
     "dump_card",
+    "dump_request",
     "estimate_prompt_range",
     "estimate_prompt_tokens",
     "format_tokens",

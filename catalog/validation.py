@@ -89,6 +89,25 @@ def parse_request(text: str | bytes) -> Any:
         raise RequestError(f"the request is not valid JSON: {exc}") from None
 
 
+def dump_request(body: Any, *, indent: int | None = None) -> str:
+    """A parsed request back as JSON, each Decimal written as the JSON number it was read
+    from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
+    cleaned request (``--lenient``) can be sent as it is."""
+    import re
+    import secrets
+
+    mark = "\0" + secrets.token_hex(8) + ":"
+
+    def default(value: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite():
+            return mark + str(value)
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+    text = json.dumps(body, default=default, ensure_ascii=False, indent=indent)
+    escaped = re.escape(json.dumps(mark)[1:-1])
+    return re.sub(f'"{escaped}([^"]*)"', lambda m: m[1], text)
+
+
 _MESSAGES_KEYS = ("system", "stop_sequences", "thinking", "anthropic_version")
 _MESSAGES_BLOCKS = ("tool_use", "tool_result", "document", "thinking", "redacted_thinking")
 
@@ -854,6 +873,7 @@ __all__ = [
     "RequestValidator",
     "ValidationResult",
     "default_data_dir",
+    "dump_request",
     "infer_endpoint",
     "is_multiple",
     "parse_request",

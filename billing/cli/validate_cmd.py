@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, dumps, open_input
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, open_input
 
 ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
 
@@ -52,10 +52,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         doc = result.as_dict()
         if args.lenient:
             doc["request"] = result.request
-        print(dumps(doc))
+        print(dump_request(doc))
     else:
         _print_text(result, args.lenient)
     return EXIT_OK if result.valid else EXIT_BAD_INPUT
+
+
+def dump_request(body: Any, *, indent: int | None = None) -> str:
+    from catalog.validation import dump_request as dump
+
+    return dump(body, indent=indent)
 
 
 def _print_text(result: Any, lenient: bool) -> None:
@@ -69,4 +75,4 @@ def _print_text(result: Any, lenient: bool) -> None:
     else:
         print(f"invalid: {what}: {len(result.issues)} issue(s)")
     if lenient and result.valid:
-        print(dumps(result.request, indent=2))
+        print(dump_request(result.request, indent=2))

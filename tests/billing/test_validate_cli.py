@@ -77,3 +77,29 @@ def test_bad_json_is_invalid_and_usage_errors_exit_2(
     with pytest.raises(SystemExit) as exit_info:
         main(["validate", "--endpoint", "nope", "-"])
     assert exit_info.value.code == 2
+
+
+def test_lenient_request_keeps_numbers_as_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the cleaned request must be sendable: 0.070 stays the JSON number 0.070 (not "0.070",
+    # not 0.07000000000000001), in the text output and in --json
+    body = (
+        '{"model": "qwen3-5-4b", "messages": [{"role":"user","content":"say \\"0.5\\""}], '
+        '"temprature": 0.5, "top_p": 0.070, "temperature": 1.15, "seed": 7}'
+    )
+    code, out = run(tmp_path, capsys, body, "--lenient")
+    assert code == 0
+    text = out[out.index("{") :]
+    assert '"top_p": 0.070,' in text and '"temperature": 1.15,' in text
+    assert json.loads(text) == {
+        "model": "qwen3-5-4b",
+        "messages": [{"role": "user", "content": 'say "0.5"'}],
+        "top_p": 0.07,
+        "temperature": 1.15,
+        "seed": 7,
+    }
+    code, out = run(tmp_path, capsys, body, "--lenient", "--json")
+    assert code == 0
+    assert '"top_p": 0.070' in out
+    assert json.loads(out)["request"]["temperature"] == 1.15
