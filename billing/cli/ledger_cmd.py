@@ -72,6 +72,7 @@ def register(sub: Any) -> None:
     for name, helptext in (("upgrade", "migrate to the newest schema"), ("current", "show it")):
         q = dsub.add_parser(name, help=helptext)
         _db_arg(q)
+        q.add_argument("--json", action="store_true", help="machine-readable output")
         q.set_defaults(func=cmd_db)
 
 
@@ -271,7 +272,11 @@ def cmd_db(args: argparse.Namespace) -> int:
         if args.db_command == "upgrade":
             upgrade(engine)
         where = engine.url.render_as_string(hide_password=True)
-        print(f"{where}: revision {current_revision(engine)} (newest {head_revision()})")
+        current, newest = current_revision(engine), head_revision()
+        if args.json:
+            print_json({"database": where, "revision": current, "newest": newest})
+        else:
+            print(f"{where}: revision {current} (newest {newest})")
     finally:
         engine.dispose()
     return EXIT_OK
