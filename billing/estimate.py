@@ -100,6 +100,7 @@ def estimate(
 ) -> Estimate:
     """The worst-case cost of sending ``body`` (see the module docstring)."""
     catalog = catalog or bundled_catalog()
+    inferred = endpoint is None
     endpoint = endpoint or detect_endpoint(body)
     if endpoint not in ENDPOINTS:
         raise EstimateError(f"unknown endpoint {endpoint!r}; use one of {', '.join(ENDPOINTS)}")
@@ -111,7 +112,7 @@ def estimate(
     for index, task in enumerate(tasks):
         where = f"task {index}: " if endpoint == "runware.task" and len(tasks) > 1 else ""
         try:
-            results.append(_task(task, endpoint, catalog, tool_calls, assumptions))
+            results.append(_task(task, endpoint, catalog, tool_calls, assumptions, inferred))
         except EstimateError as exc:
             raise EstimateError(where + exc.message) from None
     total = Decimal(0)
@@ -119,11 +120,17 @@ def estimate(
         total = EXACT.add(total, result.worst_case)
     currencies = {r.charge.currency for r in results}
     unique = list(dict.fromkeys(assumptions))
-    return Estimate(endpoint, tuple(results), total, ", ".join(sorted(currencies)), tuple(unique))
+    served = results[0].endpoint  # the inferred endpoint, or the offering's only one
+    return Estimate(served, tuple(results), total, ", ".join(sorted(currencies)), tuple(unique))
 
 
 def _task(
-    body: Any, endpoint: str, catalog: Catalog, tool_calls: int, notes: list[str]
+    body: Any,
+    endpoint: str,
+    catalog: Catalog,
+    tool_calls: int,
+    notes: list[str],
+    inferred: bool = False,
 ) -> TaskEstimate:
     if not isinstance(body, Mapping):
         raise EstimateError("a request body must be a JSON object (Runware: an array of them)")
@@ -134,6 +141,15 @@ def _task(
         offering = catalog.resolve(model)
     except UnknownOfferingError as exc:
         raise EstimateError(exc.message) from None
+    if endpoint not in offering.endpoints:
+        # as validate does: an inferred endpoint yields to an offering's only one
+        if inferred and len(offering.endpoints) == 1:
+            endpoint = offering.endpoints[0]
+        else:
+            raise EstimateError(
+                f"{offering.id} does not serve {endpoint}; it serves "
+                f"{', '.join(offering.endpoints)}"
+            )
     params = dict(body)
     prompt, prompt_notes = estimate_prompt_tokens(body, endpoint, offering)
     notes.extend(prompt_notes)

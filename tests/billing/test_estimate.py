@@ -178,3 +178,15 @@ def test_errors_go_to_stderr_with_exit_2(
     doc = json.loads(captured.out)
     assert doc["worst_case"] is None and error in doc["error"]
     assert error in captured.err
+
+
+def test_endpoint_the_offering_does_not_serve(catalog: Catalog) -> None:
+    # flash serves chat.completions, responses and messages: a completions body is an error
+    with pytest.raises(EstimateError, match="qwen3-5-flash does not serve completions"):
+        estimate({"model": "qwen3-5-flash", "prompt": "hi", "max_tokens": 10}, catalog=catalog)
+    with pytest.raises(EstimateError, match="does not serve runware.task"):
+        estimate({"model": "qwen3-5-4b", "messages": HELLO}, "runware.task", catalog=catalog)
+    # an inferred endpoint yields to an offering's only one (as validate does): a Runware
+    # model's body without taskType is a Runware task, and its unpublished price fails
+    with pytest.raises(EstimateError, match="alibaba:qwen@3.5-27b has no published price"):
+        estimate({"model": "alibaba:qwen@3.5-27b", "messages": HELLO}, catalog=catalog)
