@@ -184,9 +184,9 @@ def test_endpoint_the_offering_does_not_serve(catalog: Catalog) -> None:
     # flash serves chat.completions, responses and messages: a completions body is an error
     with pytest.raises(EstimateError, match="qwen3-5-flash does not serve completions"):
         estimate({"model": "qwen3-5-flash", "prompt": "hi", "max_tokens": 10}, catalog=catalog)
-    with pytest.raises(EstimateError, match="does not serve runware.task"):
+    with pytest.raises(EstimateError, match=r"does not serve runware\.task"):
         estimate({"model": "qwen3-5-4b", "messages": HELLO}, "runware.task", catalog=catalog)
     # an inferred endpoint yields to an offering's only one (as validate does): a Runware
     # model's body without taskType is a Runware task, and its unpublished price fails
-    with pytest.raises(EstimateError, match="alibaba:qwen@3.5-27b has no published price"):
+    with pytest.raises(EstimateError, match=r"alibaba:qwen@3\.5-27b has no published price"):
         estimate({"model": "alibaba:qwen@3.5-27b", "messages": HELLO}, catalog=catalog)
