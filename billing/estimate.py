@@ -26,6 +26,7 @@ A prompt beyond the top price tier is an error, like in pricing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -204,10 +205,25 @@ def _output_cap(
     body: Mapping[str, Any], endpoint: str, offering: Offering, notes: list[str]
 ) -> int:
     for path in _OUTPUT_CAPS[endpoint]:
-        cap = _count(_get(body, path))
-        if cap is not None:
-            notes.append(f"Output is at most the request's {'.'.join(path)} ({cap:,} tokens).")
-            return cap
+        given = _get(body, path)
+        if given is None:
+            continue
+        name = ".".join(path)
+        cap = _count(given)
+        if cap is None:
+            # never fall back to a default the request overrode (with a bad value)
+            raise EstimateError(
+                f"{name} must be a whole number of tokens to estimate the output; "
+                f"got {given if isinstance(given, Decimal) else json.dumps(given)}"
+            )
+        notes.append(f"Output is at most the request's {name} ({cap:,} tokens).")
+        top = offering.max_output_tokens
+        if top is not None and cap > top:
+            notes.append(
+                f"{name} {cap:,} is above {offering.id}'s max output ({top:,} tokens): the "
+                "request is invalid (see ratecard validate); it is priced as written."
+            )
+        return cap
     for path in _OUTPUT_CAPS[endpoint]:
         spec = offering.parameters.get(".".join(path))
         if spec is not None and spec.has_default and _count(spec.default) is not None:

@@ -190,3 +190,32 @@ def test_endpoint_the_offering_does_not_serve(catalog: Catalog) -> None:
     # model's body without taskType is a Runware task, and its unpublished price fails
     with pytest.raises(EstimateError, match=r"alibaba:qwen@3\.5-27b has no published price"):
         estimate({"model": "alibaba:qwen@3.5-27b", "messages": HELLO}, catalog=catalog)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [('"lots"', '"lots"'), ("100.5", "100.5"), ("true", "true"), ("-1", "-1")]
+)
+def test_bad_output_cap_is_an_error_not_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, shown: str
+) -> None:
+    path = tmp_path / "body.json"
+    path.write_text(
+        '{"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "Hello"}], '
+        f'"max_tokens": {value}}}'
+    )
+    assert main(["estimate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"max_tokens must be a whole number of tokens to estimate the output; got {shown}" in err
+
+
+def test_output_cap_above_the_maximum_is_priced_and_said(catalog: Catalog) -> None:
+    body = {
+        "model": "qwen3-5-4b",
+        "messages": HELLO,
+        "max_tokens": 100000,
+        "enable_thinking": False,
+    }
+    result = estimate(body, catalog=catalog)
+    # 29 × 0.04 / 1e6 = 0.00000116; 100000 × 0.07 / 1e6 = 0.007; total 0.00700116
+    assert result.worst_case == Decimal("0.00700116")
+    assert any("above qwen3-5-4b's max output (32,768 tokens)" in a for a in result.assumptions)
