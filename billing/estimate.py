@@ -214,7 +214,7 @@ def _output_cap(
             # never fall back to a default the request overrode (with a bad value)
             raise EstimateError(
                 f"{name} must be a whole number of tokens to estimate the output; "
-                f"got {given if isinstance(given, Decimal) else json.dumps(given)}"
+                f"got {_shown(given)}"
             )
         notes.append(f"Output is at most the request's {name} ({cap:,} tokens).")
         top = offering.max_output_tokens
@@ -244,9 +244,21 @@ def _output_cap(
 
 def _param(body: Mapping[str, Any], offering: Offering, name: str) -> Any:
     if name in body:
-        return body[name]
+        value = body[name]
+        spec = offering.parameters.get(name)
+        wants_bool = spec is not None and spec.types == ("boolean",)
+        if (wants_bool or name == "enable_thinking") and not isinstance(value, bool):
+            # a switch the estimate cannot read would silently drop a fee or the thinking
+            raise EstimateError(
+                f"{name} must be true or false to estimate the cost; got {_shown(value)}"
+            )
+        return value
     spec = offering.parameters.get(name)
     return spec.default if spec is not None and spec.has_default else None
+
+
+def _shown(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else json.dumps(value)
 
 
 def _thinking(body: Mapping[str, Any], endpoint: str, offering: Offering, notes: list[str]) -> int:
@@ -268,7 +280,13 @@ def _thinking(body: Mapping[str, Any], endpoint: str, offering: Offering, notes:
                 "the output cap."
             )
         return 0
-    budget = _count(body.get("thinking_budget"))
+    given = body.get("thinking_budget")
+    budget = _count(given)
+    if given is not None and budget is None:
+        raise EstimateError(
+            "thinking_budget must be a whole number of tokens to estimate the reasoning; "
+            f"got {_shown(given)}"
+        )
     source = "the request's"
     if budget is None:
         budget = _count(spec.default) if spec.has_default else None

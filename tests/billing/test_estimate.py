@@ -219,3 +219,34 @@ def test_output_cap_above_the_maximum_is_priced_and_said(catalog: Catalog) -> No
     # 29 × 0.04 / 1e6 = 0.00000116; 100000 × 0.07 / 1e6 = 0.007; total 0.00700116
     assert result.worst_case == Decimal("0.00700116")
     assert any("above qwen3-5-4b's max output (32,768 tokens)" in a for a in result.assumptions)
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        # a string "true" would otherwise leave the $0.01 request fee and the tool out
+        (
+            {"tool_web_search": "true"},
+            'tool_web_search must be true or false to estimate the cost; got "true"',
+        ),
+        (
+            {"enable_thinking": "no"},
+            'enable_thinking must be true or false to estimate the cost; got "no"',
+        ),
+        (
+            {"thinking_budget": "x"},
+            'thinking_budget must be a whole number of tokens to estimate the reasoning; got "x"',
+        ),
+        (
+            {"thinking_budget": Decimal("10.5")},
+            "thinking_budget must be a whole number of tokens to estimate the reasoning; got 10.5",
+        ),
+    ],
+)
+def test_unreadable_switches_are_errors(
+    catalog: Catalog, extra: dict[str, object], error: str
+) -> None:
+    body = {"model": "qwen3-5-flash:variant1", "messages": HELLO, **extra}
+    with pytest.raises(EstimateError) as caught:
+        estimate(body, catalog=catalog)
+    assert caught.value.message == error
