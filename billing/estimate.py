@@ -161,7 +161,13 @@ def _task(
     multiplier = 1
     if endpoint == "runware.task":
         results = body.get("numberResults", 1)
-        if isinstance(results, int) and not isinstance(results, bool) and results > 1:
+        if _count(results) is None or results == 0:
+            raise EstimateError(
+                f"numberResults must be a whole number of at least 1 to estimate the cost; "
+                f"got {_shown(results)}"
+            )
+        results = int(results)
+        if results > 1:
             multiplier = results
             notes.append(f"numberResults {results}: the task is priced {results} times.")
     usage = Usage(

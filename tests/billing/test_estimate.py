@@ -250,3 +250,14 @@ def test_unreadable_switches_are_errors(
     with pytest.raises(EstimateError) as caught:
         estimate(body, catalog=catalog)
     assert caught.value.message == error
+
+
+@pytest.mark.parametrize(("value", "shown"), [("4", '"4"'), (0, "0"), (True, "true")])
+def test_unreadable_number_results_is_an_error(catalog: Catalog, value: object, shown: str) -> None:
+    # checked before pricing (whose unpublished Runware rates would fail next)
+    task = {"taskType": "textInference", "model": "alibaba:qwen@3.5-27b", "messages": HELLO}
+    with pytest.raises(EstimateError) as caught:
+        estimate([{**task, "numberResults": value}], catalog=catalog)
+    assert caught.value.message == (
+        f"numberResults must be a whole number of at least 1 to estimate the cost; got {shown}"
+    )
