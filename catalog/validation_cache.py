@@ -2,7 +2,7 @@
 
 The compiled catalog is pickled under the cache directory (``$RATECARD_CACHE``, else
 ``$XDG_CACHE_HOME/ratecard``, else ``~/.cache/ratecard``), named by a SHA-256 of every card
-file and of the modules that build the schemas: editing a card or that code compiles anew.
+file and of the catalog package's modules: editing a card or that code compiles anew.
 Loading the pickle imports neither pydantic nor the card loader, which is what keeps
 ``ratecard validate`` within its start-up budget. A cache that cannot be read or written is
 simply not used.
@@ -18,7 +18,6 @@ from pathlib import Path
 from .compiled import CompiledCatalog
 
 _HERE = Path(__file__).resolve().parent
-_CODE = ("compiled.py", "request_schemas.py", "model.py", "build.py", "cards.py")
 _FORMAT = b"ratecard-requests-1"
 
 
@@ -30,10 +29,17 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "ratecard"
 
 
+def code_files() -> list[Path]:
+    """Every module of the catalog package: loading, units, issue wording and the dialects
+    all shape the compiled validators, so a change to any of them compiles anew (a few
+    dozen small files: well under a millisecond to hash)."""
+    return sorted(_HERE.glob("*.py")) + sorted((_HERE / "dialects").glob("*.py"))
+
+
 def card_digest(root: Path) -> str:
     digest = hashlib.sha256(_FORMAT)
     files = [p for sub in ("models", "providers") for p in sorted((root / sub).rglob("*.yaml"))]
-    code = [_HERE / name for name in _CODE] + sorted((_HERE / "dialects").glob("*.py"))
+    code = code_files()
     for path in (*files, *code):
         name = str(path.relative_to(root) if path.is_relative_to(root) else path.name)
         digest.update(name.encode() + b"\0")
