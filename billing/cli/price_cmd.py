@@ -64,7 +64,7 @@ class Tally:
         sums = ", ".join(f"{c} {decimal_text(a)}" for c, a in sorted(self.totals.items()))
         return (
             f"{self.records} record(s): {self.records - self.failed} priced, "
-            f"{self.failed} failed; total {sums or '0'}"
+            f"{self.failed} failed; " + (f"total {sums}" if sums else "nothing priced, no total")
         )
 
 

@@ -80,3 +80,14 @@ def test_all_good_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     path = tmp_path / "ok.jsonl"
     path.write_text(RECORDS[0] + "\n", encoding="utf-8")
     assert main(["price", "--json", str(path)]) == 0
+
+
+def test_summary_without_a_priced_record_has_no_total(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "total 0" would read as a free month; nothing was priced
+    path = tmp_path / "usage.jsonl"
+    path.write_text(RECORDS[1] + "\n" + RECORDS[2] + "\n", encoding="utf-8")
+    assert main(["price", str(path)]) == 1
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == "2 record(s): 0 priced, 2 failed; nothing priced, no total"
