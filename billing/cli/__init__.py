@@ -74,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ratecard: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UnicodeDecodeError as exc:
+        # an input file that is not UTF-8 (a JSON file must be): a usage error, not a trace
+        where = getattr(args, "file", None) or "the input"
+        name = "standard input" if where == "-" else where
+        print(f"ratecard: {name}: not UTF-8 text ({exc.reason})", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:
         return 0
     return code

@@ -4,8 +4,11 @@ COMMANDS so that only its own module is imported."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from billing.cli import COMMANDS, build_parser
+import pytest
+
+from billing.cli import COMMANDS, build_parser, main
 
 
 def _leaves(
@@ -35,3 +38,20 @@ def test_every_subcommand_takes_json() -> None:
 def test_every_command_is_registered_for_lazy_import() -> None:
     top = {path[0] for path in _leaves(build_parser())}
     assert top == set(COMMANDS)
+
+
+def test_input_that_is_not_utf8_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"model": "qwen3-5-4b"}\n\xff\xfe\n')
+    for args in (
+        ["estimate", str(bad)],
+        ["price", str(bad)],
+        ["audit", str(bad)],
+        ["validate", str(bad)],
+        ["ingest", "--db", str(tmp_path / "ledger.db"), str(bad)],
+    ):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err
+        assert f"ratecard: {bad}: not UTF-8 text (invalid start byte)" in err, args
