@@ -11,7 +11,7 @@ from typing import Any
 from ..estimate import ENDPOINTS, Estimate, EstimateError, estimate
 from ..records import loads
 from ..text import decimal_text, explain_line
-from .common import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, UsageError, open_input, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, open_input, print_json
 from .price_cmd import load_catalog_for
 
 
@@ -24,7 +24,8 @@ def register(sub: Any) -> None:
             "output cap, the thinking budget and every enabled tool's fee, with the "
             "assumptions. With --budget, exit status 1 when the worst case exceeds it. A "
             "request that cannot be estimated (bad JSON, unknown model, unpublished price) "
-            "is exit status 2, with the reason on stderr."
+            "is judged bad input: exit status 1, with the reason on stderr (and, with "
+            "--json, an error document whose worst_case is null)."
         ),
     )
     p.add_argument("file", metavar="FILE|-", help="a JSON request body, or - for stdin")
@@ -78,13 +79,14 @@ def estimate_doc(result: Estimate, budget: Decimal | None) -> dict[str, Any]:
 
 def _cannot(args: argparse.Namespace, message: str) -> int:
     """No estimate (bad JSON, no or unknown model, a price that is not published): the
-    sentence on stderr (with --json, also the JSON document on stdout), exit status 2.
-    Exit 1 stays reserved for "over --budget", so a script never takes an estimate that
-    could not be made for one that is over budget."""
+    sentence on stderr (with --json, also the JSON document on stdout), exit status 1:
+    bad input, as DESIGN.md §5 says. "Over --budget" is exit 1 too (issue 4); a script
+    tells them apart by the JSON document (``worst_case`` null and an ``error``) or by the
+    sentence on stderr, and never takes an estimate that could not be made for a cost."""
     if args.json:
         print_json({"worst_case": None, "error": message})
     print(f"ratecard: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return EXIT_BAD_INPUT
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:

@@ -163,17 +163,17 @@ def test_completions_body(catalog: Catalog) -> None:
         ),
     ],
 )
-def test_errors_go_to_stderr_with_exit_2(
+def test_errors_go_to_stderr_as_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, error: str
 ) -> None:
     path = tmp_path / "body.json"
     path.write_text(text)
-    # exit 2, never 1: 1 means "over budget", and an estimate not made is not that
-    assert main(["estimate", "--budget", "1", str(path)]) == 2
+    # bad input is exit 1 (DESIGN.md §5); the JSON document says no estimate was made
+    assert main(["estimate", "--budget", "1", str(path)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("ratecard: ") and error in captured.err
-    assert main(["estimate", "--json", str(path)]) == 2
+    assert main(["estimate", "--json", str(path)]) == 1
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     assert doc["worst_case"] is None and error in doc["error"]
@@ -203,7 +203,7 @@ def test_bad_output_cap_is_an_error_not_the_default(
         '{"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "Hello"}], '
         f'"max_tokens": {value}}}'
     )
-    assert main(["estimate", str(path)]) == 2
+    assert main(["estimate", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"max_tokens must be a whole number of tokens to estimate the output; got {shown}" in err
 
