@@ -34,9 +34,8 @@ import copy
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
@@ -55,8 +54,7 @@ ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runwar
 _UNSET = object()
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationResult:
+class ValidationResult(NamedTuple):
     """What :func:`validate_request` found. ``request`` is the body as checked: in lenient
     mode, without the unknown fields it dropped."""
 
@@ -206,18 +204,19 @@ def json_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@dataclass
 class _Findings:
-    issues: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    __slots__ = ("issues", "warnings")
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
 
 
 #: statuses that the full path reports (an issue or a warning)
 _NOT_PLAIN = frozenset({"coming_soon", "retired", "deprecated"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Route:
+class _Route(NamedTuple):
     """What the fast path needs for one model and endpoint, worked out once."""
 
     info: OfferingInfo
