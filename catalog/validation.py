@@ -30,7 +30,6 @@ warning, and returns the cleaned request. Validation never raises.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -532,6 +531,8 @@ class RequestValidator:
         if not ok:
             issues, unknown = self._explain(entry, info, obj, prefix, validator)
             if lenient and unknown:
+                import copy  # lenient mode only (start-up time)
+
                 obj = copy.deepcopy(obj)
                 for path in sorted(unknown, key=len, reverse=True):
                     _drop(obj, path)
