@@ -283,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     for bench in crashed:
         print(f"ERROR: bench {bench} crashed (traceback above)")
 
+    info["load_average_end"] = (
+        [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    )
+    print(f"load average at the end: {info['load_average_end']} (a shared machine: figures")
+    print("measured under load are low; ratios to baselines of the same run hold better)")
     report = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
