@@ -211,10 +211,6 @@ class _Findings:
         self.warnings: list[Issue] = []
 
 
-#: statuses that the full path reports (an issue or a warning)
-_NOT_PLAIN = frozenset({"coming_soon", "retired", "deprecated"})
-
-
 class _Route(NamedTuple):
     """What the fast path needs for one model and endpoint, worked out once."""
 
@@ -276,7 +272,7 @@ class RequestValidator:
         info, _ = self.compiled.resolve(model)
         if (
             info is None
-            or info.status in _NOT_PLAIN
+            or info.status != "available"  # the others get an issue or a warning
             or chosen not in info.endpoints
             or chosen == "runware.task"
         ):
