@@ -211,6 +211,10 @@ class _Findings:
         self.warnings: list[Issue] = []
 
 
+#: keys that make infer_endpoint look past chat.completions (or the prompt bound give up)
+_NOT_PLAIN_CHAT = frozenset({"taskType", "taskUUID", "tools", *_MESSAGES_KEYS})
+
+
 class _Route(NamedTuple):
     """What the fast path needs for one model and endpoint, worked out once."""
 
@@ -291,8 +295,15 @@ class RequestValidator:
     def _quick(self, body: dict[str, Any], endpoint: str | None) -> ValidationResult | None:
         """A valid result for a request that passes every check of the full path; None when any
         check fails or has something to say (the full path then words it)."""
+        plain = False
         if endpoint is None:
-            chosen = infer_endpoint(body)
+            if "messages" in body and _NOT_PLAIN_CHAT.isdisjoint(body):
+                # infer_endpoint says chat.completions here unless a message's content is a
+                # list (Anthropic blocks): the prompt bound below checks that every content
+                # is a string, and falls back otherwise
+                chosen, plain = "chat.completions", True
+            else:
+                chosen = infer_endpoint(body)
         elif endpoint in ENDPOINTS:
             chosen = endpoint
         else:
@@ -325,13 +336,15 @@ class RequestValidator:
         except Exception:
             return None
         window = route.info.context_window
-        if window is not None:
-            limit = MAX_TOKENS_PATH[chosen]
-            explicit = _get(body, limit)
-            out = _tokens(explicit) if explicit is not _UNSET else route.out_default
+        if window is not None or plain:
             bound = _quick_chat_bound(body, chosen)
-            if bound is None or bound + out > window:
+            if bound is None:
                 return None
+            if window is not None:
+                explicit = _get(body, MAX_TOKENS_PATH[chosen])
+                out = _tokens(explicit) if explicit is not _UNSET else route.out_default
+                if bound + out > window:
+                    return None
         return ValidationResult(True, route.info.id, chosen, (), (), body)
 
     # ---------------------------------------------------------------------- routing

@@ -66,6 +66,34 @@ def test_falls_back(validator: RequestValidator, body: Any, why: str) -> None:
     assert not agree(validator, body, None), why
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"system": "Be brief."},
+        {"max_tokens": 64, "stop_sequences": ["END"]},
+        {"thinking": {"type": "enabled", "budget_tokens": 1024}, "max_tokens": 2048},
+        {"anthropic_version": "2023-06-01", "max_tokens": 64},
+        {"tools": [{"name": "f", "input_schema": {"type": "object"}}], "max_tokens": 64},
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]},
+        {"messages": [{"role": "user", "content": [{"type": "thinking", "thinking": "x"}]}]},
+        {"messages": [{"role": "user", "content": "Hi", "name": "a"}]},
+        {"prompt": "Hi"},
+        {"input": "Hi"},
+    ],
+)
+def test_inferred_endpoint_agrees(validator: RequestValidator, extra: dict[str, Any]) -> None:
+    """Bodies that look like another dialect, or that the shortcut for plain chat must
+    not take: the fast path infers the same endpoint as the full path, or falls back."""
+    body = {"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "Hi"}], **extra}
+    agree(validator, body, None)
+
+
+def test_plain_chat_is_fast(validator: RequestValidator) -> None:
+    body = {"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "Hi"}]}
+    assert agree(validator, body, None)
+    assert validator.validate(body).endpoint == "chat.completions"
+
+
 def test_large_prompt_within_window_is_fast(validator: RequestValidator) -> None:
     body = {"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "x" * 1000}]}
     assert agree(validator, body, None)
