@@ -27,6 +27,17 @@ run: $(STAMP)
 	$(RATECARD) invoice --db build/ledger.db --customer acme --period 2026-11 --finalize \
 	  --html build/invoice-acme-2026-11.html
 
+# The benchmark report (tests/bench/report.py): `make bench`, or `make bench QUICK=1`.
+# The bench extra is installed once from the registry; the run itself needs no network.
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing tests
 	$(BIN)/ruff check catalog billing tests

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from .charge import Line
+if TYPE_CHECKING:  # not at run time: ratecard validate imports this module (start-up)
+    from .charge import Line
 
 
 def decimal_text(value: Decimal) -> str:

@@ -1,6 +1,7 @@
 """The request validators in compiled form: plain data, cheap to unpickle.
 
-Nothing here imports pydantic or the card loader, so ``ratecard validate`` can start from a
+Nothing here imports pydantic, the card loader or dataclasses (named tuples are cheaper to
+define at start-up and to unpickle), so ``ratecard validate`` can start from a
 cached pickle (see :mod:`catalog.validation_cache`). The schemas are built by
 :mod:`catalog.request_schemas`.
 """
@@ -8,9 +9,11 @@ cached pickle (see :mod:`catalog.validation_cache`). The schemas are built by
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 #: Where the output-token limit sits in each dialect's request (or task).
 MAX_TOKENS_PATH = {
@@ -22,16 +25,14 @@ MAX_TOKENS_PATH = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ParamFacts:
+class ParamFacts(NamedTuple):
     """What the token estimator reads of a parameter."""
 
     default: Any = None
     maximum: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OfferingInfo:
+class OfferingInfo(NamedTuple):
     id: str
     key: str
     name: str
@@ -43,18 +44,16 @@ class OfferingInfo:
     parameters: Mapping[str, ParamFacts]
 
 
-@dataclass(frozen=True, slots=True)
-class PartialEnum:
+class PartialEnum(NamedTuple):
     """A parameter whose source gives how many values exist but not all their names."""
 
     path: tuple[str, ...]  # "*" stands for every item of an array
     name: str
     known: tuple[Any, ...]
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # (shadows tuple.count)
 
 
-@dataclass(frozen=True, slots=True)
-class RuleFacts:
+class RuleFacts(NamedTuple):
     kind: str  # "requires" or "conflicts_with"
     when: Mapping[str, Any]
     then: Mapping[str, Any]
@@ -63,8 +62,7 @@ class RuleFacts:
     defaults: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class CompiledEndpoint:
+class CompiledEndpoint(NamedTuple):
     offering: str  # provider/id
     endpoint: str
     #: the standalone draft 2020-12 schema (multipleOf included)
@@ -82,17 +80,14 @@ class CompiledEndpoint:
     #: top-level numbers the validator checks itself when they arrive as Decimal (name →
     #: (integer?, minimum, maximum)): jsonschema-rs converts Decimals slowly. A value that
     #: fails here goes to the full check, so this lane can only speed up acceptance.
-    decimal_lane: Mapping[str, tuple[bool, Decimal | None, Decimal | None]] = field(
-        default_factory=dict
-    )
+    decimal_lane: Mapping[str, tuple[bool, Decimal | None, Decimal | None]] = _EMPTY
 
 
-@dataclass(frozen=True)
-class CompiledCatalog:
+class CompiledCatalog(NamedTuple):
     digest: str
     offerings: Mapping[str, OfferingInfo]  # by provider/id
     by_id: Mapping[str, tuple[str, ...]]  # id → provider/id keys
-    endpoints: Mapping[tuple[str, str], CompiledEndpoint] = field(default_factory=dict)
+    endpoints: Mapping[tuple[str, str], CompiledEndpoint] = _EMPTY
 
     def resolve(self, ref: str) -> tuple[OfferingInfo | None, str | None]:
         """The offering for a body's ``model``, or None and why not."""

@@ -8,13 +8,11 @@ or values and what the request had. A raw validator message never reaches a user
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
+class Issue(NamedTuple):
     pointer: str  # RFC 6901: "" is the whole request, "/messages/0/role"
     rule: str  # the JSON Schema keyword or the rule broken: maximum, required, unknown_parameter
     allowed: str | None

@@ -43,9 +43,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class ParamLike(Protocol):
@@ -85,22 +84,24 @@ _BASE_ASSUMPTIONS = (
 _DIGITS = frozenset(b"0123456789")
 
 
-@dataclass
 class PromptParts:
-    """What a request puts into the prompt, pulled out of its dialect."""
+    """What a request puts into the prompt, pulled out of its dialect. (A plain class:
+    ``ratecard validate`` imports this module, and dataclasses costs start-up time.)"""
 
-    texts: list[str] = field(default_factory=list)
-    #: text already in tokens (a completions prompt given as token ids)
-    token_ids: int = 0
-    messages: int = 0
-    images: int = 0
-    videos: int = 0
-    #: JSON of tool definitions and response formats (counted as text, plus instructions)
-    tool_texts: list[str] = field(default_factory=list)
+    __slots__ = ("images", "messages", "texts", "token_ids", "tool_texts", "videos")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        #: text already in tokens (a completions prompt given as token ids)
+        self.token_ids = 0
+        self.messages = 0
+        self.images = 0
+        self.videos = 0
+        #: JSON of tool definitions and response formats (counted as text, plus instructions)
+        self.tool_texts: list[str] = []
 
 
-@dataclass(frozen=True)
-class PromptEstimate:
+class PromptEstimate(NamedTuple):
     lower: int
     typical: int
     upper: int

@@ -17,19 +17,24 @@ Order of checks, all reported together:
    output limit. An error only when even the lower bound cannot fit; a warning when the
    typical estimate does not.
 
+Most requests are valid, so :meth:`RequestValidator.validate` first tries a fast path:
+the route (offering, endpoint, compiled validator) cached per model and endpoint, then the
+same checks as below, in the same order, on the same values; only when every one of them
+passes does it answer "valid" on its own. Anything else (a failed check, a warning to give,
+a status that is not plainly available, lenient mode) goes through the full path, which
+words every issue. So the fast path can only make acceptance quicker, never change a verdict.
+
 Lenient mode drops unknown fields (like LiteLLM's ``drop_params``), reports each as a
 warning, and returns the cleaned request. Validation never raises.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
@@ -48,8 +53,7 @@ ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runwar
 _UNSET = object()
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationResult:
+class ValidationResult(NamedTuple):
     """What :func:`validate_request` found. ``request`` is the body as checked: in lenient
     mode, without the unknown fields it dropped."""
 
@@ -199,10 +203,27 @@ def json_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-@dataclass
 class _Findings:
-    issues: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
+    __slots__ = ("issues", "warnings")
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+
+#: keys that make infer_endpoint look past chat.completions (or the prompt bound give up)
+_NOT_PLAIN_CHAT = frozenset({"taskType", "taskUUID", "tools", *_MESSAGES_KEYS})
+
+
+class _Route(NamedTuple):
+    """What the fast path needs for one model and endpoint, worked out once."""
+
+    info: OfferingInfo
+    entry: CompiledEndpoint
+    validator: Any
+    lane_names: frozenset[str]
+    #: the output-token limit's default in tokens (0 when the table gives none)
+    out_default: int
 
 
 class RequestValidator:
@@ -212,6 +233,9 @@ class RequestValidator:
     def __init__(self, compiled: CompiledCatalog) -> None:
         self.compiled = compiled
         self._fast: dict[tuple[str, str], Any] = {}
+        #: (model as written, endpoint) → what the fast path needs, for offerings that are
+        #: available and serve the endpoint (so its size is bounded by the catalog)
+        self._routes: dict[tuple[str, str], _Route] = {}
 
     # ------------------------------------------------------------------ entry points
 
@@ -219,6 +243,10 @@ class RequestValidator:
         self, body: Any, *, endpoint: str | None = None, lenient: bool = False
     ) -> ValidationResult:
         try:
+            if not lenient and type(body) is dict:
+                quick = self._quick(body, endpoint)
+                if quick is not None:
+                    return quick
             return self._validate(body, endpoint, lenient)
         except Exception as exc:  # never raise: an input we did not foresee is an issue
             issue = Issue(
@@ -234,6 +262,90 @@ class RequestValidator:
         except RequestError as exc:
             return ValidationResult(False, None, endpoint, (Issue("", "json", None, str(exc)),))
         return self.validate(body, endpoint=endpoint, lenient=lenient)
+
+    # -------------------------------------------------------------------- fast path
+
+    def _route(self, model: Any, chosen: str) -> _Route | None:
+        """The cached route for a body's ``model`` and endpoint, or None when the request
+        needs the full path (unknown or unavailable model, endpoint not served, tasks)."""
+        if type(model) is not str:
+            return None
+        route = self._routes.get((model, chosen))
+        if route is not None:
+            return route
+        info, _ = self.compiled.resolve(model)
+        if (
+            info is None
+            or info.status != "available"  # the others get an issue or a warning
+            or chosen not in info.endpoints
+            or chosen == "runware.task"
+        ):
+            return None
+        entry = self.compiled.endpoints[(info.key, chosen)]
+        route = _Route(
+            info,
+            entry,
+            self._validator(entry),
+            frozenset(entry.decimal_lane),
+            _tokens(entry.max_tokens_default),
+        )
+        self._routes[(model, chosen)] = route
+        return route
+
+    def _quick(self, body: dict[str, Any], endpoint: str | None) -> ValidationResult | None:
+        """A valid result for a request that passes every check of the full path; None when any
+        check fails or has something to say (the full path then words it)."""
+        plain = False
+        if endpoint is None:
+            if "messages" in body and _NOT_PLAIN_CHAT.isdisjoint(body):
+                # infer_endpoint says chat.completions here unless a message's content is a
+                # list (Anthropic blocks): the prompt bound below checks that every content
+                # is a string, and falls back otherwise
+                chosen, plain = "chat.completions", True
+            else:
+                chosen = infer_endpoint(body)
+        elif endpoint in ENDPOINTS:
+            chosen = endpoint
+        else:
+            return None
+        route = self._route(body.get("model"), chosen)
+        if route is None:
+            return None
+        entry = route.entry
+        if entry.partial or entry.steps:  # partial enums may warn; steps: runware tasks only
+            return None
+        target = body
+        lane = entry.decimal_lane
+        for name in route.lane_names.intersection(body):
+            value = body[name]
+            if type(value) is Decimal:
+                integer, low, high = lane[name]
+                if not (
+                    value.is_finite()
+                    and (low is None or value >= low)
+                    and (high is None or value <= high)
+                    and (not integer or value == value.to_integral_value())
+                ):
+                    return None
+                if target is body:
+                    target = dict(body)
+                del target[name]
+        try:
+            if not route.validator.is_valid(target):
+                return None
+        except Exception:
+            return None
+        window = route.info.context_window
+        if window is not None or plain:
+            bound = _quick_chat_bound(body, chosen)
+            if bound is None:
+                return None
+            if window is not None:
+                explicit = _get(body, MAX_TOKENS_PATH[chosen])
+                out = _tokens(explicit) if explicit is not _UNSET else route.out_default
+                if bound + out > window:
+                    return None
+        return ValidationResult(True, route.info.id, chosen, (), (), body)
 
     # ---------------------------------------------------------------------- routing
 
@@ -428,6 +540,8 @@ class RequestValidator:
         if not ok:
             issues, unknown = self._explain(entry, info, obj, prefix, validator)
             if lenient and unknown:
+                import copy  # lenient mode only (start-up time)
+
                 obj = copy.deepcopy(obj)
                 for path in sorted(unknown, key=len, reverse=True):
                     _drop(obj, path)
@@ -692,6 +806,8 @@ def _get(obj: Any, path: Sequence[str]) -> Any:
 
 
 def _tokens(value: Any) -> int:
+    if type(value) is int:
+        return min(value, 10**12) if value > 0 else 0
     number = as_decimal(value) if value is not _UNSET else None
     if number is None or number <= 0:
         return 0

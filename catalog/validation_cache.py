@@ -18,7 +18,7 @@ from pathlib import Path
 from .compiled import CompiledCatalog
 
 _HERE = Path(__file__).resolve().parent
-_FORMAT = b"ratecard-requests-1"
+_FORMAT = b"ratecard-requests-2"
 
 
 def cache_dir() -> Path:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from .common import EXIT_USAGE, UsageError
 
@@ -48,10 +50,49 @@ def _modules(argv: Sequence[str] | None) -> list[ModuleType]:
     return [importlib.import_module(f".{name}", __name__) for name in names]
 
 
+def _columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` finds it, fallback 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, sized without importing shutil: argparse builds one for
+    every add_argument call, and shutil (with bz2 and lzma) costs ``ratecard validate``
+    start-up time."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _columns() - 2  # as HelpFormatter does with shutil's answer
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose subcommand parsers (of the same class) use :class:`_Formatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
     """The parser; with ``argv`` naming a command, only that command's module is loaded
     (``()`` loads them all, for help and tests)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ratecard",
         description="Model catalog, request validation, exact pricing and invoices for LLM APIs.",
     )

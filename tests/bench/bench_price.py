@@ -1,11 +1,12 @@
 """Benchmark: price 100,000 deterministic usage records with full line items.
 
-Run: ``.venv/bin/python tests/bench/bench_price.py [N]`` (not collected by pytest).
+Run: ``.venv/bin/python tests/bench/bench_price.py [N]`` (not collected by pytest), or
+``make bench`` for the report (``bench()`` below).
 
 Prints records per second for
 - ``billing.price`` on parsed records (full charges: every line item, tier, notes, total),
 - ``genai_prices.calc_price`` on the same token counts, measured in the same run
-  (``pip install genai-prices`` into the bench environment; skipped if absent),
+  (the ``bench`` extra: ``pip install -e '.[bench]'``; skipped if absent),
 - a bare Decimal loop: the exact amounts of the same records, nothing else,
 - and, for reference, JSON text to charge (parse + price) end to end,
 with the ratios. Targets: >= 300,000 records/s, >= 35x genai-prices, within 3x of the bare
@@ -64,14 +65,8 @@ def best_of(fns: list[Callable[[], object]], repeat: int) -> list[float]:
     return best
 
 
-def show(label: str, n: int, seconds: float) -> float:
-    per_second = n / seconds
-    print(f"{label:<44} {per_second:>12,.0f} records/s")
-    return per_second
-
-
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+def measure(n: int, quick: bool = False) -> dict[str, float]:
+    """Records per second of each figure, measured in one run (interleaved)."""
     raw = make_records(n)
     texts = [json.dumps(r) for r in raw]
     records = [parse_record(r, i + 1) for i, r in enumerate(raw)]
@@ -114,39 +109,101 @@ def main() -> None:
         for i, text in enumerate(texts):
             price(parse_json_line(text, i + 1), catalog)
 
-    print(f"pricing {n:,} records (Python {sys.version.split()[0]})")
-    ours_s, bare_s = best_of([ratecard, bare], repeat=7)
-    ours = show("ratecard price (full line items)", n, ours_s)
-    bare_rate = show("bare Decimal loop (amounts only)", n, bare_s)
-    show("ratecard parse JSON + price (end to end)", n, best_of([end_to_end], 1)[0])
+    ours_s, bare_s = best_of([ratecard, bare], repeat=3 if quick else 7)
+    figures = {"ours": n / ours_s, "bare": n / bare_s}
+    figures["end_to_end"] = n / best_of([end_to_end], 1)[0]
     try:
         from genai_prices import Usage, calc_price
     except ImportError:
-        print("genai-prices is not installed: pip install genai-prices (bench only)")
-        theirs = None
+        return figures
+    usages = [
+        Usage(
+            input_tokens=r.usage.prompt_tokens,
+            cache_read_tokens=r.usage.cache_read,
+            output_tokens=r.usage.completion_tokens,
+        )
+        for r in records
+    ]
+    sample = usages[: max(1, n // 10)]  # it is slow; a tenth of the records is plenty
+
+    def genai() -> None:
+        for usage in sample:
+            calc_price(usage, "qwen/qwen-plus", provider_id="openrouter")
+
+    ours_s, theirs_s = best_of([ratecard, genai], repeat=2)
+    figures["ours"] = max(figures["ours"], n / ours_s)
+    figures["genai"] = len(sample) / theirs_s
+    return figures
+
+
+def bench(quick: bool = False) -> list[dict[str, object]]:
+    """The figures for tests/bench/report.py (``make bench``)."""
+    n = 20_000 if quick else 100_000
+    f = measure(n, quick)
+    ours = f["ours"]
+    ratios = {"vs bare Decimal loop": ours / f["bare"]}
+    if "genai" in f:
+        ratios["vs genai-prices"] = ours / f["genai"]
+    rows: list[dict[str, object]] = [
+        {
+            "name": "price: Python, full line items",
+            "value": ours,
+            "unit": "records/s",
+            "target": {"op": ">=", "value": 300_000},
+            "met": ours >= 300_000,
+            "ratios": ratios,
+            "detail": f"billing.price on {n:,} parsed records (3 offerings, tiers, cache, "
+            f"reasoning, tools); bare Decimal loop {f['bare']:,.0f}/s; parse JSON + price "
+            f"{f['end_to_end']:,.0f}/s",
+        }
+    ]
+    if "genai" in f:
+        rows.append(
+            {
+                "name": "price: vs genai-prices calc_price",
+                "value": ours / f["genai"],
+                "unit": "x",
+                "target": {"op": ">=", "value": 35},
+                "met": ours / f["genai"] >= 35,
+                "ratios": {},
+                "detail": f"genai-prices {f['genai']:,.0f} records/s (qwen/qwen-plus via "
+                f"openrouter, same token counts, {max(1, n // 10):,} records)",
+            }
+        )
     else:
-        usages = [
-            Usage(
-                input_tokens=r.usage.prompt_tokens,
-                cache_read_tokens=r.usage.cache_read,
-                output_tokens=r.usage.completion_tokens,
-            )
-            for r in records
-        ]
-        sample = usages[: max(1, n // 10)]  # it is slow; a tenth of the records is plenty
+        rows.append(
+            {
+                "name": "price: vs genai-prices calc_price",
+                "value": None,
+                "unit": "x",
+                "target": {"op": ">=", "value": 35},
+                "met": None,
+                "ratios": {},
+                "detail": "genai-prices is not installed (pip install -e '.[bench]')",
+            }
+        )
+    return rows
 
-        def genai() -> None:
-            for usage in sample:
-                calc_price(usage, "qwen/qwen-plus", provider_id="openrouter")
 
-        ours_s, theirs_s = best_of([ratecard, genai], repeat=2)
-        ours = max(ours, n / ours_s)
-        theirs = show("genai-prices calc_price (qwen/qwen-plus)", len(sample), theirs_s)
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    print(f"pricing {n:,} records (Python {sys.version.split()[0]})")
+    f = measure(n)
+    for label, key in (
+        ("ratecard price (full line items)", "ours"),
+        ("bare Decimal loop (amounts only)", "bare"),
+        ("ratecard parse JSON + price (end to end)", "end_to_end"),
+        ("genai-prices calc_price (qwen/qwen-plus)", "genai"),
+    ):
+        if key in f:
+            print(f"{label:<44} {f[key]:>12,.0f} records/s")
+    if "genai" not in f:
+        print("genai-prices is not installed: pip install -e '.[bench]'")
     print()
-    print(f"ratecard / bare loop:     {bare_rate / ours:.2f}x slower (target: within 3x)")
-    if theirs:
-        print(f"ratecard / genai-prices:  {ours / theirs:.1f}x faster (target: >= 35x)")
-    print(f"target >= 300,000 records/s: {'met' if ours >= 300_000 else 'NOT met'}")
+    print(f"ratecard / bare loop:     {f['bare'] / f['ours']:.2f}x slower (target: within 3x)")
+    if "genai" in f:
+        print(f"ratecard / genai-prices:  {f['ours'] / f['genai']:.1f}x faster (target: >= 35x)")
+    print(f"target >= 300,000 records/s: {'met' if f['ours'] >= 300_000 else 'MISSED'}")
 
 
 if __name__ == "__main__":
