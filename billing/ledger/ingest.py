@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -127,12 +127,14 @@ def _decimal_marker(value: Any) -> Any:
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
-def payload_hash(obj: Any) -> str:
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal_marker
+).encode  # built once: json.dumps with options builds an encoder per call
+
+
+def payload_hash(obj: Any, _encode: Any = _CANONICAL, _sha256: Any = hashlib.sha256) -> str:
     """sha256 of the record's canonical JSON: key order and whitespace do not matter."""
-    text = json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal_marker
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return str(_sha256(_encode(obj).encode()).hexdigest())
 
 
 Pricer = Callable[[str, int], "PreparedEvent | Problem"]
@@ -178,30 +180,32 @@ def make_pricer(catalog: Catalog) -> Pricer:
                 error=_reason(exc),
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
-        stored = PreparedEvent(
+        charge: Charge | None = None
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            offering, error = _find(catalog, record.model), _reason(exc)
+        else:
+            offering = f"{charge.provider}/{charge.offering}"
+            error = None
+            if timestamp is None:
+                charge = None
+                error = "the record has no timestamp, so it belongs to no billing period"
+        return PreparedEvent(
             line,
             customer,
             event_id,
             digest,
             raw,
-            model=record.model,
-            endpoint=record.endpoint,
-            timestamp=timestamp,
-            usage=record.usage,
-            reported=record.reported,
+            record.model,
+            offering,
+            record.endpoint,
+            timestamp,
+            record.usage,
+            record.reported,
+            charge,
+            error,
         )
-        try:
-            charge = price(record, catalog)
-        except PricingError as exc:
-            return replace(stored, offering=_find(catalog, record.model), error=_reason(exc))
-        offering = f"{charge.provider}/{charge.offering}"
-        if timestamp is None:
-            return replace(
-                stored,
-                offering=offering,
-                error="the record has no timestamp, so it belongs to no billing period",
-            )
-        return replace(stored, offering=offering, charge=charge)
 
     return prepare
 
@@ -281,7 +285,24 @@ def _jsonable(value: Any) -> Any:
 def store_batch(
     conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
 ) -> BatchResult:
-    """Store events in the caller's transaction; say which were new, duplicates, conflicts."""
+    """Store events in the caller's transaction; say which were new, duplicates, conflicts.
+
+    In bulk (billing.ledger.bulk): COPY on PostgreSQL, executemany on SQLite; any other
+    database takes the row-by-row path.
+    """
+    from . import bulk
+
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        return bulk.store_postgres(conn, events, cache)
+    if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
+        return bulk.store_sqlite(conn, events, cache)
+    return store_batch_reference(conn, events, cache)
+
+
+def store_batch_reference(
+    conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
+) -> BatchResult:
+    """The row-by-row path through SQLAlchemy Core: what the bulk path must store exactly."""
     result = BatchResult()
     first: dict[tuple[str, str], PreparedEvent] = {}
     repeats: list[PreparedEvent] = []
@@ -386,6 +407,21 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple
         yield batch
 
 
+def _retryable() -> tuple[type[Exception], ...]:
+    """Errors after which nothing of the batch was kept and trying again can succeed: the
+    bulk path talks to the driver directly, so its own errors come unwrapped."""
+    import sqlite3
+
+    kinds: list[type[Exception]] = [OperationalError, sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL is optional
+        pass
+    else:
+        kinds.append(psycopg.OperationalError)
+    return tuple(kinds)
+
+
 def _commit_batch(
     engine: Engine, events: Sequence[PreparedEvent], cache: dict[str, int]
 ) -> BatchResult:
@@ -393,7 +429,7 @@ def _commit_batch(
         try:
             with engine.begin() as conn:
                 return store_batch(conn, events, cache)
-        except OperationalError as exc:
+        except _retryable() as exc:
             # deadlock or lock timeout: nothing of the batch was kept; try again
             cache.clear()
             if attempt == _RETRIES - 1:
