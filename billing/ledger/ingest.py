@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -448,26 +450,34 @@ def ingest_lines(
     on_problem: Callable[[Problem], None] | None = None,
     on_progress: Callable[[IngestSummary], None] | None = None,
 ) -> IngestSummary:
-    """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction."""
+    """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
+
+    Batches are stored by one writer thread, in order, while this thread parses and prices
+    the next one: the database works while Python does (the driver releases the GIL while it
+    waits). At most one batch is being stored and one waits for it; after a failed batch no
+    later one is stored, and problems and progress are reported here, in line order.
+    """
     summary = IngestSummary()
     cache: dict[str, int] = {}
+    failed = threading.Event()
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
-    for batch in _batches(lines, batch_size):
-        prepared: list[PreparedEvent] = []
-        invalid: list[Problem] = []
-        for number, text in batch:
-            item = prepare(text, number)
-            if isinstance(item, Problem):
-                invalid.append(item)
-            else:
-                prepared.append(item)
-        result = _commit_batch(engine, prepared, cache)
-        summary.lines += len(batch)
+    def write(prepared: list[PreparedEvent]) -> BatchResult:
+        if failed.is_set():
+            raise _Skipped
+        try:
+            return _commit_batch(engine, prepared, cache)
+        except BaseException:
+            failed.set()
+            raise
+
+    def finish(future: Future[BatchResult], size: int, invalid: list[Problem]) -> None:
+        result = future.result()
+        summary.lines += size
         summary.ingested += len(result.ingested)
         summary.duplicates += len(result.duplicates)
         summary.conflicts += len(result.conflicts)
@@ -497,7 +507,34 @@ def ingest_lines(
             report(problem)
         if on_progress is not None:
             on_progress(summary)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+        pending: tuple[Future[BatchResult], int, list[Problem]] | None = None
+        try:
+            for batch in _batches(lines, batch_size):
+                prepared: list[PreparedEvent] = []
+                invalid: list[Problem] = []
+                for number, text in batch:
+                    item = prepare(text, number)
+                    if isinstance(item, Problem):
+                        invalid.append(item)
+                    else:
+                        prepared.append(item)
+                submitted = (writer.submit(write, prepared), len(batch), invalid)
+                if pending is not None:
+                    finish(*pending)
+                pending = submitted
+            if pending is not None:
+                finish(*pending)
+                pending = None
+        except BaseException:
+            failed.set()  # the batch waiting, if any, is not stored
+            raise
     return summary
+
+
+class _Skipped(Exception):
+    """A batch not stored because an earlier one failed."""
 
 
 def write_reject(stream: IO[str], problem: Problem) -> None:
