@@ -274,7 +274,7 @@ def store_sqlite(
     customer_ids(conn, (c for c, _ in first), cache)
     ordered = sorted(first.values(), key=lambda ev: (cache[ev.customer], ev.event_id))
     (before,) = db.execute("SELECT coalesce(max(id), 0) FROM usage_events").fetchone()
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for ev in ordered:
         usage = ev.usage
         when = ev.timestamp

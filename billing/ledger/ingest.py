@@ -183,6 +183,7 @@ def make_pricer(catalog: Catalog) -> Pricer:
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
         charge: Charge | None = None
+        error: str | None
         try:
             charge = price(record, catalog)
         except PricingError as exc:
@@ -425,12 +426,15 @@ def _retryable() -> tuple[type[Exception], ...]:
 
 
 def _commit_batch(
-    engine: Engine, events: Sequence[PreparedEvent], cache: dict[str, int]
+    engine: Engine,
+    events: Sequence[PreparedEvent],
+    cache: dict[str, int],
+    store: Callable[[Connection, Sequence[PreparedEvent], dict[str, int]], BatchResult],
 ) -> BatchResult:
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as conn:
-                return store_batch(conn, events, cache)
+                return store(conn, events, cache)
         except _retryable() as exc:
             # deadlock or lock timeout: nothing of the batch was kept; try again
             cache.clear()
@@ -449,8 +453,11 @@ def ingest_lines(
     batch_size: int = DEFAULT_BATCH,
     on_problem: Callable[[Problem], None] | None = None,
     on_progress: Callable[[IngestSummary], None] | None = None,
+    bulk: bool = True,
 ) -> IngestSummary:
     """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
+
+    ``bulk=False`` stores row by row (:func:`store_batch_reference`; the benchmark's baseline).
 
     Batches are stored by one writer thread, in order, while this thread parses and prices
     the next one: the database works while Python does (the driver releases the GIL while it
@@ -460,6 +467,7 @@ def ingest_lines(
     summary = IngestSummary()
     cache: dict[str, int] = {}
     failed = threading.Event()
+    store = store_batch if bulk else store_batch_reference
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
@@ -470,7 +478,7 @@ def ingest_lines(
         if failed.is_set():
             raise _Skipped
         try:
-            return _commit_batch(engine, prepared, cache)
+            return _commit_batch(engine, prepared, cache, store)
         except BaseException:
             failed.set()
             raise
