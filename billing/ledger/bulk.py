@@ -245,7 +245,12 @@ def store_postgres(
 
 
 def _period(when: datetime | None) -> str | None:
-    return when.astimezone(UTC).strftime("%Y-%m") if when is not None else None
+    """The UTC calendar month, as ``ingest.period_of`` (without strftime, which is slow)."""
+    if when is None:
+        return None
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    return f"{when.year}-{when.month:02d}"  # as strftime("%Y-%m") on glibc: 999-01
 
 
 # -- SQLite ------------------------------------------------------------------------------------
