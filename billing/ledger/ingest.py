@@ -426,15 +426,12 @@ def _retryable() -> tuple[type[Exception], ...]:
 
 
 def _commit_batch(
-    engine: Engine,
-    events: Sequence[PreparedEvent],
-    cache: dict[str, int],
-    store: Callable[[Connection, Sequence[PreparedEvent], dict[str, int]], BatchResult],
+    engine: Engine, store: Callable[[Connection], BatchResult], cache: dict[str, int]
 ) -> BatchResult:
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as conn:
-                return store(conn, events, cache)
+                return store(conn)
         except _retryable() as exc:
             # deadlock or lock timeout: nothing of the batch was kept; try again
             cache.clear()
@@ -459,29 +456,49 @@ def ingest_lines(
 
     ``bulk=False`` stores row by row (:func:`store_batch_reference`; the benchmark's baseline).
 
-    Batches are stored by one writer thread, in order, while this thread parses and prices
-    the next one: the database works while Python does (the driver releases the GIL while it
-    waits). At most one batch is being stored and one waits for it; after a failed batch no
-    later one is stored, and problems and progress are reported here, in line order.
+    On PostgreSQL (psycopg) this thread parses, prices and stages each batch as COPY text
+    while one writer thread stores the one before: the server works while Python does, and
+    the writer holds the GIL only between round trips. At most one batch is being stored and
+    one waits for it; after a failed batch no later one is stored. Problems and progress are
+    reported here, in line order. SQLite runs in this process and takes the GIL for every
+    row, so there a thread would only make both wait: batches are stored in turn.
     """
+    from .bulk import flush_postgres, stage_postgres
+
     summary = IngestSummary()
     cache: dict[str, int] = {}
     failed = threading.Event()
-    store = store_batch if bulk else store_batch_reference
+    dialect = engine.dialect
+    pipelined = bulk and dialect.name == "postgresql" and dialect.driver == "psycopg"
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
-    def write(prepared: list[PreparedEvent]) -> BatchResult:
+    def write(store: Callable[[Connection], BatchResult]) -> BatchResult:
         if failed.is_set():
             raise _Skipped
         try:
-            return _commit_batch(engine, prepared, cache, store)
+            return _commit_batch(engine, store, cache)
         except BaseException:
             failed.set()
             raise
+
+    def job(prepared: list[PreparedEvent]) -> Callable[[Connection], BatchResult]:
+        if pipelined:
+            staged = stage_postgres(prepared)
+            return lambda conn: flush_postgres(conn, staged)
+        store = store_batch if bulk else store_batch_reference
+        return lambda conn: store(conn, prepared, cache)
+
+    def now(store: Callable[[Connection], BatchResult]) -> Future[BatchResult]:
+        done: Future[BatchResult] = Future()
+        try:
+            done.set_result(write(store))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
 
     def finish(future: Future[BatchResult], size: int, invalid: list[Problem]) -> None:
         result = future.result()
@@ -528,7 +545,8 @@ def ingest_lines(
                         invalid.append(item)
                     else:
                         prepared.append(item)
-                submitted = (writer.submit(write, prepared), len(batch), invalid)
+                run = writer.submit(write, job(prepared)) if pipelined else now(job(prepared))
+                submitted = (run, len(batch), invalid)
                 if pending is not None:
                     finish(*pending)
                 pending = submitted
