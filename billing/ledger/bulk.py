@@ -153,14 +153,14 @@ SELECT n.id, l.position, l.charge, l.quantity, l.unit, l.unit_price, l.list_pric
 FROM ingest_stage_lines l JOIN ingest_stage_new n USING (line)
 ORDER BY n.id, l.position"""
 
-#: the staged events that were not new, with the payload hash stored for their key
+#: the staged events that were not new, with the payload hash stored for their key (a
+#: subquery per row, so it reads the unique index, never the whole table)
 _PG_OLD = """
-SELECT s.line, e.payload_hash
-FROM ingest_stage_events s
-JOIN customers c ON c.code = s.customer
-LEFT JOIN ingest_stage_new n ON n.line = s.line
-LEFT JOIN usage_events e ON e.customer_id = c.id AND e.event_id = s.event_id
-WHERE n.line IS NULL"""
+SELECT s.line,
+       (SELECT e.payload_hash FROM usage_events e
+        WHERE e.customer_id = c.id AND e.event_id = s.event_id)
+FROM ingest_stage_events s JOIN customers c ON c.code = s.customer
+WHERE NOT EXISTS (SELECT 1 FROM ingest_stage_new n WHERE n.line = s.line)"""
 
 _COPY = (
     "COPY ingest_stage_events (line, customer, event_id, payload_hash, raw, model, offering, "
