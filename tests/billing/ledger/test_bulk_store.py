@@ -182,3 +182,29 @@ def test_a_batch_mixing_new_duplicate_and_conflicting_events(engine: Engine) -> 
     ]
     assert '"changed"' not in stored[1][2] and '"other"' not in stored[3][2]
     assert n_lines == 4
+
+
+def test_after_a_failed_batch_no_later_batch_is_stored(dialect: str, engine: Engine) -> None:
+    """The writer thread stores batch n+1 while n+2 is priced: a failure must stop it."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite does not enforce VARCHAR lengths, so nothing fails there")
+    from billing.ledger.ingest import ingest_lines
+
+    prepare = make_pricer(load_catalog(ROOT / "data"))
+
+    def rec(i: int, customer: str) -> tuple[int, str]:
+        body = {
+            "id": f"evt-{i}",
+            "customer": customer,
+            "model": "qwen3-5-flash",
+            "timestamp": "2026-11-20T10:00:00Z",
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        }
+        return i, json.dumps(body)
+
+    lines = [rec(1, "acme"), rec(2, "acme"), rec(3, "x" * 300), rec(4, "acme"), rec(5, "acme")]
+    with pytest.raises(Exception, match="too long"):
+        ingest_lines(engine, lines, prepare, batch_size=2)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT event_id FROM usage_events ORDER BY 1")).scalars()
+        assert list(stored) == ["evt-1", "evt-2"]
