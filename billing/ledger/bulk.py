@@ -308,7 +308,13 @@ def _sqlite_time(when: datetime | None) -> str | None:
     """A UTC time as SQLAlchemy's SQLite DATETIME stores it (naive, microseconds)."""
     if when is None:
         return None
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    # sqlalchemy.dialects.sqlite.DATETIME's storage format
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d}.{when.microsecond:06d}"
+    )
 
 
 def _text(value: Decimal | None) -> str | None:
