@@ -6,10 +6,14 @@ conflicts (against stored events and within the batch) the same way.
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from billing.ledger.db import make_engine
@@ -22,7 +26,7 @@ from billing.ledger.ingest import (
 )
 from catalog import load_catalog
 
-from .conftest import new_database
+from .conftest import DIALECTS, new_database
 from .helpers import event, line, store
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -208,3 +212,76 @@ def test_after_a_failed_batch_no_later_batch_is_stored(dialect: str, engine: Eng
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT event_id FROM usage_events ORDER BY 1")).scalars()
         assert list(stored) == ["evt-1", "evt-2"]
+
+
+_examples = itertools.count()
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def engine_pair(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Engine, Engine]]:
+    """Two databases that see the same batches: one stored row by row, one in bulk."""
+    tmp = tmp_path_factory.mktemp("pair")
+    pair = tuple(make_engine(new_database(request, str(request.param), tmp)) for _ in "ab")
+    yield pair  # type: ignore[misc]
+    for eng in pair:
+        eng.dispose()
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[list[tuple[str, str, int]]]:
+    """Batches of (customer, event id, payload variant): ids and payloads repeat at random."""
+    key = st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["e1", "e2", "e3", "e4"]))
+    item = st.tuples(key, st.integers(0, 1))
+    raw = draw(st.lists(st.lists(item, min_size=1, max_size=8), min_size=1, max_size=3))
+    return [[(c, e, v) for (c, e), v in batch] for batch in raw]
+
+
+@given(spec=batches())
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_bulk_and_row_by_row_agree_on_any_mix(
+    engine_pair: tuple[Engine, Engine], spec: list[list[tuple[str, str, int]]]
+) -> None:
+    prefix = f"p{next(_examples)}-"
+    inp = line("input", 100, "0.090", "0.000009")
+    outcomes = []
+    for engine, store_fn in zip(engine_pair, (store_batch_reference, store_batch), strict=True):
+        seen = []
+        for batch in spec:
+            events = [
+                event(prefix + c, e, "2026-11-20T10:00:00Z", inp, payload=f'{{"v": {v}}}')
+                for c, e, v in batch
+            ]
+            with engine.begin() as conn:
+                result = store_fn(conn, events, {})
+            seen.append(
+                (
+                    sorted((e.customer, e.event_id) for e in result.ingested),
+                    sorted((e.customer, e.event_id, e.payload_hash) for e in result.duplicates),
+                    sorted((e.customer, e.event_id, e.payload_hash) for e in result.conflicts),
+                )
+            )
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.code, e.event_id, e.payload_hash, CAST(ch.total AS TEXT) "
+                    "FROM usage_events e JOIN customers c ON c.id = e.customer_id "
+                    "JOIN charges ch ON ch.event_pk = e.id WHERE c.code LIKE :p "
+                    "ORDER BY 1, 2"
+                ),
+                {"p": prefix + "%"},
+            ).all()
+        outcomes.append((seen, [tuple(r) for r in rows]))
+    reference, bulk = outcomes
+    assert bulk == reference
+    # every key is stored once, with the payload of its first appearance
+    firsts: dict[tuple[str, str], int] = {}
+    for batch in spec:
+        for c, e, v in batch:
+            firsts.setdefault((prefix + c, e), v)
+    assert [(r[0], r[1]) for r in reference[1]] == sorted(firsts)
