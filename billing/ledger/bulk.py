@@ -28,20 +28,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from .ingest import BatchResult, PreparedEvent, customer_ids
+from .ingest import BatchResult, PreparedEvent, _jsonable, customer_ids
 
 _Key = tuple[str, str]  # (customer code, event id)
-
-
-def _jsonable(value: Any) -> Any:
-    """Request parameters as JSON: decimals keep their exact text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def request_json(ev: PreparedEvent) -> str | None:
