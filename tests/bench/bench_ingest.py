@@ -25,7 +25,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from billing.ledger.db import make_engine  # noqa: E402
-from billing.ledger.ingest import Pricer, ingest_lines, make_pricer  # noqa: E402
+from billing.ledger.ingest import (  # noqa: E402
+    PreparedEvent,
+    Pricer,
+    ingest_lines,
+    make_pricer,
+    store_batch,
+    store_batch_reference,
+)
 from billing.ledger.migrate import upgrade  # noqa: E402
 from catalog import load_catalog  # noqa: E402
 from tests.pg_server import PostgresServer  # noqa: E402
@@ -58,6 +65,21 @@ def run(url: str, lines: list[tuple[int, str]], prepare: Pricer, *, bulk: bool =
     return summary.lines / elapsed
 
 
+def store_rate(url: str, prepared: list[PreparedEvent], *, bulk: bool = True) -> float:
+    """Events per second storing already prepared events (the database side alone)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    store = store_batch if bulk else store_batch_reference
+    cache: dict[str, int] = {}
+    start = time.perf_counter()
+    for at in range(0, len(prepared), BATCH):
+        with engine.begin() as conn:
+            store(conn, prepared[at : at + BATCH], cache)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return len(prepared) / elapsed
+
+
 def prepare_rate(lines: list[tuple[int, str]], prepare: Pricer) -> float:
     start = time.perf_counter()
     for number, text in lines:
@@ -80,6 +102,9 @@ def bench(quick: bool = False) -> list[dict[str, Any]]:
     prepare = make_pricer(load_catalog(ROOT / "data"))
     prepare(lines[0][1], lines[0][0])  # build the rating tables once
     prep = prepare_rate(lines[: n // 2], prepare)
+    prepared = [
+        e for e in (prepare(t, i) for i, t in lines[:n_old]) if isinstance(e, PreparedEvent)
+    ]
     results: list[dict[str, Any]] = []
     detail_common = (
         f"{n:,} sample records, batch {BATCH}; parse+price+hash alone {prep:,.0f}/s in this run"
@@ -87,6 +112,8 @@ def bench(quick: bool = False) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         lite = run(f"sqlite:///{tmp}/bulk.db", lines, prepare)
         lite_old = run(f"sqlite:///{tmp}/rows.db", lines[:n_old], prepare, bulk=False)
+        lite_store = store_rate(f"sqlite:///{tmp}/s-bulk.db", prepared)
+        lite_store_old = store_rate(f"sqlite:///{tmp}/s-rows.db", prepared, bulk=False)
     results.append(
         {
             "name": "ingest into SQLite",
@@ -102,6 +129,8 @@ def bench(quick: bool = False) -> list[dict[str, Any]]:
     try:
         pg = run(_pg_database(server, "bench_bulk"), lines, prepare)
         pg_old = run(_pg_database(server, "bench_rows"), lines[:n_old], prepare, bulk=False)
+        pg_store = store_rate(_pg_database(server, "store_bulk"), prepared)
+        pg_store_old = store_rate(_pg_database(server, "store_rows"), prepared, bulk=False)
     finally:
         server.stop()
     results.append(
@@ -115,6 +144,22 @@ def bench(quick: bool = False) -> list[dict[str, Any]]:
             "detail": f"{detail_common}; row-by-row {pg_old:,.0f}/s on {n_old:,}",
         }
     )
+    for name, bulk_rate, rows_rate in (
+        ("SQLite", lite_store, lite_store_old),
+        ("PostgreSQL", pg_store, pg_store_old),
+    ):
+        results.append(
+            {
+                "name": f"store only into {name}",
+                "value": bulk_rate,
+                "unit": "events/s",
+                "target": None,
+                "met": None,
+                "ratios": {"vs row-by-row store": bulk_rate / rows_rate},
+                "detail": f"{len(prepared):,} events already parsed and priced, one thread; "
+                f"row-by-row {rows_rate:,.0f}/s",
+            }
+        )
     return results
 
 
