@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -127,12 +129,14 @@ def _decimal_marker(value: Any) -> Any:
     raise TypeError(f"cannot hash {type(value).__name__}")
 
 
-def payload_hash(obj: Any) -> str:
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal_marker
+).encode  # built once: json.dumps with options builds an encoder per call
+
+
+def payload_hash(obj: Any, _encode: Any = _CANONICAL, _sha256: Any = hashlib.sha256) -> str:
     """sha256 of the record's canonical JSON: key order and whitespace do not matter."""
-    text = json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal_marker
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return str(_sha256(_encode(obj).encode()).hexdigest())
 
 
 Pricer = Callable[[str, int], "PreparedEvent | Problem"]
@@ -178,30 +182,33 @@ def make_pricer(catalog: Catalog) -> Pricer:
                 error=_reason(exc),
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
-        stored = PreparedEvent(
+        charge: Charge | None = None
+        error: str | None
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            offering, error = _find(catalog, record.model), _reason(exc)
+        else:
+            offering = f"{charge.provider}/{charge.offering}"
+            error = None
+            if timestamp is None:
+                charge = None
+                error = "the record has no timestamp, so it belongs to no billing period"
+        return PreparedEvent(
             line,
             customer,
             event_id,
             digest,
             raw,
-            model=record.model,
-            endpoint=record.endpoint,
-            timestamp=timestamp,
-            usage=record.usage,
-            reported=record.reported,
+            record.model,
+            offering,
+            record.endpoint,
+            timestamp,
+            record.usage,
+            record.reported,
+            charge,
+            error,
         )
-        try:
-            charge = price(record, catalog)
-        except PricingError as exc:
-            return replace(stored, offering=_find(catalog, record.model), error=_reason(exc))
-        offering = f"{charge.provider}/{charge.offering}"
-        if timestamp is None:
-            return replace(
-                stored,
-                offering=offering,
-                error="the record has no timestamp, so it belongs to no billing period",
-            )
-        return replace(stored, offering=offering, charge=charge)
 
     return prepare
 
@@ -281,7 +288,24 @@ def _jsonable(value: Any) -> Any:
 def store_batch(
     conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
 ) -> BatchResult:
-    """Store events in the caller's transaction; say which were new, duplicates, conflicts."""
+    """Store events in the caller's transaction; say which were new, duplicates, conflicts.
+
+    In bulk (billing.ledger.bulk): COPY on PostgreSQL, executemany on SQLite; any other
+    database takes the row-by-row path.
+    """
+    from . import bulk
+
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        return bulk.store_postgres(conn, events, cache)
+    if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
+        return bulk.store_sqlite(conn, events, cache)
+    return store_batch_reference(conn, events, cache)
+
+
+def store_batch_reference(
+    conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
+) -> BatchResult:
+    """The row-by-row path through SQLAlchemy Core: what the bulk path must store exactly."""
     result = BatchResult()
     first: dict[tuple[str, str], PreparedEvent] = {}
     repeats: list[PreparedEvent] = []
@@ -386,14 +410,29 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple
         yield batch
 
 
+def _retryable() -> tuple[type[Exception], ...]:
+    """Errors after which nothing of the batch was kept and trying again can succeed: the
+    bulk path talks to the driver directly, so its own errors come unwrapped."""
+    import sqlite3
+
+    kinds: list[type[Exception]] = [OperationalError, sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - PostgreSQL is optional
+        pass
+    else:
+        kinds.append(psycopg.OperationalError)
+    return tuple(kinds)
+
+
 def _commit_batch(
-    engine: Engine, events: Sequence[PreparedEvent], cache: dict[str, int]
+    engine: Engine, store: Callable[[Connection], BatchResult], cache: dict[str, int]
 ) -> BatchResult:
     for attempt in range(_RETRIES):
         try:
             with engine.begin() as conn:
-                return store_batch(conn, events, cache)
-        except OperationalError as exc:
+                return store(conn)
+        except _retryable() as exc:
             # deadlock or lock timeout: nothing of the batch was kept; try again
             cache.clear()
             if attempt == _RETRIES - 1:
@@ -411,27 +450,59 @@ def ingest_lines(
     batch_size: int = DEFAULT_BATCH,
     on_problem: Callable[[Problem], None] | None = None,
     on_progress: Callable[[IngestSummary], None] | None = None,
+    bulk: bool = True,
 ) -> IngestSummary:
-    """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction."""
+    """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
+
+    ``bulk=False`` stores row by row (:func:`store_batch_reference`; the benchmark's baseline).
+
+    On PostgreSQL (psycopg) this thread parses, prices and stages each batch as COPY text
+    while one writer thread stores the one before: the server works while Python does, and
+    the writer holds the GIL only between round trips. At most one batch is being stored and
+    one waits for it; after a failed batch no later one is stored. Problems and progress are
+    reported here, in line order. SQLite runs in this process and takes the GIL for every
+    row, so there a thread would only make both wait: batches are stored in turn.
+    """
+    from .bulk import flush_postgres, stage_postgres
+
     summary = IngestSummary()
     cache: dict[str, int] = {}
+    failed = threading.Event()
+    dialect = engine.dialect
+    pipelined = bulk and dialect.name == "postgresql" and dialect.driver == "psycopg"
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
         if on_problem is not None:
             on_problem(problem)
 
-    for batch in _batches(lines, batch_size):
-        prepared: list[PreparedEvent] = []
-        invalid: list[Problem] = []
-        for number, text in batch:
-            item = prepare(text, number)
-            if isinstance(item, Problem):
-                invalid.append(item)
-            else:
-                prepared.append(item)
-        result = _commit_batch(engine, prepared, cache)
-        summary.lines += len(batch)
+    def write(store: Callable[[Connection], BatchResult]) -> BatchResult:
+        if failed.is_set():
+            raise _Skipped
+        try:
+            return _commit_batch(engine, store, cache)
+        except BaseException:
+            failed.set()
+            raise
+
+    def job(prepared: list[PreparedEvent]) -> Callable[[Connection], BatchResult]:
+        if pipelined:
+            staged = stage_postgres(prepared)
+            return lambda conn: flush_postgres(conn, staged)
+        store = store_batch if bulk else store_batch_reference
+        return lambda conn: store(conn, prepared, cache)
+
+    def now(store: Callable[[Connection], BatchResult]) -> Future[BatchResult]:
+        done: Future[BatchResult] = Future()
+        try:
+            done.set_result(write(store))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
+
+    def finish(future: Future[BatchResult], size: int, invalid: list[Problem]) -> None:
+        result = future.result()
+        summary.lines += size
         summary.ingested += len(result.ingested)
         summary.duplicates += len(result.duplicates)
         summary.conflicts += len(result.conflicts)
@@ -461,7 +532,35 @@ def ingest_lines(
             report(problem)
         if on_progress is not None:
             on_progress(summary)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+        pending: tuple[Future[BatchResult], int, list[Problem]] | None = None
+        try:
+            for batch in _batches(lines, batch_size):
+                prepared: list[PreparedEvent] = []
+                invalid: list[Problem] = []
+                for number, text in batch:
+                    item = prepare(text, number)
+                    if isinstance(item, Problem):
+                        invalid.append(item)
+                    else:
+                        prepared.append(item)
+                run = writer.submit(write, job(prepared)) if pipelined else now(job(prepared))
+                submitted = (run, len(batch), invalid)
+                if pending is not None:
+                    finish(*pending)
+                pending = submitted
+            if pending is not None:
+                finish(*pending)
+                pending = None
+        except BaseException:
+            failed.set()  # the batch waiting, if any, is not stored
+            raise
     return summary
+
+
+class _Skipped(Exception):
+    """A batch not stored because an earlier one failed."""
 
 
 def write_reject(stream: IO[str], problem: Problem) -> None:
