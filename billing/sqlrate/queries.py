@@ -1,0 +1,162 @@
+"""The statements: for one offering and a scope of events, integers grouped in the database.
+
+Three statements per offering (billing.sqlrate.rate runs them and adds the results):
+
+- ``events``: every event in scope, tools aside: ``GROUP BY customer, period, vt, err,
+  mask`` → ``COUNT(*)`` and ``SUM`` of each token column (and how many events have each
+  optional kind above 0). A plain scan: no join, no per-event lookup.
+- ``tool_events``: only the events that reported tools (driven by ``usage_tool_calls``),
+  grouped the same way plus what their tools change (an unknown or unpublished tool makes
+  the event unpriceable, a used tool can switch a fee on). Python moves these events from
+  the group ``events`` put them in to the group they belong to: integer subtraction.
+- ``tool_lines``: the calls per tool row (aliases summed per event, as billing.rating
+  does), for events that can be priced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+)
+
+from ..ledger.tables import UsageEvent, UsageToolCall
+from .params import json_params
+from .plan import TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
+
+events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
+tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
+
+#: Optional kinds: a line only for events whose count is above 0 (billing.rating).
+OPTIONAL = ("cache_read", "cache_write", "reasoning")
+
+
+def _count_positive(column: ColumnElement[int]) -> ColumnElement[int]:
+    return func.sum(case((column > 0, literal(1, BigInteger)), else_=literal(0, BigInteger)))
+
+
+def _token_aggregates(cols: Any) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = [func.count().label("n")]
+    for kind, column in TOKEN_COLUMNS.items():
+        out.append(func.sum(cols[column]).label(f"q_{kind}"))
+    for kind in OPTIONAL:
+        out.append(_count_positive(cols[TOKEN_COLUMNS[kind]]).label(f"n_{kind}"))
+    return out
+
+
+@dataclass
+class Statements:
+    compiled: CompiledOffering
+    events: Select[Any]
+    tool_events: Select[Any]
+    tool_lines: Select[Any]
+    tool_fees: list[Fee]  #: the fees whose tool columns ``tool_events`` returns, in order
+
+
+def statements(
+    compiled_or_offering: Any, scope: list[ColumnElement[bool]], dialect: str
+) -> Statements:
+    """The three statements for one offering over events matching ``scope`` (on events_t)."""
+    e = events_t.c
+    params = json_params(dialect, e.request_params)
+    if isinstance(compiled_or_offering, CompiledOffering):
+        compiled = compiled_or_offering
+    else:
+        compiled = compile_offering(compiled_or_offering, e, params)
+    where = and_(e.offering == compiled.offering.key, *scope)
+
+    inner = (
+        select(
+            e.customer_id,
+            e.period,
+            compiled.vt.label("vt"),
+            e.request_params,
+            *(e[c] for c in TOKEN_COLUMNS.values()),
+        )
+        .where(where)
+        .subquery("ev")
+    )
+    s = inner.c
+    s_params = json_params(dialect, s.request_params)
+    err = compiled.err(s.vt, s, s_params).label("err")
+    mask = compiled.mask(s.vt, s_params).label("mask")
+    events = select(s.customer_id, s.period, s.vt, err, mask, *_token_aggregates(s)).group_by(
+        s.customer_id, s.period, s.vt, err, mask
+    )
+
+    # events with tools: one row per event, what its tools change
+    t = tools_t.c
+    row = compiled.row(compiled.vt, t.tool)
+    tool_fees = [fee for fee in compiled.fees if fee.tool_names]
+    per_event = (
+        select(
+            e.id,
+            e.customer_id,
+            e.period,
+            compiled.vt.label("vt"),
+            compiled.err(compiled.vt, e, params).label("err"),
+            compiled.mask(compiled.vt, params).label("mask"),
+            *(e[c] for c in TOKEN_COLUMNS.values()),
+            func.max(compiled.tool_err(row, t.calls)).label("terr"),
+            *(
+                func.max(compiled.tool_fee(fee, compiled.vt, t.tool, t.calls)).label(f"f{k}")
+                for k, fee in enumerate(tool_fees)
+            ),
+        )
+        .select_from(tools_t.join(events_t, e.id == t.event_pk))
+        .where(where)
+        # the other columns depend on the primary key (PostgreSQL accepts that; SQLite too)
+        .group_by(e.id)
+        .subquery("tev")
+    )
+    p = per_event.c
+    fee_cols = [p[f"f{k}"] for k in range(len(tool_fees))]
+    tool_events = select(
+        p.customer_id, p.period, p.vt, p.err, p.mask, p.terr, *fee_cols, *_token_aggregates(p)
+    ).group_by(p.customer_id, p.period, p.vt, p.err, p.mask, p.terr, *fee_cols)
+
+    # calls per tool row, for events that can be priced
+    blocked = [
+        and_(p[f"f{k}"] == 1, compiled.version_of(p.vt, fee.version))
+        for k, fee in enumerate(tool_fees)
+        if not fee.published
+    ]
+    ok = and_(p.err == 0, p.terr == 0, *(~b for b in blocked))
+    row_of = compiled.row(p.vt, t.tool)
+    per_row = (
+        select(
+            p.customer_id,
+            p.period,
+            p.vt,
+            row_of.label("row"),
+            func.sum(t.calls).label("calls"),
+        )
+        .select_from(tools_t.join(per_event, p.id == t.event_pk))
+        .where(ok)
+        .group_by(t.event_pk, p.customer_id, p.period, p.vt, row_of)
+        .subquery("trow")
+    )
+    r = per_row.c
+    tool_lines = (
+        select(
+            r.customer_id,
+            r.period,
+            r.vt,
+            r.row,
+            func.sum(r.calls).label("calls"),
+            func.count().label("n"),
+        )
+        .where(r.calls > 0)
+        .group_by(r.customer_id, r.period, r.vt, r.row)
+    )
+    return Statements(compiled, events, tool_events, tool_lines, tool_fees)

@@ -1,0 +1,315 @@
+"""Rate stored usage in the database: run billing.sqlrate.queries, price the integer sums.
+
+The database returns, per (customer, period, offering, plan version, tier, charge), the summed
+quantity and the number of events; this module multiplies each sum by its Decimal price in
+:data:`billing.rating.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
+because the context never rounds). Events that cannot be priced are counted per reason,
+never charged 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
+
+from catalog import Catalog
+
+from ..charge import Line
+from ..rating import EXACT, bundled_catalog
+from .params import NotCompilableError, json_params
+from .plan import ERRORS, FEE_RATE, ROW, UNKNOWN_OFFERING, VT, CompiledOffering, compile_offering
+from .queries import OPTIONAL, Statements, events_t, statements
+
+_ZERO = Decimal(0)
+_FIELDS = (
+    "n",
+    "q_input",
+    "q_cache_read",
+    "q_cache_write",
+    "q_output",
+    "q_reasoning",
+    "n_cache_read",
+    "n_cache_write",
+    "n_reasoning",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RatedLine:
+    """One charge of one (customer, period, offering, version, tier), summed over events."""
+
+    customer_id: int
+    period: str
+    offering: str  #: provider/id
+    currency: str
+    price_version: str
+    tier: str | None
+    charge: str
+    unit: str
+    unit_price: Decimal
+    list_price: Decimal | None
+    quantity: int
+    events: int
+    amount: Decimal  #: exact: quantity × price (per 10⁶ tokens for token lines)
+
+
+@dataclass(frozen=True, slots=True)
+class RateError:
+    customer_id: int
+    period: str
+    offering: str | None
+    code: int
+    events: int
+
+    @property
+    def reason(self) -> str:
+        return ERRORS[self.code]
+
+
+@dataclass
+class RateResult:
+    lines: list[RatedLine] = field(default_factory=list)
+    errors: list[RateError] = field(default_factory=list)
+    priced_events: int = 0
+
+    @property
+    def error_events(self) -> int:
+        return sum(err.events for err in self.errors)
+
+
+def _amount(line: Line, quantity: int, scaled: Decimal | None) -> Decimal:
+    if scaled is not None:
+        return EXACT.add(_ZERO, EXACT.multiply(scaled, quantity))
+    return EXACT.add(_ZERO, EXACT.multiply(line.unit_price, quantity))
+
+
+class _Groups:
+    """Integer sums per (customer, period, vt, err, mask), as the database returned them."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(_FIELDS))
+
+    def add(self, key: tuple[Any, ...], row: Any, sign: int = 1) -> None:
+        acc = self.sums[key]
+        for i, name in enumerate(_FIELDS):
+            value = getattr(row, name)
+            acc[i] += sign * int(value or 0)
+
+
+def _assemble(
+    st: Statements, conn: Connection, result: RateResult, errors: dict[tuple[Any, ...], int]
+) -> None:
+    compiled = st.compiled
+    key_of = compiled.offering.key
+    groups = _Groups()
+    for row in conn.execute(st.events):
+        groups.add((row.customer_id, row.period, row.vt, row.err, row.mask), row)
+    for row in conn.execute(st.tool_events):
+        base = (row.customer_id, row.period, row.vt, row.err, row.mask)
+        err = row.err or row.terr
+        mask = row.mask
+        for k, fee in enumerate(st.tool_fees):
+            if getattr(row, f"f{k}") and row.vt // VT == fee.version:
+                mask |= 1 << fee.index
+                if not err and not fee.published:
+                    err = FEE_RATE
+        full = (row.customer_id, row.period, row.vt, err, mask if not err else 0)
+        if full != base:
+            groups.add(base, row, -1)
+            groups.add(full, row, 1)
+    for (customer_id, period, vt, err, mask), acc in groups.sums.items():
+        sums = dict(zip(_FIELDS, acc, strict=True))
+        n = sums["n"]
+        if not n:
+            continue
+        if err:
+            errors[(customer_id, period, key_of, int(err))] += n
+            continue
+        result.priced_events += n
+        plan = compiled.plan(vt)
+        tier = plan.tiers[vt % VT]
+        for kind in ("input", "cache_read", "cache_write", "output", "reasoning"):
+            rate = getattr(tier, kind)
+            if rate.template is None:
+                continue  # no line: any count above 0 was an error
+            events = sums[f"n_{kind}"] if kind in OPTIONAL else n
+            if not events:
+                continue
+            quantity = sums[f"q_{kind}"]
+            result.lines.append(
+                _line(
+                    customer_id,
+                    period,
+                    key_of,
+                    plan.plan.currency,
+                    rate.template,
+                    quantity,
+                    events,
+                    _amount(rate.template, quantity, rate.scaled),
+                )
+            )
+        for i, fee in enumerate(plan.fees):
+            if mask & (1 << i):
+                assert fee.template is not None
+                result.lines.append(
+                    _line(
+                        customer_id,
+                        period,
+                        key_of,
+                        plan.plan.currency,
+                        fee.template,
+                        n,
+                        n,
+                        _amount(fee.template, n, None),
+                        tier=tier.label,
+                    )
+                )
+    for row in conn.execute(st.tool_lines):
+        plan = compiled.plan(row.vt)
+        tier = plan.tiers[row.vt % VT]
+        rate = next(r for r in plan.tools.values() if r.index == row.row % ROW)
+        assert rate.template is not None
+        calls = int(row.calls)
+        result.lines.append(
+            _line(
+                row.customer_id,
+                row.period,
+                key_of,
+                plan.plan.currency,
+                rate.template,
+                calls,
+                int(row.n),
+                _amount(rate.template, calls, None),
+                tier=tier.label,
+            )
+        )
+
+
+def _line(
+    customer_id: int,
+    period: str,
+    offering: str,
+    currency: str,
+    template: Line,
+    quantity: int,
+    events: int,
+    amount: Decimal,
+    tier: Any = ...,
+) -> RatedLine:
+    return RatedLine(
+        customer_id=customer_id,
+        period=period,
+        offering=offering,
+        currency=currency,
+        price_version=template.price_version or "",
+        tier=template.tier if tier is ... else tier,
+        charge=template.charge,
+        unit=template.unit,
+        unit_price=template.unit_price,
+        list_price=template.list_price,
+        quantity=quantity,
+        events=events,
+        amount=amount,
+    )
+
+
+def offerings_in_scope(conn: Connection, scope: Sequence[ColumnElement[bool]]) -> list[str | None]:
+    """The distinct offerings of the events in scope (NULL included)."""
+    e = events_t.c
+    stmt = select(e.offering).where(*scope).group_by(e.offering)
+    return [row[0] for row in conn.execute(stmt)]
+
+
+def rate_scope(
+    conn: Connection,
+    scope: Sequence[ColumnElement[bool]],
+    catalog: Catalog | None = None,
+    *,
+    offerings: Iterable[str | None] | None = None,
+    compiled: dict[str, CompiledOffering] | None = None,
+) -> RateResult:
+    """Rate every event matching ``scope`` (conditions on usage_events) in the database."""
+    catalog = catalog if catalog is not None else bundled_catalog()
+    dialect = conn.dialect.name
+    result = RateResult()
+    errors: dict[tuple[Any, ...], int] = defaultdict(int)
+    e = events_t.c
+    if offerings is None:
+        offerings = offerings_in_scope(conn, scope)
+    for key in offerings:
+        offering = catalog.offerings.get(key) if key is not None else None
+        if offering is None:
+            stmt = (
+                select(e.customer_id, e.period, func.count().label("n"))
+                .where(*scope, e.offering.is_(None) if key is None else e.offering == key)
+                .group_by(e.customer_id, e.period)
+            )
+            for row in conn.execute(stmt):
+                errors[(row.customer_id, row.period, key, UNKNOWN_OFFERING)] += row.n
+            continue
+        cache = compiled if compiled is not None else {}
+        co = cache.get(key)
+        if co is None:
+            co = cache[key] = compile_offering(offering, e, json_params(dialect, e.request_params))
+        st = statements(co, list(scope), dialect)
+        _assemble(st, conn, result, errors)
+    result.errors = [
+        RateError(customer_id, period, key, code, n)
+        for (customer_id, period, key, code), n in sorted(
+            errors.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])
+        )
+    ]
+    result.lines.sort(
+        key=lambda ln: (
+            ln.customer_id,
+            ln.period,
+            ln.offering,
+            ln.price_version,
+            ln.tier or "",
+            ln.charge,
+        )
+    )
+    return result
+
+
+def period_scope(
+    period: str, customer_id: int | None = None, *, priced_only: bool = False
+) -> list[ColumnElement[bool]]:
+    """Events of a period (and customer) that carry usage."""
+    e = events_t.c
+    scope: list[ColumnElement[bool]] = [e.period == period, e.input_tokens.is_not(None)]
+    if customer_id is not None:
+        scope.insert(0, e.customer_id == customer_id)
+    if priced_only:
+        scope.append(e.status == "priced")
+    return scope
+
+
+def show_sql(conn_or_dialect: Any, scope: Sequence[ColumnElement[bool]], offering: Any) -> str:
+    """The compiled statements for one offering, as the database receives them."""
+    dialect = getattr(conn_or_dialect, "dialect", conn_or_dialect)
+    st = statements(offering, list(scope), dialect.name)
+    parts = []
+    for name in ("events", "tool_events", "tool_lines"):
+        stmt = getattr(st, name)
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        parts.append(f"-- {offering.key}: {name}\n{text};")
+    return "\n\n".join(parts)
+
+
+__all__ = [
+    "NotCompilableError",
+    "RateError",
+    "RateResult",
+    "RatedLine",
+    "and_",
+    "literal",
+    "period_scope",
+    "rate_scope",
+    "show_sql",
+]
