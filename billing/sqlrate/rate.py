@@ -83,6 +83,9 @@ class RateResult:
 
 
 def _amount(line: Line, quantity: int, scaled: Decimal | None) -> Decimal:
+    """Σ amounts as billing.ledger.invoices adds them (from Decimal 0): same digits too."""
+    if not quantity:
+        return _ZERO
     if scaled is not None:
         return EXACT.add(_ZERO, EXACT.multiply(scaled, quantity))
     return EXACT.add(_ZERO, EXACT.multiply(line.unit_price, quantity))
