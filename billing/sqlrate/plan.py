@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_
+from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_, true
 
 from catalog import Offering, PriceState
 
@@ -80,12 +80,21 @@ class CompiledOffering:
     vt: ColumnElement[int]
     fees: list[Fee] = field(default_factory=list)
 
+    @property
+    def fee_bits(self) -> int:
+        """Bits a fee mask needs: the most request fees of any version."""
+        return max((len(plan.fees) for plan in self.table.plans), default=0)
+
     def plan(self, vt: int) -> _PlanTable:
         return self.table.plans[vt // VT]
 
     # -- per event --------------------------------------------------------------------------
 
     def version_of(self, vt: ColumnElement[int], version: int) -> ColumnElement[bool]:
+        """The event is priced by this version (with one version: any event; the groups of
+        events that cannot be priced (vt < 0) ignore fees and tools anyway)."""
+        if len(self.table.plans) == 1:
+            return true()
         return and_(vt >= version * VT, vt < (version + 1) * VT)
 
     def fee_params(self, fee: Fee, params: JsonParams) -> ColumnElement[bool] | None:
@@ -191,18 +200,26 @@ def _tier_case(plan: _PlanTable, version: int, cols: Any) -> ColumnElement[int]:
     else:
         raise NotCompilableError(f"tier count {plan.by!r}")
     whens = []
+    previous: int | None = None
     for t, tier in enumerate(plan.tiers):
         parts = []
-        if tier.inclusive:
+        # the tier below already took every count up to its bound: the lower bound is implied
+        implied = (
+            t > 0
+            and plan.tiers[0].lower is None
+            and tier.lower == previous
+            and tier.inclusive == plan.tiers[t - 1].inclusive
+        )
+        previous = tier.upper
+        if implied:
+            pass
+        elif tier.inclusive:
             if tier.lower is not None:
                 parts.append(count > tier.lower)
-            if tier.upper is not None:
-                parts.append(count <= tier.upper)
-        else:
-            if tier.lower is not None:
-                parts.append(count >= tier.lower)
-            if tier.upper is not None:
-                parts.append(count < tier.upper)
+        elif tier.lower is not None:
+            parts.append(count >= tier.lower)
+        if tier.upper is not None:
+            parts.append(count <= tier.upper if tier.inclusive else count < tier.upper)
         cond = and_(*parts) if parts else literal(True)
         whens.append((cond, _int(version * VT + t)))
     return case(*whens, else_=_int(-2))
@@ -224,10 +241,13 @@ def _params_condition(
     """All of ``when`` hold (billing.rating._fee_reason), or None when it never can."""
     if not when:
         return None
+    absent_matches = True  # every parameter absent: does each default equal its value?
     parts = []
     for name, want in when:
         spec = offering.parameters.get(name)
         equal = params.equals(name, want)
+        if spec is None or not spec.has_default or not _same(spec.default, want):
+            absent_matches = False
         if spec is not None and spec.has_default:
             if _same(spec.default, want):
                 parts.append(or_(~params.present(name), equal))
@@ -235,7 +255,11 @@ def _params_condition(
                 parts.append(equal)
         else:
             parts.append(equal)  # absent without a default: the fee does not apply
-    return and_(*parts)
+    # most events carry no request parameters: decide those without calling JSON functions
+    column = params.column
+    if absent_matches:
+        return or_(column.is_(None), and_(*parts))
+    return and_(column.is_not(None), *parts)
 
 
 def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> CompiledOffering:

@@ -54,6 +54,41 @@ def _token_aggregates(cols: Any) -> list[ColumnElement[Any]]:
     return out
 
 
+def group_key(
+    compiled: CompiledOffering,
+    vt: ColumnElement[int],
+    err: ColumnElement[int],
+    mask: ColumnElement[int],
+) -> ColumnElement[int]:
+    """``((vt + 2) × 8 + err) × 2^fees + mask``: one small integer to group by (sorting
+    one integer is what makes SQLite's GROUP BY cheap); :func:`split_key` undoes it."""
+    return ((vt + 2) * 8 + err) * (1 << compiled.fee_bits) + mask
+
+
+def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
+    """(vt, err, mask) of a group key."""
+    key = int(key)
+    mask = key & ((1 << compiled.fee_bits) - 1)
+    rest = key >> compiled.fee_bits
+    return rest // 8 - 2, rest % 8, mask
+
+
+def _fixed(scope: list[ColumnElement[bool]]) -> tuple[int | None, str | None]:
+    """The customer and period the scope pins with ``column = value``, if any."""
+    customer = period = None
+    for cond in scope:
+        left = getattr(cond, "left", None)
+        right = getattr(cond, "right", None)
+        op = getattr(getattr(cond, "operator", None), "__name__", "")
+        if left is None or op != "eq" or not hasattr(right, "value"):
+            continue
+        if left is events_t.c.customer_id:
+            customer = right.value
+        elif left is events_t.c.period:
+            period = right.value
+    return customer, period
+
+
 @dataclass
 class Statements:
     compiled: CompiledOffering
@@ -75,24 +110,38 @@ def statements(
         compiled = compile_offering(compiled_or_offering, e, params)
     where = and_(e.offering == compiled.offering.key, *scope)
 
-    inner = (
-        select(
-            e.customer_id,
-            e.period,
-            compiled.vt.label("vt"),
-            e.request_params,
-            *(e[c] for c in TOKEN_COLUMNS.values()),
-        )
-        .where(where)
-        .subquery("ev")
-    )
+    # one integer group key per event, computed once (see :func:`group_key`)
+    fixed_customer, fixed_period = _fixed(scope)
+    inner: Any = select(
+        e.customer_id,
+        e.period,
+        compiled.vt.label("vt"),
+        e.request_params,
+        *(e[c] for c in TOKEN_COLUMNS.values()),
+    ).where(where)
+    if dialect == "sqlite":
+        inner = inner.limit(-1)  # see below: evaluate vt once per row
+    inner = inner.subquery("ev")
     s = inner.c
     s_params = json_params(dialect, s.request_params)
-    err = compiled.err(s.vt, s, s_params).label("err")
-    mask = compiled.mask(s.vt, s_params).label("mask")
-    events = select(s.customer_id, s.period, s.vt, err, mask, *_token_aggregates(s)).group_by(
-        s.customer_id, s.period, s.vt, err, mask
+    key = group_key(compiled, s.vt, compiled.err(s.vt, s, s_params), compiled.mask(s.vt, s_params))
+    keyed = select(s.customer_id, s.period, key.label("k"), *(s[c] for c in TOKEN_COLUMNS.values()))
+    if dialect == "sqlite":
+        # LIMIT -1 keeps SQLite from flattening the subquery into the GROUP BY, which would
+        # evaluate the key's CASE expressions once per reference instead of once per row
+        keyed = keyed.limit(-1)
+    k = keyed.subquery("keyed").c
+    group = [k.k]
+    outputs: list[Any] = [k.k]
+    outputs.append(
+        k.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
     )
+    outputs.append(k.period if fixed_period is None else literal(fixed_period).label("period"))
+    if fixed_customer is None:
+        group.insert(0, k.customer_id)
+    if fixed_period is None:
+        group.insert(0, k.period)
+    events = select(*outputs, *_token_aggregates(k)).group_by(*group)
 
     # events with tools: one row per event, what its tools change
     t = tools_t.c
@@ -115,8 +164,9 @@ def statements(
         )
         .select_from(tools_t.join(events_t, e.id == t.event_pk))
         .where(where)
-        # the other columns depend on the primary key (PostgreSQL accepts that; SQLite too)
-        .group_by(e.id)
+        # the other columns depend on e.id, the primary key (PostgreSQL accepts that);
+        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid
+        .group_by(t.event_pk, e.id)
         .subquery("tev")
     )
     p = per_event.c

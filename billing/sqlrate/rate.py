@@ -23,7 +23,7 @@ from ..charge import Line
 from ..rating import EXACT, bundled_catalog
 from .params import NotCompilableError, json_params
 from .plan import ERRORS, FEE_RATE, ROW, UNKNOWN_OFFERING, VT, CompiledOffering, compile_offering
-from .queries import OPTIONAL, Statements, events_t, statements
+from .queries import OPTIONAL, Statements, events_t, split_key, statements
 
 _ZERO = Decimal(0)
 _FIELDS = (
@@ -111,7 +111,8 @@ def _assemble(
     key_of = compiled.offering.key
     groups = _Groups()
     for row in conn.execute(st.events):
-        groups.add((row.customer_id, row.period, row.vt, row.err, row.mask), row)
+        vt, err, mask = split_key(compiled, row.k)
+        groups.add((row.customer_id, row.period, vt, err, mask), row)
     for row in conn.execute(st.tool_events):
         base = (row.customer_id, row.period, row.vt, row.err, row.mask)
         err = row.err or row.terr
