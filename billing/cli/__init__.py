@@ -25,6 +25,7 @@ COMMANDS = {
     "ingest": "ledger_cmd",
     "invoice": "ledger_cmd",
     "credit-note": "ledger_cmd",
+    "rate": "rate_cmd",
 }
 
 

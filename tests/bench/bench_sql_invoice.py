@@ -159,21 +159,27 @@ def expected(n: int) -> tuple[dict[Key, list[Any]], int]:
     failed = 0
     for j in range(PATTERN):
         ev = pattern_event(j)
-        usage = Usage(ev["input"], ev["cache_read"], ev["cache_write"], ev["output"],
-                      ev["reasoning"], MappingProxyType(ev["tools"]),
-                      MappingProxyType(ev["request"]))
+        usage = Usage(
+            ev["input"],
+            ev["cache_read"],
+            ev["cache_write"],
+            ev["output"],
+            ev["reasoning"],
+            MappingProxyType(ev["tools"]),
+            MappingProxyType(ev["request"]),
+        )
         model = ev["offering"].split("/", 1)[1]
         when = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
-        record = UsageRecord(0, f"p{j}", "bench", model, when, "chat.completions", usage, None,
-                             {})
+        record = UsageRecord(0, f"p{j}", "bench", model, when, "chat.completions", usage, None, {})
         try:
             charge = price(record, catalog)
         except PricingError:
             failed += 1
             continue
         for line in charge.lines:
-            acc = one[(ev["offering"], line.price_version or "", line.tier, line.charge,
-                       line.unit_price)]
+            acc = one[
+                (ev["offering"], line.price_version or "", line.tier, line.charge, line.unit_price)
+            ]
             acc[0] += line.quantity
             acc[1] = EXACT.add(acc[1], line.amount)
             acc[2] += 1
@@ -185,8 +191,7 @@ def expected(n: int) -> tuple[dict[Key, list[Any]], int]:
 def measured(engine: Engine) -> tuple[float, dict[Key, list[Any]], int]:
     start = time.perf_counter()
     with engine.connect() as conn:
-        result = rate_scope(conn, period_scope("2026-11", 1, priced_only=True),
-                            bundled_catalog())
+        result = rate_scope(conn, period_scope("2026-11", 1, priced_only=True), bundled_catalog())
     elapsed = time.perf_counter() - start
     got: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
     for line in result.lines:
@@ -203,10 +208,8 @@ def plan_text(engine: Engine) -> str:
 
     offering = bundled_catalog().offerings["empiriolabs/qwen3-5-flash:variant1"]
     with engine.connect() as conn:
-        st = statements(offering, period_scope("2026-11", 1, priced_only=True),
-                        conn.dialect.name)
-        compiled = st.events.compile(dialect=conn.dialect,
-                                     compile_kwargs={"literal_binds": True})
+        st = statements(offering, period_scope("2026-11", 1, priced_only=True), conn.dialect.name)
+        compiled = st.events.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
         prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         rows = conn.exec_driver_sql(prefix + str(compiled)).all()
     return " | ".join(str(r[-1]) for r in rows)
@@ -275,9 +278,17 @@ def bench(quick: bool = False, only: str | None = None) -> list[dict[str, Any]]:
         except Exception as exc:  # a missing server is reported, not hidden
             if dialect == "sqlite":
                 raise
-            out.append({"name": f"sql invoice rating, {dialect}", "value": 0.0,
-                        "unit": "rows/s", "target": {"op": ">=", "value": TARGETS[dialect]},
-                        "met": None, "ratios": {}, "detail": f"not run: {exc}"})
+            out.append(
+                {
+                    "name": f"sql invoice rating, {dialect}",
+                    "value": 0.0,
+                    "unit": "rows/s",
+                    "target": {"op": ">=", "value": TARGETS[dialect]},
+                    "met": None,
+                    "ratios": {},
+                    "detail": f"not run: {exc}",
+                }
+            )
     return out
 
 
@@ -288,8 +299,10 @@ def main() -> None:
     args = parser.parse_args()
     for row in bench(args.quick, args.only):
         flag = "met" if row["met"] else ("MISSED" if row["met"] is False else "not run")
-        print(f"{row['name']}: {row['value']:,.0f} {row['unit']} (target "
-              f"{row['target']['op']} {row['target']['value']:,.0f}: {flag})")
+        print(
+            f"{row['name']}: {row['value']:,.0f} {row['unit']} (target "
+            f"{row['target']['op']} {row['target']['value']:,.0f}: {flag})"
+        )
         print(f"  {row['detail']}")
 
 
