@@ -322,7 +322,7 @@ def _regenerate(
             row.list_price,
         )
         members_of[key].append(row)
-    groups = {
+    groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]] = {
         key: (
             sum(m.quantity for m in members),
             sum((m.amount for m in members), Decimal(0)),

@@ -137,7 +137,7 @@ class CompiledOffering:
                 terms.append(case((hit, _int(1 << fee.index)), else_=_int(0)))
         if not terms:
             return _int(0)
-        total = terms[0]
+        total: ColumnElement[int] = terms[0]
         for term in terms[1:]:
             total = total + term
         return total

@@ -80,7 +80,7 @@ def _fixed(scope: list[ColumnElement[bool]]) -> tuple[int | None, str | None]:
         left = getattr(cond, "left", None)
         right = getattr(cond, "right", None)
         op = getattr(getattr(cond, "operator", None), "__name__", "")
-        if left is None or op != "eq" or not hasattr(right, "value"):
+        if left is None or right is None or op != "eq" or not hasattr(right, "value"):
             continue
         if left is events_t.c.customer_id:
             customer = right.value

@@ -157,19 +157,19 @@ def _assemble(
                     _amount(rate.template, quantity, rate.scaled),
                 )
             )
-        for i, fee in enumerate(plan.fees):
+        for i, fee_rate in enumerate(plan.fees):
             if mask & (1 << i):
-                assert fee.template is not None
+                assert fee_rate.template is not None
                 result.lines.append(
                     _line(
                         customer_id,
                         period,
                         key_of,
                         plan.plan.currency,
-                        fee.template,
+                        fee_rate.template,
                         n,
                         n,
-                        _amount(fee.template, n, None),
+                        _amount(fee_rate.template, n, None),
                         tier=tier.label,
                     )
                 )
@@ -256,6 +256,7 @@ def rate_scope(
             for row in conn.execute(stmt):
                 errors[(row.customer_id, row.period, key, UNKNOWN_OFFERING)] += row.n
             continue
+        assert key is not None
         cache = compiled if compiled is not None else {}
         co = cache.get(key)
         if co is None:
