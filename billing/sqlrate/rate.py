@@ -243,6 +243,10 @@ def rate_scope(
     result = RateResult()
     errors: dict[tuple[Any, ...], int] = defaultdict(int)
     e = events_t.c
+    if dialect == "postgresql":
+        # a few groups from millions of rows: let the planner hash them in memory rather
+        # than sort them on disk (the default 4MB work_mem makes it sort)
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     if offerings is None:
         offerings = offerings_in_scope(conn, scope)
     for key in offerings:
