@@ -91,31 +91,50 @@ def _fixed(scope: list[ColumnElement[bool]]) -> tuple[int | None, str | None]:
 
 @dataclass
 class Statements:
-    compiled: CompiledOffering
+    compiled: list[CompiledOffering]  #: by the ``o`` column every statement returns
     events: Select[Any]
     tool_events: Select[Any]
     tool_lines: Select[Any]
-    tool_fees: list[Fee]  #: the fees whose tool columns ``tool_events`` returns, in order
+    #: (offering index, Fee, column name) of the tool-switched fee columns of tool_events
+    tool_fees: list[tuple[int, Fee, str]]
 
 
-def statements(
-    compiled_or_offering: Any, scope: list[ColumnElement[bool]], dialect: str
-) -> Statements:
-    """The three statements for one offering over events matching ``scope`` (on events_t)."""
+def _by_offering(
+    column: ColumnElement[str], parts: list[tuple[str, ColumnElement[Any]]], default: Any = None
+) -> ColumnElement[Any]:
+    """``CASE column WHEN key THEN expr ... END`` (the expression itself for one offering)."""
+    if len(parts) == 1 and default is None:
+        return parts[0][1]
+    whens = [(column == key, expr) for key, expr in parts]
+    return case(*whens, else_=default)
+
+
+def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -> Statements:
+    """The three statements for the offerings (Offering or CompiledOffering, one or a list)
+    over events matching ``scope`` (conditions on usage_events): one pass over the events
+    for all of them, each event rated by its own offering's expressions."""
     e = events_t.c
     params = json_params(dialect, e.request_params)
-    if isinstance(compiled_or_offering, CompiledOffering):
-        compiled = compiled_or_offering
+    if not isinstance(offerings, list | tuple):
+        offerings = [offerings]
+    compiled = [
+        o if isinstance(o, CompiledOffering) else compile_offering(o, e, params) for o in offerings
+    ]
+    keys = [c.offering.key for c in compiled]
+    if len(keys) == 1:
+        where = and_(e.offering == keys[0], *scope)  # an equality the index can use
     else:
-        compiled = compile_offering(compiled_or_offering, e, params)
-    where = and_(e.offering == compiled.offering.key, *scope)
+        where = and_(e.offering.in_(keys), *scope)
+    o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
+    vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
 
     # one integer group key per event, computed once (see :func:`group_key`)
     fixed_customer, fixed_period = _fixed(scope)
     inner: Any = select(
         e.customer_id,
         e.period,
-        compiled.vt.label("vt"),
+        o_expr.label("o"),
+        vt_expr.label("vt"),
         e.request_params,
         *(e[c] for c in TOKEN_COLUMNS.values()),
     ).where(where)
@@ -124,15 +143,24 @@ def statements(
     inner = inner.subquery("ev")
     s = inner.c
     s_params = json_params(dialect, s.request_params)
-    key = group_key(compiled, s.vt, compiled.err(s.vt, s, s_params), compiled.mask(s.vt, s_params))
-    keyed = select(s.customer_id, s.period, key.label("k"), *(s[c] for c in TOKEN_COLUMNS.values()))
+    key_parts = [
+        (i, group_key(c, s.vt, c.err(s.vt, s, s_params), c.mask(s.vt, s_params)))
+        for i, c in enumerate(compiled)
+    ]
+    if len(key_parts) == 1:
+        key = key_parts[0][1]
+    else:
+        key = case(*((s.o == i, expr) for i, expr in key_parts))
+    keyed = select(
+        s.customer_id, s.period, s.o, key.label("k"), *(s[c] for c in TOKEN_COLUMNS.values())
+    )
     if dialect == "sqlite":
         # LIMIT -1 keeps SQLite from flattening the subquery into the GROUP BY, which would
         # evaluate the key's CASE expressions once per reference instead of once per row
         keyed = keyed.limit(-1)
     k = keyed.subquery("keyed").c
-    group = [k.k]
-    outputs: list[Any] = [k.k]
+    group: list[Any] = [k.o, k.k]
+    outputs: list[Any] = [k.o, k.k]
     outputs.append(
         k.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
     )
@@ -145,22 +173,44 @@ def statements(
 
     # events with tools: one row per event, what its tools change
     t = tools_t.c
-    row = compiled.row(compiled.vt, t.tool)
-    tool_fees = [fee for fee in compiled.fees if fee.tool_names]
+    zero = literal(0, BigInteger)
+    tool_fees: list[tuple[int, Fee, str]] = []
+    fee_columns = []
+    for i, c in enumerate(compiled):
+        for fee in c.fees:
+            if fee.tool_names:
+                name = f"f{i}_{len(tool_fees)}"
+                tool_fees.append((i, fee, name))
+                hit = case(
+                    (e.offering == keys[i], c.tool_fee(fee, c.vt, t.tool, t.calls)), else_=zero
+                )
+                fee_columns.append(func.max(hit).label(name))
     per_event = (
         select(
             e.id,
             e.customer_id,
             e.period,
-            compiled.vt.label("vt"),
-            compiled.err(compiled.vt, e, params).label("err"),
-            compiled.mask(compiled.vt, params).label("mask"),
+            o_expr.label("o"),
+            vt_expr.label("vt"),
+            _by_offering(
+                e.offering,
+                [(k_, c.err(c.vt, e, params)) for k_, c in zip(keys, compiled, strict=True)],
+            ).label("err"),
+            _by_offering(
+                e.offering,
+                [(k_, c.mask(c.vt, params)) for k_, c in zip(keys, compiled, strict=True)],
+            ).label("mask"),
             *(e[c] for c in TOKEN_COLUMNS.values()),
-            func.max(compiled.tool_err(row, t.calls)).label("terr"),
-            *(
-                func.max(compiled.tool_fee(fee, compiled.vt, t.tool, t.calls)).label(f"f{k}")
-                for k, fee in enumerate(tool_fees)
-            ),
+            func.max(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, c.tool_err(c.row(c.vt, t.tool), t.calls))
+                        for k_, c in zip(keys, compiled, strict=True)
+                    ],
+                )
+            ).label("terr"),
+            *fee_columns,
         )
         .select_from(tools_t.join(events_t, e.id == t.event_pk))
         .where(where)
@@ -170,30 +220,42 @@ def statements(
         .subquery("tev")
     )
     p = per_event.c
-    fee_cols = [p[f"f{k}"] for k in range(len(tool_fees))]
+    fee_cols = [p[name] for _, _, name in tool_fees]
     tool_events = select(
-        p.customer_id, p.period, p.vt, p.err, p.mask, p.terr, *fee_cols, *_token_aggregates(p)
-    ).group_by(p.customer_id, p.period, p.vt, p.err, p.mask, p.terr, *fee_cols)
+        p.customer_id,
+        p.period,
+        p.o,
+        p.vt,
+        p.err,
+        p.mask,
+        p.terr,
+        *fee_cols,
+        *_token_aggregates(p),
+    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, *fee_cols)
 
     # calls per tool row, for events that can be priced
     blocked = [
-        and_(p[f"f{k}"] == 1, compiled.version_of(p.vt, fee.version))
-        for k, fee in enumerate(tool_fees)
+        and_(p[name] == 1, compiled[i].version_of(p.vt, fee.version))
+        for i, fee, name in tool_fees
         if not fee.published
     ]
     ok = and_(p.err == 0, p.terr == 0, *(~b for b in blocked))
-    row_of = compiled.row(p.vt, t.tool)
+    if len(compiled) == 1:
+        row_of = compiled[0].row(p.vt, t.tool)
+    else:
+        row_of = case(*((p.o == i, c.row(p.vt, t.tool)) for i, c in enumerate(compiled)))
     per_row = (
         select(
             p.customer_id,
             p.period,
+            p.o,
             p.vt,
             row_of.label("row"),
             func.sum(t.calls).label("calls"),
         )
         .select_from(tools_t.join(per_event, p.id == t.event_pk))
         .where(ok)
-        .group_by(t.event_pk, p.customer_id, p.period, p.vt, row_of)
+        .group_by(t.event_pk, p.customer_id, p.period, p.o, p.vt, row_of)
         .subquery("trow")
     )
     r = per_row.c
@@ -201,12 +263,13 @@ def statements(
         select(
             r.customer_id,
             r.period,
+            r.o,
             r.vt,
             r.row,
             func.sum(r.calls).label("calls"),
             func.count().label("n"),
         )
         .where(r.calls > 0)
-        .group_by(r.customer_id, r.period, r.vt, r.row)
+        .group_by(r.customer_id, r.period, r.o, r.vt, r.row)
     )
     return Statements(compiled, events, tool_events, tool_lines, tool_fees)

@@ -107,26 +107,26 @@ class _Groups:
 def _assemble(
     st: Statements, conn: Connection, result: RateResult, errors: dict[tuple[Any, ...], int]
 ) -> None:
-    compiled = st.compiled
-    key_of = compiled.offering.key
-    groups = _Groups()
+    groups = _Groups()  # keys: (offering index, customer, period, vt, err, mask)
     for row in conn.execute(st.events):
-        vt, err, mask = split_key(compiled, row.k)
-        groups.add((row.customer_id, row.period, vt, err, mask), row)
+        vt, err, mask = split_key(st.compiled[row.o], row.k)
+        groups.add((row.o, row.customer_id, row.period, vt, err, mask), row)
     for row in conn.execute(st.tool_events):
-        base = (row.customer_id, row.period, row.vt, row.err, row.mask)
+        base = (row.o, row.customer_id, row.period, row.vt, row.err, row.mask)
         err = row.err or row.terr
         mask = row.mask
-        for k, fee in enumerate(st.tool_fees):
-            if getattr(row, f"f{k}") and row.vt // VT == fee.version:
+        for o, fee, name in st.tool_fees:
+            if o == row.o and getattr(row, name) and row.vt // VT == fee.version:
                 mask |= 1 << fee.index
                 if not err and not fee.published:
                     err = FEE_RATE
-        full = (row.customer_id, row.period, row.vt, err, mask if not err else 0)
+        full = (row.o, row.customer_id, row.period, row.vt, err, mask if not err else 0)
         if full != base:
             groups.add(base, row, -1)
             groups.add(full, row, 1)
-    for (customer_id, period, vt, err, mask), acc in groups.sums.items():
+    for (o, customer_id, period, vt, err, mask), acc in groups.sums.items():
+        compiled = st.compiled[o]
+        key_of = compiled.offering.key
         sums = dict(zip(_FIELDS, acc, strict=True))
         n = sums["n"]
         if not n:
@@ -174,6 +174,7 @@ def _assemble(
                     )
                 )
     for row in conn.execute(st.tool_lines):
+        compiled = st.compiled[row.o]
         plan = compiled.plan(row.vt)
         tier = plan.tiers[row.vt % VT]
         rate = next(r for r in plan.tools.values() if r.index == row.row % ROW)
@@ -183,7 +184,7 @@ def _assemble(
             _line(
                 row.customer_id,
                 row.period,
-                key_of,
+                compiled.offering.key,
                 plan.plan.currency,
                 rate.template,
                 calls,
@@ -249,6 +250,7 @@ def rate_scope(
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     if offerings is None:
         offerings = offerings_in_scope(conn, scope)
+    known = []
     for key in offerings:
         offering = catalog.offerings.get(key) if key is not None else None
         if offering is None:
@@ -265,8 +267,10 @@ def rate_scope(
         co = cache.get(key)
         if co is None:
             co = cache[key] = compile_offering(offering, e, json_params(dialect, e.request_params))
-        st = statements(co, list(scope), dialect)
-        _assemble(st, conn, result, errors)
+        known.append(co)
+    if known:
+        # one pass over the events for every offering in scope
+        _assemble(statements(known, list(scope), dialect), conn, result, errors)
     result.errors = [
         RateError(customer_id, period, key, code, n)
         for (customer_id, period, key, code), n in sorted(
