@@ -1,6 +1,7 @@
 """The statements: for one offering and a scope of events, integers grouped in the database.
 
-Three statements per offering (billing.sqlrate.rate runs them and adds the results):
+Two statements for all the offerings in scope (billing.sqlrate.rate runs them and adds the
+results; every row carries ``o``, the offering's index):
 
 - ``events``: every event in scope, tools aside: ``GROUP BY customer, period, vt, err,
   mask`` → ``COUNT(*)`` and ``SUM`` of each token column (and how many events have each
@@ -9,8 +10,8 @@ Three statements per offering (billing.sqlrate.rate runs them and adds the resul
   grouped the same way plus what their tools change (an unknown or unpublished tool makes
   the event unpriceable, a used tool can switch a fee on). Python moves these events from
   the group ``events`` put them in to the group they belong to: integer subtraction.
-- ``tool_lines``: the calls per tool row (aliases summed per event, as billing.rating
-  does), for events that can be priced.
+  Its groups also carry the calls per tool row (aliases summed per event, as
+  billing.rating does) and how many events called each row.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy import (
 
 from ..ledger.tables import UsageEvent, UsageToolCall
 from .params import json_params
-from .plan import TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
+from .plan import ROW, TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
 
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
@@ -94,9 +95,10 @@ class Statements:
     compiled: list[CompiledOffering]  #: by the ``o`` column every statement returns
     events: Select[Any]
     tool_events: Select[Any]
-    tool_lines: Select[Any]
     #: (offering index, Fee, column name) of the tool-switched fee columns of tool_events
     tool_fees: list[tuple[int, Fee, str]]
+    #: (offering index, row code, column name): calls per tool row, summed in tool_events
+    tool_rows: list[tuple[int, int, str]]
 
 
 def _by_offering(
@@ -185,6 +187,22 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
                     (e.offering == keys[i], c.tool_fee(fee, c.vt, t.tool, t.calls)), else_=zero
                 )
                 fee_columns.append(func.max(hit).label(name))
+    # calls per tool row (aliases summed), one column per (offering, version, row)
+    tool_rows: list[tuple[int, int, str]] = []  # (offering index, row code, column name)
+    row_columns = []
+    for i, c in enumerate(compiled):
+        codes = sorted(
+            {
+                v * ROW + rate.index
+                for v, plan in enumerate(c.table.plans)
+                for rate in plan.tools.values()
+            }
+        )
+        for code in codes:
+            name = f"r{i}_{code}"
+            tool_rows.append((i, code, name))
+            hit_row = and_(e.offering == keys[i], c.row(c.vt, t.tool) == code)
+            row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
     per_event = (
         select(
             e.id,
@@ -211,6 +229,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
                 )
             ).label("terr"),
             *fee_columns,
+            *row_columns,
         )
         .select_from(tools_t.join(events_t, e.id == t.event_pk))
         .where(where)
@@ -221,6 +240,10 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     )
     p = per_event.c
     fee_cols = [p[name] for _, _, name in tool_fees]
+    row_sums = []
+    for _, _, name in tool_rows:
+        row_sums.append(func.sum(p[name]).label(f"q_{name}"))
+        row_sums.append(_count_positive(p[name]).label(f"n_{name}"))
     tool_events = select(
         p.customer_id,
         p.period,
@@ -231,45 +254,6 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         p.terr,
         *fee_cols,
         *_token_aggregates(p),
+        *row_sums,
     ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, *fee_cols)
-
-    # calls per tool row, for events that can be priced
-    blocked = [
-        and_(p[name] == 1, compiled[i].version_of(p.vt, fee.version))
-        for i, fee, name in tool_fees
-        if not fee.published
-    ]
-    ok = and_(p.err == 0, p.terr == 0, *(~b for b in blocked))
-    if len(compiled) == 1:
-        row_of = compiled[0].row(p.vt, t.tool)
-    else:
-        row_of = case(*((p.o == i, c.row(p.vt, t.tool)) for i, c in enumerate(compiled)))
-    per_row = (
-        select(
-            p.customer_id,
-            p.period,
-            p.o,
-            p.vt,
-            row_of.label("row"),
-            func.sum(t.calls).label("calls"),
-        )
-        .select_from(tools_t.join(per_event, p.id == t.event_pk))
-        .where(ok)
-        .group_by(t.event_pk, p.customer_id, p.period, p.o, p.vt, row_of)
-        .subquery("trow")
-    )
-    r = per_row.c
-    tool_lines = (
-        select(
-            r.customer_id,
-            r.period,
-            r.o,
-            r.vt,
-            r.row,
-            func.sum(r.calls).label("calls"),
-            func.count().label("n"),
-        )
-        .where(r.calls > 0)
-        .group_by(r.customer_id, r.period, r.o, r.vt, r.row)
-    )
-    return Statements(compiled, events, tool_events, tool_lines, tool_fees)
+    return Statements(compiled, events, tool_events, tool_fees, tool_rows)

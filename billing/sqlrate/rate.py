@@ -23,7 +23,7 @@ from ..charge import Line
 from ..rating import EXACT, bundled_catalog
 from .params import NotCompilableError, json_params
 from .plan import ERRORS, FEE_RATE, ROW, UNKNOWN_OFFERING, VT, CompiledOffering, compile_offering
-from .queries import OPTIONAL, Statements, events_t, split_key, statements
+from .queries import OPTIONAL, Statements, _fixed, events_t, split_key, statements
 
 _ZERO = Decimal(0)
 _FIELDS = (
@@ -108,6 +108,7 @@ def _assemble(
     st: Statements, conn: Connection, result: RateResult, errors: dict[tuple[Any, ...], int]
 ) -> None:
     groups = _Groups()  # keys: (offering index, customer, period, vt, err, mask)
+    tools: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])  # key + row code
     for row in conn.execute(st.events):
         vt, err, mask = split_key(st.compiled[row.o], row.k)
         groups.add((row.o, row.customer_id, row.period, vt, err, mask), row)
@@ -124,10 +125,17 @@ def _assemble(
         if full != base:
             groups.add(base, row, -1)
             groups.add(full, row, 1)
-    for (o, customer_id, period, vt, err, mask), acc in groups.sums.items():
+        if err:
+            continue
+        for o, code, name in st.tool_rows:
+            if o == row.o and code // ROW == row.vt // VT:
+                acc = tools[(o, row.customer_id, row.period, row.vt, code)]
+                acc[0] += int(getattr(row, f"q_{name}") or 0)
+                acc[1] += int(getattr(row, f"n_{name}") or 0)
+    for (o, customer_id, period, vt, err, mask), sums_list in groups.sums.items():
         compiled = st.compiled[o]
         key_of = compiled.offering.key
-        sums = dict(zip(_FIELDS, acc, strict=True))
+        sums = dict(zip(_FIELDS, sums_list, strict=True))
         n = sums["n"]
         if not n:
             continue
@@ -173,22 +181,23 @@ def _assemble(
                         tier=tier.label,
                     )
                 )
-    for row in conn.execute(st.tool_lines):
-        compiled = st.compiled[row.o]
-        plan = compiled.plan(row.vt)
-        tier = plan.tiers[row.vt % VT]
-        rate = next(r for r in plan.tools.values() if r.index == row.row % ROW)
+    for (o, customer_id, period, vt, code), (calls, n) in sorted(tools.items()):
+        if not n:
+            continue
+        compiled = st.compiled[o]
+        plan = compiled.plan(vt)
+        tier = plan.tiers[vt % VT]
+        rate = next(r for r in plan.tools.values() if r.index == code % ROW)
         assert rate.template is not None
-        calls = int(row.calls)
         result.lines.append(
             _line(
-                row.customer_id,
-                row.period,
+                customer_id,
+                period,
                 compiled.offering.key,
                 plan.plan.currency,
                 rate.template,
                 calls,
-                int(row.n),
+                n,
                 _amount(rate.template, calls, None),
                 tier=tier.label,
             )
@@ -224,10 +233,31 @@ def _line(
 
 
 def offerings_in_scope(conn: Connection, scope: Sequence[ColumnElement[bool]]) -> list[str | None]:
-    """The distinct offerings of the events in scope (NULL included)."""
+    """The distinct offerings of the events in scope (None for events with none).
+
+    A skip scan: the smallest offering, then the smallest one above it, and so on; with the
+    (customer_id, period, offering) index each step is one index seek, not a pass over the
+    period's events."""
     e = events_t.c
-    stmt = select(e.offering).where(*scope).group_by(e.offering)
-    return [row[0] for row in conn.execute(stmt)]
+    customer, period = _fixed(list(scope))
+    if customer is None or period is None:
+        stmt = select(e.offering).where(*scope).group_by(e.offering)
+        return [row[0] for row in conn.execute(stmt)]
+    # only the indexed columns: an offering with no event in the full scope rates nothing
+    where = [e.customer_id == customer, e.period == period]
+    found: list[str | None] = []
+    last: str | None = None
+    while True:
+        stmt = select(func.min(e.offering)).where(*where)
+        if last is not None:
+            stmt = stmt.where(e.offering > last)
+        last = conn.execute(stmt).scalar()
+        if last is None:
+            break
+        found.append(last)
+    if conn.execute(select(e.id).where(*where, e.offering.is_(None)).limit(1)).first():
+        found.append(None)
+    return found
 
 
 def rate_scope(
@@ -308,7 +338,7 @@ def show_sql(conn_or_dialect: Any, scope: Sequence[ColumnElement[bool]], offerin
     dialect = getattr(conn_or_dialect, "dialect", conn_or_dialect)
     st = statements(offering, list(scope), dialect.name)
     parts = []
-    for name in ("events", "tool_events", "tool_lines"):
+    for name in ("events", "tool_events"):
         stmt = getattr(st, name)
         text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         parts.append(f"-- {offering.key}: {name}\n{text};")
