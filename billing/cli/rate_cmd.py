@@ -37,11 +37,11 @@ def _text(value: Any) -> str:
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from billing.cli.ledger_cmd import _engine
     from billing.ledger.invoices import InvoiceError, _check_period
-    from billing.ledger.tables import Customer
+    from billing.ledger.tables import Customer, UsageEvent
     from billing.sqlrate import NotCompilableError, period_scope, rate_scope, show_sql
     from billing.sqlrate.rate import offerings_in_scope
     from billing.sqlrate.stored import compare, stored_sums
@@ -74,6 +74,14 @@ def cmd_rate(args: argparse.Namespace) -> int:
                 print(f"ratecard: the SQL path cannot rate this period: {exc}", file=sys.stderr)
                 return EXIT_BAD_INPUT
             rows = compare(result, stored_sums(conn, scope))
+            unread_stmt = (
+                select(func.count())
+                .select_from(UsageEvent)
+                .where(UsageEvent.period == args.period, UsageEvent.input_tokens.is_(None))
+            )
+            if customer_id is not None:
+                unread_stmt = unread_stmt.where(UsageEvent.customer_id == customer_id)
+            unread = conn.execute(unread_stmt).scalar_one()
     finally:
         engine.dispose()
     for row in rows:
@@ -95,6 +103,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
                 "period": args.period,
                 "priced_events": result.priced_events,
                 "unrated_events": result.error_events,
+                "unread_events": unread,
                 "differences": differences,
                 "lines": [
                     {
@@ -130,6 +139,11 @@ def cmd_rate(args: argparse.Namespace) -> int:
                 f"  {row['customer']}  {row['offering']}  {row['price_version']}  {tier}  "
                 f"{row['charge']}  {row['quantity']:,} × {_text(row['unit_price'])}/"
                 f"{row['unit']} = {_text(row['amount'])}  ({row['events']:,} events){mark}"
+            )
+        if unread:
+            print(
+                f"  {unread:,} events carry no usage: their record could not be read at "
+                "ingest (ratecard ingest --rejects lists them)"
             )
         for err in errors:
             print(
