@@ -188,18 +188,20 @@ def expected(n: int) -> tuple[dict[Key, list[Any]], int]:
     return out, failed * times
 
 
-def measured(engine: Engine) -> tuple[float, dict[Key, list[Any]], int]:
+def measured(engine: Engine) -> tuple[float, float, dict[Key, list[Any]], int]:
+    cpu = time.process_time()
     start = time.perf_counter()
     with engine.connect() as conn:
         result = rate_scope(conn, period_scope("2026-11", 1, priced_only=True), bundled_catalog())
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     got: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
     for line in result.lines:
         acc = got[(line.offering, line.price_version, line.tier, line.charge, line.unit_price)]
         acc[0] += line.quantity
         acc[1] = EXACT.add(acc[1], line.amount)
         acc[2] += line.events
-    return elapsed, dict(got), result.priced_events
+    return elapsed, cpu, dict(got), result.priced_events
 
 
 def plan_text(engine: Engine) -> str:
