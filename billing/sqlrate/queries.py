@@ -99,6 +99,8 @@ class Statements:
     tool_fees: list[tuple[int, Fee, str]]
     #: (offering index, row code, column name): calls per tool row, summed in tool_events
     tool_rows: list[tuple[int, int, str]]
+    #: the scope holds a subquery (``id IN (SELECT ...)``): leave the join strategy alone
+    scope_has_subquery: bool = False
 
 
 def _by_offering(
@@ -256,4 +258,5 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         *_token_aggregates(p),
         *row_sums,
     ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, *fee_cols)
-    return Statements(compiled, events, tool_events, tool_fees, tool_rows)
+    has_subquery = any("SELECT" in str(cond) for cond in scope)
+    return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery)

@@ -112,7 +112,18 @@ def _assemble(
     for row in conn.execute(st.events):
         vt, err, mask = split_key(st.compiled[row.o], row.k)
         groups.add((row.o, row.customer_id, row.period, vt, err, mask), row)
-    for row in conn.execute(st.tool_events):
+    drive_from_tools = conn.dialect.name == "postgresql" and not st.scope_has_subquery
+    if drive_from_tools:
+        # walk usage_tool_calls and look each event up by its primary key, instead of
+        # hashing tool calls against a scan of every event in scope (EXPLAIN ANALYZE: the
+        # scan cost more than the main statement); undone right after
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+    tool_rows = conn.execute(st.tool_events).all()
+    if drive_from_tools:
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
+    for row in tool_rows:
         base = (row.o, row.customer_id, row.period, row.vt, row.err, row.mask)
         err = row.err or row.terr
         mask = row.mask
