@@ -212,6 +212,8 @@ def plan_text(engine: Engine) -> str:
     catalog = bundled_catalog()
     scope = period_scope("2026-11", 1, priced_only=True)
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # as rate_scope sets it
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         offerings = [catalog.offerings[k] for k in offerings_in_scope(conn, scope) if k]
         st = statements(offerings, scope, conn.dialect.name)
         compiled = st.events.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
