@@ -28,6 +28,7 @@ COMMANDS = {
     "invoice": "ledger_cmd",
     "credit-note": "ledger_cmd",
     "db": "ledger_cmd",
+    "rate": "rate_cmd",
 }
 
 

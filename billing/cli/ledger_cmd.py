@@ -56,6 +56,20 @@ def register(sub: Any) -> None:
             help=f"write it as {fmt.upper()} to OUT (default: stdout)",
         )
     p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
+    p.add_argument(
+        "--engine",
+        choices=["auto", "sql", "python"],
+        default="auto",
+        help="how a draft's lines are computed: rated in the database (sql), summed from the "
+        "stored charges (python), or sql above --sql-threshold events (auto, the default)",
+    )
+    p.add_argument(
+        "--sql-threshold",
+        type=int,
+        default=50_000,
+        metavar="N",
+        help="auto uses SQL when the invoice bills more than N events (default 50,000)",
+    )
     p.set_defaults(func=cmd_invoice)
 
     p = sub.add_parser("credit-note", help="credit part of a finalised invoice")
@@ -215,6 +229,9 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 args.period,
                 finalize=args.finalize,
                 with_events=args.with_events,
+                rating=args.engine,
+                threshold=args.sql_threshold,
+                catalog=get_catalog(args) if args.engine != "python" else None,
             )
     except InvoiceError as exc:
         print(f"ratecard: {exc}", file=sys.stderr)

@@ -240,9 +240,27 @@ def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return (adjustment or "", offering, kind, charge, _tier_rank(tier), unit, unit_price)
 
 
-def _regenerate(session: Session, invoice: Invoice) -> None:
-    """Rebuild a draft's lines from the charges it bills (the caller holds its lock)."""
+#: ``auto`` rates in SQL above this many events on the invoice (README "Scale path").
+SQL_THRESHOLD = 50_000
+ENGINES = ("auto", "sql", "python")
+
+
+def _regenerate(
+    session: Session,
+    invoice: Invoice,
+    rating: str = "auto",
+    threshold: int = SQL_THRESHOLD,
+    catalog: Any = None,
+) -> str:
+    """Rebuild a draft's lines from the charges it bills (the caller holds its lock).
+
+    ``rating``: ``python`` sums the stored charge lines; ``sql`` rates the invoice's events
+    in the database (billing.sqlrate) and writes no per-event links (``--with-events`` finds
+    them on demand); ``auto`` picks SQL above ``threshold`` events. Returns the one used.
+    """
     assert invoice.status == "draft"
+    if rating not in ENGINES:
+        raise InvoiceError(f"rating engine must be one of {', '.join(ENGINES)}, got {rating!r}")
     session.execute(delete(InvoiceLineCharge).where(InvoiceLineCharge.invoice_id == invoice.id))
     session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
     session.execute(
@@ -258,6 +276,17 @@ def _regenerate(session: Session, invoice: Invoice) -> None:
         )
         .values(invoice_id=invoice.id)
     )
+    if rating != "python":
+        count = session.scalar(
+            select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
+        )
+        if rating == "sql" or int(count or 0) > threshold:
+            from .invoice_sql import sql_groups
+
+            groups_sql = sql_groups(session, invoice, periods, catalog, strict=rating == "sql")
+            if groups_sql is not None:
+                _write_lines(session, invoice, *groups_sql)
+                return "sql"
     rows = session.execute(
         select(
             ChargeRow.event_pk,
@@ -282,7 +311,7 @@ def _regenerate(session: Session, invoice: Invoice) -> None:
             f"({', '.join(sorted(currencies))}); one invoice has one currency"
         )
     currency = currencies.pop() if currencies else invoice.currency
-    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    members_of: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for row in rows:
         adjustment = row.period if row.period != invoice.period else None
         key = (
@@ -294,14 +323,33 @@ def _regenerate(session: Session, invoice: Invoice) -> None:
             row.unit_price,
             row.list_price,
         )
-        groups[key].append(row)
+        members_of[key].append(row)
+    groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]] = {
+        key: (
+            sum(m.quantity for m in members),
+            sum((m.amount for m in members), Decimal(0)),
+            len({m.event_pk for m in members}),
+            sorted({m.event_pk for m in members}),
+        )
+        for key, members in members_of.items()
+    }
+    _write_lines(session, invoice, groups, currency)
+    return "python"
+
+
+def _write_lines(
+    session: Session,
+    invoice: Invoice,
+    groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]],
+    currency: str,
+) -> None:
+    """Insert the invoice lines: key → (quantity, precise amount, events, charge ids or None)."""
     total = round_money(Decimal(0), currency)  # 0.00: an invoice without usage totals 0.00
     precise_total = Decimal(0)
     link_rows: list[dict[str, Any]] = []
     for position, key in enumerate(sorted(groups, key=_line_sort_key), 1):
-        members = groups[key]
+        quantity, precise, n_events, charge_ids = groups[key]
         adjustment, offering, charge, tier, unit, unit_price, list_price = key
-        precise = sum((m.amount for m in members), Decimal(0))
         amount = round_money(precise, currency)
         line_id = session.execute(
             insert(InvoiceLine)
@@ -313,20 +361,21 @@ def _regenerate(session: Session, invoice: Invoice) -> None:
                 charge=charge,
                 tier=tier,
                 unit=unit,
-                quantity=sum(m.quantity for m in members),
+                quantity=quantity,
                 unit_price=unit_price,
                 list_price=list_price,
                 precise_amount=precise,
                 amount=amount,
                 adjustment_period=adjustment,
-                events=len({m.event_pk for m in members}),
+                events=n_events,
             )
             .returning(InvoiceLine.id)
         ).scalar_one()
-        link_rows.extend(
-            {"invoice_line_id": line_id, "charge_id": pk, "invoice_id": invoice.id}
-            for pk in sorted({m.event_pk for m in members})
-        )
+        if charge_ids is not None:
+            link_rows.extend(
+                {"invoice_line_id": line_id, "charge_id": pk, "invoice_id": invoice.id}
+                for pk in charge_ids
+            )
         total += amount
         precise_total += precise
     if link_rows:
@@ -355,6 +404,8 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
             .where(InvoiceLineCharge.invoice_id == invoice.id)
         ):
             events[line_id].append(event_id)
+        if not events and lines:
+            events = _events_on_demand(session, invoice, lines)
     notes = session.scalars(
         select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.number)
     ).all()
@@ -421,6 +472,56 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
     )
 
 
+def _events_on_demand(
+    session: Session, invoice: Invoice, lines: Sequence[InvoiceLine]
+) -> dict[int, list[str]]:
+    """The event ids behind each line of an invoice built in SQL (which stores no links):
+    the stored charge lines of the invoice's charges, matched to its lines by key."""
+    by_key: dict[tuple[Any, ...], int] = {}
+    for line in lines:
+        key = (
+            line.adjustment_period,
+            line.offering,
+            line.charge,
+            line.tier,
+            line.unit,
+            line.unit_price,
+            line.list_price,
+        )
+        by_key[key] = line.id
+    events: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            UsageEvent.event_id,
+            ChargeRow.period,
+            ChargeRow.offering,
+            ChargeLineRow.charge,
+            ChargeLineRow.tier,
+            ChargeLineRow.unit,
+            ChargeLineRow.unit_price,
+            ChargeLineRow.list_price,
+        )
+        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
+        .join(UsageEvent, UsageEvent.id == ChargeRow.event_pk)
+        .where(ChargeRow.invoice_id == invoice.id)
+    )
+    for row in rows:
+        adjustment = row.period if row.period != invoice.period else None
+        key = (
+            adjustment,
+            row.offering,
+            row.charge,
+            row.tier,
+            row.unit,
+            row.unit_price,
+            row.list_price,
+        )
+        line_id = by_key.get(key)
+        if line_id is not None:
+            events[line_id].append(row.event_id)
+    return events
+
+
 def invoice(
     engine: Engine,
     customer: str,
@@ -428,18 +529,22 @@ def invoice(
     *,
     finalize: bool = False,
     with_events: bool = False,
+    rating: str = "auto",
+    threshold: int = SQL_THRESHOLD,
+    catalog: Any = None,
 ) -> InvoiceView:
     """The customer's invoice for the period: a draft regenerated now, or the final one.
 
     With ``finalize``, a draft is regenerated, frozen and numbered in one transaction;
-    an invoice that is already final is returned as it is.
+    an invoice that is already final is returned as it is. ``rating`` chooses how a draft's
+    lines are computed (see :func:`_regenerate`); both ways give the same lines and totals.
     """
     _check_period(period)
     with transaction(engine) as session:
         who = _customer(session, customer)
         inv = _open(session, who, period)
         if inv.status == "draft":
-            _regenerate(session, inv)
+            _regenerate(session, inv, rating, threshold, catalog)
             if finalize:
                 _finalize(session, inv)
         return _view(session, inv, with_events=with_events)
@@ -545,6 +650,8 @@ def charges_total(
 
 
 __all__ = [
+    "ENGINES",
+    "SQL_THRESHOLD",
     "CreditNoteView",
     "InvoiceError",
     "InvoiceLineView",

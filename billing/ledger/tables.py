@@ -82,7 +82,7 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         UniqueConstraint("customer_id", "event_id"),
-        Index("ix_usage_events_customer_period", "customer_id", "period"),
+        Index("ix_usage_events_customer_period_offering", "customer_id", "period", "offering"),
         CheckConstraint("status IN ('priced', 'unpriceable')", name="status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

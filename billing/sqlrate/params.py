@@ -1,0 +1,76 @@
+"""Request parameters in SQL: is a parameter present in ``request_params``, and does it equal
+a JSON value, with the same meaning as billing.rating (true is not 1).
+
+One small class per dialect, because JSON extraction is the one place where SQL dialects
+differ: SQLite's ``json_type``/``json_extract``, PostgreSQL's ``json_typeof`` and ``->``/``->>``.
+Conditions compare booleans, strings and null only; a fee that compares a number is refused
+(ingest stores decimal request values as text, so a numeric comparison could not be exact).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, func, literal
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+
+class NotCompilableError(Exception):
+    """A price plan the SQL path cannot express exactly (the Python path still prices it)."""
+
+
+def _json_path(name: str) -> str:
+    return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class JsonParams:
+    """SQLite (and the JSON1 functions): ``json_type`` says absent (NULL) or the JSON type."""
+
+    def __init__(self, column: KeyedColumnElement[Any]) -> None:
+        self.column = column
+
+    def _type(self, name: str) -> ColumnElement[Any]:
+        return func.json_type(self.column, literal(_json_path(name), String))
+
+    def present(self, name: str) -> ColumnElement[bool]:
+        return self._type(name).is_not(None)
+
+    def equals(self, name: str, want: Any) -> ColumnElement[bool]:
+        kind = self._type(name)
+        if want is True:
+            return kind == "true"
+        if want is False:
+            return kind == "false"
+        if want is None:
+            return kind == "null"
+        if isinstance(want, str):
+            value = func.json_extract(self.column, literal(_json_path(name), String))
+            return and_(kind == "text", value == literal(want, String))
+        raise NotCompilableError(f"a request fee compares {name} with {want!r}")
+
+
+class PgJsonParams(JsonParams):
+    """PostgreSQL: ``->`` keeps JSON (SQL NULL when absent), ``->>`` gives the text."""
+
+    def _node(self, name: str) -> ColumnElement[Any]:
+        return self.column.op("->")(literal(name, String))
+
+    def _type(self, name: str) -> ColumnElement[Any]:
+        return func.json_typeof(self._node(name))
+
+    def equals(self, name: str, want: Any) -> ColumnElement[bool]:
+        kind = self._type(name)
+        text = self.column.op("->>")(literal(name, String))
+        if want is True or want is False:
+            return and_(kind == "boolean", text == ("true" if want else "false"))
+        if want is None:
+            return kind == "null"
+        if isinstance(want, str):
+            return and_(kind == "string", text == literal(want, String))
+        raise NotCompilableError(f"a request fee compares {name} with {want!r}")
+
+
+def json_params(dialect: str, column: KeyedColumnElement[Any]) -> JsonParams:
+    if dialect == "postgresql":
+        return PgJsonParams(column)
+    return JsonParams(column)

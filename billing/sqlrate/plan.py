@@ -1,0 +1,312 @@
+"""One offering's price plans (every effective-dated version) compiled to SQL expressions.
+
+The expressions read ``usage_events`` columns (and ``usage_tool_calls`` for tools) and decide,
+per event, exactly what billing.rating decides:
+
+- ``vt``: the plan version and tier as one integer, ``version × 1000 + tier``: a CASE over
+  ``event_time`` (the newest version that covers it, as ``PricePlan.covers``), then a CASE
+  over the plan's declared tier count with its boundary rule (``Tier.contains``). -1: no
+  version covers the event; -2: the count is beyond the top tier.
+- ``err``: why the event cannot be priced, 0 when it can (codes in :data:`ERRORS`).
+- ``mask``: which request fees apply by the request's parameters (absent ones take the
+  offering's default), one bit per fee of the version.
+- per tool row: its row code (``version × 100 + row``, -1 for an unknown tool), whether it
+  makes the event unpriceable, and the fees its use switches on.
+
+Only integers leave the database; prices stay in Python (billing.sqlrate.amounts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_, true
+
+from catalog import Offering, PriceState
+
+from ..rating import KINDS, _build_offering, _OfferingTable, _PlanTable, _same
+from .params import JsonParams, NotCompilableError
+
+VT = 1000  #: vt = version × VT + tier
+ROW = 100  #: tool row code = version × ROW + row
+NO_PLAN, BEYOND_TIER, TOKEN_RATE, TOOL_RATE, UNKNOWN_TOOL, FEE_RATE = 1, 2, 3, 4, 5, 6
+ERRORS = {
+    NO_PLAN: "no price version is in effect at the event's time",
+    BEYOND_TIER: "the count is beyond the top price tier",
+    TOKEN_RATE: "a token rate is unpublished or not applicable and the count is above 0",
+    TOOL_RATE: "a tool's fee is unpublished or not applicable and it was called",
+    UNKNOWN_TOOL: "tool_usage names a tool the plan does not price",
+    FEE_RATE: "a request fee applies but is unpublished or not applicable",
+    7: "unknown offering",
+}
+UNKNOWN_OFFERING = 7
+
+#: The token columns of usage_events, in billing.rating.KINDS order.
+TOKEN_COLUMNS = dict(
+    zip(
+        KINDS,
+        (
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+        ),
+        strict=True,
+    )
+)
+
+
+def _int(n: int) -> ColumnElement[int]:
+    return literal(n, BigInteger)
+
+
+@dataclass
+class Fee:
+    version: int
+    index: int  #: its bit in the mask
+    published: bool
+    when: tuple[tuple[str, Any], ...]  #: request parameters that switch it on (all of them)
+    tool_names: frozenset[str]  #: reported tool names whose use switches it on
+
+
+@dataclass
+class CompiledOffering:
+    """Expressions for one offering; build with :func:`compile_offering`."""
+
+    offering: Offering
+    table: _OfferingTable
+    vt: ColumnElement[int]
+    fees: list[Fee] = field(default_factory=list)
+
+    @property
+    def fee_bits(self) -> int:
+        """Bits a fee mask needs: the most request fees of any version."""
+        return max((len(plan.fees) for plan in self.table.plans), default=0)
+
+    def plan(self, vt: int) -> _PlanTable:
+        return self.table.plans[vt // VT]
+
+    # -- per event --------------------------------------------------------------------------
+
+    def version_of(self, vt: ColumnElement[int], version: int) -> ColumnElement[bool]:
+        """The event is priced by this version (with one version: any event; the groups of
+        events that cannot be priced (vt < 0) ignore fees and tools anyway)."""
+        if len(self.table.plans) == 1:
+            return true()
+        return and_(vt >= version * VT, vt < (version + 1) * VT)
+
+    def fee_params(self, fee: Fee, params: JsonParams) -> ColumnElement[bool] | None:
+        return _params_condition(self.offering, fee.when, params)
+
+    def err(self, vt: ColumnElement[int], cols: Any, params: JsonParams) -> ColumnElement[int]:
+        """Why an event cannot be priced (0: it can), tools aside (see :meth:`tool_err`)."""
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
+            (vt == -1, _int(NO_PLAN)),
+            (vt == -2, _int(BEYOND_TIER)),
+        ]
+        token_problems = []
+        for kind, column in TOKEN_COLUMNS.items():
+            bad = [
+                v * VT + t
+                for v, plan in enumerate(self.table.plans)
+                for t, tier in enumerate(plan.tiers)
+                if getattr(tier, kind).base is None
+            ]
+            if bad:
+                token_problems.append(and_(vt.in_(bad), cols[column] > 0))
+        if token_problems:
+            whens.append((or_(*token_problems), _int(TOKEN_RATE)))
+        fee_problems = []
+        for fee in self.fees:
+            cond = self.fee_params(fee, params)
+            if not fee.published and cond is not None:
+                fee_problems.append(and_(self.version_of(vt, fee.version), cond))
+        if fee_problems:
+            whens.append((or_(*fee_problems), _int(FEE_RATE)))
+        return case(*whens, else_=_int(0))
+
+    def mask(self, vt: ColumnElement[int], params: JsonParams) -> ColumnElement[int]:
+        """Bits of the fees that apply by request parameters."""
+        terms = []
+        for fee in self.fees:
+            cond = self.fee_params(fee, params)
+            if cond is not None:
+                hit = and_(self.version_of(vt, fee.version), cond)
+                terms.append(case((hit, _int(1 << fee.index)), else_=_int(0)))
+        if not terms:
+            return _int(0)
+        total: ColumnElement[int] = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
+    # -- per tool row (usage_tool_calls joined to its event) ----------------------------------
+
+    def row(self, vt: ColumnElement[int], tool: ColumnElement[str]) -> ColumnElement[int]:
+        """The charge row a reported tool name maps to (aliases included), -1 if unknown."""
+        whens = []
+        for v, plan in enumerate(self.table.plans):
+            by_row: dict[int, list[str]] = {}
+            for name, rate in plan.tools.items():
+                by_row.setdefault(rate.index, []).append(name)
+            for r, names in sorted(by_row.items()):
+                whens.append(
+                    (and_(self.version_of(vt, v), tool.in_(sorted(names))), _int(v * ROW + r))
+                )
+        if not whens:
+            return _int(-1)
+        return case(*whens, else_=_int(-1))
+
+    def tool_err(self, row: ColumnElement[int], calls: ColumnElement[int]) -> ColumnElement[int]:
+        unpublished = [
+            v * ROW + rate.index
+            for v, plan in enumerate(self.table.plans)
+            for rate in plan.tools.values()
+            if rate.template is None
+        ]
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
+            (row == -1, _int(UNKNOWN_TOOL))
+        ]
+        if unpublished:
+            whens.append((and_(row.in_(sorted(set(unpublished))), calls > 0), _int(TOOL_RATE)))
+        return case(*whens, else_=_int(0))
+
+    def tool_fee(
+        self,
+        fee: Fee,
+        vt: ColumnElement[int],
+        tool: ColumnElement[str],
+        calls: ColumnElement[int],
+    ) -> ColumnElement[int]:
+        """1 when this tool row switches the fee on (a listed name used), else 0."""
+        if not fee.tool_names:
+            return _int(0)
+        hit = and_(self.version_of(vt, fee.version), tool.in_(sorted(fee.tool_names)), calls > 0)
+        return case((hit, _int(1)), else_=_int(0))
+
+
+def _tier_case(plan: _PlanTable, version: int, cols: Any) -> ColumnElement[int]:
+    if plan.single is not None:
+        return _int(version * VT)
+    c = {kind: cols[col] for kind, col in TOKEN_COLUMNS.items()}
+    if plan.by == "input_tokens":
+        count = c["input"] + c["cache_read"] + c["cache_write"]
+    elif plan.by == "uncached_input_tokens":
+        count = c["input"]
+    elif plan.by == "total_tokens":
+        count = c["input"] + c["cache_read"] + c["cache_write"] + c["output"] + c["reasoning"]
+    else:
+        raise NotCompilableError(f"tier count {plan.by!r}")
+    whens = []
+    previous: int | None = None
+    for t, tier in enumerate(plan.tiers):
+        parts = []
+        # the tier below already took every count up to its bound: the lower bound is implied
+        implied = (
+            t > 0
+            and plan.tiers[0].lower is None
+            and tier.lower == previous
+            and tier.inclusive == plan.tiers[t - 1].inclusive
+        )
+        previous = tier.upper
+        if implied:
+            pass
+        elif tier.inclusive:
+            if tier.lower is not None:
+                parts.append(count > tier.lower)
+        elif tier.lower is not None:
+            parts.append(count >= tier.lower)
+        if tier.upper is not None:
+            parts.append(count <= tier.upper if tier.inclusive else count < tier.upper)
+        cond = and_(*parts) if parts else literal(True)
+        whens.append((cond, _int(version * VT + t)))
+    return case(*whens, else_=_int(-2))
+
+
+def _covers(plan: _PlanTable, time: ColumnElement[Any]) -> ColumnElement[bool]:
+    p = plan.plan
+    parts = []
+    if p.effective_from is not None:
+        parts.append(time >= p.effective_from)
+    if p.effective_until is not None:
+        parts.append(time < p.effective_until)
+    return and_(*parts) if parts else literal(True)
+
+
+def _params_condition(
+    offering: Offering, when: tuple[tuple[str, Any], ...], params: JsonParams
+) -> ColumnElement[bool] | None:
+    """All of ``when`` hold (billing.rating._fee_reason), or None when it never can."""
+    if not when:
+        return None
+    absent_matches = True  # every parameter absent: does each default equal its value?
+    parts = []
+    for name, want in when:
+        spec = offering.parameters.get(name)
+        equal = params.equals(name, want)
+        if spec is None or not spec.has_default or not _same(spec.default, want):
+            absent_matches = False
+        if spec is not None and spec.has_default:
+            if _same(spec.default, want):
+                parts.append(or_(~params.present(name), equal))
+            else:
+                parts.append(equal)
+        else:
+            parts.append(equal)  # absent without a default: the fee does not apply
+    # most events carry no request parameters: decide those without calling JSON functions
+    column = params.column
+    if absent_matches:
+        return or_(column.is_(None), and_(*parts))
+    return and_(column.is_not(None), *parts)
+
+
+def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> CompiledOffering:
+    """Compile ``offering``'s plans over the columns ``cols`` (a table or subquery's ``.c``)."""
+    table = _build_offering(offering)
+    if not table.plans:
+        vt: ColumnElement[int] = _int(-1)
+    elif table.timeless is not None:
+        vt = _tier_case(table.timeless, 0, cols)
+    else:
+        whens = [
+            (_covers(plan, cols["event_time"]), _tier_case(plan, v, cols))
+            for v, plan in reversed(list(enumerate(table.plans)))
+        ]
+        vt = case(*whens, else_=_int(-1))
+    compiled = CompiledOffering(offering, table, vt)
+    for plan in table.plans:  # refuse what SQL cannot compare, up front
+        for fee in plan.fees:
+            _params_condition(offering, fee.when, params)
+    for v, plan in enumerate(table.plans):
+        if len(plan.fees) > 30:
+            raise NotCompilableError(f"{offering.id} has more than 30 request fees")
+        for i, fee in enumerate(plan.fees):
+            names: set[str] = set()
+            for listed in fee.tools:
+                rate = plan.tools.get(listed)
+                if rate is not None and listed == rate.name:
+                    # the row's name is "used" when any of its names was called
+                    names.update(n for n, r in plan.tools.items() if r is rate)
+                else:
+                    names.add(listed)
+            compiled.fees.append(
+                Fee(
+                    version=v,
+                    index=i,
+                    published=fee.template is not None,
+                    when=fee.when,
+                    tool_names=frozenset(names),
+                )
+            )
+    return compiled
+
+
+__all__ = [
+    "ERRORS",
+    "CompiledOffering",
+    "NotCompilableError",
+    "PriceState",
+    "compile_offering",
+]

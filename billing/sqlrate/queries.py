@@ -1,0 +1,262 @@
+"""The statements: for one offering and a scope of events, integers grouped in the database.
+
+Two statements for all the offerings in scope (billing.sqlrate.rate runs them and adds the
+results; every row carries ``o``, the offering's index):
+
+- ``events``: every event in scope, tools aside: ``GROUP BY customer, period, vt, err,
+  mask`` → ``COUNT(*)`` and ``SUM`` of each token column (and how many events have each
+  optional kind above 0). A plain scan: no join, no per-event lookup.
+- ``tool_events``: only the events that reported tools (driven by ``usage_tool_calls``),
+  grouped the same way plus what their tools change (an unknown or unpublished tool makes
+  the event unpriceable, a used tool can switch a fee on). Python moves these events from
+  the group ``events`` put them in to the group they belong to: integer subtraction.
+  Its groups also carry the calls per tool row (aliases summed per event, as
+  billing.rating does) and how many events called each row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+)
+
+from ..ledger.tables import UsageEvent, UsageToolCall
+from .params import json_params
+from .plan import ROW, TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
+
+events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
+tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
+
+#: Optional kinds: a line only for events whose count is above 0 (billing.rating).
+OPTIONAL = ("cache_read", "cache_write", "reasoning")
+
+
+def _count_positive(column: ColumnElement[int]) -> ColumnElement[int]:
+    return func.sum(case((column > 0, literal(1, BigInteger)), else_=literal(0, BigInteger)))
+
+
+def _token_aggregates(cols: Any) -> list[ColumnElement[Any]]:
+    out: list[ColumnElement[Any]] = [func.count().label("n")]
+    for kind, column in TOKEN_COLUMNS.items():
+        out.append(func.sum(cols[column]).label(f"q_{kind}"))
+    for kind in OPTIONAL:
+        out.append(_count_positive(cols[TOKEN_COLUMNS[kind]]).label(f"n_{kind}"))
+    return out
+
+
+def group_key(
+    compiled: CompiledOffering,
+    vt: ColumnElement[int],
+    err: ColumnElement[int],
+    mask: ColumnElement[int],
+) -> ColumnElement[int]:
+    """``((vt + 2) × 8 + err) × 2^fees + mask``: one small integer to group by (sorting
+    one integer is what makes SQLite's GROUP BY cheap); :func:`split_key` undoes it."""
+    return ((vt + 2) * 8 + err) * (1 << compiled.fee_bits) + mask
+
+
+def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
+    """(vt, err, mask) of a group key."""
+    key = int(key)
+    mask = key & ((1 << compiled.fee_bits) - 1)
+    rest = key >> compiled.fee_bits
+    return rest // 8 - 2, rest % 8, mask
+
+
+def _fixed(scope: list[ColumnElement[bool]]) -> tuple[int | None, str | None]:
+    """The customer and period the scope pins with ``column = value``, if any."""
+    customer = period = None
+    for cond in scope:
+        left = getattr(cond, "left", None)
+        right = getattr(cond, "right", None)
+        op = getattr(getattr(cond, "operator", None), "__name__", "")
+        if left is None or right is None or op != "eq" or not hasattr(right, "value"):
+            continue
+        if left is events_t.c.customer_id:
+            customer = right.value
+        elif left is events_t.c.period:
+            period = right.value
+    return customer, period
+
+
+@dataclass
+class Statements:
+    compiled: list[CompiledOffering]  #: by the ``o`` column every statement returns
+    events: Select[Any]
+    tool_events: Select[Any]
+    #: (offering index, Fee, column name) of the tool-switched fee columns of tool_events
+    tool_fees: list[tuple[int, Fee, str]]
+    #: (offering index, row code, column name): calls per tool row, summed in tool_events
+    tool_rows: list[tuple[int, int, str]]
+    #: the scope holds a subquery (``id IN (SELECT ...)``): leave the join strategy alone
+    scope_has_subquery: bool = False
+
+
+def _by_offering(
+    column: ColumnElement[str], parts: list[tuple[str, ColumnElement[Any]]], default: Any = None
+) -> ColumnElement[Any]:
+    """``CASE column WHEN key THEN expr ... END`` (the expression itself for one offering)."""
+    if len(parts) == 1 and default is None:
+        return parts[0][1]
+    whens = [(column == key, expr) for key, expr in parts]
+    return case(*whens, else_=default)
+
+
+def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -> Statements:
+    """The three statements for the offerings (Offering or CompiledOffering, one or a list)
+    over events matching ``scope`` (conditions on usage_events): one pass over the events
+    for all of them, each event rated by its own offering's expressions."""
+    e = events_t.c
+    params = json_params(dialect, e.request_params)
+    if not isinstance(offerings, list | tuple):
+        offerings = [offerings]
+    compiled = [
+        o if isinstance(o, CompiledOffering) else compile_offering(o, e, params) for o in offerings
+    ]
+    keys = [c.offering.key for c in compiled]
+    if len(keys) == 1:
+        where = and_(e.offering == keys[0], *scope)  # an equality the index can use
+    else:
+        where = and_(e.offering.in_(keys), *scope)
+    o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
+    vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
+
+    # one integer group key per event, computed once (see :func:`group_key`)
+    fixed_customer, fixed_period = _fixed(scope)
+    inner: Any = select(
+        e.customer_id,
+        e.period,
+        o_expr.label("o"),
+        vt_expr.label("vt"),
+        e.request_params,
+        *(e[c] for c in TOKEN_COLUMNS.values()),
+    ).where(where)
+    if dialect == "sqlite":
+        inner = inner.limit(-1)  # see below: evaluate vt once per row
+    inner = inner.subquery("ev")
+    s = inner.c
+    s_params = json_params(dialect, s.request_params)
+    key_parts = [
+        (i, group_key(c, s.vt, c.err(s.vt, s, s_params), c.mask(s.vt, s_params)))
+        for i, c in enumerate(compiled)
+    ]
+    if len(key_parts) == 1:
+        key = key_parts[0][1]
+    else:
+        key = case(*((s.o == i, expr) for i, expr in key_parts))
+    keyed = select(
+        s.customer_id, s.period, s.o, key.label("k"), *(s[c] for c in TOKEN_COLUMNS.values())
+    )
+    if dialect == "sqlite":
+        # LIMIT -1 keeps SQLite from flattening the subquery into the GROUP BY, which would
+        # evaluate the key's CASE expressions once per reference instead of once per row
+        keyed = keyed.limit(-1)
+    k = keyed.subquery("keyed").c
+    group: list[Any] = [k.o, k.k]
+    outputs: list[Any] = [k.o, k.k]
+    outputs.append(
+        k.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
+    )
+    outputs.append(k.period if fixed_period is None else literal(fixed_period).label("period"))
+    if fixed_customer is None:
+        group.insert(0, k.customer_id)
+    if fixed_period is None:
+        group.insert(0, k.period)
+    events = select(*outputs, *_token_aggregates(k)).group_by(*group)
+
+    # events with tools: one row per event, what its tools change
+    t = tools_t.c
+    zero = literal(0, BigInteger)
+    tool_fees: list[tuple[int, Fee, str]] = []
+    fee_columns = []
+    for i, c in enumerate(compiled):
+        for fee in c.fees:
+            if fee.tool_names:
+                name = f"f{i}_{len(tool_fees)}"
+                tool_fees.append((i, fee, name))
+                hit = case(
+                    (e.offering == keys[i], c.tool_fee(fee, c.vt, t.tool, t.calls)), else_=zero
+                )
+                fee_columns.append(func.max(hit).label(name))
+    # calls per tool row (aliases summed), one column per (offering, version, row)
+    tool_rows: list[tuple[int, int, str]] = []  # (offering index, row code, column name)
+    row_columns = []
+    for i, c in enumerate(compiled):
+        codes = sorted(
+            {
+                v * ROW + rate.index
+                for v, plan in enumerate(c.table.plans)
+                for rate in plan.tools.values()
+            }
+        )
+        for code in codes:
+            name = f"r{i}_{code}"
+            tool_rows.append((i, code, name))
+            hit_row = and_(e.offering == keys[i], c.row(c.vt, t.tool) == code)
+            row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
+    per_event = (
+        select(
+            e.id,
+            e.customer_id,
+            e.period,
+            o_expr.label("o"),
+            vt_expr.label("vt"),
+            _by_offering(
+                e.offering,
+                [(k_, c.err(c.vt, e, params)) for k_, c in zip(keys, compiled, strict=True)],
+            ).label("err"),
+            _by_offering(
+                e.offering,
+                [(k_, c.mask(c.vt, params)) for k_, c in zip(keys, compiled, strict=True)],
+            ).label("mask"),
+            *(e[c] for c in TOKEN_COLUMNS.values()),
+            func.max(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, c.tool_err(c.row(c.vt, t.tool), t.calls))
+                        for k_, c in zip(keys, compiled, strict=True)
+                    ],
+                )
+            ).label("terr"),
+            *fee_columns,
+            *row_columns,
+        )
+        .select_from(tools_t.join(events_t, e.id == t.event_pk))
+        .where(where)
+        # the other columns depend on e.id, the primary key (PostgreSQL accepts that);
+        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid
+        .group_by(t.event_pk, e.id)
+        .subquery("tev")
+    )
+    p = per_event.c
+    fee_cols = [p[name] for _, _, name in tool_fees]
+    row_sums = []
+    for _, _, name in tool_rows:
+        row_sums.append(func.sum(p[name]).label(f"q_{name}"))
+        row_sums.append(_count_positive(p[name]).label(f"n_{name}"))
+    tool_events = select(
+        p.customer_id,
+        p.period,
+        p.o,
+        p.vt,
+        p.err,
+        p.mask,
+        p.terr,
+        *fee_cols,
+        *_token_aggregates(p),
+        *row_sums,
+    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, *fee_cols)
+    has_subquery = any("SELECT" in str(cond) for cond in scope)
+    return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery)

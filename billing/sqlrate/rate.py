@@ -1,0 +1,369 @@
+"""Rate stored usage in the database: run billing.sqlrate.queries, price the integer sums.
+
+The database returns, per (customer, period, offering, plan version, tier, charge), the summed
+quantity and the number of events; this module multiplies each sum by its Decimal price in
+:data:`billing.rating.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
+because the context never rounds). Events that cannot be priced are counted per reason,
+never charged 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
+
+from catalog import Catalog
+
+from ..charge import Line
+from ..rating import EXACT, bundled_catalog
+from .params import NotCompilableError, json_params
+from .plan import ERRORS, FEE_RATE, ROW, UNKNOWN_OFFERING, VT, CompiledOffering, compile_offering
+from .queries import OPTIONAL, Statements, _fixed, events_t, split_key, statements
+
+_ZERO = Decimal(0)
+_FIELDS = (
+    "n",
+    "q_input",
+    "q_cache_read",
+    "q_cache_write",
+    "q_output",
+    "q_reasoning",
+    "n_cache_read",
+    "n_cache_write",
+    "n_reasoning",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RatedLine:
+    """One charge of one (customer, period, offering, version, tier), summed over events."""
+
+    customer_id: int
+    period: str
+    offering: str  #: provider/id
+    currency: str
+    price_version: str
+    tier: str | None
+    charge: str
+    unit: str
+    unit_price: Decimal
+    list_price: Decimal | None
+    quantity: int
+    events: int
+    amount: Decimal  #: exact: quantity × price (per 10⁶ tokens for token lines)
+
+
+@dataclass(frozen=True, slots=True)
+class RateError:
+    customer_id: int
+    period: str
+    offering: str | None
+    code: int
+    events: int
+
+    @property
+    def reason(self) -> str:
+        return ERRORS[self.code]
+
+
+@dataclass
+class RateResult:
+    lines: list[RatedLine] = field(default_factory=list)
+    errors: list[RateError] = field(default_factory=list)
+    priced_events: int = 0
+
+    @property
+    def error_events(self) -> int:
+        return sum(err.events for err in self.errors)
+
+
+def _amount(line: Line, quantity: int, scaled: Decimal | None) -> Decimal:
+    """Σ amounts as billing.ledger.invoices adds them (from Decimal 0): same digits too."""
+    if not quantity:
+        return _ZERO
+    if scaled is not None:
+        return EXACT.add(_ZERO, EXACT.multiply(scaled, quantity))
+    return EXACT.add(_ZERO, EXACT.multiply(line.unit_price, quantity))
+
+
+class _Groups:
+    """Integer sums per (customer, period, vt, err, mask), as the database returned them."""
+
+    def __init__(self) -> None:
+        self.sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(_FIELDS))
+
+    def add(self, key: tuple[Any, ...], row: Any, sign: int = 1) -> None:
+        acc = self.sums[key]
+        for i, name in enumerate(_FIELDS):
+            value = getattr(row, name)
+            acc[i] += sign * int(value or 0)
+
+
+def _assemble(
+    st: Statements, conn: Connection, result: RateResult, errors: dict[tuple[Any, ...], int]
+) -> None:
+    groups = _Groups()  # keys: (offering index, customer, period, vt, err, mask)
+    tools: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])  # key + row code
+    for row in conn.execute(st.events):
+        vt, err, mask = split_key(st.compiled[row.o], row.k)
+        groups.add((row.o, row.customer_id, row.period, vt, err, mask), row)
+    drive_from_tools = conn.dialect.name == "postgresql" and not st.scope_has_subquery
+    if drive_from_tools:
+        # walk usage_tool_calls and look each event up by its primary key, instead of
+        # hashing tool calls against a scan of every event in scope (EXPLAIN ANALYZE: the
+        # scan cost more than the main statement); undone right after
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+    tool_rows = conn.execute(st.tool_events).all()
+    if drive_from_tools:
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
+    for row in tool_rows:
+        base = (row.o, row.customer_id, row.period, row.vt, row.err, row.mask)
+        err = row.err or row.terr
+        mask = row.mask
+        for o, fee, name in st.tool_fees:
+            if o == row.o and getattr(row, name) and row.vt // VT == fee.version:
+                mask |= 1 << fee.index
+                if not err and not fee.published:
+                    err = FEE_RATE
+        full = (row.o, row.customer_id, row.period, row.vt, err, mask if not err else 0)
+        if full != base:
+            groups.add(base, row, -1)
+            groups.add(full, row, 1)
+        if err:
+            continue
+        for o, code, name in st.tool_rows:
+            if o == row.o and code // ROW == row.vt // VT:
+                acc = tools[(o, row.customer_id, row.period, row.vt, code)]
+                acc[0] += int(getattr(row, f"q_{name}") or 0)
+                acc[1] += int(getattr(row, f"n_{name}") or 0)
+    for (o, customer_id, period, vt, err, mask), sums_list in groups.sums.items():
+        compiled = st.compiled[o]
+        key_of = compiled.offering.key
+        sums = dict(zip(_FIELDS, sums_list, strict=True))
+        n = sums["n"]
+        if not n:
+            continue
+        if err:
+            errors[(customer_id, period, key_of, int(err))] += n
+            continue
+        result.priced_events += n
+        plan = compiled.plan(vt)
+        tier = plan.tiers[vt % VT]
+        for kind in ("input", "cache_read", "cache_write", "output", "reasoning"):
+            rate = getattr(tier, kind)
+            if rate.template is None:
+                continue  # no line: any count above 0 was an error
+            events = sums[f"n_{kind}"] if kind in OPTIONAL else n
+            if not events:
+                continue
+            quantity = sums[f"q_{kind}"]
+            result.lines.append(
+                _line(
+                    customer_id,
+                    period,
+                    key_of,
+                    plan.plan.currency,
+                    rate.template,
+                    quantity,
+                    events,
+                    _amount(rate.template, quantity, rate.scaled),
+                )
+            )
+        for i, fee_rate in enumerate(plan.fees):
+            if mask & (1 << i):
+                assert fee_rate.template is not None
+                result.lines.append(
+                    _line(
+                        customer_id,
+                        period,
+                        key_of,
+                        plan.plan.currency,
+                        fee_rate.template,
+                        n,
+                        n,
+                        _amount(fee_rate.template, n, None),
+                        tier=tier.label,
+                    )
+                )
+    for (o, customer_id, period, vt, code), (calls, n) in sorted(tools.items()):
+        if not n:
+            continue
+        compiled = st.compiled[o]
+        plan = compiled.plan(vt)
+        tier = plan.tiers[vt % VT]
+        rate = next(r for r in plan.tools.values() if r.index == code % ROW)
+        assert rate.template is not None
+        result.lines.append(
+            _line(
+                customer_id,
+                period,
+                compiled.offering.key,
+                plan.plan.currency,
+                rate.template,
+                calls,
+                n,
+                _amount(rate.template, calls, None),
+                tier=tier.label,
+            )
+        )
+
+
+def _line(
+    customer_id: int,
+    period: str,
+    offering: str,
+    currency: str,
+    template: Line,
+    quantity: int,
+    events: int,
+    amount: Decimal,
+    tier: Any = ...,
+) -> RatedLine:
+    return RatedLine(
+        customer_id=customer_id,
+        period=period,
+        offering=offering,
+        currency=currency,
+        price_version=template.price_version or "",
+        tier=template.tier if tier is ... else tier,
+        charge=template.charge,
+        unit=template.unit,
+        unit_price=template.unit_price,
+        list_price=template.list_price,
+        quantity=quantity,
+        events=events,
+        amount=amount,
+    )
+
+
+def offerings_in_scope(conn: Connection, scope: Sequence[ColumnElement[bool]]) -> list[str | None]:
+    """The distinct offerings of the events in scope (None for events with none).
+
+    A skip scan: the smallest offering, then the smallest one above it, and so on; with the
+    (customer_id, period, offering) index each step is one index seek, not a pass over the
+    period's events."""
+    e = events_t.c
+    customer, period = _fixed(list(scope))
+    if customer is None or period is None:
+        stmt = select(e.offering).where(*scope).group_by(e.offering)
+        return [row[0] for row in conn.execute(stmt)]
+    # only the indexed columns: an offering with no event in the full scope rates nothing
+    where = [e.customer_id == customer, e.period == period]
+    found: list[str | None] = []
+    last: str | None = None
+    while True:
+        stmt = select(func.min(e.offering)).where(*where)
+        if last is not None:
+            stmt = stmt.where(e.offering > last)
+        last = conn.execute(stmt).scalar()
+        if last is None:
+            break
+        found.append(last)
+    if conn.execute(select(e.id).where(*where, e.offering.is_(None)).limit(1)).first():
+        found.append(None)
+    return found
+
+
+def rate_scope(
+    conn: Connection,
+    scope: Sequence[ColumnElement[bool]],
+    catalog: Catalog | None = None,
+    *,
+    offerings: Iterable[str | None] | None = None,
+    compiled: dict[str, CompiledOffering] | None = None,
+) -> RateResult:
+    """Rate every event matching ``scope`` (conditions on usage_events) in the database."""
+    catalog = catalog if catalog is not None else bundled_catalog()
+    dialect = conn.dialect.name
+    result = RateResult()
+    errors: dict[tuple[Any, ...], int] = defaultdict(int)
+    e = events_t.c
+    if dialect == "postgresql":
+        # a few groups from millions of rows: let the planner hash them in memory rather
+        # than sort them on disk (the default 4MB work_mem makes it sort)
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    if offerings is None:
+        offerings = offerings_in_scope(conn, scope)
+    known = []
+    for key in offerings:
+        offering = catalog.offerings.get(key) if key is not None else None
+        if offering is None:
+            stmt = (
+                select(e.customer_id, e.period, func.count().label("n"))
+                .where(*scope, e.offering.is_(None) if key is None else e.offering == key)
+                .group_by(e.customer_id, e.period)
+            )
+            for row in conn.execute(stmt):
+                errors[(row.customer_id, row.period, key, UNKNOWN_OFFERING)] += row.n
+            continue
+        assert key is not None
+        cache = compiled if compiled is not None else {}
+        co = cache.get(key)
+        if co is None:
+            co = cache[key] = compile_offering(offering, e, json_params(dialect, e.request_params))
+        known.append(co)
+    if known:
+        # one pass over the events for every offering in scope
+        _assemble(statements(known, list(scope), dialect), conn, result, errors)
+    result.errors = [
+        RateError(customer_id, period, key, code, n)
+        for (customer_id, period, key, code), n in sorted(
+            errors.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])
+        )
+    ]
+    result.lines.sort(
+        key=lambda ln: (
+            ln.customer_id,
+            ln.period,
+            ln.offering,
+            ln.price_version,
+            ln.tier or "",
+            ln.charge,
+        )
+    )
+    return result
+
+
+def period_scope(
+    period: str, customer_id: int | None = None, *, priced_only: bool = False
+) -> list[ColumnElement[bool]]:
+    """Events of a period (and customer) that carry usage."""
+    e = events_t.c
+    scope: list[ColumnElement[bool]] = [e.period == period, e.input_tokens.is_not(None)]
+    if customer_id is not None:
+        scope.insert(0, e.customer_id == customer_id)
+    if priced_only:
+        scope.append(e.status == "priced")
+    return scope
+
+
+def show_sql(conn_or_dialect: Any, scope: Sequence[ColumnElement[bool]], offering: Any) -> str:
+    """The compiled statements for one offering, as the database receives them."""
+    dialect = getattr(conn_or_dialect, "dialect", conn_or_dialect)
+    st = statements(offering, list(scope), dialect.name)
+    parts = []
+    for name in ("events", "tool_events"):
+        stmt = getattr(st, name)
+        text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        parts.append(f"-- {offering.key}: {name}\n{text};")
+    return "\n\n".join(parts)
+
+
+__all__ = [
+    "NotCompilableError",
+    "RateError",
+    "RateResult",
+    "RatedLine",
+    "and_",
+    "literal",
+    "period_scope",
+    "rate_scope",
+    "show_sql",
+]

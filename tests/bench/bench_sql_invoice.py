@@ -1,0 +1,320 @@
+"""Benchmark: rate and aggregate an invoice of 10,000,000 stored events inside the database.
+
+Run: ``.venv/bin/python tests/bench/bench_sql_invoice.py [--quick] [--only sqlite|postgresql]``
+(not collected by pytest; ``make bench`` calls :func:`bench`).
+
+Data: one customer, one period (2026-11), generated in the database (a recursive CTE on
+SQLite, ``generate_series`` on PostgreSQL) from the event's row number ``i``; the pattern
+repeats every 1,000 events (``j = i % 1000``): three offerings of the bundled catalog, tiered
+prompts up to 400K tokens (all three tiers of qwen3-5-flash:variant1), cache reads,
+reasoning, web_search and code_interpreter tool calls, the web_search request fee switched on
+by ``tool_web_search`` or by the tool's use, and two events per 1,000 that cannot be priced
+(a cache write on an offering where cache writes are not applicable; stored as unpriceable).
+``raw`` is stored empty: the scan reads the token columns, and a realistic raw payload
+(~300 bytes) would mostly measure the disk.
+
+Timed: ``billing.sqlrate.rate_scope`` for the customer's period (what ``ratecard invoice
+--engine sql`` runs): the SQL groups and sums in the database, Python multiplies the sums by
+the Decimal prices. Checked exactly against the expectation: the Python calculator
+(billing.rating) prices the 1,000 events of one pattern, and every quantity, event count and
+amount is that times N / 1,000.
+
+Targets: >= 5,000,000 rows/s on SQLite, >= 2,000,000 rows/s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, text  # noqa: E402
+
+from billing.ledger.db import make_engine  # noqa: E402
+from billing.ledger.migrate import upgrade  # noqa: E402
+from billing.rating import EXACT, PricingError, bundled_catalog, price  # noqa: E402
+from billing.records import UsageRecord  # noqa: E402
+from billing.sqlrate import period_scope, rate_scope  # noqa: E402
+from billing.usage import Usage  # noqa: E402
+
+FULL = 10_000_000
+QUICK = 1_000_000
+PATTERN = 1000
+TARGETS = {"sqlite": 5_000_000.0, "postgresql": 2_000_000.0}
+OFFERINGS = {
+    0: "empiriolabs/qwen3-5-flash:variant1",
+    1: "empiriolabs/qwen3-5-flash:variant1",
+    2: "empiriolabs/qwen3-5-flash",
+    3: "empiriolabs/qwen3-5-4b",
+}
+
+
+# -- the generator, once in Python (for the expectation) and once in SQL ----------------------
+
+
+def pattern_event(j: int) -> dict[str, Any]:
+    kind = j % 4
+    variant = kind in (0, 1)
+    tools: dict[str, int] = {}
+    if variant and j % 20 == 0:
+        tools["web_search"] = 1 + j % 3
+    if j % 20 == 2:  # an offering-2 event (j % 4 == 2)
+        tools["code_interpreter"] = 1
+    return {
+        "offering": OFFERINGS[kind],
+        "input": (j * 7919) % (400_000 if variant else 60_000),
+        "cache_read": (j * 31) % 2000 if j % 3 == 0 else 0,
+        "cache_write": 5 if kind == 3 and j % 500 == 499 else 0,
+        "output": (j * 13) % 8000,
+        "reasoning": (j * 7) % 500 if j % 2 else 0,
+        "tools": tools,
+        "request": {"tool_web_search": True} if variant and j % 8 == 1 else {},
+    }
+
+
+SQL_COLUMNS = """
+    CASE j % 4 WHEN 0 THEN 'empiriolabs/qwen3-5-flash:variant1'
+               WHEN 1 THEN 'empiriolabs/qwen3-5-flash:variant1'
+               WHEN 2 THEN 'empiriolabs/qwen3-5-flash'
+               ELSE 'empiriolabs/qwen3-5-4b' END,
+    (j * 7919) % (CASE WHEN j % 4 IN (0, 1) THEN 400000 ELSE 60000 END),
+    CASE WHEN j % 3 = 0 THEN (j * 31) % 2000 ELSE 0 END,
+    CASE WHEN j % 4 = 3 AND j % 500 = 499 THEN 5 ELSE 0 END,
+    (j * 13) % 8000,
+    CASE WHEN j % 2 = 1 THEN (j * 7) % 500 ELSE 0 END,
+    CASE WHEN j % 4 IN (0, 1) AND j % 8 = 1 THEN '{"tool_web_search": true}' END,
+    CASE WHEN j % 4 = 3 AND j % 500 = 499 THEN 'unpriceable' ELSE 'priced' END
+"""
+PG_COLUMNS = SQL_COLUMNS.replace("true}' END", "true}'::json END")
+INSERT_COLUMNS = (
+    "customer_id, event_id, payload_hash, raw, model, endpoint, event_time, period, offering, "
+    "input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, "
+    "request_params, status"
+)
+TOOLS_SQL = """
+INSERT INTO usage_tool_calls (event_pk, tool, calls)
+SELECT id, 'web_search', 1 + ((id - 1) % 1000) % 3 FROM usage_events
+ WHERE ((id - 1) % 1000) % 20 = 0
+UNION ALL
+SELECT id, 'code_interpreter', 1 FROM usage_events WHERE ((id - 1) % 1000) % 20 = 2
+"""
+
+
+def load_sqlite(engine: Engine, n: int) -> None:
+    sql = f"""
+    WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {n})
+    INSERT INTO usage_events ({INSERT_COLUMNS})
+    SELECT 1, printf('e%09d', i), '', '', 'm', 'chat.completions',
+           printf('2026-11-%02d %02d:%02d:%02d.000000', 1 + i / 4 / 86400,
+                  i / 4 / 3600 % 24, i / 4 / 60 % 60, i / 4 % 60),
+           '2026-11', {SQL_COLUMNS}
+    FROM (SELECT i, i % 1000 AS j FROM s)
+    """
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (id, code) VALUES (1, 'bench')"))
+        conn.execute(text(sql))
+        conn.execute(text(TOOLS_SQL))
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+
+
+def load_postgres(engine: Engine, n: int) -> None:
+    sql = f"""
+    INSERT INTO usage_events ({INSERT_COLUMNS})
+    SELECT 1, 'e' || lpad(i::text, 9, '0'), '', '', 'm', 'chat.completions',
+           timestamptz '2026-11-01 00:00:00+00' + (i / 4) * interval '1 second',
+           '2026-11', {PG_COLUMNS}
+    FROM (SELECT i, i % 1000 AS j FROM generate_series(0, {n - 1}) AS i) AS g
+    """
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (id, code) VALUES (1, 'bench')"))
+        conn.execute(text(sql))
+        conn.execute(text(TOOLS_SQL))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE usage_events"))
+        conn.execute(text("VACUUM ANALYZE usage_tool_calls"))
+
+
+# -- the expectation -----------------------------------------------------------------------------
+
+Key = tuple[str, str, str | None, str, Decimal]
+
+
+def expected(n: int) -> tuple[dict[Key, list[Any]], int]:
+    """Per (offering, version, tier, charge, price): [quantity, amount, events], and how
+    many events cannot be priced, for n events (a multiple of 1,000)."""
+    catalog = bundled_catalog()
+    one: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+    failed = 0
+    for j in range(PATTERN):
+        ev = pattern_event(j)
+        usage = Usage(
+            ev["input"],
+            ev["cache_read"],
+            ev["cache_write"],
+            ev["output"],
+            ev["reasoning"],
+            MappingProxyType(ev["tools"]),
+            MappingProxyType(ev["request"]),
+        )
+        model = ev["offering"].split("/", 1)[1]
+        when = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+        record = UsageRecord(0, f"p{j}", "bench", model, when, "chat.completions", usage, None, {})
+        try:
+            charge = price(record, catalog)
+        except PricingError:
+            failed += 1
+            continue
+        for line in charge.lines:
+            acc = one[
+                (ev["offering"], line.price_version or "", line.tier, line.charge, line.unit_price)
+            ]
+            acc[0] += line.quantity
+            acc[1] = EXACT.add(acc[1], line.amount)
+            acc[2] += 1
+    times = n // PATTERN
+    out = {k: [q * times, EXACT.multiply(a, times), e * times] for k, (q, a, e) in one.items()}
+    return out, failed * times
+
+
+def measured(engine: Engine) -> tuple[float, float, dict[Key, list[Any]], int]:
+    cpu = time.process_time()
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        result = rate_scope(conn, period_scope("2026-11", 1, priced_only=True), bundled_catalog())
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu
+    got: dict[Key, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+    for line in result.lines:
+        acc = got[(line.offering, line.price_version, line.tier, line.charge, line.unit_price)]
+        acc[0] += line.quantity
+        acc[1] = EXACT.add(acc[1], line.amount)
+        acc[2] += line.events
+    return elapsed, cpu, dict(got), result.priced_events
+
+
+def plan_text(engine: Engine) -> str:
+    """The query plan of the main statement, for the report when a target is missed."""
+    from billing.sqlrate.queries import statements
+    from billing.sqlrate.rate import offerings_in_scope
+
+    catalog = bundled_catalog()
+    scope = period_scope("2026-11", 1, priced_only=True)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # as rate_scope sets it
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        offerings = [catalog.offerings[k] for k in offerings_in_scope(conn, scope) if k]
+        st = statements(offerings, scope, conn.dialect.name)
+        compiled = st.events.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        prefix = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        rows = conn.exec_driver_sql(prefix + str(compiled)).all()
+    return " | ".join(str(r[-1]) for r in rows)
+
+
+def run(dialect: str, n: int, repeat: int) -> dict[str, Any]:
+    server = None
+    tmp = tempfile.TemporaryDirectory(prefix="ratecard-bench-")
+    try:
+        if dialect == "sqlite":
+            engine = make_engine(f"sqlite:///{tmp.name}/bench.db")
+        else:
+            from tests.pg_server import PostgresServer
+
+            server = PostgresServer().start()
+            admin = make_engine(server.url(), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text("CREATE DATABASE bench"))
+            admin.dispose()
+            engine = make_engine(server.url("bench"))
+        upgrade(engine)
+        t0 = time.perf_counter()
+        (load_sqlite if dialect == "sqlite" else load_postgres)(engine, n)
+        load = time.perf_counter() - t0
+        want, failed = expected(n)
+        best = best_cpu = float("inf")
+        got: dict[Key, list[Any]] = {}
+        priced = 0
+        for _ in range(repeat):
+            elapsed, cpu, got, priced = measured(engine)
+            best = min(best, elapsed)
+            best_cpu = min(best_cpu, cpu)
+        exact = got == want and priced == n - failed
+        plan = plan_text(engine)
+        engine.dispose()
+    finally:
+        if server is not None:
+            server.stop()
+        tmp.cleanup()
+    rate = n / best
+    target = TARGETS[dialect]
+    met = exact and rate >= target
+    detail = (
+        f"{n:,} events ({failed:,} unpriceable, excluded) rated and summed in {best:.2f} s "
+        f"(best of {repeat}; {best_cpu:.2f} s CPU in this process"
+        f"{', the SQLite work included' if dialect == 'sqlite' else ''}; "
+        f"data generated in {load:.0f} s); result "
+        f"{'EXACT' if exact else 'WRONG'} against the Python calculator × N/1000; "
+        f"plan: {plan[:300]}"
+    )
+    return {
+        "name": f"sql invoice rating, {dialect}",
+        "value": rate,
+        "unit": "rows/s",
+        "target": {"op": ">=", "value": target},
+        "met": met,
+        "ratios": {"vs target": rate / target},
+        "detail": detail,
+    }
+
+
+def bench(quick: bool = False, only: str | None = None) -> list[dict[str, Any]]:
+    n = QUICK if quick else FULL
+    dialects = [only] if only else ["sqlite", "postgresql"]
+    out = []
+    for dialect in dialects:
+        try:
+            out.append(run(dialect, n, 3 if quick else 2))
+        except Exception as exc:  # a missing server is reported, not hidden
+            if dialect == "sqlite":
+                raise
+            out.append(
+                {
+                    "name": f"sql invoice rating, {dialect}",
+                    "value": 0.0,
+                    "unit": "rows/s",
+                    "target": {"op": ">=", "value": TARGETS[dialect]},
+                    "met": None,
+                    "ratios": {},
+                    "detail": f"not run: {exc}",
+                }
+            )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000,000 events")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    for row in bench(args.quick, args.only):
+        flag = "met" if row["met"] else ("MISSED" if row["met"] is False else "not run")
+        print(
+            f"{row['name']}: {row['value']:,.0f} {row['unit']} (target "
+            f"{row['target']['op']} {row['target']['value']:,.0f}: {flag})"
+        )
+        print(f"  {row['detail']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""The SQL path equals the Python calculator exactly: arbitrary price plans (versions, tiers
+with both boundary rules, cache and reasoning rates with fallbacks, tools with aliases, free
+and unpublished rows, conditional request fees) and arbitrary records, on SQLite and
+PostgreSQL. Python prices each record (billing.rating); the records are stored; SQL rates the
+period; both are summed per (customer, period, offering, version, tier, charge, price)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import itertools
+from collections import defaultdict
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+
+from billing.ledger.ingest import PreparedEvent, store_batch
+from billing.ledger.tables import Customer
+from billing.rating import PricingError, price
+from billing.records import UsageRecord
+from billing.sqlrate import period_scope, rate_scope
+from billing.usage import Usage
+from catalog import Catalog, PriceState, Rate, load_catalog
+from catalog.model import Parameter, PricePlan, RequestCharge, Tier, TokenPrice, ToolCharge
+
+_customers = itertools.count()
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+UTC = dt.UTC
+PERIOD_START = dt.datetime(2026, 11, 1, tzinfo=UTC)
+TOOL_NAMES = ["web_search", "code", "image"]
+ALIASES = ["websearch", "search", "py", "img"]
+PARAMS = ["p1", "p2", "p3"]
+VALUES = [True, False, None, "a", "b"]
+
+prices = st.builds(lambda n, e: Decimal(n).scaleb(-e), st.integers(0, 5000), st.integers(0, 4))
+rates = st.one_of(
+    st.builds(lambda p: Rate(PriceState.PUBLISHED, p), prices),
+    st.builds(lambda p, lp: Rate(PriceState.PUBLISHED, p, lp), prices, prices),
+    st.just(Rate(PriceState.UNPUBLISHED)),
+    st.just(Rate(PriceState.NOT_APPLICABLE)),
+).filter(lambda r: True)
+published = st.builds(lambda p: Rate(PriceState.PUBLISHED, p), prices)
+
+
+@st.composite
+def token_prices(draw: st.DrawFn) -> MappingProxyType[str, TokenPrice]:
+    weights = st.one_of(published, published, rates)
+    out = {"input": TokenPrice(draw(weights)), "output": TokenPrice(draw(weights))}
+    for kind, base in (("cache_read", "input"), ("cache_write", "input"), ("reasoning", "output")):
+        if draw(st.booleans()):
+            out[kind] = TokenPrice(out[base].rate, base)
+        else:
+            out[kind] = TokenPrice(draw(weights))
+    return MappingProxyType(out)
+
+
+@st.composite
+def plans(
+    draw: st.DrawFn, start: dt.datetime | None, until: dt.datetime | None, i: int
+) -> PricePlan:
+    inclusive = draw(st.booleans())
+    n_tiers = draw(st.integers(1, 3))
+    tiered = n_tiers > 1 or draw(st.booleans())
+    bounds = sorted(draw(st.sets(st.integers(1, 4000), min_size=n_tiers, max_size=n_tiers)))
+    open_top = draw(st.booleans())
+    tiers = []
+    lower = None
+    for t in range(n_tiers):
+        upper: int | None = bounds[t]
+        if t == n_tiers - 1 and (open_top or not tiered):
+            upper = None
+        tiers.append(Tier(t, lower, upper, inclusive, draw(token_prices())))
+        lower = upper
+    fee_names = draw(st.lists(st.sampled_from(["search", "think"]), unique=True, max_size=2))
+    aliases = list(ALIASES)
+    tools = []
+    lookup = {}
+    for name in draw(st.lists(st.sampled_from(TOOL_NAMES), unique=True, max_size=3)):
+        own = draw(st.lists(st.sampled_from(aliases), unique=True, max_size=2)) if aliases else []
+        aliases = [a for a in aliases if a not in own]
+        included = draw(st.sampled_from([None, *fee_names]))
+        row = ToolCharge(name, name, draw(rates), tuple(own), included)
+        tools.append(row)
+        for alias in (name, *own):
+            lookup[alias] = row
+    names = sorted(lookup)
+    fees = []
+    for fee in fee_names:
+        when = draw(st.dictionaries(st.sampled_from(PARAMS), st.sampled_from(VALUES), max_size=2))
+        used = draw(st.lists(st.sampled_from(names), unique=True, max_size=2)) if names else []
+        fees.append(RequestCharge(fee, fee, draw(rates), MappingProxyType(when), tuple(used)))
+    return PricePlan(
+        effective_from=start,
+        effective_until=until,
+        version=f"v{i + 1}",
+        currency="USD",
+        tier_by=draw(st.sampled_from(["input_tokens", "uncached_input_tokens", "total_tokens"])),
+        tier_boundary="upper_inclusive" if inclusive else "lower_inclusive",
+        tiered=tiered,
+        tiers=tuple(tiers),
+        tools=tuple(tools),
+        request_fees=tuple(fees),
+        tool_lookup=MappingProxyType(lookup),
+    )
+
+
+_BASE: list[Catalog] = []
+
+
+def _base() -> Catalog:
+    if not _BASE:
+        from tests.conftest import DATA
+
+        _BASE.append(load_catalog(DATA))
+    return _BASE[0]
+
+
+@st.composite
+def catalogs(draw: st.DrawFn) -> Catalog:
+    base = _base()
+    days = sorted(draw(st.sets(st.integers(2, 27), max_size=2)))
+    starts: list[dt.datetime | None] = [PERIOD_START + dt.timedelta(days=d) for d in days]
+    if draw(st.booleans()) or not starts:
+        starts.insert(0, None)
+    else:
+        starts[0] = PERIOD_START + dt.timedelta(days=1)  # events before it: no version
+    pricing = []
+    for i, start in enumerate(starts):
+        until = starts[i + 1] if i + 1 < len(starts) else None
+        pricing.append(draw(plans(start, until, i)))
+    params = {}
+    for name in PARAMS:
+        if draw(st.booleans()):
+            params[name] = Parameter(
+                name,
+                (name,),
+                ("boolean",),
+                default=draw(st.sampled_from(VALUES)),
+                has_default=True,
+            )
+    template = base.offerings["empiriolabs/qwen3-5-flash"]
+    offering = dataclasses.replace(
+        template,
+        id="diff-model",
+        parameters=MappingProxyType(params),
+        pricing=tuple(pricing),
+        variants=(),
+        rules=(),
+    )
+    return Catalog(base.models, base.providers, {offering.key: offering})
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[Usage | Any]:
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        n = st.one_of(st.just(0), st.integers(0, 3000))
+        tools = draw(
+            st.dictionaries(
+                st.sampled_from([*TOOL_NAMES, *ALIASES, "unknown"]), st.integers(0, 5), max_size=3
+            )
+        )
+        request = draw(
+            st.dictionaries(st.sampled_from(PARAMS), st.sampled_from([*VALUES, 1, 0]), max_size=3)
+        )
+        usage = Usage(
+            draw(n),
+            draw(n),
+            draw(n),
+            draw(n),
+            draw(n),
+            MappingProxyType(tools),
+            MappingProxyType(request),
+        )
+        second = draw(st.integers(0, 29 * 86400))
+        out.append((usage, PERIOD_START + dt.timedelta(seconds=second)))
+    return out
+
+
+def _expected(
+    catalog: Catalog, events: list[Any], customer: str
+) -> tuple[dict[Any, Any], int, list[PreparedEvent]]:
+    lines: dict[Any, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+    failed = 0
+    prepared = []
+    for i, (usage, when) in enumerate(events):
+        record = UsageRecord(
+            i + 1, f"e{i}", customer, "diff-model", when, "chat.completions", usage, None, {}
+        )
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            failed += 1
+            charge, error = None, str(exc)
+        else:
+            error = None
+            for line in charge.lines:
+                key = (
+                    "empiriolabs/diff-model",
+                    line.price_version,
+                    line.tier,
+                    line.charge,
+                    line.unit,
+                    line.unit_price,
+                    line.list_price,
+                )
+                acc = lines[key]
+                acc[0] += line.quantity
+                acc[1] += line.amount
+                acc[2] += 1
+        raw = f"{customer}-{i}"
+        prepared.append(
+            PreparedEvent(
+                i + 1,
+                customer,
+                f"e{i}",
+                hashlib.sha256(raw.encode()).hexdigest(),
+                raw,
+                model="diff-model",
+                offering="empiriolabs/diff-model",
+                endpoint="chat.completions",
+                timestamp=when,
+                usage=usage,
+                charge=charge,
+                error=error,
+            )
+        )
+    return dict(lines), failed, prepared
+
+
+def _sql(engine: Engine, catalog: Catalog, customer: str) -> tuple[dict[Any, Any], int]:
+    with engine.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == customer)).scalar_one()
+        result = rate_scope(conn, period_scope("2026-11", cid), catalog)
+    got: dict[Any, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+    for line in result.lines:
+        key = (
+            line.offering,
+            line.price_version,
+            line.tier,
+            line.charge,
+            line.unit,
+            line.unit_price,
+            line.list_price,
+        )
+        acc = got[key]
+        acc[0] += line.quantity
+        acc[1] += line.amount
+        acc[2] += line.events
+    return dict(got), result.error_events
+
+
+@SETTINGS
+@given(data=st.data())
+def test_sql_equals_python(shared_engine: Engine, data: st.DataObject) -> None:
+    test_catalog = data.draw(catalogs())
+    events = data.draw(records())
+    customer = f"diff{next(_customers)}"
+    want, failed, prepared = _expected(test_catalog, events, customer)
+    with shared_engine.begin() as conn:
+        store_batch(conn, prepared, {})
+    got, errors = _sql(shared_engine, test_catalog, customer)
+    assert errors == failed
+    assert got == want
+    for key, (_q, amount, _n) in got.items():  # the very digits, not only the value
+        assert str(amount) == str(want[key][1]), key
