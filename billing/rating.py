@@ -157,9 +157,14 @@ class _PlanTable:
     by: str
     tiers: tuple[_TierTable, ...]
     single: _TierTable | None  # the only tier of an untiered plan
+    #: each tier as the closed range of counts it covers, ``(lo, hi, tier)`` (hi None: no top)
+    ranges: tuple[tuple[int, int | None, _TierTable], ...]
     tools: dict[str, _ToolRate]
     known_tools: str
     fees: tuple[_FeeRate, ...]
+    #: whether some fee applies to a record with no request parameters and no tool calls
+    #: (the offering's defaults switch it on); when not, such a record skips :func:`_extras`
+    quiet_fees: bool
 
 
 @dataclass(slots=True)
@@ -307,7 +312,24 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
         )
     known = ", ".join(sorted(names)) if names else "none"
     single = tiers[0] if len(tiers) == 1 and tiers[0].upper is None else None
-    return _PlanTable(plan, plan.tier_by, tiers, single, tools, known, tuple(fees))
+    ranges = tuple(_count_range(t) + (t,) for t in tiers)
+    quiet = any(_fee_reason(offering, fee, _NO_REQUEST, set()) is not None for fee in fees)
+    return _PlanTable(
+        plan, plan.tier_by, tiers, single, ranges, tools, known, tuple(fees), quiet
+    )
+
+
+_NO_REQUEST: Mapping[str, Any] = {}
+
+
+def _count_range(tier: _TierTable) -> tuple[int, int | None]:
+    """The counts a tier covers as a closed range: the same test as :func:`_tier`."""
+    if tier.inclusive:  # lower < count <= upper
+        lo = -1 if tier.lower is None else tier.lower + 1
+        return lo, tier.upper
+    # lower <= count < upper
+    lo = -1 if tier.lower is None else tier.lower
+    return lo, None if tier.upper is None else tier.upper - 1
 
 
 def _build_offering(offering: Offering) -> _OfferingTable:
@@ -374,29 +396,9 @@ def tables_for(catalog: Catalog | None) -> _Tables:
 # --- pricing -------------------------------------------------------------------------------
 
 
-def price(record: UsageRecord | Mapping[str, Any], catalog: Catalog | None = None) -> Charge:
-    """Price one usage record exactly.
-
-    ``record`` is a :class:`UsageRecord` or a mapping in the usage record format (read with
-    :func:`billing.records.parse_record`; its problems raise :class:`RecordError`). ``catalog``
-    defaults to the bundled data catalog. Raises :class:`PricingError` when the record cannot
-    be priced.
-    """
-    if type(record) is not UsageRecord:
-        if not isinstance(record, UsageRecord):
-            record = parse_record(record)
-    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
-    try:
-        return _price(tables.by_ref.get(record.model) or tables.get(record.model), record)
-    except PricingError as exc:
-        if exc.line or exc.record_id:
-            raise
-        raise PricingError(exc.message, record.line, record.id or None) from None
-
-
-def _price(
-    table: _OfferingTable,
-    record: UsageRecord,
+def price(
+    record: UsageRecord | Mapping[str, Any],
+    catalog: Catalog | None = None,
     # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
     _new: Any = _new,
     _set: Any = _set,
@@ -404,75 +406,137 @@ def _price(
     _add: Any = _add,
     _Line: Any = Line,
     _Charge: Any = Charge,
+    _UsageRecord: Any = UsageRecord,
+    _last: list[Any] = _last,
 ) -> Charge:
-    """The hot path: straight-line code over precomputed tables."""
-    plan = table.timeless or _plan_at(table, record.timestamp)
-    usage = record.usage
-    n_in = usage.input
-    n_read = usage.cache_read
-    n_write = usage.cache_write
-    n_out = usage.output
-    n_think = usage.reasoning
-    tier = plan.single or _tier(table, plan, (n_in, n_read, n_write, n_out, n_think))
-    lines: list[Any] = []
-    add_line = lines.append
-    total = ZERO
+    """Price one usage record exactly.
 
-    rate = tier.input
-    if n_in:
-        if rate.base is None:
-            raise _problem(rate.problem, n_in)
-        total = _mul(rate.scaled, n_in)
-        line = _new(_Line)
-        _set(line, "__dict__", {**rate.base, "quantity": n_in, "amount": total})
-        add_line(line)
-    elif rate.zero is not None:
-        add_line(rate.zero)
-    if n_read:
-        rate = tier.cache_read
-        if rate.base is None:
-            raise _problem(rate.problem, n_read)
-        amount = _mul(rate.scaled, n_read)
-        line = _new(_Line)
-        _set(line, "__dict__", {**rate.base, "quantity": n_read, "amount": amount})
-        add_line(line)
-        total = _add(total, amount)
-    if n_write:
-        rate = tier.cache_write
-        if rate.base is None:
-            raise _problem(rate.problem, n_write)
-        amount = _mul(rate.scaled, n_write)
-        line = _new(_Line)
-        _set(line, "__dict__", {**rate.base, "quantity": n_write, "amount": amount})
-        add_line(line)
-        total = _add(total, amount)
-    rate = tier.output
-    if n_out:
-        if rate.base is None:
-            raise _problem(rate.problem, n_out)
-        amount = _mul(rate.scaled, n_out)
-        line = _new(_Line)
-        _set(line, "__dict__", {**rate.base, "quantity": n_out, "amount": amount})
-        add_line(line)
-        total = _add(total, amount)
-    elif rate.zero is not None:
-        add_line(rate.zero)
-    if n_think:
-        rate = tier.reasoning
-        if rate.base is None:
-            raise _problem(rate.problem, n_think)
-        amount = _mul(rate.scaled, n_think)
-        line = _new(_Line)
-        _set(line, "__dict__", {**rate.base, "quantity": n_think, "amount": amount})
-        add_line(line)
-        total = _add(total, amount)
-    if usage.tools or plan.fees:
-        total = _extras(table, plan, tier, usage.tools, usage.request, lines, total)
-    if not lines:
-        raise _nothing_published(table.offering, tier)
-    charge: Charge = _new(_Charge)
-    _set(charge, "__dict__", {**tier.charge, "lines": tuple(lines), "total": total})
-    return charge
+    ``record`` is a :class:`UsageRecord` or a mapping in the usage record format (read with
+    :func:`billing.records.parse_record`; its problems raise :class:`RecordError`). ``catalog``
+    defaults to the bundled data catalog. Raises :class:`PricingError` when the record cannot
+    be priced.
+    """
+    if type(record) is not _UsageRecord:
+        if not isinstance(record, UsageRecord):
+            record = parse_record(record)
+    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
+    try:
+        # The hot path: straight-line code over precomputed tables (one call per record).
+        table = tables.by_ref.get(record.model) or tables.get(record.model)
+        plan = table.timeless or _plan_at(table, record.timestamp)
+        usage = record.usage
+        n_in = usage.input
+        n_read = usage.cache_read
+        n_write = usage.cache_write
+        n_out = usage.output
+        n_think = usage.reasoning
+        tier = plan.single
+        if tier is None:
+            by = plan.by
+            if by == "input_tokens":
+                count = n_in + n_read + n_write
+            elif by == "uncached_input_tokens":
+                count = n_in
+            else:
+                count = n_in + n_read + n_write + n_out + n_think
+            for lo, hi, tier in plan.ranges:  # noqa: B007
+                if lo <= count and (hi is None or count <= hi):
+                    break
+            else:
+                tier = _tier(table, plan, (n_in, n_read, n_write, n_out, n_think))
+        lines: list[Any] = []
+        add_line = lines.append
+        total = ZERO
+
+        # Each line is a copy of its template's fields with the quantity and the amount set
+        # (dict.copy and two stores: cheaper than a dataclass __init__ or a {**base} merge).
+        if n_in:
+            rate = tier.input
+            base = rate.base
+            if base is None:
+                raise _problem(rate.problem, n_in)
+            total = _mul(rate.scaled, n_in)
+            fields = base.copy()
+            fields["quantity"] = n_in
+            fields["amount"] = total
+            line = _new(_Line)
+            _set(line, "__dict__", fields)
+            add_line(line)
+        else:
+            zero = tier.input.zero
+            if zero is not None:
+                add_line(zero)
+        if n_read:
+            rate = tier.cache_read
+            base = rate.base
+            if base is None:
+                raise _problem(rate.problem, n_read)
+            amount = _mul(rate.scaled, n_read)
+            fields = base.copy()
+            fields["quantity"] = n_read
+            fields["amount"] = amount
+            line = _new(_Line)
+            _set(line, "__dict__", fields)
+            add_line(line)
+            total = _add(total, amount)
+        if n_write:
+            rate = tier.cache_write
+            base = rate.base
+            if base is None:
+                raise _problem(rate.problem, n_write)
+            amount = _mul(rate.scaled, n_write)
+            fields = base.copy()
+            fields["quantity"] = n_write
+            fields["amount"] = amount
+            line = _new(_Line)
+            _set(line, "__dict__", fields)
+            add_line(line)
+            total = _add(total, amount)
+        if n_out:
+            rate = tier.output
+            base = rate.base
+            if base is None:
+                raise _problem(rate.problem, n_out)
+            amount = _mul(rate.scaled, n_out)
+            fields = base.copy()
+            fields["quantity"] = n_out
+            fields["amount"] = amount
+            line = _new(_Line)
+            _set(line, "__dict__", fields)
+            add_line(line)
+            total = _add(total, amount)
+        else:
+            zero = tier.output.zero
+            if zero is not None:
+                add_line(zero)
+        if n_think:
+            rate = tier.reasoning
+            base = rate.base
+            if base is None:
+                raise _problem(rate.problem, n_think)
+            amount = _mul(rate.scaled, n_think)
+            fields = base.copy()
+            fields["quantity"] = n_think
+            fields["amount"] = amount
+            line = _new(_Line)
+            _set(line, "__dict__", fields)
+            add_line(line)
+            total = _add(total, amount)
+        tools = usage.tools
+        if tools or (plan.fees and (plan.quiet_fees or usage.request)):
+            total = _extras(table, plan, tier, tools, usage.request, lines, total)
+        if not lines:
+            raise _nothing_published(table.offering, tier)
+        fields = tier.charge.copy()
+        fields["lines"] = tuple(lines)
+        fields["total"] = total
+        charge: Charge = _new(_Charge)
+        _set(charge, "__dict__", fields)
+        return charge
+    except PricingError as exc:
+        if exc.line or exc.record_id:
+            raise
+        raise PricingError(exc.message, record.line, record.id or None) from None
 
 
 def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
