@@ -54,6 +54,8 @@ def count_value(value: Any, field: str) -> int:
 def get_count(usage: Mapping[str, Any], key: str, field: str, *, required: bool = False) -> int:
     """``usage[key]`` as a count; absent or null is 0 unless required."""
     value = usage.get(key)
+    if type(value) is int and 0 <= value <= MAX_COUNT:
+        return value  # the common case, without the checks count_value makes of the rest
     if value is None:
         if required:
             raise ShapeError(f"{field} is missing")
