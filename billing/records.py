@@ -90,7 +90,7 @@ def parse_json_line(text: str, line: int) -> UsageRecord:
 
 def parse_record(obj: object, line: int = 0) -> UsageRecord:
     """Read a record already decoded from JSON (a mapping), checking every count."""
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         raise RecordError(f"a usage record must be a JSON object; got {_json_type(obj)}", line)
     record_id = obj.get("id")
     if record_id is None:
@@ -122,7 +122,7 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
             + ", ".join(sorted(SHAPES))
         )
     usage = obj.get("usage")
-    if not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         what = "missing" if usage is None else f"a {_json_type(usage)}, not an object"
         raise ShapeError(f"usage is {what}: a record needs its provider's usage object")
     inp, cache_read, cache_write, out, reasoning, shape_tools = shape(usage)
@@ -154,6 +154,8 @@ def _tools(
 ) -> Mapping[str, int]:
     inner = usage.get("tool_usage")
     outer = obj.get("tool_usage")
+    if inner is None and outer is None:  # the common case, before building the list below
+        return MappingProxyType(dict(shape_tools)) if shape_tools else _EMPTY
     maps = [
         (f, m) for f, m in (("usage.tool_usage", inner), ("tool_usage", outer)) if m is not None
     ]
@@ -206,6 +208,10 @@ _COST_FIELDS = (("usage", "cost_usd"), ("usage", "cost"), ("", "cost_usd"), ("",
 
 
 def _reported(obj: Mapping[str, Any], usage: Mapping[str, Any]) -> Decimal | None:
+    get, uget = obj.get, usage.get
+    if uget("cost_usd") is None and uget("cost") is None:
+        if get("cost_usd") is None and get("cost") is None:
+            return None  # the common case: no reported cost
     found: tuple[str, Decimal] | None = None
     for where_, key in _COST_FIELDS:
         value = (usage if where_ else obj).get(key)
