@@ -312,11 +312,9 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
         )
     known = ", ".join(sorted(names)) if names else "none"
     single = tiers[0] if len(tiers) == 1 and tiers[0].upper is None else None
-    ranges = tuple(_count_range(t) + (t,) for t in tiers)
+    ranges = tuple((*_count_range(t), t) for t in tiers)
     quiet = any(_fee_reason(offering, fee, _NO_REQUEST, set()) is not None for fee in fees)
-    return _PlanTable(
-        plan, plan.tier_by, tiers, single, ranges, tools, known, tuple(fees), quiet
-    )
+    return _PlanTable(plan, plan.tier_by, tiers, single, ranges, tools, known, tuple(fees), quiet)
 
 
 _NO_REQUEST: Mapping[str, Any] = {}
@@ -406,7 +404,6 @@ def price(
     _add: Any = _add,
     _Line: Any = Line,
     _Charge: Any = Charge,
-    _UsageRecord: Any = UsageRecord,
     _last: list[Any] = _last,
 ) -> Charge:
     """Price one usage record exactly.
@@ -416,7 +413,7 @@ def price(
     defaults to the bundled data catalog. Raises :class:`PricingError` when the record cannot
     be priced.
     """
-    if type(record) is not _UsageRecord:
+    if type(record) is not UsageRecord:
         if not isinstance(record, UsageRecord):
             record = parse_record(record)
     tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
