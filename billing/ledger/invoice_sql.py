@@ -57,7 +57,7 @@ def sql_groups(
     when the SQL path cannot rate these events exactly and ``strict`` is off (the caller
     then sums the stored charges in Python)."""
     from ..sqlrate import NotCompilableError, rate_scope
-    from .invoices import InvoiceError
+    from .invoices import InvoiceError, line_key
 
     conn = session.connection()
     groups: dict[tuple[Any, ...], list[Any]] = {}
@@ -82,15 +82,7 @@ def sql_groups(
         adjustment = period if period != invoice.period else None
         for line in result.lines:
             currencies.add(line.currency)
-            key = (
-                adjustment,
-                line.offering,
-                line.charge,
-                line.tier,
-                line.unit,
-                line.unit_price,
-                line.list_price,
-            )
+            key = line_key(adjustment, line)
             acc = groups.setdefault(key, [0, Decimal(0), 0])
             acc[0] += line.quantity
             acc[1] = EXACT.add(acc[1], line.amount)

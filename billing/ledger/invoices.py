@@ -224,6 +224,21 @@ def _late_periods(session: Session, invoice: Invoice) -> list[str]:
     return late
 
 
+def line_key(adjustment: str | None, charge: Any) -> tuple[Any, ...]:
+    """What one invoice line groups: the adjustment period (None for the invoice's own),
+    then offering, charge, tier, unit, unit price and list price of a charge line, an
+    invoice line or an SQL-rated line (they share these attribute names)."""
+    return (
+        adjustment,
+        charge.offering,
+        charge.charge,
+        charge.tier,
+        charge.unit,
+        charge.unit_price,
+        charge.list_price,
+    )
+
+
 def _tier_rank(tier: str | None) -> int:
     """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M'."""
     if not tier or tier.startswith("<"):
@@ -314,15 +329,7 @@ def _regenerate(
     members_of: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for row in rows:
         adjustment = row.period if row.period != invoice.period else None
-        key = (
-            adjustment,
-            row.offering,
-            row.charge,
-            row.tier,
-            row.unit,
-            row.unit_price,
-            row.list_price,
-        )
+        key = line_key(adjustment, row)
         members_of[key].append(row)
     groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]] = {
         key: (
@@ -479,15 +486,7 @@ def _events_on_demand(
     the stored charge lines of the invoice's charges, matched to its lines by key."""
     by_key: dict[tuple[Any, ...], int] = {}
     for line in lines:
-        key = (
-            line.adjustment_period,
-            line.offering,
-            line.charge,
-            line.tier,
-            line.unit,
-            line.unit_price,
-            line.list_price,
-        )
+        key = line_key(line.adjustment_period, line)
         by_key[key] = line.id
     events: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
@@ -507,15 +506,7 @@ def _events_on_demand(
     )
     for row in rows:
         adjustment = row.period if row.period != invoice.period else None
-        key = (
-            adjustment,
-            row.offering,
-            row.charge,
-            row.tier,
-            row.unit,
-            row.unit_price,
-            row.list_price,
-        )
+        key = line_key(adjustment, row)
         line_id = by_key.get(key)
         if line_id is not None:
             events[line_id].append(row.event_id)
