@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from .catalog import Catalog
+from .dialects.common import json_value
 from .model import Model, Offering, Parameter, PricePlan
 from .rates import PriceState, Rate
 
@@ -88,12 +89,6 @@ def plan_doc(plan: PricePlan) -> dict[str, Any]:
     }
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
 def parameter_doc(param: Parameter) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "name": param.name,
@@ -102,7 +97,7 @@ def parameter_doc(param: Parameter) -> dict[str, Any]:
         "required": param.required,
     }
     if param.has_default:
-        doc["default"] = _json_value(param.default)
+        doc["default"] = json_value(param.default)
     for key in ("minimum", "maximum", "step"):
         value = getattr(param, key)
         if value is not None:
