@@ -39,8 +39,14 @@ ERRORS = {
     UNKNOWN_TOOL: "tool_usage names a tool the plan does not price",
     FEE_RATE: "a request fee applies but is unpublished or not applicable",
     7: "unknown offering",
+    8: "every count is 0 and neither the input nor the output rate is published, so the "
+    "event would get no line at all (a 0 at an unknown price is not charged)",
 }
 UNKNOWN_OFFERING = 7
+#: billing.rating's "no line at all" error. The statements flag events with every token
+#: count 0 in a tier without a published input or output rate; billing.sqlrate.rate clears
+#: the flag when a request fee or a called tool gives the event a line after all.
+NOTHING = 8
 
 #: The token columns of usage_events, in billing.rating.KINDS order.
 TOKEN_COLUMNS = dict(
@@ -125,6 +131,19 @@ class CompiledOffering:
                 fee_problems.append(and_(self.version_of(vt, fee.version), cond))
         if fee_problems:
             whens.append((or_(*fee_problems), _int(FEE_RATE)))
+        silent = [
+            v * VT + t
+            for v, plan in enumerate(self.table.plans)
+            for t, tier in enumerate(plan.tiers)
+            if tier.input.zero is None and tier.output.zero is None
+        ]
+        if silent:
+            whens.append(
+                (
+                    and_(vt.in_(silent), *(cols[c] == 0 for c in TOKEN_COLUMNS.values())),
+                    _int(NOTHING),
+                )
+            )
         return case(*whens, else_=_int(0))
 
     def mask(self, vt: ColumnElement[int], params: JsonParams) -> ColumnElement[int]:
@@ -305,6 +324,7 @@ def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> Compi
 
 __all__ = [
     "ERRORS",
+    "NOTHING",
     "CompiledOffering",
     "NotCompilableError",
     "PriceState",

@@ -61,9 +61,9 @@ def group_key(
     err: ColumnElement[int],
     mask: ColumnElement[int],
 ) -> ColumnElement[int]:
-    """``((vt + 2) × 8 + err) × 2^fees + mask``: one small integer to group by (sorting
+    """``((vt + 2) × 16 + err) × 2^fees + mask``: one small integer to group by (sorting
     one integer is what makes SQLite's GROUP BY cheap); :func:`split_key` undoes it."""
-    return ((vt + 2) * 8 + err) * (1 << compiled.fee_bits) + mask
+    return ((vt + 2) * 16 + err) * (1 << compiled.fee_bits) + mask
 
 
 def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
@@ -71,7 +71,7 @@ def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
     key = int(key)
     mask = key & ((1 << compiled.fee_bits) - 1)
     rest = key >> compiled.fee_bits
-    return rest // 8 - 2, rest % 8, mask
+    return rest // 16 - 2, rest % 16, mask
 
 
 def _fixed(scope: list[ColumnElement[bool]]) -> tuple[int | None, str | None]:
@@ -230,6 +230,16 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
                     ],
                 )
             ).label("terr"),
+            # 1 when the event called a tool its version prices: it has a tool line
+            func.max(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, case((and_(c.row(c.vt, t.tool) >= 0, t.calls > 0), 1), else_=0))
+                        for k_, c in zip(keys, compiled, strict=True)
+                    ],
+                )
+            ).label("called"),
             *fee_columns,
             *row_columns,
         )
@@ -254,9 +264,10 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         p.err,
         p.mask,
         p.terr,
+        p.called,
         *fee_cols,
         *_token_aggregates(p),
         *row_sums,
-    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, *fee_cols)
+    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, p.called, *fee_cols)
     has_subquery = any("SELECT" in str(cond) for cond in scope)
     return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery)

@@ -22,7 +22,16 @@ from catalog import Catalog
 from ..charge import Line
 from ..rating import EXACT, bundled_catalog
 from .params import NotCompilableError, json_params
-from .plan import ERRORS, FEE_RATE, ROW, UNKNOWN_OFFERING, VT, CompiledOffering, compile_offering
+from .plan import (
+    ERRORS,
+    FEE_RATE,
+    NOTHING,
+    ROW,
+    UNKNOWN_OFFERING,
+    VT,
+    CompiledOffering,
+    compile_offering,
+)
 from .queries import OPTIONAL, Statements, _fixed, events_t, split_key, statements
 
 _ZERO = Decimal(0)
@@ -111,7 +120,7 @@ def _assemble(
     tools: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])  # key + row code
     for row in conn.execute(st.events):
         vt, err, mask = split_key(st.compiled[row.o], row.k)
-        groups.add((row.o, row.customer_id, row.period, vt, err, mask), row)
+        groups.add((row.o, row.customer_id, row.period, vt, _lined(err, mask), mask), row)
     drive_from_tools = conn.dialect.name == "postgresql" and not st.scope_has_subquery
     if drive_from_tools:
         # walk usage_tool_calls and look each event up by its primary key, instead of
@@ -124,14 +133,19 @@ def _assemble(
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
     for row in tool_rows:
-        base = (row.o, row.customer_id, row.period, row.vt, row.err, row.mask)
-        err = row.err or row.terr
+        first = _lined(row.err, row.mask)
+        base = (row.o, row.customer_id, row.period, row.vt, first, row.mask)
+        # as billing.rating: token and parameter-fee errors, then unknown tools, then a
+        # tool-switched fee that is unpublished, and last "no line at all"
+        err = (first if first != NOTHING else 0) or row.terr
         mask = row.mask
         for o, fee, name in st.tool_fees:
             if o == row.o and getattr(row, name) and row.vt // VT == fee.version:
                 mask |= 1 << fee.index
                 if not err and not fee.published:
                     err = FEE_RATE
+        if not err and first == NOTHING and not mask and not row.called:
+            err = NOTHING
         full = (row.o, row.customer_id, row.period, row.vt, err, mask if not err else 0)
         if full != base:
             groups.add(base, row, -1)
@@ -213,6 +227,12 @@ def _assemble(
                 tier=tier.label,
             )
         )
+
+
+def _lined(err: int, mask: int) -> int:
+    """An event flagged NOTHING by the statements still gets a line from a request fee its
+    parameters switch on (``mask``): then it is priced."""
+    return 0 if err == NOTHING and mask else err
 
 
 def _line(
