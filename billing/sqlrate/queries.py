@@ -132,48 +132,30 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
     vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
 
-    # one integer group key per event, computed once (see :func:`group_key`)
+    # one integer group key per event (see :func:`group_key`), in one flat statement: each
+    # offering's branch uses its own vt expression (a few integer comparisons), never the
+    # CASE over every offering's, so no subquery is needed to compute vt once (a subquery
+    # that PostgreSQL may not flatten keeps it from scanning with parallel workers, and
+    # SQLite's co-routines copy every row twice)
     fixed_customer, fixed_period = _fixed(scope)
-    inner: Any = select(
-        e.customer_id,
-        e.period,
-        o_expr.label("o"),
-        vt_expr.label("vt"),
-        e.request_params,
-        *(e[c] for c in TOKEN_COLUMNS.values()),
-    ).where(where)
-    if dialect == "sqlite":
-        inner = inner.limit(-1)  # see below: evaluate vt once per row
-    inner = inner.subquery("ev")
-    s = inner.c
-    s_params = json_params(dialect, s.request_params)
     key_parts = [
-        (i, group_key(c, s.vt, c.err(s.vt, s, s_params), c.mask(s.vt, s_params)))
-        for i, c in enumerate(compiled)
+        (k_, group_key(c, c.vt, c.err(c.vt, e, params), c.mask(c.vt, params)))
+        for k_, c in zip(keys, compiled, strict=True)
     ]
-    if len(key_parts) == 1:
-        key = key_parts[0][1]
-    else:
-        key = case(*((s.o == i, expr) for i, expr in key_parts))
-    keyed = select(
-        s.customer_id, s.period, s.o, key.label("k"), *(s[c] for c in TOKEN_COLUMNS.values())
-    )
-    if dialect == "sqlite":
-        # LIMIT -1 keeps SQLite from flattening the subquery into the GROUP BY, which would
-        # evaluate the key's CASE expressions once per reference instead of once per row
-        keyed = keyed.limit(-1)
-    k = keyed.subquery("keyed").c
-    group: list[Any] = [k.o, k.k]
-    outputs: list[Any] = [k.o, k.k]
+    key = _by_offering(e.offering, key_parts)
+    o_col = o_expr.label("o")
+    k_col = key.label("k")
+    group: list[Any] = [o_col, k_col]
+    outputs: list[Any] = [o_col, k_col]
     outputs.append(
-        k.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
+        e.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
     )
-    outputs.append(k.period if fixed_period is None else literal(fixed_period).label("period"))
+    outputs.append(e.period if fixed_period is None else literal(fixed_period).label("period"))
     if fixed_customer is None:
-        group.insert(0, k.customer_id)
+        group.insert(0, e.customer_id)
     if fixed_period is None:
-        group.insert(0, k.period)
-    events = select(*outputs, *_token_aggregates(k)).group_by(*group)
+        group.insert(0, e.period)
+    events = select(*outputs, *_token_aggregates(e)).where(where).group_by(*group)
 
     # events with tools: one row per event, what its tools change
     t = tools_t.c
