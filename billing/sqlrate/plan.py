@@ -18,6 +18,7 @@ Only integers leave the database; prices stay in Python (billing.sqlrate.amounts
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,20 @@ def _int(n: int) -> ColumnElement[int]:
     return literal(n, BigInteger)
 
 
+#: How vt is decided: a constant, or CASE branches (condition, subtree) with an ELSE subtree.
+VtTree = int | tuple[list[tuple[ColumnElement[bool], "VtTree"]], "VtTree"]
+
+
+def _realize(tree: VtTree, leaf: Callable[[int], ColumnElement[Any]]) -> ColumnElement[Any]:
+    """The CASE of ``tree`` with each constant vt replaced by ``leaf(vt)``."""
+    if isinstance(tree, int):
+        return leaf(tree)
+    whens, otherwise = tree
+    return case(
+        *((cond, _realize(sub, leaf)) for cond, sub in whens), else_=_realize(otherwise, leaf)
+    )
+
+
 @dataclass
 class Fee:
     version: int
@@ -84,6 +99,7 @@ class CompiledOffering:
     offering: Offering
     table: _OfferingTable
     vt: ColumnElement[int]
+    tree: VtTree = -1
     fees: list[Fee] = field(default_factory=list)
 
     @property
@@ -95,6 +111,56 @@ class CompiledOffering:
         return self.table.plans[vt // VT]
 
     # -- per event --------------------------------------------------------------------------
+
+    def by_vt(self, leaf: Callable[[int], ColumnElement[Any]]) -> ColumnElement[Any]:
+        """``leaf(vt)`` for each event's vt, deciding vt once: the vt CASE with ``leaf`` of
+        each constant in its branches (``leaf`` folds what depends on vt in Python)."""
+        return _realize(self.tree, leaf)
+
+    def _version_is(self, vt: int, version: int) -> bool:
+        """:meth:`version_of` for a known vt."""
+        return len(self.table.plans) == 1 or version * VT <= vt < (version + 1) * VT
+
+    def err_at(self, vt: int, cols: Any, params: JsonParams) -> ColumnElement[int]:
+        """:meth:`err` for a known vt, the conditions that cannot hold left out."""
+        if vt == -1:
+            return _int(NO_PLAN)
+        if vt == -2:
+            return _int(BEYOND_TIER)
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = []
+        if vt >= 0:
+            tier = self.table.plans[vt // VT].tiers[vt % VT]
+            bad = [
+                cols[column] > 0
+                for kind, column in TOKEN_COLUMNS.items()
+                if getattr(tier, kind).base is None
+            ]
+            if bad:
+                whens.append((or_(*bad), _int(TOKEN_RATE)))
+        fee_problems = []
+        for fee in self.fees:
+            cond = self.fee_params(fee, params)
+            if not fee.published and cond is not None and self._version_is(vt, fee.version):
+                fee_problems.append(cond)
+        if fee_problems:
+            whens.append((or_(*fee_problems), _int(FEE_RATE)))
+        if not whens:
+            return _int(0)
+        return case(*whens, else_=_int(0))
+
+    def mask_at(self, vt: int, params: JsonParams) -> ColumnElement[int]:
+        """:meth:`mask` for a known vt."""
+        terms = []
+        for fee in self.fees:
+            cond = self.fee_params(fee, params)
+            if cond is not None and self._version_is(vt, fee.version):
+                terms.append(case((cond, _int(1 << fee.index)), else_=_int(0)))
+        if not terms:
+            return _int(0)
+        total: ColumnElement[int] = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
 
     def version_of(self, vt: ColumnElement[int], version: int) -> ColumnElement[bool]:
         """The event is priced by this version (with one version: any event; the groups of
@@ -206,9 +272,9 @@ class CompiledOffering:
         return case((hit, _int(1)), else_=_int(0))
 
 
-def _tier_case(plan: _PlanTable, version: int, cols: Any) -> ColumnElement[int]:
+def _tier_case(plan: _PlanTable, version: int, cols: Any) -> VtTree:
     if plan.single is not None:
-        return _int(version * VT)
+        return version * VT
     c = {kind: cols[col] for kind, col in TOKEN_COLUMNS.items()}
     if plan.by == "input_tokens":
         count = c["input"] + c["cache_read"] + c["cache_write"]
@@ -218,7 +284,7 @@ def _tier_case(plan: _PlanTable, version: int, cols: Any) -> ColumnElement[int]:
         count = c["input"] + c["cache_read"] + c["cache_write"] + c["output"] + c["reasoning"]
     else:
         raise NotCompilableError(f"tier count {plan.by!r}")
-    whens = []
+    whens: list[tuple[ColumnElement[bool], VtTree]] = []
     previous: int | None = None
     for t, tier in enumerate(plan.tiers):
         parts = []
@@ -240,8 +306,9 @@ def _tier_case(plan: _PlanTable, version: int, cols: Any) -> ColumnElement[int]:
         if tier.upper is not None:
             parts.append(count <= tier.upper if tier.inclusive else count < tier.upper)
         cond = and_(*parts) if parts else literal(True)
-        whens.append((cond, _int(version * VT + t)))
-    return case(*whens, else_=_int(-2))
+        whens.append((cond, version * VT + t))
+    out: VtTree = (list(whens), -2)
+    return out
 
 
 def _covers(plan: _PlanTable, time: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -284,17 +351,18 @@ def _params_condition(
 def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> CompiledOffering:
     """Compile ``offering``'s plans over the columns ``cols`` (a table or subquery's ``.c``)."""
     table = _build_offering(offering)
+    tree: VtTree
     if not table.plans:
-        vt: ColumnElement[int] = _int(-1)
+        tree = -1
     elif table.timeless is not None:
-        vt = _tier_case(table.timeless, 0, cols)
+        tree = _tier_case(table.timeless, 0, cols)
     else:
-        whens = [
+        branches: list[tuple[ColumnElement[bool], VtTree]] = [
             (_covers(plan, cols["event_time"]), _tier_case(plan, v, cols))
             for v, plan in reversed(list(enumerate(table.plans)))
         ]
-        vt = case(*whens, else_=_int(-1))
-    compiled = CompiledOffering(offering, table, vt)
+        tree = (branches, -1)
+    compiled = CompiledOffering(offering, table, _realize(tree, _int), tree)
     for plan in table.plans:  # refuse what SQL cannot compare, up front
         for fee in plan.fees:
             _params_condition(offering, fee.when, params)

@@ -17,6 +17,7 @@ results; every row carries ``o``, the offering's index):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +65,14 @@ def group_key(
     """``((vt + 2) × 16 + err) × 2^fees + mask``: one small integer to group by (sorting
     one integer is what makes SQLite's GROUP BY cheap); :func:`split_key` undoes it."""
     return ((vt + 2) * 16 + err) * (1 << compiled.fee_bits) + mask
+
+
+def key_at(compiled: CompiledOffering, vt: int, cols: Any, params: Any) -> ColumnElement[int]:
+    """:func:`group_key` of an event whose vt is known to be ``vt`` (the constant folded)."""
+    bits = 1 << compiled.fee_bits
+    err = compiled.err_at(vt, cols, params)
+    mask = compiled.mask_at(vt, params)
+    return literal((vt + 2) * 8 * bits, BigInteger) + err * bits + mask
 
 
 def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
@@ -138,8 +147,9 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     # that PostgreSQL may not flatten keeps it from scanning with parallel workers, and
     # SQLite's co-routines copy every row twice)
     fixed_customer, fixed_period = _fixed(scope)
+    # vt decided once per event: the key of each (constant) vt in the branches of its CASE
     key_parts = [
-        (k_, group_key(c, c.vt, c.err(c.vt, e, params), c.mask(c.vt, params)))
+        (k_, c.by_vt(partial(key_at, c, cols=e, params=params)))
         for k_, c in zip(keys, compiled, strict=True)
     ]
     key = _by_offering(e.offering, key_parts)
@@ -196,11 +206,17 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
             vt_expr.label("vt"),
             _by_offering(
                 e.offering,
-                [(k_, c.err(c.vt, e, params)) for k_, c in zip(keys, compiled, strict=True)],
+                [
+                    (k_, c.by_vt(partial(c.err_at, cols=e, params=params)))
+                    for k_, c in zip(keys, compiled, strict=True)
+                ],
             ).label("err"),
             _by_offering(
                 e.offering,
-                [(k_, c.mask(c.vt, params)) for k_, c in zip(keys, compiled, strict=True)],
+                [
+                    (k_, c.by_vt(partial(c.mask_at, params=params)))
+                    for k_, c in zip(keys, compiled, strict=True)
+                ],
             ).label("mask"),
             *(e[c] for c in TOKEN_COLUMNS.values()),
             func.max(
