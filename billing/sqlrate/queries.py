@@ -244,8 +244,10 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         .select_from(tools_t.join(events_t, e.id == t.event_pk))
         .where(where)
         # the other columns depend on e.id, the primary key (PostgreSQL accepts that);
-        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid
-        .group_by(t.event_pk, e.id)
+        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid, and
+        # alone (SQLite takes the event's columns from the group's rows, all of one event)
+        # it groups in the index's order instead of sorting every tool row
+        .group_by(*((t.event_pk,) if dialect == "sqlite" else (t.event_pk, e.id)))
         .subquery("tev")
     )
     p = per_event.c
