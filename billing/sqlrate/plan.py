@@ -144,6 +144,10 @@ class CompiledOffering:
                 fee_problems.append(cond)
         if fee_problems:
             whens.append((or_(*fee_problems), _int(FEE_RATE)))
+        if vt >= 0:
+            tier = self.table.plans[vt // VT].tiers[vt % VT]
+            if tier.input.zero is None and tier.output.zero is None:
+                whens.append((and_(*(cols[c] == 0 for c in TOKEN_COLUMNS.values())), _int(NOTHING)))
         if not whens:
             return _int(0)
         return case(*whens, else_=_int(0))

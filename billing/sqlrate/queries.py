@@ -72,7 +72,7 @@ def key_at(compiled: CompiledOffering, vt: int, cols: Any, params: Any) -> Colum
     bits = 1 << compiled.fee_bits
     err = compiled.err_at(vt, cols, params)
     mask = compiled.mask_at(vt, params)
-    return literal((vt + 2) * 8 * bits, BigInteger) + err * bits + mask
+    return literal((vt + 2) * 16 * bits, BigInteger) + err * bits + mask
 
 
 def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
