@@ -110,6 +110,9 @@ class Statements:
     tool_rows: list[tuple[int, int, str]]
     #: the scope holds a subquery (``id IN (SELECT ...)``): leave the join strategy alone
     scope_has_subquery: bool = False
+    #: ``events`` before its GROUP BY: one row per event (o, k, customer_id, period and
+    #: the fields it sums), for SQLite's upsert grouping (billing.sqlrate.rate)
+    event_rows: Select[Any] | None = None
 
 
 def _by_offering(
@@ -166,6 +169,19 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     if fixed_period is None:
         group.insert(0, e.period)
     events = select(*outputs, *_token_aggregates(e)).where(where).group_by(*group)
+    one = literal(1, BigInteger)
+    event_rows = select(
+        o_col,
+        k_col,
+        e.customer_id,
+        e.period,
+        one.label("n"),
+        *(e[column].label(f"q_{kind}") for kind, column in TOKEN_COLUMNS.items()),
+        *(
+            case((e[TOKEN_COLUMNS[kind]] > 0, one), else_=literal(0, BigInteger)).label(f"n_{kind}")
+            for kind in OPTIONAL
+        ),
+    ).where(where)
 
     # events with tools: one row per event, what its tools change
     t = tools_t.c
@@ -270,4 +286,4 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         *row_sums,
     ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, p.called, *fee_cols)
     has_subquery = any("SELECT" in str(cond) for cond in scope)
-    return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery)
+    return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery, event_rows)

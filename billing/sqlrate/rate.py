@@ -113,12 +113,47 @@ class _Groups:
             acc[i] += sign * int(value or 0)
 
 
+_GROUPS_TABLE = "ratecard_rate_groups"
+_GROUP_KEY = ("o", "k", "customer_id", "period")
+
+
+def _sqlite_groups(conn: Connection, st: Statements) -> list[Any]:
+    """``st.events`` on SQLite, grouped by an upsert into a small temporary table keyed by
+    the group instead of GROUP BY: SQLite has no hash aggregate, and sorting every event by
+    its key cost more than a seek in a table of a few rows (1M events: ~1.5 s vs ~2.1 s)."""
+    assert st.event_rows is not None
+    compiled = st.event_rows.compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    columns = [*_GROUP_KEY, *_FIELDS]
+    table = f"temp.{_GROUPS_TABLE}"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+    conn.exec_driver_sql(
+        f"CREATE TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(_GROUP_KEY)}))"
+    )
+    try:
+        updates = ", ".join(f"{f} = {f} + excluded.{f}" for f in _FIELDS)
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({compiled}) WHERE true "
+            f"ON CONFLICT ({', '.join(_GROUP_KEY)}) DO UPDATE SET {updates}",
+            params,
+        )
+        return list(conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table}"))
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+
+
 def _assemble(
     st: Statements, conn: Connection, result: RateResult, errors: dict[tuple[Any, ...], int]
 ) -> None:
     groups = _Groups()  # keys: (offering index, customer, period, vt, err, mask)
     tools: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])  # key + row code
-    for row in conn.execute(st.events):
+    if conn.dialect.name == "sqlite" and st.event_rows is not None:
+        event_groups: Iterable[Any] = _sqlite_groups(conn, st)
+    else:
+        event_groups = conn.execute(st.events)
+    for row in event_groups:
         vt, err, mask = split_key(st.compiled[row.o], row.k)
         groups.add((row.o, row.customer_id, row.period, vt, _lined(err, mask), mask), row)
     drive_from_tools = conn.dialect.name == "postgresql" and not st.scope_has_subquery
