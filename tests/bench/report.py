@@ -11,7 +11,8 @@ Each bench module exposes ``bench(quick: bool = False) -> list[dict]``, one dict
 The report prints the machine (CPU, cores, memory, OS, Python, SQLite, the PostgreSQL
 server, library versions), then one row per figure with its target and a plain ``met`` or
 ``MISSED``, and writes everything to ``build/bench-report.json``. A bench that cannot be
-imported or raises becomes an ``ERROR`` row and the others still run. Not collected by
+imported or raises becomes an ``ERROR`` row and the others still run. Each bench runs in
+a fresh interpreter, so none is slowed by what another left in memory. Not collected by
 pytest. Exit status: 0 when every bench ran (targets missed or not), 1 when one crashed.
 """
 
@@ -28,6 +29,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -168,9 +170,9 @@ def judged(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def run_bench(path: Path, quick: bool) -> tuple[list[dict[str, Any]], float]:
+def bench_rows(path: Path, quick: bool) -> list[dict[str, Any]]:
+    """Run one bench in this process: its rows, or one error row if it crashed."""
     bench = path.stem.removeprefix("bench_")
-    start = time.perf_counter()
     try:
         module = _load(path)
         rows = module.bench(quick=quick)
@@ -182,6 +184,24 @@ def run_bench(path: Path, quick: bool) -> tuple[list[dict[str, Any]], float]:
         if isinstance(exc, KeyboardInterrupt):
             raise
         out = [{"bench": bench, **_error_row(bench, exc)}]
+    return out
+
+
+def run_bench(path: Path, quick: bool) -> tuple[list[dict[str, Any]], float]:
+    """Run one bench in a fresh interpreter, so that what an earlier bench left in memory
+    (a large heap makes every garbage collection slower) does not slow a later one."""
+    bench = path.stem.removeprefix("bench_")
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ratecard-bench-") as tmp:
+        result = Path(tmp) / "rows.json"
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
+        command += ["--out", str(result)] + (["--quick"] if quick else [])
+        proc = subprocess.run(command, check=False)
+        if result.exists():
+            out = json.loads(result.read_text(encoding="utf-8"))
+        else:
+            error = RuntimeError(f"the bench process exited with status {proc.returncode}")
+            out = [{"bench": bench, **_error_row(bench, error)}]
     return out, time.perf_counter() - start
 
 
@@ -251,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small data, few repeats")
     parser.add_argument("--only", nargs="*", metavar="NAME", help="bench names (price, ...)")
     parser.add_argument("--out", default=str(ROOT / "build" / "bench-report.json"))
+    parser.add_argument("--child", metavar="BENCH", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:  # one bench, in its own process (see run_bench)
+        rows = bench_rows(Path(args.child), args.quick)
+        Path(args.out).write_text(json.dumps(rows, default=str), encoding="utf-8")
+        return 0
 
     info = machine()
     print(f"ratecard benchmarks ({'quick' if args.quick else 'full'} run)")
