@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from .ingest import BatchResult, PreparedEvent, _jsonable, customer_ids
+from .ingest import BatchResult, PreparedEvent, _jsonable, customer_ids, split
 
 _Key = tuple[str, str]  # (customer code, event id)
 
@@ -39,19 +39,6 @@ def request_json(ev: PreparedEvent) -> str | None:
     if usage is None or not usage.request:
         return None
     return json.dumps(_jsonable(dict(usage.request)))
-
-
-def split(events: Sequence[PreparedEvent]) -> tuple[dict[_Key, PreparedEvent], list[PreparedEvent]]:
-    """The first event of each (customer, id) in the batch, and the repeats after it."""
-    first: dict[_Key, PreparedEvent] = {}
-    repeats: list[PreparedEvent] = []
-    for ev in events:
-        key = (ev.customer, ev.event_id)
-        if key in first:
-            repeats.append(ev)
-        else:
-            first[key] = ev
-    return first, repeats
 
 
 def _classify(

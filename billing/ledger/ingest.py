@@ -302,11 +302,10 @@ def store_batch(
     return store_batch_reference(conn, events, cache)
 
 
-def store_batch_reference(
-    conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
-) -> BatchResult:
-    """The row-by-row path through SQLAlchemy Core: what the bulk path must store exactly."""
-    result = BatchResult()
+def split(
+    events: Sequence[PreparedEvent],
+) -> tuple[dict[tuple[str, str], PreparedEvent], list[PreparedEvent]]:
+    """The first event of each (customer, id) in the batch, and the repeats after it."""
     first: dict[tuple[str, str], PreparedEvent] = {}
     repeats: list[PreparedEvent] = []
     for ev in events:
@@ -315,6 +314,15 @@ def store_batch_reference(
             repeats.append(ev)
         else:
             first[key] = ev
+    return first, repeats
+
+
+def store_batch_reference(
+    conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
+) -> BatchResult:
+    """The row-by-row path through SQLAlchemy Core: what the bulk path must store exactly."""
+    result = BatchResult()
+    first, repeats = split(events)
     if not first:
         return result
     ids = customer_ids(conn, (c for c, _ in first), cache)

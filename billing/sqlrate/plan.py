@@ -18,7 +18,7 @@ Only integers leave the database; prices stay in Python (billing.sqlrate.amounts
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,12 +159,7 @@ class CompiledOffering:
             cond = self.fee_params(fee, params)
             if cond is not None and self._version_is(vt, fee.version):
                 terms.append(case((cond, _int(1 << fee.index)), else_=_int(0)))
-        if not terms:
-            return _int(0)
-        total: ColumnElement[int] = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total
+        return _sum(terms)
 
     def version_of(self, vt: ColumnElement[int], version: int) -> ColumnElement[bool]:
         """The event is priced by this version (with one version: any event; the groups of
@@ -224,12 +219,7 @@ class CompiledOffering:
             if cond is not None:
                 hit = and_(self.version_of(vt, fee.version), cond)
                 terms.append(case((hit, _int(1 << fee.index)), else_=_int(0)))
-        if not terms:
-            return _int(0)
-        total: ColumnElement[int] = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total
+        return _sum(terms)
 
     # -- per tool row (usage_tool_calls joined to its event) ----------------------------------
 
@@ -274,6 +264,16 @@ class CompiledOffering:
             return _int(0)
         hit = and_(self.version_of(vt, fee.version), tool.in_(sorted(fee.tool_names)), calls > 0)
         return case((hit, _int(1)), else_=_int(0))
+
+
+def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[int]:
+    """``t1 + t2 + ...`` (0 for none): the fee bits of a mask."""
+    if not terms:
+        return _int(0)
+    total: ColumnElement[int] = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 def _tier_case(plan: _PlanTable, version: int, cols: Any) -> VtTree:
