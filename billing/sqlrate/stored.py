@@ -25,33 +25,23 @@ def stored_sums(
 ) -> dict[StoredKey, tuple[int, Decimal, int]]:
     """key → (quantity, exact amount, events) of the stored charge lines of events in scope."""
     cl = ChargeLineRow
+    keys = (
+        ChargeRow.customer_id,
+        ChargeRow.period,
+        ChargeRow.offering,
+        cl.price_version,
+        cl.tier,
+        cl.charge,
+        cl.unit,
+        cl.unit_price,
+    )
     stmt = (
-        select(
-            ChargeRow.customer_id,
-            ChargeRow.period,
-            ChargeRow.offering,
-            cl.price_version,
-            cl.tier,
-            cl.charge,
-            cl.unit,
-            cl.unit_price,
-            func.sum(cl.quantity).label("quantity"),
-            func.count().label("events"),
-        )
+        select(*keys, func.sum(cl.quantity).label("quantity"), func.count().label("events"))
         .select_from(UsageEvent)
         .join(ChargeRow, ChargeRow.event_pk == UsageEvent.id)
         .join(cl, cl.charge_id == ChargeRow.event_pk)
         .where(*scope)
-        .group_by(
-            ChargeRow.customer_id,
-            ChargeRow.period,
-            ChargeRow.offering,
-            cl.price_version,
-            cl.tier,
-            cl.charge,
-            cl.unit,
-            cl.unit_price,
-        )
+        .group_by(*keys)
     )
     out: dict[StoredKey, tuple[int, Decimal, int]] = {}
     for row in conn.execute(stmt):
