@@ -191,6 +191,48 @@ class TokenRates(Card):
     """Output, per 1M tokens."""
     reasoning_mtok: RateField | None = None
     """Reasoning, per 1M tokens. Omitted: reasoning is billed as output."""
+    cache_write_5m_mtok: RateField | None = None
+    """5-minute cache-write tokens per 1M; else cache_write → input."""
+    cache_write_1h_mtok: RateField | None = None
+    """1-hour cache-write tokens per 1M; else cache_write → input."""
+    input_tool_mtok: RateField | None = None
+    """Tool-use prompt tokens per 1M; else input."""
+    input_audio_mtok: RateField | None = None
+    """Audio input tokens per 1M; else input."""
+    cache_audio_read_mtok: RateField | None = None
+    """Audio cache-read tokens per 1M; else input_audio → input."""
+    cache_audio_write_mtok: RateField | None = None
+    """Audio cache-write tokens per 1M; else input_audio → input."""
+    cache_audio_write_5m_mtok: RateField | None = None
+    """Audio 5-minute cache-write tokens per 1M; else cache_audio_write → input_audio → input."""
+    cache_audio_write_1h_mtok: RateField | None = None
+    """Audio 1-hour cache-write tokens per 1M; else cache_audio_write → input_audio → input."""
+    output_audio_mtok: RateField | None = None
+    """Audio output tokens per 1M; else output."""
+    input_image_mtok: RateField | None = None
+    """Image input tokens per 1M; else input."""
+    cache_image_read_mtok: RateField | None = None
+    """Image cache-read tokens per 1M; else input_image → input."""
+    cache_image_write_mtok: RateField | None = None
+    """Image cache-write tokens per 1M; else input_image → input."""
+    cache_image_write_5m_mtok: RateField | None = None
+    """Image 5-minute cache-write tokens per 1M; else cache_image_write → input_image → input."""
+    cache_image_write_1h_mtok: RateField | None = None
+    """Image 1-hour cache-write tokens per 1M; else cache_image_write → input_image → input."""
+    output_image_mtok: RateField | None = None
+    """Image output tokens per 1M; else output."""
+    input_video_mtok: RateField | None = None
+    """Video input tokens per 1M; else input."""
+    cache_video_read_mtok: RateField | None = None
+    """Video cache-read tokens per 1M; else input_video → input."""
+    cache_video_write_mtok: RateField | None = None
+    """Video cache-write tokens per 1M; else input_video → input."""
+    cache_video_write_5m_mtok: RateField | None = None
+    """Video 5-minute cache-write tokens per 1M; else cache_video_write → input_video → input."""
+    cache_video_write_1h_mtok: RateField | None = None
+    """Video 1-hour cache-write tokens per 1M; else cache_video_write → input_video → input."""
+    output_video_mtok: RateField | None = None
+    """Video output tokens per 1M; else output."""
 
 
 class TierRow(TokenRates):
@@ -231,6 +273,16 @@ class RequestFee(Card):
     """Tools whose use in tool_usage also switches the fee on (using one enables it)."""
 
 
+class DailyWindow(Card):
+    """A daily window in UTC, ``from`` inclusive and ``to`` exclusive, as HH:MM; it may
+    wrap past midnight (16:30 to 00:30)."""
+
+    from_: str = Field(alias="from", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """Start, HH:MM UTC (inclusive)."""
+    to: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """End, HH:MM UTC (exclusive); earlier than from means the next day."""
+
+
 class PricePlanCard(TokenRates):
     """One version of an offering's prices."""
 
@@ -240,6 +292,13 @@ class PricePlanCard(TokenRates):
     """A label for the version, shown on every line it prices."""
     currency: Literal["USD"] = "USD"
     """ISO 4217 currency of every amount in the plan."""
+    context: str = "default"
+    """The price context this version prices: default, or the usage record's service_tier
+    (flex, priority, scale, …) or batch. Each context has its own versions and effective
+    dates; a record whose context no version prices fails (it is never priced at default)."""
+    daily_utc: DailyWindow | None = None
+    """Only within this daily UTC window (DeepSeek's off-peak 16:30-00:30): the version then
+    replaces the one without a window of the same context and time."""
     tiers: Tiers | None = None
     """Tiered token rates; when present, rates live in the tier rows only."""
     tools: dict[str, ToolFee] = Field(default_factory=dict)

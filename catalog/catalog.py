@@ -43,6 +43,13 @@ class Catalog:
                 raise UnknownOfferingError(
                     f"{ref!r} is ambiguous: it is sold by several providers; use one of {choices}"
                 )
+            other = self.offerings.get(ref)
+            if other is not None and other is not found[0]:
+                raise UnknownOfferingError(
+                    f"{ref!r} is ambiguous: it is {found[0].provider}'s offering of that id and "
+                    f"{other.provider}'s {other.id!r}; use one of {found[0].key}, {other.key} "
+                    "(or name the record's provider)"
+                )
             return found[0]
         if ref in self.offerings:
             return self.offerings[ref]
@@ -53,6 +60,23 @@ class Catalog:
                 if candidate is not None:
                     return candidate
         raise UnknownOfferingError(f"unknown model {ref!r}{self._hint(ref)}")
+
+    def resolve_for(self, provider: str, ref: str) -> Offering:
+        """``ref`` exactly as ``provider`` sells it (its id, or ``base:variant`` of one of
+        its ids): no other provider's offering is ever chosen."""
+        found = self.offerings.get(f"{provider}/{ref}")
+        if found is not None:
+            return found
+        if ":" in ref:
+            base, _, variant = ref.rpartition(":")
+            found = self.offerings.get(f"{provider}/{base}:{variant}")
+            if found is not None:
+                return found
+        if not any(o.provider == provider for o in self.offerings.values()):
+            raise UnknownOfferingError(f"unknown provider {provider!r}")
+        sellers = sorted(o.key for o in self._by_id.get(ref, []))
+        also = f" ({ref!r} is sold as {', '.join(sellers)})" if sellers else ""
+        raise UnknownOfferingError(f"provider {provider!r} sells no model {ref!r}{also}")
 
     def _hint(self, ref: str) -> str:
         import difflib

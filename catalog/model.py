@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .kinds import chain
 from .rates import PriceState, Rate
 from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+BASE_ROOTS = frozenset({"input", "output"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,19 @@ class Tier:
         if self.lower is None:
             return f"<={up}" if self.upper_inclusive else f"<{up}"
         return f"{format_tokens(self.lower)}-{up}"
+
+    def price_of(self, kind: str) -> TokenPrice:
+        """The rate a token kind is charged at: its own, or the first one up its fallback
+        chain (:func:`catalog.kinds.chain`) that the card prices, with ``inherited_from``
+        naming it. ``input`` and ``output`` are always present (maybe unpublished)."""
+        own = self.prices.get(kind)
+        if own is not None:
+            return own
+        for parent in chain(kind)[1:]:
+            found = self.prices.get(parent)
+            if found is not None and (found.inherited_from is None or parent in BASE_ROOTS):
+                return TokenPrice(found.rate, parent)
+        raise KeyError(kind)  # pragma: no cover - every chain ends at input or output
 
     def contains(self, count: int) -> bool:
         if self.upper_inclusive:
@@ -88,6 +103,22 @@ class PricePlan:
     notes: tuple[str, ...] = ()
     #: tool_usage name (canonical or alias) → its charge row
     tool_lookup: Mapping[str, ToolCharge] = field(default_factory=dict)
+    #: the price context (default, batch, flex, priority…)
+    context: str = "default"
+    #: a daily UTC window (minutes after midnight, start inclusive, end exclusive; the end
+    #: may be below the start: the window wraps past midnight), or None: all day
+    daily_utc: tuple[int, int] | None = None
+
+    def in_window(self, when: dt.datetime) -> bool:
+        """Whether ``when`` falls in the plan's daily UTC window (always, without one)."""
+        if self.daily_utc is None:
+            return True
+        start, end = self.daily_utc
+        utc = when.astimezone(dt.UTC)
+        minute = utc.hour * 60 + utc.minute
+        if start <= end:
+            return start <= minute < end
+        return minute >= start or minute < end
 
     def tier_for(self, count: int) -> Tier | None:
         """The tier a count selects, or None when it is beyond the top tier."""
@@ -212,6 +243,10 @@ class Offering:
     pricing: tuple[PricePlan, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...]
+    #: price plans of the contexts other than default (batch, flex, priority…), and the
+    #: default context's plans with a daily UTC window; ``pricing`` is the default context
+    #: without a window
+    contexts: Mapping[str, tuple[PricePlan, ...]] = field(default_factory=dict)
     base: str | None = None  # the base offering's id, for a variant
     variant: str | None = None  # the variant's name ("variant1")
     variants: tuple[str, ...] = ()  # full ids of this offering's variants
