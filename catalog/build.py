@@ -143,7 +143,9 @@ def build_plan(card: PricePlanCard, until: dt.datetime | None, index: int) -> Pr
         inclusive = card.tiers.boundary == "upper_inclusive"
         lower: int | None = None
         for i, row in enumerate(card.tiers.rows):
-            tiers.append(Tier(i, lower, row.up_to, inclusive, _token_prices(row)))
+            tiers.append(
+                Tier(i, lower, row.up_to, inclusive, _token_prices(row), row.up_to_published)
+            )
             lower = row.up_to
         by, boundary = card.tiers.by, card.tiers.boundary
     else:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
+from .fields import Exact, Instant, Money, ParameterCount, RateField, TierBound, TokenCount
 
 Endpoint = Literal["chat.completions", "completions", "responses", "messages", "runware.task"]
 Status = Literal["available", "coming_soon", "deprecated", "retired"]
@@ -22,6 +22,22 @@ ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "
 Format = Literal["uuid4", "uri", "date-time", "email"]
 TierCount = Literal["input_tokens", "uncached_input_tokens", "total_tokens"]
 TierBoundary = Literal["upper_inclusive", "lower_inclusive"]
+TierNotation = Literal["decimal", "binary"]
+
+
+def _with_notation(text: str, unit: int) -> int | str:
+    """``128K`` → 128 × unit, ``1M`` → unit²; anything else is left for the field to judge."""
+    t = text.strip().replace(",", "").replace("_", "")
+    scale = {"k": unit, "m": unit * unit}.get(t[-1:].lower())
+    if scale is None:
+        return text
+    try:
+        number = Decimal(t[:-1])
+    except ArithmeticError:
+        return text
+    value = number * scale
+    return int(value) if value == value.to_integral_value() and value >= 0 else text
+
 
 #: A JSON value as a request would carry it (defaults, enum members, rule values).
 JSONValue = Any
@@ -236,8 +252,12 @@ class TokenRates(Card):
 
 
 class TierRow(TokenRates):
-    up_to: TokenCount
-    """The tier's upper bound, in the plan's tier count (128K)."""
+    up_to: TierBound | None
+    """The tier's upper bound in the plan's tier count, as an exact integer (128000); null on
+    the last row: an open top tier (above the previous bound, whatever the size)."""
+    up_to_published: str | None = None
+    """The bound as the price page writes it (<=128K, 128K-256K, >200K); shown as the tier's
+    label."""
 
 
 class Tiers(Card):
@@ -247,8 +267,29 @@ class Tiers(Card):
     boundary: TierBoundary = "upper_inclusive"
     """upper_inclusive: a count equal to a bound belongs to the lower tier (<=128K);
     lower_inclusive: to the higher one (<128K)."""
+    notation: TierNotation | None = None
+    """How K and M in the rows' up_to read: decimal (1K = 1,000, as Google, xAI, Alibaba and
+    every peer catalog write thresholds) or binary (1K = 1,024). Without it, K/M in a bound
+    is an error: write exact integers."""
     rows: list[TierRow]
     """Tiers in ascending order; the whole request is priced in the one selected."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_notation(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("notation") not in ("decimal", "binary"):
+            return data
+        rows = data.get("rows")
+        if not isinstance(rows, list):
+            return data
+        unit = {"decimal": 1000, "binary": 1024}[data["notation"]]
+        out = []
+        for row in rows:
+            bound = row.get("up_to") if isinstance(row, dict) else None
+            if isinstance(bound, str):
+                row = {**row, "up_to": _with_notation(bound, unit)}
+            out.append(row)
+        return {**data, "rows": out}
 
 
 class ToolFee(Card):

@@ -169,6 +169,12 @@ def check_plan(plan: PricePlanCard | None, loc: Loc, params: Mapping[str, ParamS
                     f"tiers must ascend without overlap: {format_tokens(row.up_to)} is not "
                     f"above the previous bound {format_tokens(previous)}",
                 )
+            if row.up_to is None and i + 1 < len(rows or []):
+                yield (
+                    (*where, "up_to"),
+                    "only the last tier may be open (up_to: null means 'above the previous "
+                    "bound, whatever the size')",
+                )
             previous = row.up_to if row.up_to is not None else previous
             for key in ("input_mtok", "output_mtok"):
                 if getattr(row, key) is None:

@@ -37,10 +37,20 @@ class Tier:
     upper: int | None  # None: no bound (an untiered plan)
     upper_inclusive: bool
     prices: Mapping[str, TokenPrice]
+    #: the bound as the price page writes it (``<=128K``); the label when given
+    published: str | None = None
 
     @property
     def label(self) -> str:
+        if self.published:
+            return self.published
         if self.upper is None:
+            if self.lower is not None:
+                return (
+                    f">{format_tokens(self.lower)}"
+                    if self.upper_inclusive
+                    else (f">={format_tokens(self.lower)}")
+                )
             return "all"
         up = format_tokens(self.upper)
         if self.lower is None:
