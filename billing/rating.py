@@ -435,9 +435,11 @@ def price(
     tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
     try:
         # The hot path: straight-line code over precomputed tables (one call per record).
-        table = tables.by_ref.get(record.model) or tables.get(record.model)
-        if record.context != "default" or record.provider is not None or table.contexts:
-            table = _for_provider(tables, table, record)
+        if record.provider is None:
+            table = tables.by_ref.get(record.model) or tables.get(record.model)
+        else:
+            table = _for_provider(tables, record)
+        if record.context != "default" or table.contexts:
             plan = _context_plan(table, record)
         else:
             plan = table.timeless or _plan_at(table, record.timestamp)
@@ -561,12 +563,13 @@ def price(
         raise PricingError(exc.message, record.line, record.id or None) from None
 
 
-def _for_provider(tables: _Tables, table: _OfferingTable, record: UsageRecord) -> _OfferingTable:
+def _for_provider(tables: _Tables, record: UsageRecord) -> _OfferingTable:
     """The offering exactly as the record's ``provider`` sells it (no other's)."""
-    if record.provider is None:
-        return table
-    if table.offering.provider == record.provider and table.offering.id == record.model:
-        return table
+    assert record.provider is not None
+    ref = f"{record.provider}\x00{record.model}"
+    found = tables.by_ref.get(ref)
+    if found is not None:
+        return found
     try:
         offering = tables.catalog.resolve_for(record.provider, record.model)
     except UnknownOfferingError as exc:
@@ -574,6 +577,8 @@ def _for_provider(tables: _Tables, table: _OfferingTable, record: UsageRecord) -
     found = tables.by_key.get(offering.key)
     if found is None:
         found = tables.by_key[offering.key] = _build_offering(offering)
+    if len(tables.by_ref) < 65536:
+        tables.by_ref[ref] = found
     return found
 
 

@@ -252,14 +252,21 @@ def check_fields(
                     continue
                 yield from check_value(params[param], value, where, "value")
     plans = fields.pricing or []
+    # versions follow each other within a context and daily window (catalog.build)
+    last: dict[tuple[str, str], Any] = {}
     for i, plan in enumerate(plans):
         yield from check_plan(plan, (*loc, "pricing", i), params)
-        if i == 0 or plan is None:
+        if plan is None:
+            continue
+        window = plan.daily_utc
+        group = (plan.context, f"{window.from_}-{window.to}" if window is not None else "")
+        prev = last.get(group)
+        last[group] = plan
+        if prev is None:
             continue
         if plan.effective_from is None:
             where = (*loc, "pricing", i, "effective_from")
             yield where, "every version after the first needs effective_from"
-        prev = plans[i - 1]
         if prev is not None and prev.effective_from is not None and plan.effective_from:
             if plan.effective_from <= prev.effective_from:
                 yield (
