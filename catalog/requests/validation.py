@@ -36,6 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from ..datadir import data_dir
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
 from .token_estimate import (
@@ -949,16 +950,9 @@ _DEFAULT: dict[str, RequestValidator] = {}
 
 
 def default_data_dir() -> str:
-    """``$RATECARD_DATA``, else ./data if it holds cards, else the repository's data/."""
-    import os
-    from pathlib import Path
-
-    explicit = os.environ.get("RATECARD_DATA")
-    if explicit:
-        return explicit
-    if Path("data", "providers").is_dir():
-        return "data"
-    return str(Path(__file__).resolve().parents[2] / "data")
+    """The card directory of :func:`catalog.datadir.data_dir`: ``$RATECARD_DATA``, else the
+    bundled cards."""
+    return str(data_dir())
 
 
 def request_validator(data: str | None = None) -> RequestValidator:

@@ -100,7 +100,7 @@ def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="the card directory (default: $RATECARD_DATA, else ./data)",
+        help="the card directory (default: $RATECARD_DATA, else the bundled cards)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _modules(argv):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
@@ -26,19 +25,14 @@ class UsageError(Exception):
 
 
 def data_dir(args: argparse.Namespace) -> Path:
-    explicit = getattr(args, "data", None) or os.environ.get("RATECARD_DATA")
-    if explicit:
-        path = Path(explicit)
-        if not path.is_dir():
-            raise UsageError(f"{path} is not a directory")
-        return path
-    here = Path("data")
-    if (here / "providers").is_dir():
-        return here
-    bundled = Path(__file__).resolve().parents[2] / "data"
-    if (bundled / "providers").is_dir():
-        return bundled
-    raise UsageError("no card directory: pass --data DIR or set RATECARD_DATA")
+    """The card directory (:func:`catalog.datadir.data_dir`): ``--data``, else
+    ``$RATECARD_DATA``, else the bundled cards; a usage error if it is not a directory."""
+    from catalog.datadir import data_dir as choose
+
+    path = choose(getattr(args, "data", None))
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    return path
 
 
 def get_catalog(args: argparse.Namespace) -> Catalog:
