@@ -72,7 +72,7 @@ def test_python_callers_floats_and_ints() -> None:
     )
     assert record.reported == Decimal("0.1")
     assert record.usage.input == 3
-    with pytest.raises(RecordError, match="must be a whole number; got 2.5"):
+    with pytest.raises(RecordError, match=r"must be a whole number; got 2\.5"):
         parse_record({"model": "m", "usage": {"prompt_tokens": 2.5, "completion_tokens": 1}})
     with pytest.raises(RecordError, match="got inf"):
         parse_record(
@@ -84,7 +84,8 @@ def test_python_callers_floats_and_ints() -> None:
 
 def test_request_is_kept_read_only() -> None:
     record = parse_json_line(
-        '{"model": "m", "usage": {"prompt_tokens": 1, "completion_tokens": 1}, "request": {"a": 1}}',
+        '{"model": "m", "usage": {"prompt_tokens": 1, "completion_tokens": 1},'
+        ' "request": {"a": 1}}',
         1,
     )
     assert dict(record.usage.request) == {"a": 1}
