@@ -96,7 +96,13 @@ def prepare(target: dict[str, Any], workdir: Path) -> None:
         "only_mutate": list(target["files"]),
         "also_copy": ["data"],
         "pytest_add_cli_args_test_selection": list(target["tests"]),
-        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-x", "-q"],
+        "pytest_add_cli_args": [
+            "-p",
+            "no:cacheprovider",
+            "-x",
+            "-q",
+            *target.get("pytest_args", []),
+        ],
         "use_git_change_detection": False,
     }
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
