@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from billing.ledger.ingest import ingest_lines, make_pricer
 from billing.ledger.tables import Customer
+from billing.rating import PricingError, price
 from billing.records import loads, parse_json_line
 from billing.sqlrate import NotCompilableError, period_scope, rate_scope
 from billing.sqlrate.params import json_params
@@ -107,3 +108,72 @@ def test_a_fee_on_a_number_is_refused(vec_catalog: Catalog) -> None:
     params = json_params("sqlite", events_t.c.request_params)
     with pytest.raises(NotCompilableError, match="compares mode with 2"):
         compile_offering(changed, events_t.c, params)
+
+
+def _gapped(catalog: Catalog, inclusive: bool) -> Catalog:
+    """vec/upper-in with a gap between its tiers (cards cannot write one: each tier starts at
+    the bound of the one below; Python callers can): <=1000 or <1000, then 1500-2000."""
+    offering = catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    tiers = (
+        dataclasses.replace(low, upper_inclusive=inclusive),
+        dataclasses.replace(high, lower=1500, upper_inclusive=inclusive),
+    )
+    boundary = "upper_inclusive" if inclusive else "lower_inclusive"
+    plan = dataclasses.replace(plan, tiers=tiers, tier_boundary=boundary)
+    gapped = dataclasses.replace(offering, id="gapped", pricing=(plan,))
+    return Catalog(catalog.models, catalog.providers, {gapped.key: gapped})
+
+
+#: (inclusive, prompt tokens, the tier by hand or None for beyond every tier)
+GAPPED = [
+    (True, 1000, "<=1,000"),
+    (True, 1001, None),  # in the gap
+    (True, 1500, None),  # on the second tier's lower bound: upper_inclusive leaves it out
+    (True, 1501, "1,500-2,000"),
+    (True, 2000, "1,500-2,000"),
+    (True, 2001, None),
+    (False, 999, "<1,000"),
+    (False, 1000, None),  # the first tier's bound, in the gap
+    (False, 1499, None),
+    (False, 1500, "1,500-2,000"),  # lower_inclusive takes its lower bound
+    (False, 1999, "1,500-2,000"),
+    (False, 2000, None),
+]
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_tiers_with_a_gap(shared_engine: Engine, vec_catalog: Catalog, inclusive: bool) -> None:
+    gapped = _gapped(vec_catalog, inclusive)
+    cases = [(n, tier) for inc, n, tier in GAPPED if inc is inclusive]
+    tag = "gu" if inclusive else "gl"
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"{tag}{i}",
+                    "customer": f"{tag}{i}",
+                    "model": "gapped",
+                    "timestamp": "2026-11-05T00:00:00Z",
+                    "usage": {"prompt_tokens": n, "completion_tokens": 0},
+                }
+            ),
+        )
+        for i, (n, _tier) in enumerate(cases)
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(gapped))
+    for i, (n, tier) in enumerate(cases):
+        with shared_engine.connect() as conn:
+            cid = conn.execute(select(Customer.id).where(Customer.code == f"{tag}{i}")).scalar_one()
+            result = rate_scope(conn, period_scope("2026-11", cid), gapped)
+        record = parse_json_line(lines[i][1], 1)
+        if tier is None:
+            assert (result.lines, result.error_events) == ([], 1), n
+            with pytest.raises(PricingError, match="is beyond the top price tier"):
+                price(record, gapped)
+        else:
+            assert price(record, gapped).tier == tier, n
+            assert result.error_events == 0, n
+            assert {line.tier for line in result.lines} == {tier}, n
