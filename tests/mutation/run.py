@@ -116,7 +116,7 @@ def mutmut(workdir: Path, *args: str, log: Path | None = None) -> subprocess.Com
     """Run mutmut in ``workdir`` at the lowest priority; its output goes to ``log`` (when
     given) or is captured."""
     exe = Path(sys.executable).with_name("mutmut")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "RATECARD_MUTATION": "1"}
     command = ["nice", "-n", "19", str(exe), *args]
     if log is None:
         return subprocess.run(
