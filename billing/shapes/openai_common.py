@@ -158,6 +158,7 @@ def split(
     reasoning = get_count(od, "reasoning_tokens", f"{opre}.reasoning_tokens")
     audio_out = get_count(od, "audio_tokens", f"{opre}.audio_tokens")
     image_out = get_count(od, "image_tokens", f"{opre}.image_tokens")
+    part_of(reasoning, f"{opre}.reasoning_tokens", completion, cf)
     part_of(
         reasoning + audio_out + image_out,
         f"{opre}.reasoning_tokens + audio_tokens + image_tokens",
