@@ -10,6 +10,7 @@ Every problem is a :class:`RecordError` that names the line, the record id and t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Mapping
@@ -207,6 +208,24 @@ def _context(obj: Mapping[str, Any], usage: Mapping[str, Any]) -> str:
     return tier
 
 
+def readable_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """What can still be read from a record whose counts cannot: its timestamp (UTC), its
+    endpoint and its reported cost, each only when valid on its own (None otherwise). An
+    unpriceable event keeps these, so it still counts in its period."""
+    out: dict[str, Any] = {"timestamp": None, "endpoint": None, "reported": None}
+    with contextlib.suppress(ShapeError):
+        out["timestamp"] = _timestamp(obj.get("timestamp"))
+    endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
+    if isinstance(endpoint, str) and endpoint in SHAPES:
+        out["endpoint"] = endpoint
+    elif endpoint is None:
+        out["endpoint"] = DEFAULT_ENDPOINT
+    usage = obj.get("usage")
+    with contextlib.suppress(ShapeError):
+        out["reported"] = _reported(obj, usage if isinstance(usage, Mapping) else _EMPTY)
+    return out
+
+
 def _tools(
     obj: Mapping[str, Any], usage: Mapping[str, Any], shape_tools: Mapping[str, int]
 ) -> Mapping[str, int]:
@@ -328,5 +347,6 @@ __all__ = [
     "loads",
     "parse_json_line",
     "parse_record",
+    "readable_fields",
     "where",
 ]

@@ -118,7 +118,7 @@ Pricer = Callable[[str, int], "PreparedEvent | Problem"]
 def make_pricer(catalog: Catalog) -> Pricer:
     """Parse and price one line with billing.records and billing.rating."""
     from ..rating import PricingError, price
-    from ..records import RecordError, loads, parse_record
+    from ..records import RecordError, loads, parse_record, readable_fields
 
     def prepare(text: str, line: int) -> PreparedEvent | Problem:
         raw = text.rstrip("\r\n")
@@ -143,7 +143,10 @@ def make_pricer(catalog: Catalog) -> Pricer:
         try:
             record = parse_record(obj, line)
         except RecordError as exc:
+            # keep every field that could be read: above all the time, so the event still
+            # counts as unpriceable in its period (invoices, ratecard rate)
             offering = _find(catalog, model)
+            readable = readable_fields(obj)
             return PreparedEvent(
                 line,
                 customer,
@@ -152,6 +155,9 @@ def make_pricer(catalog: Catalog) -> Pricer:
                 raw,
                 model=model,
                 offering=offering,
+                endpoint=readable["endpoint"],
+                timestamp=readable["timestamp"],
+                reported=readable["reported"],
                 error=_reason(exc),
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
