@@ -747,7 +747,10 @@ def _extras(
 def _fee_reason(
     offering: Offering, fee: _FeeRate, request: Mapping[str, Any], used: set[str]
 ) -> str | None:
-    """Why a conditional request fee applies, or None when it does not."""
+    """Why a conditional request fee applies, or None when it does not. A fee with no
+    condition at all (empty ``when``, no tools) applies to every request."""
+    if not fee.when and not fee.tools:
+        return "applies to every request"
     if fee.when:
         reasons = []
         for param, want in fee.when:

@@ -35,6 +35,7 @@ from .batch import (
     insert_for,
     jsonable,
     split,
+    token_kinds_json,
 )
 from .bulk import flush_postgres, stage_postgres
 from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
@@ -187,6 +188,7 @@ def make_pricer(catalog: Catalog) -> Pricer:
             record.reported,
             charge,
             error,
+            None if record.context == "default" else record.context,
         )
 
     return prepare
@@ -228,6 +230,8 @@ def _event_row(ev: PreparedEvent, customer_id: int) -> dict[str, Any]:
         "output_tokens": usage.output if usage else None,
         "reasoning_tokens": usage.reasoning if usage else None,
         "request_params": jsonable(dict(usage.request)) if usage and usage.request else None,
+        "token_kinds": token_kinds_json(ev),
+        "price_context": ev.context,
         "reported_cost": ev.reported,
         "status": "priced" if ev.charge is not None else "unpriceable",
         "error": ev.error,

@@ -42,12 +42,18 @@ ERRORS = {
     7: "unknown offering",
     8: "every count is 0 and neither the input nor the output rate is published, so the "
     "event would get no line at all (a 0 at an unknown price is not charged)",
+    9: "the event carries token kinds beyond the five count columns (audio, image, video, "
+    "cache-write durations, tool-use prompt) or a price context (flex, priority, batch…), "
+    "which the SQL path does not rate; rate it in Python (invoice --engine python)",
 }
 UNKNOWN_OFFERING = 7
 #: billing.rating's "no line at all" error. The statements flag events with every token
 #: count 0 in a tier without a published input or output rate; billing.sqlrate.rate clears
 #: the flag when a request fee or a called tool gives the event a line after all.
 NOTHING = 8
+#: An event the SQL statements refuse rather than misprice (issue 10): extra token kinds
+#: (usage_events.token_kinds) or a price context other than the default.
+NOT_IN_SQL = 9
 
 #: The token columns of usage_events, in billing.rating.KINDS order.
 TOKEN_COLUMNS = dict(
@@ -128,7 +134,10 @@ class CompiledOffering:
             return _int(NO_PLAN)
         if vt == -2:
             return _int(BEYOND_TIER)
-        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = []
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
+            (or_(cols["token_kinds"].is_not(None), cols["price_context"].is_not(None)),
+             _int(NOT_IN_SQL)),
+        ]  # fmt: skip
         if vt >= 0:
             tier = self.table.plans[vt // VT].tiers[vt % VT]
             bad = [
@@ -170,6 +179,8 @@ class CompiledOffering:
         return and_(vt >= version * VT, vt < (version + 1) * VT)
 
     def fee_params(self, fee: Fee, params: JsonParams) -> ColumnElement[bool] | None:
+        if not fee.when and not fee.tool_names:
+            return true()  # no condition at all: every request (billing.rating._fee_reason)
         return _params_condition(self.offering, fee.when, params)
 
     # -- per tool row (usage_tool_calls joined to its event) ----------------------------------
@@ -306,6 +317,11 @@ def _params_condition(
 def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> CompiledOffering:
     """Compile ``offering``'s plans over the columns ``cols`` (a table or subquery's ``.c``)."""
     table = _build_offering(offering)
+    if table.contexts:
+        raise NotCompilableError(
+            f"{offering.id} has price contexts or daily time windows, which the SQL path does "
+            "not rate"
+        )
     tree: VtTree
     if not table.plans:
         tree = -1
@@ -348,6 +364,7 @@ def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> Compi
 __all__ = [
     "ERRORS",
     "NOTHING",
+    "NOT_IN_SQL",
     "CompiledOffering",
     "NotCompilableError",
     "PriceState",

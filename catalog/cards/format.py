@@ -308,8 +308,9 @@ class RequestFee(Card):
     """Price added once per request when the condition holds."""
     label: str | None = None
     """Name of the charge as the pricing table shows it."""
-    when: dict[str, JSONValue]
-    """Request parameters that switch the fee on (tool_web_search: true)."""
+    when: dict[str, JSONValue] = Field(default_factory=dict)
+    """Request parameters that switch the fee on (tool_web_search: true). Empty (or omitted)
+    with no or_when_tools_used: the fee applies to every request."""
     or_when_tools_used: list[str] = Field(default_factory=list)
     """Tools whose use in tool_usage also switches the fee on (using one enables it)."""
 
