@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .charge import Charge, Line
     from .rating import PricingError, price
     from .records import RecordError, UsageRecord, parse_json_line, parse_record
+    from .responses import price_response, record_from_response
     from .usage import Usage
 
 _LAZY = {
@@ -25,6 +26,8 @@ _LAZY = {
     "parse_json_line": "records",
     "parse_record": "records",
     "price": "rating",
+    "price_response": "responses",
+    "record_from_response": "responses",
 }
 
 
@@ -47,4 +50,6 @@ __all__ = [
     "parse_json_line",
     "parse_record",
     "price",
+    "price_response",
+    "record_from_response",
 ]

@@ -35,7 +35,34 @@ def register(sub: Any) -> None:
     p.add_argument("file", metavar="FILE|-", help="JSON Lines usage records, or - for stdin")
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
+    p.add_argument(
+        "--response",
+        action="store_true",
+        help="FILE is one raw provider response body (JSON, a JSON array of stream chunks, or "
+        "server-sent events), priced as its usage record",
+    )
+    p.add_argument("--provider", help="with --response: the provider whose offering it is")
+    p.add_argument(
+        "--endpoint",
+        help="with --response: the usage shape, when the body does not show it "
+        "(chat.completions, completions, responses, messages, generate_content, embeddings)",
+    )
     p.set_defaults(func=cmd_price)
+
+
+def _response_result(text: str, args: argparse.Namespace, catalog: Catalog) -> Priced:
+    """The one priced result of ``--response FILE``."""
+    from billing.rating import PricingError, price
+    from billing.records import RecordError, parse_record
+    from billing.responses import record_from_response
+
+    record = None
+    try:
+        raw = record_from_response(text, args.provider, args.endpoint)
+        record = parse_record(raw, 1)
+        return Priced(1, record, price(record, catalog), None, raw)
+    except (RecordError, PricingError) as exc:
+        return Priced(1, record, None, str(exc))
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
@@ -72,8 +99,15 @@ def cmd_price(args: argparse.Namespace) -> int:
     catalog = load_catalog_for(args)
     tally = Tally()
     rows: list[Priced] = []
+    if (args.provider or args.endpoint) and not args.response:
+        raise UsageError("--provider and --endpoint go with --response")
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        results = (
+            iter([_response_result(stream.read(), args, catalog)])
+            if args.response
+            else price_stream(read_json_lines(stream), catalog)
+        )
+        for result in results:
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))
