@@ -26,6 +26,7 @@ A prompt beyond the top price tier is an error, like in pricing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -177,15 +178,67 @@ def _task(
         tools=MappingProxyType(tools),
         request=MappingProxyType(params),
     )
-    record = UsageRecord(0, "", None, model, None, endpoint, usage, None, MappingProxyType({}))
-    try:
-        charge = price(record, catalog)
-    except PricingError as exc:
-        raise EstimateError(f"cannot estimate: {exc.message}") from None
+    charge = _worst_context(body, offering, model, endpoint, usage, catalog, notes)
     worst = EXACT.multiply(charge.total, multiplier)
     return TaskEstimate(
         offering.id, endpoint, prompt, output, reasoning, tools, multiplier, charge, worst
     )
+
+
+#: request values of ``service_tier`` that name no context (the provider picks one)
+_AUTO_TIERS = frozenset({"auto"})
+_DEFAULT_TIERS = frozenset({"default", "standard", "standard_only"})
+
+
+def _worst_context(
+    body: Mapping[str, Any],
+    offering: Offering,
+    model: str,
+    endpoint: str,
+    usage: Usage,
+    catalog: Catalog,
+    notes: list[str],
+) -> Any:
+    """The charge in the request's price context (``service_tier``), or, when it names none,
+    the dearest of the contexts and daily windows the offering prices (issue 10)."""
+    tier = body.get("service_tier")
+    named = isinstance(tier, str) and tier not in _AUTO_TIERS
+    options: list[tuple[str, dt.datetime | None]]
+    if named:
+        options = [("default" if tier in _DEFAULT_TIERS else str(tier), None)]
+    else:
+        options = [("default", None)]
+        today = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        for key, plans in offering.contexts.items():
+            context, _, window = key.partition("@")
+            if not window:
+                options.append((context, None))
+                continue
+            for plan in plans:
+                if plan.daily_utc is not None:
+                    start = plan.daily_utc[0]
+                    options.append((context, today.replace(hour=start // 60, minute=start % 60)))
+    best: Any = None
+    best_label = ""
+    for context, when in dict.fromkeys(options):
+        record = UsageRecord(
+            0, "", None, model, when, endpoint, usage, None, MappingProxyType({}), None, context
+        )
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            if named or context == "default":
+                raise EstimateError(f"cannot estimate: {exc.message}") from None
+            continue  # a context the offering prices only at other times
+        if best is None or charge.total > best.total:
+            best = charge
+            best_label = context + (f" at {when:%H:%M} UTC" if when is not None else "")
+    if len(dict.fromkeys(options)) > 1:
+        notes.append(
+            f"The request names no service_tier: priced in the dearest context the offering "
+            f"prices ({best_label})."
+        )
+    return best
 
 
 def _get(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:

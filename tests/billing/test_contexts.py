@@ -97,3 +97,21 @@ def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
     assert charge.total == Decimal(total)
     if total == "0.00019":
         assert charge.price_version == "off-peak"
+
+
+def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
+    from billing.estimate import estimate
+
+    body = {"model": "gpt-ctx", "messages": [{"role": "user", "content": "Hello"}],
+            "max_tokens": 100}  # fmt: skip
+    # prompt upper bound: 5 bytes + 8 per message + 16 per request = 29 tokens
+    # default: 29 × 1.25 + 100 × 10 = 1,036.25 µ$ + the every-request fee 0.001 = 0.00203625
+    # priority: 29 × 2.5 + 100 × 20 = 2,072.5 µ$ = 0.0020725 (the dearest)
+    worst = estimate(body, catalog=peers)
+    assert worst.worst_case == Decimal("0.0020725")
+    assert any("dearest context" in a and "(priority)" in a for a in worst.assumptions)
+    # a request that names its tier is priced in it: flex 29 × 0.625 + 100 × 5 = 518.125 µ$
+    flex = estimate({**body, "service_tier": "flex"}, catalog=peers)
+    assert flex.worst_case == Decimal("0.000518125")
+    named_default = estimate({**body, "service_tier": "default"}, catalog=peers)
+    assert named_default.worst_case == Decimal("0.00203625")
