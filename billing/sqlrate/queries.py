@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from ..ledger.tables import UsageEvent, UsageToolCall
 from .params import json_params
@@ -158,7 +159,9 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     key = _by_offering(e.offering, key_parts)
     o_col = o_expr.label("o")
     k_col = key.label("k")
-    group: list[Any] = [o_col, k_col]
+    # a constant (one offering) is left out of GROUP BY: DuckDB and Spark read an integer
+    # literal there as a column position
+    group: list[Any] = [col for col in (o_col, k_col) if not isinstance(col.element, BindParameter)]
     outputs: list[Any] = [o_col, k_col]
     outputs.append(
         e.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
@@ -213,28 +216,37 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
             tool_rows.append((i, code, name))
             hit_row = and_(e.offering == keys[i], c.row(c.vt, t.tool) == code)
             row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
+    # one row per event with tools, grouped by the tool rows' event_pk alone: the event's own
+    # columns are the same in every row of its group, so MAX() takes them (portable: DuckDB
+    # and Spark refuse a GROUP BY by functional dependency on the primary key); SQLite walks
+    # usage_tool_calls in event_pk order and looks events up by rowid, grouping without a sort
+    one_event = func.max
     per_event = (
         select(
-            e.id,
-            e.customer_id,
-            e.period,
-            o_expr.label("o"),
-            vt_expr.label("vt"),
-            _by_offering(
-                e.offering,
-                [
-                    (k_, c.by_vt(partial(c.err_at, cols=e, params=params)))
-                    for k_, c in zip(keys, compiled, strict=True)
-                ],
+            t.event_pk.label("id"),
+            one_event(e.customer_id).label("customer_id"),
+            one_event(e.period).label("period"),
+            one_event(o_expr).label("o"),
+            one_event(vt_expr).label("vt"),
+            one_event(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, c.by_vt(partial(c.err_at, cols=e, params=params)))
+                        for k_, c in zip(keys, compiled, strict=True)
+                    ],
+                )
             ).label("err"),
-            _by_offering(
-                e.offering,
-                [
-                    (k_, c.by_vt(partial(c.mask_at, params=params)))
-                    for k_, c in zip(keys, compiled, strict=True)
-                ],
+            one_event(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, c.by_vt(partial(c.mask_at, params=params)))
+                        for k_, c in zip(keys, compiled, strict=True)
+                    ],
+                )
             ).label("mask"),
-            *(e[c] for c in TOKEN_COLUMNS.values()),
+            *(one_event(e[c]).label(c) for c in TOKEN_COLUMNS.values()),
             func.max(
                 _by_offering(
                     e.offering,
@@ -259,11 +271,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         )
         .select_from(tools_t.join(events_t, e.id == t.event_pk))
         .where(where)
-        # the other columns depend on e.id, the primary key (PostgreSQL accepts that);
-        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid, and
-        # alone (SQLite takes the event's columns from the group's rows, all of one event)
-        # it groups in the index's order instead of sorting every tool row
-        .group_by(*((t.event_pk,) if dialect == "sqlite" else (t.event_pk, e.id)))
+        .group_by(t.event_pk)
         .subquery("tev")
     )
     p = per_event.c
