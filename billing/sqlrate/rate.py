@@ -403,6 +403,11 @@ def rate_scope(
             ln.price_version,
             ln.tier or "",
             ln.charge,
+            # a charge can have several lines (events in different fee-mask groups): a total
+            # order, so that every engine lists the same lines in the same order
+            ln.unit_price,
+            ln.quantity,
+            ln.events,
         )
     )
     return result
