@@ -66,7 +66,7 @@ class SparkDialect(DefaultDialect):
 
     name = "spark"
     statement_compiler = _Compiler
-    preparer = _Preparer
+    preparer = _Preparer  # type: ignore[assignment]  # (a subclass; mypy compares __init__)
     supports_native_boolean = True
     supports_simple_order_by_label = True
 
