@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,3 +23,14 @@ def catalog() -> Catalog:
 def validator(catalog: Catalog) -> RequestValidator:
     """Compiled in memory (no disk cache) from the bundled cards."""
     return RequestValidator(compile_requests(catalog))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The one Spark session of the test run (tests/spark_session.py); the command line's
+    ``--engine spark`` gets the same session from SparkSession.builder.getOrCreate."""
+    from tests.spark_session import start
+
+    session = start()
+    yield session
+    session.stop()

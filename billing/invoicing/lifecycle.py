@@ -13,6 +13,8 @@ open invoice (the earliest draft of a later period) as an adjustment line naming
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -99,6 +101,9 @@ class InvoiceView:
     voided_at: datetime | None
     credit_notes: tuple[CreditNoteView, ...]
     unpriceable_events: int
+    #: how the draft's lines were computed just now: python, sql or duckdb (None: the
+    #: invoice was already final or void, nothing was rated)
+    rated_by: str | None = None
 
     @property
     def credited(self) -> Decimal:
@@ -240,7 +245,7 @@ def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 #: ``auto`` rates in SQL above this many events on the invoice (README "Scale path").
 SQL_THRESHOLD = 50_000
-ENGINES = ("auto", "sql", "python")
+ENGINES = ("auto", "sql", "duckdb", "python")
 
 
 def _regenerate(
@@ -278,13 +283,20 @@ def _regenerate(
         count = session.scalar(
             select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
         )
-        if rating == "sql" or int(count or 0) > threshold:
+        if rating in ("sql", "duckdb") or int(count or 0) > threshold:
             from .lines_sql import sql_groups  # here for start-up time: it loads sqlrate
 
-            groups_sql = sql_groups(session, invoice, periods, catalog, strict=rating == "sql")
+            groups_sql = sql_groups(
+                session,
+                invoice,
+                periods,
+                catalog,
+                strict=rating != "auto",
+                engine="duckdb" if rating == "duckdb" else None,
+            )
             if groups_sql is not None:
                 _write_lines(session, invoice, *groups_sql)
-                return "sql"
+                return "duckdb" if rating == "duckdb" else "sql"
     rows = session.execute(
         select(
             ChargeRow.event_pk,
@@ -517,11 +529,12 @@ def invoice(
     with transaction(engine) as session:
         who = _customer(session, customer)
         inv = _open(session, who, period)
+        rated_by = None
         if inv.status == "draft":
-            _regenerate(session, inv, rating, threshold, catalog)
+            rated_by = _regenerate(session, inv, rating, threshold, catalog)
             if finalize:
                 _finalize(session, inv)
-        return _view(session, inv, with_events=with_events)
+        return dataclasses.replace(_view(session, inv, with_events=with_events), rated_by=rated_by)
 
 
 def _finalize(session: Session, inv: Invoice) -> None:

@@ -75,7 +75,9 @@ def schemas() -> dict[str, pa.Schema]:
 def _batches(conn: Connection, stmt: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
-    result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(stmt)
+    # options for this statement only (Connection.execution_options would change the
+    # caller's connection for good)
+    result = conn.execute(stmt, execution_options={"yield_per": BATCH_ROWS})
     names = schema.names
     for rows in result.partitions(BATCH_ROWS):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
