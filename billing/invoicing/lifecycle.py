@@ -14,7 +14,6 @@ open invoice (the earliest draft of a later period) as an adjustment line naming
 from __future__ import annotations
 
 import dataclasses
-
 import os
 from collections import defaultdict
 from collections.abc import Sequence
