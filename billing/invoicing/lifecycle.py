@@ -13,11 +13,10 @@ open invoice (the earliest draft of a later period) as an adjustment line naming
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -100,9 +99,9 @@ class InvoiceView:
     voided_at: datetime | None
     credit_notes: tuple[CreditNoteView, ...]
     unpriceable_events: int
-    #: how the draft's lines were computed just now: python, sql or duckdb (None: the
-    #: invoice was already final or void, nothing was rated)
-    rated_by: str | None = None
+    #: how this view's lines were computed: "python", "sql" or "duckdb" when :func:`invoice`
+    #: regenerated a draft just now, None when the lines were read as stored (a final invoice)
+    rating: str | None = None
 
     @property
     def credited(self) -> Decimal:
@@ -528,12 +527,12 @@ def invoice(
     with transaction(engine) as session:
         who = _customer(session, customer)
         inv = _open(session, who, period)
-        rated_by = None
+        used = None
         if inv.status == "draft":
-            rated_by = _regenerate(session, inv, rating, threshold, catalog)
+            used = _regenerate(session, inv, rating, threshold, catalog)
             if finalize:
                 _finalize(session, inv)
-        return dataclasses.replace(_view(session, inv, with_events=with_events), rated_by=rated_by)
+        return replace(_view(session, inv, with_events=with_events), rating=used)
 
 
 def _finalize(session: Session, inv: Invoice) -> None:

@@ -46,6 +46,7 @@ def test_sql_and_python_invoices_agree(engine: Engine, catalog: Catalog, custome
     _ingest(engine, catalog, SAMPLE.read_text().splitlines())
     py = invoice(engine, customer, "2026-11", rating="python", with_events=True)
     sql = invoice(engine, customer, "2026-11", rating="sql", with_events=True, catalog=catalog)
+    assert (py.rating, sql.rating) == ("python", "sql")  # each engine really ran
     assert py.lines, "the sample has usage for this customer"
     assert _lines(sql) == _lines(py)
     assert (str(sql.total), str(sql.precise_total)) == (str(py.total), str(py.precise_total))
@@ -53,12 +54,13 @@ def test_sql_and_python_invoices_agree(engine: Engine, catalog: Catalog, custome
         links = conn.scalar(select(func.count()).select_from(InvoiceLineCharge))
     assert links == 0
     auto = invoice(engine, customer, "2026-11", threshold=0, with_events=True, catalog=catalog)
+    assert auto.rating == "sql"
     assert _lines(auto) == _lines(py)
     duck = invoice(engine, customer, "2026-11", rating="duckdb", with_events=True, catalog=catalog)
     assert _lines(duck) == _lines(py)
     assert (str(duck.total), str(duck.precise_total)) == (str(py.total), str(py.precise_total))
     # which engine computed each draft's lines
-    assert (py.rated_by, sql.rated_by, auto.rated_by, duck.rated_by) == (
+    assert (py.rating, sql.rating, auto.rating, duck.rating) == (
         "python",
         "sql",
         "sql",
@@ -78,10 +80,11 @@ def test_late_usage_in_sql(engine: Engine, catalog: Catalog) -> None:
     _ingest(engine, catalog, acme[200:] + late)
     py = invoice(engine, "acme", "2026-12", rating="python", with_events=True)
     sql = invoice(engine, "acme", "2026-12", rating="sql", with_events=True, catalog=catalog)
+    assert sql.rating == "sql"
     assert any(ln.adjustment_period == "2026-11" for ln in py.lines)
     assert _lines(sql) == _lines(py)
     duck = invoice(engine, "acme", "2026-12", rating="duckdb", with_events=True, catalog=catalog)
-    assert duck.rated_by == "duckdb"
+    assert duck.rating == "duckdb"
     assert _lines(duck) == _lines(py)
     assert str(sql.total) == str(py.total)
 
