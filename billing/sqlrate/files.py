@@ -125,16 +125,36 @@ def _count(expr: str) -> str:
     )
 
 
-def _optional_count(doc: str, path: str) -> str:
-    expr = f"json_extract({doc}, {_quote(path)})"
+def _optional_count(expr: str) -> str:
     return (
         f"(CASE WHEN json_type({expr}) = 'UBIGINT' THEN {expr}::UBIGINT <= {MAX_COUNT} "
         f"ELSE coalesce(json_type({expr}), 'NULL') = 'NULL' END)"
     )
 
 
-def _n(doc: str, path: str) -> str:
-    return f"coalesce(TRY_CAST(json_extract_string({doc}, {_quote(path)}) AS BIGINT), 0)"
+def _n(expr: str) -> str:
+    """A count checked by the fast path, as BIGINT (0 when absent or null)."""
+    return f"coalesce(TRY_CAST({expr} ->> '$' AS BIGINT), 0)"
+
+
+#: the pieces of a record the fast path reads, each found by one parse of the document
+_PATHS = {
+    "id": "$.id",
+    "model": "$.model",
+    "customer": "$.customer",
+    "endpoint": "$.endpoint",
+    "timestamp": "$.timestamp",
+    "request": "$.request",
+    "usage": "$.usage",
+    "prompt": "$.usage.prompt_tokens",
+    "completion": "$.usage.completion_tokens",
+    "total": "$.usage.total_tokens",
+    "pd": "$.usage.prompt_tokens_details",
+    "cd": "$.usage.completion_tokens_details",
+    "cached": "$.usage.prompt_tokens_details.cached_tokens",
+    "reasoning": "$.usage.completion_tokens_details.reasoning_tokens",
+    "tools": "$.usage.tool_usage",
+}
 
 
 def price_files(
@@ -152,12 +172,11 @@ def price_files(
             raise FileNotFoundError(f"{path}: no such file")
     with duckdb_connection(threads=threads) as conn:
         raw: Any = conn.connection.driver_connection
-        d = "doc"
-        usage = f"json_extract({d}, '$.usage')"
-        pd = f"json_extract({d}, '$.usage.prompt_tokens_details')"
-        cd = f"json_extract({d}, '$.usage.completion_tokens_details')"
-        tu = f"json_extract({d}, '$.usage.tool_usage')"
-        ts = f"json_extract_string({d}, '$.timestamp')"
+        # every document is parsed once: json_extract with a list of paths returns the
+        # pieces (small JSON values) the checks below look at; the rest reads only those
+        v = {name: f"v[{i + 1}]" for i, name in enumerate(_PATHS)}
+        usage, pd, cd, tu = v["usage"], v["pd"], v["cd"], v["tools"]
+        ts = f"({v['timestamp']} ->> '$')"
 
         def nested(expr: str, check: str) -> str:
             # absent or null, or an object that passes ``check`` (CASE: evaluated only for
@@ -172,51 +191,61 @@ def price_files(
             f"json_type({tu}, '$.\"' || k || '\"') = 'UBIGINT' AND "
             f"json_extract_string({tu}, '$.\"' || k || '\"')::UBIGINT <= {MAX_COUNT}))"
         )
+        listed = ", ".join(_quote(k) for k in _TOP)
         record_checks = " AND ".join(
             [
-                _keys_within(d, _TOP),
-                f"json_type({d}, '$.id') = 'VARCHAR'",
-                f"json_type({d}, '$.model') = 'VARCHAR'",
-                f"coalesce(json_type({d}, '$.customer'), 'VARCHAR') = 'VARCHAR'",
-                f"coalesce(json_extract_string({d}, '$.endpoint'), 'chat.completions') "
+                f"list_bool_and(list_transform(top, lambda k: k IN ({listed})))",
+                f"json_type({v['id']}) = 'VARCHAR'",
+                f"json_type({v['model']}) = 'VARCHAR'",
+                f"coalesce(json_type({v['customer']}), 'NULL') IN ('VARCHAR', 'NULL')",
+                f"coalesce({v['endpoint']} ->> '$', 'chat.completions') "
                 "IN ('chat.completions', 'completions')",
-                f"json_type({d}, '$.timestamp') = 'VARCHAR'",
+                f"json_type({v['timestamp']}) = 'VARCHAR'",
                 f"regexp_full_match({ts}, {_quote(_TS)})",
-                f"coalesce(json_type({d}, '$.request'), 'NULL') IN ('OBJECT', 'NULL')",
+                f"coalesce(json_type({v['request']}), 'NULL') IN ('OBJECT', 'NULL')",
                 f"json_type({usage}) = 'OBJECT'",
             ]
         )
         usage_checks = " AND ".join(
             [
                 _keys_within(usage, _USAGE),
-                _count(f"json_extract({d}, '$.usage.prompt_tokens')"),
-                _count(f"json_extract({d}, '$.usage.completion_tokens')"),
+                _count(v["prompt"]),
+                _count(v["completion"]),
                 nested(pd, _keys_within(pd, ["cached_tokens"])),
                 nested(cd, _keys_within(cd, ["reasoning_tokens"])),
-                _optional_count(d, "$.usage.prompt_tokens_details.cached_tokens"),
-                _optional_count(d, "$.usage.completion_tokens_details.reasoning_tokens"),
-                _optional_count(d, "$.usage.total_tokens"),
+                _optional_count(v["cached"]),
+                _optional_count(v["reasoning"]),
+                _optional_count(v["total"]),
                 nested(tu, tool_counts),
             ]
         )
         fast = (
-            f"CASE WHEN json_valid({d}) AND json_type({d}) = 'OBJECT' THEN (CASE WHEN "
-            f"{record_checks} THEN ({usage_checks}) ELSE false END) ELSE false END"
+            f"CASE WHEN v IS NOT NULL THEN (CASE WHEN {record_checks} THEN ({usage_checks}) "
+            "ELSE false END) ELSE false END"
         )
-        prompt = _n(d, "$.usage.prompt_tokens")
-        completion = _n(d, "$.usage.completion_tokens")
-        cached = _n(d, "$.usage.prompt_tokens_details.cached_tokens")
-        reasoning = _n(d, "$.usage.completion_tokens_details.reasoning_tokens")
-        total = _n(d, "$.usage.total_tokens")
+        paths = "[" + ", ".join(_quote(path) for path in _PATHS.values()) + "]"
         raw.execute(
-            "CREATE TABLE records AS SELECT row_number() OVER () AS id, doc, "
-            f"coalesce(({fast}), false) AS fast FROM ({_source_sql(files)})"
+            f"""CREATE TABLE parsed AS SELECT id, doc,
+                CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
+                     THEN json_extract(doc, {paths}) END) END AS v,
+                CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
+                     THEN json_keys(doc) END) END AS top
+            FROM (SELECT row_number() OVER () AS id, doc FROM ({_source_sql(files)}))"""
         )
         raw.execute(
-            f"""CREATE TABLE fast AS SELECT id, doc, json_extract_string(doc, '$.model') AS model,
-                {prompt} AS p, {completion} AS c, {cached} AS cr, {reasoning} AS r,
+            f"CREATE TABLE records AS SELECT id, doc, coalesce(({fast}), false) AS fast, v "
+            "FROM parsed"
+        )
+        raw.execute("DROP TABLE parsed")
+        raw.execute(
+            f"""CREATE TABLE fast AS SELECT id, {v["model"]} ->> '$' AS model,
+                {_n(v["prompt"])} AS p, {_n(v["completion"])} AS c, {_n(v["cached"])} AS cr,
+                {_n(v["reasoning"])} AS r,
                 try_strptime({ts}, '%Y-%m-%dT%H:%M:%SZ') AS at_time,
-                json_type(doc, '$.usage.total_tokens') AS tt, {total} AS t
+                json_type({v["total"]}) AS tt, {_n(v["total"])} AS t,
+                CASE WHEN json_type({v["request"]}) = 'OBJECT' THEN {v["request"]}::VARCHAR END
+                    AS request_params,
+                CASE WHEN json_type({tu}) = 'OBJECT' THEN {tu} END AS tools
             FROM records WHERE fast"""
         )
         # included counts within their whole, the stated total equal to the sum (as the shape)
@@ -252,16 +281,14 @@ def price_files(
                 f.at_time::TIMESTAMP AT TIME ZONE 'UTC' AS event_time,
                 'priced' AS status, f.p - f.cr AS input_tokens, f.cr AS cache_read_tokens,
                 0::BIGINT AS cache_write_tokens, f.c - f.r AS output_tokens,
-                f.r AS reasoning_tokens,
-                CASE WHEN json_type(f.doc, '$.request') = 'OBJECT'
-                     THEN json_extract(f.doc, '$.request')::VARCHAR END AS request_params
+                f.r AS reasoning_tokens, f.request_params
             FROM fast f JOIN models m USING (model) JOIN records r USING (id) WHERE r.fast"""
         )
         raw.execute(
-            f"""CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
-                json_extract_string({tu}, '$."' || k || '"')::BIGINT AS calls
-            FROM (SELECT id, doc, unnest(json_keys({tu})) AS k FROM usage_events
-                  JOIN fast USING (id) WHERE json_type({tu}) = 'OBJECT')"""
+            """CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
+                json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
+            FROM (SELECT id, tools, unnest(json_keys(tools)) AS k FROM fast
+                  WHERE tools IS NOT NULL AND id IN (SELECT id FROM usage_events))"""
         )
         counts = raw.execute("SELECT count(*), count(*) FILTER (WHERE fast) FROM records")
         result.records, result.fast = counts.fetchone()
