@@ -10,7 +10,7 @@ RATECARD := $(BIN)/ratecard
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -32,7 +32,7 @@ run: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

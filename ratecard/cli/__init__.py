@@ -29,6 +29,7 @@ COMMANDS = {
     "credit-note": "ledger_cmd",
     "db": "ledger_cmd",
     "rate": "rate_cmd",
+    "export-events": "rate_cmd",
 }
 
 
