@@ -10,7 +10,7 @@ RATECARD := $(BIN)/ratecard
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -32,18 +32,18 @@ run: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check catalog billing tests
-	$(BIN)/ruff check catalog billing tests
+	$(BIN)/ruff format --check catalog billing ratecard tests
+	$(BIN)/ruff check catalog billing ratecard tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy catalog billing
+	$(BIN)/mypy catalog billing ratecard
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data

@@ -16,7 +16,18 @@ from .invoices import (
     invoice,
     void,
 )
-from .migrate import ensure_schema, upgrade
+from .lookup import customer_exists, customer_invoices, invoice_by_number
+from .migrate import current_revision, ensure_schema, head_revision, upgrade
+from .tenants import (
+    NewKey,
+    TenantError,
+    authenticate,
+    create_key,
+    create_tenant,
+    list_keys,
+    revoke_key,
+    tenant_customer,
+)
 
 __all__ = [
     "CreditNoteView",
@@ -24,15 +35,28 @@ __all__ = [
     "InvoiceError",
     "InvoiceLineView",
     "InvoiceView",
+    "NewKey",
     "Problem",
+    "TenantError",
+    "authenticate",
     "charges_total",
+    "create_key",
+    "create_tenant",
     "credit_note",
+    "current_revision",
+    "customer_exists",
+    "customer_invoices",
     "database_url",
     "ensure_schema",
+    "head_revision",
     "ingest_lines",
     "invoice",
+    "invoice_by_number",
+    "list_keys",
     "make_engine",
     "make_pricer",
+    "revoke_key",
+    "tenant_customer",
     "upgrade",
     "void",
 ]
