@@ -170,7 +170,15 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
                 routes=app.routes,
             )
             components = doc.setdefault("components", {})
-            components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            schemas = components.setdefault("schemas", {})
+            # FastAPI's own 422 document is never sent: validation errors are problems too
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            schemas["Problem"] = PROBLEM_SCHEMA
+            for operations in doc["paths"].values():
+                for operation in operations.values():
+                    if "422" in operation.get("responses", {}):
+                        operation["responses"]["422"] = problem_responses(422)[422]
             components["securitySchemes"] = {
                 "bearer": {
                     "type": "http",

@@ -129,8 +129,16 @@ def _event_lines(text: str, media: str) -> list[tuple[int, str]]:
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                NDJSON: {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "description": "a usage record; an element that is not one is "
+                            "reported as a problem at its position, and the rest are stored"
+                        },
+                    }
+                },
+                NDJSON: {"schema": {"description": "JSON Lines: one usage record per line"}},
             },
         },
     },

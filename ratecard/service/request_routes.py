@@ -122,7 +122,7 @@ async def estimate_route(
             "required": True,
             "content": {
                 "application/json": {"schema": {"type": "object"}},
-                NDJSON: {"schema": {"type": "string"}},
+                NDJSON: {"schema": {"description": "JSON Lines: one usage record per line"}},
             },
         },
     },
@@ -131,7 +131,7 @@ async def estimate_route(
             "description": "the priced record(s)",
             "content": {"application/json": {"schema": {}}, NDJSON: {"schema": {}}},
         },
-        **problem_responses(400, 401, 413),
+        **problem_responses(400, 401, 413, 422),
     },
 )
 async def price(request: Request) -> Response:
@@ -145,6 +145,17 @@ async def price(request: Request) -> Response:
             raise ProblemError(413, _too_many(len(lines), state.config.max_batch_lines))
         out = [dumps(_priced(line, n, state)) for n, line in lines]
         return Response("".join(o + "\n" for o in out), media_type=NDJSON)
+    try:
+        record = loads(text)
+    except (ValueError, RecursionError) as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise ProblemError(400, f"the body is not JSON: {detail}") from None
+    if not isinstance(record, dict):
+        raise ProblemError(
+            422,
+            "a usage record is a JSON object; send several as JSON Lines with "
+            "Content-Type: application/x-ndjson",
+        )
     return json_response(_priced(text, 1, state))
 
 

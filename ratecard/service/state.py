@@ -55,7 +55,7 @@ class ServiceState:
 
     async def body(self, request: Request) -> bytes:
         """The request body, refused with 413 above the configured size (by its
-        Content-Length when given, else as it streams in)."""
+        Content-Length when given, else as it streams in) and with 400 when empty."""
         limit = self.config.max_body_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -67,7 +67,10 @@ class ServiceState:
             if size > limit:
                 raise ProblemError(413, _too_big(limit))
             chunks.append(chunk)
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        if not body.strip():
+            raise ProblemError(400, f"{request.method} {request.url.path} needs a request body")
+        return body
 
     async def text(self, request: Request) -> str:
         raw = await self.body(request)
