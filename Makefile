@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench loadtest clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
 
+# `ratecard serve` on 127.0.0.1 with a throwaway PostgreSQL, driven for a bounded 60 s
+# (tests/load/loadtest.py; `make loadtest SECONDS=20` for a shorter run).
+loadtest: $(STAMP)
+	$(BIN)/python tests/load/loadtest.py $(if $(SECONDS),--seconds $(SECONDS))
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing ratecard tests
 	$(BIN)/ruff check catalog billing ratecard tests
@@ -47,6 +52,7 @@ typecheck: $(STAMP)
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data
+	$(RATECARD) --data data openapi --check
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,4 +1,7 @@
-"""ratecard, the application: the ``ratecard`` command and the HTTP service, thin layers over
-the exported names of :mod:`catalog` and :mod:`billing`."""
+"""ratecard, the application over the two libraries :mod:`catalog` and :mod:`billing`.
 
-__all__: list[str] = []
+It holds the ``ratecard`` command (:mod:`ratecard.cli`) and the HTTP service
+(:mod:`ratecard.service`). It is thin: it parses, renders and
+calls the functions the libraries export. Nothing in :mod:`catalog` or :mod:`billing`
+imports it.
+"""

@@ -1,22 +1,13 @@
-"""The usage ledger and invoices, on SQLite (default) or PostgreSQL.
+"""The usage ledger's storage, on SQLite (default) or PostgreSQL: tables, the exact money
+type, migrations, ingest and the bulk stores, and the HTTP service's tenants and API keys
+(:mod:`.tenants`). Invoices are :mod:`billing.invoicing`.
 
-Exceptions: ``InvoiceError`` (an invoice operation that cannot be done); database errors are
-SQLAlchemy's. Problems with single usage records are not exceptions: ingest reports them.
+Database errors are SQLAlchemy's. Problems with single usage records are not exceptions:
+ingest reports them; tenant and key operations raise ``TenantError``.
 """
 
 from .db import database_url, make_engine
 from .ingest import IngestSummary, Problem, ingest_lines, make_pricer
-from .invoices import (
-    CreditNoteView,
-    InvoiceError,
-    InvoiceLineView,
-    InvoiceView,
-    charges_total,
-    credit_note,
-    invoice,
-    void,
-)
-from .lookup import customer_exists, customer_invoices, invoice_by_number
 from .migrate import current_revision, ensure_schema, head_revision, upgrade
 from .tenants import (
     NewKey,
@@ -30,33 +21,22 @@ from .tenants import (
 )
 
 __all__ = [
-    "CreditNoteView",
     "IngestSummary",
-    "InvoiceError",
-    "InvoiceLineView",
-    "InvoiceView",
     "NewKey",
     "Problem",
     "TenantError",
     "authenticate",
-    "charges_total",
     "create_key",
     "create_tenant",
-    "credit_note",
     "current_revision",
-    "customer_exists",
-    "customer_invoices",
     "database_url",
     "ensure_schema",
     "head_revision",
     "ingest_lines",
-    "invoice",
-    "invoice_by_number",
     "list_keys",
     "make_engine",
     "make_pricer",
     "revoke_key",
     "tenant_customer",
     "upgrade",
-    "void",
 ]

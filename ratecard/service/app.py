@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from billing.ledger import current_revision, ensure_schema, head_revision, make_engine, make_pricer
 from catalog import RequestValidator, load_catalog
-from catalog.request_schemas import compile_requests
+from catalog.requests.schemas import compile_requests
 
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig

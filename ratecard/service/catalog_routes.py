@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from catalog import UnknownOfferingError
-from catalog.documents import list_doc, model_doc, offering_doc
-from catalog.request_schemas import compile_endpoint
+from catalog.publish.documents import list_doc, model_doc, offering_doc
+from catalog.requests.schemas import compile_endpoint
 
 from .problems import ProblemError, problem_responses
 from .state import ServiceState, json_response, state_of

@@ -19,22 +19,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from billing.ledger import (
+from billing.invoicing import (
     InvoiceError,
     InvoiceView,
-    Problem,
     credit_note,
     customer_exists,
     customer_invoices,
-    ingest_lines,
     invoice,
     invoice_by_number,
-    tenant_customer,
     void,
 )
-from billing.ledger.render_csv import invoice_csv
-from billing.ledger.render_html import invoice_html
-from billing.ledger.render_json import credit_note_doc, invoice_doc
+from billing.invoicing.render.csv import invoice_csv
+from billing.invoicing.render.html import invoice_html
+from billing.invoicing.render.json import credit_note_doc, invoice_doc
+from billing.ledger import Problem, ingest_lines, tenant_customer
 from billing.records import loads
 from catalog import dump_request
 

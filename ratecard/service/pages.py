@@ -1,5 +1,5 @@
 """Model pages (HTML): ``GET /models`` and ``GET /models/{id}``, from the same compiled
-documents as ``/v1/models`` (``catalog.html_pages``). Public unless anonymous catalog access
+documents as ``/v1/models`` (``catalog.publish.html``). Public unless anonymous catalog access
 is turned off."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog.documents import list_doc
-from catalog.html_pages import index_page, model_card_page, offering_page
+from catalog.publish.documents import list_doc
+from catalog.publish.html import index_page, model_card_page, offering_page
 
 from .catalog_routes import _catalog_access, _document
 from .problems import problem_responses

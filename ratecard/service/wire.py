@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from billing.cli.estimate_cmd import estimate_doc
+from ratecard.cli.estimate_cmd import estimate_doc
 
 __all__ = ["estimate_doc"]

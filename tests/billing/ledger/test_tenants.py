@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect, text
 
+from billing.invoicing import invoice
 from billing.ledger import (
     TenantError,
     authenticate,
     create_key,
     create_tenant,
-    invoice,
     list_keys,
     revoke_key,
     tenant_customer,

@@ -40,8 +40,8 @@ class LiveServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         command = [
             sys.executable,
-            "-m",
-            "ratecard.service",
+            "-c",
+            "import sys; from ratecard.cli import main; sys.exit(main())",
             "--data",
             str(ROOT / "data"),
             "serve",
