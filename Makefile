@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench loadtest clean
+.PHONY: run test lint typecheck bench loadtest clean mutation
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,19 @@ bench: $(BENCH_STAMP)
 # (tests/load/loadtest.py; `make loadtest SECONDS=20` for a shorter run).
 loadtest: $(STAMP)
 	$(BIN)/python tests/load/loadtest.py $(if $(SECONDS),--seconds $(SECONDS))
+
+# Mutation testing of the money paths (tests/mutation/: targets.toml, equivalent.toml).
+# Not part of `make test`: about half an hour on two cores, every run at nice 19.
+# `make mutation TARGET=rater` runs one target; JOBS sets mutmut's workers (default 2).
+MUTATION_STAMP := $(VENV)/.mutation-installed
+
+$(MUTATION_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	nice -n 19 $(BIN)/python tests/mutation/run.py --jobs $(or $(JOBS),2) \
+	  $(if $(TARGET),--target $(TARGET))
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing ratecard tests
