@@ -52,6 +52,7 @@ def customer_invoices(
 
 
 def customer_exists(engine: Engine, customer: str) -> bool:
+    """Whether the ledger has the customer (any usage was ever ingested for it)."""
     with transaction(engine) as session:
         return session.scalar(select(Customer.id).where(Customer.code == customer)) is not None
 

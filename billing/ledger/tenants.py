@@ -37,6 +37,8 @@ class TenantError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class NewKey:
+    """A key just made: ``key`` is the whole key, shown to its owner once and never stored."""
+
     key_id: str
     tenant: str
     key: str  #: the whole key: shown once, never stored
@@ -47,6 +49,7 @@ def _now() -> datetime:
 
 
 def key_hash(key: str) -> str:
+    """The SHA-256 (hex) of a whole key: what ``api_keys.key_hash`` holds."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -56,6 +59,7 @@ def tenant_customer(tenant: str, customer: str) -> str:
 
 
 def check_tenant_name(name: str) -> str:
+    """``name`` when it is a valid tenant name (:data:`TENANT_NAME`), else TenantError."""
     if TENANT_NAME.fullmatch(name) is None:
         raise TenantError(
             f"a tenant name is 1 to 63 lower-case letters, digits, '-' or '_', starting "

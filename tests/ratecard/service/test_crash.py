@@ -121,3 +121,54 @@ def test_kill_9_mid_ingest(request: pytest.FixtureRequest, dialect: str, tmp_pat
         charges = conn.execute(text("SELECT count(*) FROM charges")).scalar_one()
     engine.dispose()
     assert total == distinct == charges == expected
+
+
+def test_sigterm_keeps_every_acknowledged_event(tmp_path: Path) -> None:
+    """SIGTERM while clients ingest: the server finishes what is in flight and exits; every
+    batch it acknowledged is stored, once."""
+    db = f"sqlite:///{tmp_path / 'term.db'}"
+    engine = make_engine(db)
+    ensure_schema(engine)
+    key = create_tenant(engine, "term").key
+    server = LiveServer(db).start()
+    acked: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        batch = 0
+        while True:
+            answer = send(server.port, key, batch_body(number, batch))
+            if answer is None:
+                return
+            assert answer["ingested"] == BATCH
+            with lock:
+                acked.append((number, batch))
+            batch += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 60
+        while len(acked) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.stop() in GRACEFUL
+        for thread in threads:
+            thread.join(60)
+    finally:
+        server.kill()
+    with engine.connect() as conn:
+        stored = {
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT event_id FROM usage_events JOIN customers "
+                    "ON customers.id = usage_events.customer_id WHERE customers.code LIKE 'term/%'"
+                )
+            )
+        }
+        total = conn.execute(text("SELECT count(*) FROM usage_events")).scalar_one()
+    engine.dispose()
+    assert len(stored) == total  # each once
+    for number, batch in acked:
+        assert all(f"c{number}-b{batch}-e{i}" in stored for i in range(BATCH))
