@@ -8,6 +8,8 @@ its trace and answered with a 500 problem naming the request id (:mod:`.observe`
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -67,7 +69,14 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
         metrics=metrics,
         pricer=make_pricer(catalog),
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # after uvicorn let the requests in flight finish
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ratecard",
         version=VERSION,
         description=DESCRIPTION,
