@@ -7,9 +7,16 @@ tokens and $0.07 per 1M output tokens (seed 000).
 from __future__ import annotations
 
 import json
+import logging
 from decimal import Decimal
+from pathlib import Path
 
-from .conftest import Service, make_service
+import pytest
+from fastapi.testclient import TestClient
+
+from ratecard.service import ServiceConfig, create_app
+
+from .conftest import DATA, Service, make_service
 
 PROBLEM = "application/problem+json"
 
@@ -296,3 +303,30 @@ def test_no_trace_for_bad_input(sqlite_service: Service) -> None:
                 assert "Traceback" not in response.text and 'File "' not in response.text
                 if response.status_code >= 400:
                     is_problem(response, response.status_code)
+
+
+def test_readyz_names_a_stale_schema(tmp_path: Path) -> None:
+    from billing.ledger import make_engine, upgrade
+
+    db = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(db)
+    upgrade(engine, "0003")
+    engine.dispose()
+    app = create_app(ServiceConfig(data=DATA, db=db), migrate=False)
+    with TestClient(app) as client:
+        problem = is_problem(client.get("/readyz"), 503)
+        assert "revision 0003" in str(problem["detail"]) and "ratecard db upgrade" in str(
+            problem["detail"]
+        )
+        assert client.get("/healthz").status_code == 200
+
+
+def test_access_log_is_json(sqlite_service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="ratecard.access"):
+        sqlite_service.client.get(
+            "/v1/models/qwen3-5-4b", headers={**sqlite_service.auth("beta"), "X-Request-Id": "r-1"}
+        )
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ratecard.access"]
+    assert lines[-1]["request_id"] == "r-1" and lines[-1]["status"] == 200
+    assert lines[-1]["route"] == "/v1/models/{model_id:path}" and lines[-1]["tenant"] == "beta"
+    assert isinstance(lines[-1]["duration_ms"], float)
