@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from billing.ledger.invoices import InvoiceError, credit_note, invoice
 from sqlalchemy import Engine
 
 from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice
