@@ -128,7 +128,7 @@ def check_value(spec: ParamSpec, value: Any, loc: Loc, what: str, check_enum: bo
             yield loc, f"{what} {show(value)} is below the minimum {show(spec.minimum)}"
         if spec.maximum is not None and value > spec.maximum:
             yield loc, f"{what} {show(value)} is above the maximum {show(spec.maximum)}"
-        if spec.step is not None and spec.step > 0 and Decimal(value) % spec.step != 0:
+        if spec.step is not None and spec.step > 0 and not _multiple(Decimal(value), spec.step):
             yield loc, f"{what} {show(value)} is not a multiple of the step {show(spec.step)}"
     if check_enum and spec.values is not None and value not in spec.values:
         allowed = ", ".join(show(v) for v in spec.values)
@@ -301,6 +301,8 @@ def _check_model(c: LoadedCard, models: set[str]) -> list[CardProblem]:
         problems.append(c.problem(("parameters", "active"), "active exceeds total"))
     for i, bench in enumerate(card.benchmarks or []):
         if bench is not None and bench.as_published is not None:
+            if not isinstance(bench.value, Decimal | int) or isinstance(bench.value, bool):
+                continue  # validation reports a missing or non-numeric value
             why = abbreviation_mismatch(bench.as_published, bench.value)
             if why:
                 problems.append(c.problem(("benchmarks", i, "value"), why))
@@ -308,6 +310,15 @@ def _check_model(c: LoadedCard, models: set[str]) -> list[CardProblem]:
 
 
 _DECIMAL_SUFFIX = {"K": 3, "M": 6, "B": 9, "T": 12}
+
+
+def _multiple(value: Decimal, step: Decimal) -> bool:
+    """Whether ``value`` is a whole multiple of ``step`` (exactly; a quotient too long for
+    the context is not a multiple anyone wrote)."""
+    try:
+        return value % step == 0
+    except ArithmeticError:
+        return False
 
 
 def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
@@ -396,7 +407,29 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
                 found += _check_variant_file(c, offerings, shared, prov_card, models)
                 claim(c, c.id, ("id",))
         problems += [p for p in found if not c.is_broken(p)]
+    problems += _supersession_loops([c for c in cards if c.kind is ModelCard])
     return sorted(set(problems))
+
+
+def _supersession_loops(cards: list[LoadedCard]) -> list[CardProblem]:
+    """Each model whose ``superseded_by`` chain comes back to it (a → b → a): no model in
+    such a loop has a newest successor. A model superseding itself is reported apart."""
+    successor = {
+        c.id: c.card.superseded_by
+        for c in cards
+        if isinstance(getattr(c.card, "superseded_by", None), str)
+    }
+    out = []
+    for c in cards:
+        chain = [c.id]
+        current = successor.get(c.id)
+        while current is not None and current not in chain and len(chain) <= len(successor):
+            chain.append(current)
+            current = successor.get(current)
+        if current == c.id and len(chain) > 1:
+            loop = " → ".join([*chain, c.id])
+            out.append(c.problem(("superseded_by",), f"superseded_by goes round in a loop: {loop}"))
+    return out
 
 
 def _check_variant_file(
