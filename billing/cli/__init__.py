@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from .common import EXIT_USAGE, UsageError
+from .common import EXIT_BAD_INPUT, EXIT_USAGE, InputError, UsageError
 
 #: Subcommand → the module (in this package) that registers it, in the order the help
 #: shows. Only the module of the command being run is imported, so that one command's
@@ -116,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ratecard: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except InputError as exc:
+        print(f"ratecard: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except UnicodeDecodeError as exc:
         # an input file that is not UTF-8 (a JSON file must be): a usage error, not a trace
         where = getattr(args, "file", None) or "the input"

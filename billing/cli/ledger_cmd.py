@@ -173,7 +173,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         summary = ingest_lines(
             engine,
-            read_json_lines(stream),
+            read_json_lines(stream, args.file),
             make_pricer(catalog),
             batch_size=args.batch_size,
             on_problem=on_problem,

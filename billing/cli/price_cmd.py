@@ -73,7 +73,7 @@ def cmd_price(args: argparse.Namespace) -> int:
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        for result in price_stream(read_json_lines(stream, args.file), catalog):
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))
