@@ -39,11 +39,11 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check catalog billing tests
-	$(BIN)/ruff check catalog billing tests
+	$(BIN)/ruff format --check catalog billing ratecard tests
+	$(BIN)/ruff check catalog billing ratecard tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy catalog billing
+	$(BIN)/mypy catalog billing ratecard
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data

@@ -1,5 +1,4 @@
-"""Run the ``ratecard`` command in this process, with the layout before or after the move
-of the command line to ``ratecard/cli``."""
+"""Run the ``ratecard`` command in this process, and build card trees to attack."""
 
 from __future__ import annotations
 
@@ -9,10 +8,7 @@ from pathlib import Path
 
 import pytest
 
-try:
-    from ratecard.cli import main  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # the layout before ratecard/cli
-    from billing.cli import main
+from ratecard.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"

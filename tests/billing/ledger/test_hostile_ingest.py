@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from billing.cli import main
+from ratecard.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 RECORDS = ROOT / "tests" / "hostile" / "records" / "hostile.jsonl"

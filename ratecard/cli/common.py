@@ -1,0 +1,127 @@
+"""What every subcommand shares: exit codes, the catalog, input files, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from billing.text import decimal_text
+
+if TYPE_CHECKING:
+    from catalog import Catalog
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 1
+EXIT_USAGE = 2
+
+
+#: The largest request body a command reads (characters).
+MAX_BODY_CHARS = 64 * 1024 * 1024
+#: The longest JSON Lines line read whole (characters); a longer one is reported on its
+#: own and skipped without being held in memory.
+MAX_LINE_CHARS = 1024 * 1024
+
+
+class UsageError(Exception):
+    """The command was called wrongly (exit status 2)."""
+
+
+class InputError(Exception):
+    """The input was judged bad as a whole (exit status 1): not text, too large."""
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    """The card directory (:func:`catalog.datadir.data_dir`): ``--data``, else
+    ``$RATECARD_DATA``, else the bundled cards; a usage error if it is not a directory."""
+    from catalog.datadir import data_dir as choose
+
+    path = choose(getattr(args, "data", None))
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory")
+    return path
+
+
+def get_catalog(args: argparse.Namespace) -> Catalog:
+    from catalog import load_catalog  # imported here: it loads pydantic (start-up time)
+
+    return load_catalog(data_dir(args))
+
+
+def open_input(name: str) -> IO[str]:
+    if name == "-":
+        return sys.stdin
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"{name}: no such file")
+    return path.open(encoding="utf-8")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "items"):
+        return dict(value.items())
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False, indent=indent)
+
+
+def print_json(value: Any, *, indent: int | None = 2, file: IO[str] | None = None) -> None:
+    print(dumps(value, indent=indent), file=file or sys.stdout)
+
+
+def _name(name: str) -> str:
+    return "standard input" if name == "-" else name
+
+
+def read_body(name: str) -> str:
+    """The whole of ``name`` (``-``: standard input) as text, at most
+    :data:`MAX_BODY_CHARS`; :class:`InputError` when longer or not text."""
+    with open_input(name) as stream:
+        try:
+            text = stream.read(MAX_BODY_CHARS + 1)
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{_name(name)}: not UTF-8 text ({exc.reason})") from None
+    if len(text) > MAX_BODY_CHARS:
+        raise InputError(
+            f"{_name(name)} is larger than {MAX_BODY_CHARS // (1024 * 1024)} MiB; "
+            "a request body is not that large"
+        )
+    if "\x00" in text:
+        raise InputError(f"{_name(name)} is not text: it holds NUL bytes")
+    return text
+
+
+def read_json_lines(stream: IO[str], name: str = "the input") -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank line, 1-based. A line longer than
+    :data:`MAX_LINE_CHARS` is yielded cut to one character more than that (so the record
+    reader refuses it by its length) and the rest of it is skipped, never held whole;
+    input holding NUL bytes is not text (:class:`InputError`)."""
+    number = 0
+    while True:
+        line = stream.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if "\x00" in line:
+            raise InputError(f"{_name(name)} is not text: line {number} holds NUL bytes")
+        if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
+            while True:  # skip the rest of the line in bounded pieces
+                rest = stream.readline(MAX_LINE_CHARS)
+                if "\x00" in rest:
+                    raise InputError(f"{_name(name)} is not text: line {number} holds NUL bytes")
+                if not rest or rest.endswith("\n"):
+                    break
+        if line.strip():
+            yield number, line
