@@ -362,13 +362,26 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
     providers = {c.id: c for c in cards if c.kind is ProviderCard}
     offerings = {(c.provider, c.id): c for c in cards if c.kind is OfferingCard}
     seen: dict[str, LoadedCard] = {}
+    files: dict[str, str] = {}  # provider/file stem -> the id written there
 
     def claim(c: LoadedCard, full: str, loc: Loc) -> None:
         key = f"{c.provider}/{full}"
         if key in seen:
             problems.append(c.problem(loc, f"id {full!r} is already used by {seen[key].display}"))
+            return
+        seen[key] = c
+        stem = f"{c.provider}/{file_stem(full)}"
+        other = files.get(stem)
+        if other is not None and other != full:
+            problems.append(
+                c.problem(
+                    loc,
+                    f"ids {other!r} and {full!r} would be written to the same file "
+                    f"({file_stem(full)}.json) by compile; rename one",
+                )
+            )
         else:
-            seen[key] = c
+            files[stem] = full
 
     for c in sorted(cards, key=lambda c: c.display):
         found: list[CardProblem] = []
@@ -404,6 +417,14 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
         problems += [p for p in found if not c.is_broken(p)]
     problems += _supersession_loops([c for c in cards if c.kind is ModelCard])
     return sorted(set(problems))
+
+
+def file_stem(offering_id: str) -> str:
+    """The file stem compile writes an id to: ':' '@' '/' and other characters become '-'
+    (the same rule as ``catalog.cards.loader.slug``)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 
 
 def _supersession_loops(cards: list[LoadedCard]) -> list[CardProblem]:

@@ -37,9 +37,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..datadir import data_dir
+from ..jsontext import clip
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
-from ..jsontext import clip
 from .token_estimate import (
     MESSAGE_OVERHEAD,
     REQUEST_OVERHEAD,

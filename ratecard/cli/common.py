@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -46,10 +47,26 @@ def data_dir(args: argparse.Namespace) -> Path:
     return path
 
 
-def get_catalog(args: argparse.Namespace) -> Catalog:
-    from catalog import load_catalog  # imported here: it loads pydantic (start-up time)
+#: How many card problems a command other than ``catalog lint`` prints before its sentence.
+SHOWN_CARD_PROBLEMS = 20
 
-    return load_catalog(data_dir(args))
+
+def get_catalog(args: argparse.Namespace) -> Catalog:
+    """The catalog of ``--data``; when the cards have problems, the first
+    :data:`SHOWN_CARD_PROBLEMS` go to stderr and :class:`InputError` says how many (exit 1,
+    the same for every command)."""
+    from catalog import CardErrors, load_catalog  # imported here: pydantic (start-up time)
+
+    try:
+        return load_catalog(data_dir(args))
+    except CardErrors as exc:
+        for problem in exc.problems[:SHOWN_CARD_PROBLEMS]:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        raise InputError(
+            f"the cards have {count} problem{'s' if count != 1 else ''}; "
+            "run 'ratecard catalog lint' to see them all"
+        ) from None
 
 
 def open_input(name: str) -> IO[str]:
@@ -79,6 +96,57 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 
 def print_json(value: Any, *, indent: int | None = 2, file: IO[str] | None = None) -> None:
     print(dumps(value, indent=indent), file=file or sys.stdout)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def check_output(
+    option: str, target: str, inputs: Sequence[str | Path] = (), *, directory: bool = False
+) -> Path | None:
+    """The path of an output option (None for ``-``, standard output), checked before any
+    output is opened: it must not be one of ``inputs`` (compared as resolved paths, so
+    ``./a`` and a link to ``a`` are the same file), a directory (unless ``directory``), a
+    file where a directory is wanted, or below a file. A :class:`UsageError` says which."""
+    if target == "-":
+        return None
+    if not target.strip():
+        raise UsageError(f"{option} is empty: give a path")
+    path = Path(target)
+    for given in inputs:
+        if str(given) != "-" and _same(path, Path(given)):
+            raise UsageError(
+                f"{option} {target} is also an input ({given}); nothing was written: "
+                "choose another path"
+            )
+    if directory:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{option} {target} is a file; give a directory")
+    elif path.is_dir():
+        raise UsageError(f"{option} {target} is a directory; give a file path")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{option} {target}: {parent} is a file, not a directory")
+            break
+    return path
+
+
+def write_output(path: Path | None, text: str) -> None:
+    """Write ``text`` to ``path`` (its parent made), or to standard output for None."""
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def _name(name: str) -> str:

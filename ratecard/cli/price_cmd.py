@@ -9,12 +9,11 @@ from typing import Any
 
 from billing.priced import Priced, price_stream, priced_doc
 from billing.text import decimal_text, explain_line
-from catalog import CardErrors, Catalog
+from catalog import Catalog
 
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
-    UsageError,
     dumps,
     get_catalog,
     open_input,
@@ -39,10 +38,7 @@ def register(sub: Any) -> None:
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint'\n{exc}") from None
+    return get_catalog(args)
 
 
 class Tally:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, read_body
+from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, data_dir, read_body
 
 ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
 
@@ -35,14 +35,19 @@ def register(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from catalog.errors import CardErrors
     from catalog.requests.validation import request_validator
 
     root = str(data_dir(args))
     text = read_body(args.file)
     try:
         validator = request_validator(root)
-    except Exception as exc:  # the cards do not load: not the request's fault
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint' ({exc})") from None
+    except CardErrors as exc:  # the cards do not load: exit 1, as for every command
+        count = len(exc.problems)
+        raise InputError(
+            f"the cards have {count} problem{'s' if count != 1 else ''}; "
+            "run 'ratecard catalog lint' to see them all"
+        ) from None
     result = validator.validate_text(text, endpoint=args.endpoint, lenient=args.lenient)
     if args.json:
         doc = result.as_dict()
