@@ -9,12 +9,11 @@ from typing import Any
 
 from billing.priced import Priced, price_stream, priced_doc
 from billing.text import decimal_text, explain_line
-from catalog import CardErrors, Catalog
+from catalog import Catalog
 
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
-    UsageError,
     dumps,
     get_catalog,
     open_input,
@@ -57,10 +56,7 @@ def register(sub: Any) -> None:
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint'\n{exc}") from None
+    return get_catalog(args)
 
 
 class Tally:
@@ -98,7 +94,7 @@ def cmd_price(args: argparse.Namespace) -> int:
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        for result in price_stream(read_json_lines(stream, args.file), catalog):
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))

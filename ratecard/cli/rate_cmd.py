@@ -7,7 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, get_catalog, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, get_catalog, print_json
 
 
 def register(sub: Any) -> None:
@@ -148,7 +148,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
         if args.customer is not None:
             found = [pk for pk, code in codes.items() if code == args.customer]
             if not found:
-                raise UsageError(f"unknown customer {args.customer!r}")
+                raise InputError(
+                    f"unknown customer {args.customer!r}: no usage has been ingested for it"
+                )
             customer_id = found[0]
         scope = period_scope(args.period, customer_id)
         if conn is None:
