@@ -26,7 +26,7 @@ def test_first_revision_upgrades_to_head_keeping_data(
         upgrade(engine, FIRST)
         assert current_revision(engine) == FIRST
         # 123456 input tokens * 0.090 / 1M = 0.01111104
-        store_before_0004(
+        store_before_0005(
             engine,
             event(
                 "acme",
@@ -51,12 +51,12 @@ def test_first_revision_upgrades_to_head_keeping_data(
         engine.dispose()
 
 
-NEW_IN_0004 = ("token_kinds", "price_context")
+NEW_IN_0005 = ("token_kinds", "price_context")
 
 
-def store_before_0004(engine: Engine, ev: PreparedEvent) -> None:
-    """Store one priced event as the code before revision 0004 wrote it (without the
-    columns 0004 adds), so an old database can hold data to upgrade."""
+def store_before_0005(engine: Engine, ev: PreparedEvent) -> None:
+    """Store one priced event as the code before revision 0005 wrote it (without the
+    columns 0005 adds), so an old database can hold data to upgrade."""
     from billing.ledger.ingest import _event_row
     from billing.ledger.tables import ChargeLineRow, ChargeRow, Customer, UsageEvent
 
@@ -65,7 +65,7 @@ def store_before_0004(engine: Engine, ev: PreparedEvent) -> None:
     assert ev.charge is not None
     with engine.begin() as conn:
         cid = conn.execute(customers.insert().values(code=ev.customer)).inserted_primary_key[0]
-        row = {k: v for k, v in _event_row(ev, cid).items() if k not in NEW_IN_0004}
+        row = {k: v for k, v in _event_row(ev, cid).items() if k not in NEW_IN_0005}
         pk = conn.execute(events.insert().values(**row)).inserted_primary_key[0]
         charge = ev.charge
         conn.execute(
@@ -85,10 +85,10 @@ def store_before_0004(engine: Engine, ev: PreparedEvent) -> None:
             )  # fmt: skip
 
 
-def test_0004_upgrades_a_database_holding_data(
+def test_0005_upgrades_a_database_holding_data(
     request: pytest.FixtureRequest, dialect: str, tmp_path: Path
 ) -> None:
-    """0003 → 0004 keeps the stored events (new columns NULL: no other kind, the default
+    """0004 → 0005 keeps the stored events (new columns NULL: no other kind, the default
     context); after it, an event with a 1-hour cache write and a price context stores both
     exactly."""
     from billing.ledger.ingest import make_pricer
@@ -96,8 +96,8 @@ def test_0004_upgrades_a_database_holding_data(
 
     engine = make_engine(blank_database(request, dialect, tmp_path))
     try:
-        upgrade(engine, "0003")
-        store_before_0004(
+        upgrade(engine, "0004")
+        store_before_0005(
             engine,
             event("acme", "evt-1", "2026-11-03T10:00:00Z", line("input", 10, "0.090", "0.0000009")),
         )
