@@ -172,7 +172,10 @@ EXAMPLES = {
 @given(
     st.sampled_from(sorted(EXAMPLES)),
     st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True).map(lambda s: f"zz_{s}"),
-    st.one_of(st.integers(-(10**6), 10**6), st.decimals(allow_nan=False, allow_infinity=False)),
+    st.one_of(
+        st.integers(-(10**6), 10**6),
+        st.decimals(min_value=-(10**6), max_value=10**6, places=6),
+    ),
     st.booleans(),
 )
 def test_an_unknown_numeric_field_is_refused_by_name(
