@@ -16,6 +16,7 @@ from .cards import (
     ProviderCard,
     TokenRates,
 )
+from .matching import build_matcher
 from .model import (
     Endpoint,
     Model,
@@ -256,4 +257,6 @@ def build_offering(
         base=base,
         variant=variant,
         variants=variants,
+        # A variant is addressed as base:name; the base's rules name the base only.
+        match=build_matcher(fields.match) if fields.match is not None and base is None else None,
     )

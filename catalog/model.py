@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .matching import Matcher
 from .rates import PriceState, Rate
 from .units import format_tokens
 
@@ -215,6 +216,7 @@ class Offering:
     base: str | None = None  # the base offering's id, for a variant
     variant: str | None = None  # the variant's name ("variant1")
     variants: tuple[str, ...] = ()  # full ids of this offering's variants
+    match: Matcher | None = None  # other ids that name it (catalog.matching)
 
     @property
     def key(self) -> str:
