@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean catalog-import crosscheck
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,16 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
+# The bundled world catalog (data/world): regenerated from the pinned genai-prices wheel
+# (catalog/interop/sources.lock.json; fetched with pip download and checked by SHA-256).
+catalog-import: $(STAMP)
+	$(RATECARD) catalog import genai-prices --cache build/sources --out data/world \
+	  --report build/world-import-report.tsv
+
+# genai-prices' own calc_price against ratecard on 100,000 random records, as a table.
+crosscheck: $(STAMP)
+	$(BIN)/python -m tests.interop.differential 100000 data/world
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing tests

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .dump import dump_card
     from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
     from .issues import Issue
+    from .layers import load_layers
     from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
     from .model import (
         Model,
@@ -52,6 +53,7 @@ _LAZY = {
     "Rate": "rates",
     "Issue": "issues",
     "load_catalog": "loader",
+    "load_layers": "layers",
     "lint_cards": "loader",
     "parse_card": "loader",
     "compile_catalog": "compile",
@@ -123,6 +125,7 @@ __all__ = [
     "format_tokens",
     "lint_cards",
     "load_catalog",
+    "load_layers",
     "parse_card",
     "parse_parameter_count",
     "parse_request",

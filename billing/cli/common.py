@@ -25,26 +25,38 @@ class UsageError(Exception):
     """The command was called wrongly (exit status 2)."""
 
 
-def data_dir(args: argparse.Namespace) -> Path:
-    explicit = getattr(args, "data", None) or os.environ.get("RATECARD_DATA")
+def data_dirs(args: argparse.Namespace) -> list[Path]:
+    """The card layers, lowest first: ``--data`` (repeatable), else ``$RATECARD_DATA``
+    (separated by ``os.pathsep``), else the bundled world catalog (``data/world``) under
+    the cards of ``./data`` or of the installed package."""
+    explicit: list[str] = list(getattr(args, "data", None) or [])
+    if not explicit and os.environ.get("RATECARD_DATA"):
+        explicit = [p for p in os.environ["RATECARD_DATA"].split(os.pathsep) if p]
     if explicit:
-        path = Path(explicit)
-        if not path.is_dir():
-            raise UsageError(f"{path} is not a directory")
-        return path
-    here = Path("data")
-    if (here / "providers").is_dir():
-        return here
+        paths = [Path(p) for p in explicit]
+        for path in paths:
+            if not path.is_dir():
+                raise UsageError(f"{path} is not a directory")
+        return paths
     bundled = Path(__file__).resolve().parents[2] / "data"
-    if (bundled / "providers").is_dir():
-        return bundled
+    for here in (Path("data"), bundled):
+        if (here / "providers").is_dir():
+            world = here / "world"
+            if not (world / "providers").is_dir():
+                world = bundled / "world"
+            return [world, here] if (world / "providers").is_dir() else [here]
     raise UsageError("no card directory: pass --data DIR or set RATECARD_DATA")
 
 
-def get_catalog(args: argparse.Namespace) -> Catalog:
-    from catalog import load_catalog  # imported here: it loads pydantic (start-up time)
+def data_dir(args: argparse.Namespace) -> Path:
+    """The highest layer: the platform's own cards (lint, schema and validate read it)."""
+    return data_dirs(args)[-1]
 
-    return load_catalog(data_dir(args))
+
+def get_catalog(args: argparse.Namespace) -> Catalog:
+    from catalog import load_layers  # imported here: it may load pydantic (start-up time)
+
+    return load_layers(data_dirs(args))
 
 
 def open_input(name: str) -> IO[str]:

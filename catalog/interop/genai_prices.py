@@ -302,6 +302,26 @@ class _Importer:
 
     def pricing(self, provider: Any, m: Any, notes: list[str]) -> list[dict[str, Any]]:
         pid, mid = provider.id, m.id
+        sets = (
+            [m.prices] if type(m.prices).__name__ == "ModelPrice" else [c.prices for c in m.prices]
+        )
+        if any(getattr(s, "requests_kcount", None) is not None for s in sets):
+            for s in sets:
+                self.report.add(
+                    pid,
+                    mid,
+                    "requests_kcount",
+                    _text(s.requests_kcount),
+                    "a per-request fee that always applies is not in the card format yet "
+                    "(issue 10); the model is imported with unpublished prices, never "
+                    "priced without its fee",
+                )
+            notes.append(
+                "genai-prices charges this model a fee per request on top of its token "
+                "prices; the card format cannot say so yet, so its prices are unpublished "
+                "here (see the import report)."
+            )
+            return [{"input_mtok": "unpublished", "output_mtok": "unpublished"}]
         if type(m.prices).__name__ == "ModelPrice":
             return [self.plan(pid, mid, m.prices, None, notes)]
         conditional = list(m.prices)

@@ -94,6 +94,7 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
     pairs = [(p, m) for p in providers for m in p.models if token_priced(m)]
     noisy = {o.key for o in world if any("float noise" in note for note in o.notes)}
     by_day = {o.key for o in world if any("time of day" in note for note in o.notes)}
+    by_request = {o.key for o in world if any("fee per request" in note for note in o.notes)}
     result = Result(models=len(pairs))
     for i in range(n):
         p, m = pairs[i % len(pairs)] if i < len(pairs) else rng.choice(pairs)
@@ -155,6 +156,12 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
             result.add(
                 "refused by ratecard: time-of-day prices (imported unpublished until the card "
                 "format holds them)",
+                f"{example}: {our_error}",
+            )
+        elif ours is None and key in by_request:
+            result.add(
+                "refused by ratecard: a per-request fee (imported unpublished until the card "
+                "format holds it)",
                 f"{example}: {our_error}",
             )
         elif ours is None and theirs is None:

@@ -1,0 +1,71 @@
+"""``ratecard catalog import``: peer catalogs into cards (catalog.interop)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_OK, UsageError, print_json
+
+
+def register(csub: Any) -> None:
+    p = csub.add_parser(
+        "import",
+        help="write cards from a peer catalog (genai-prices)",
+        description="Import a pinned peer catalog into lint-clean cards. Without --from, the "
+        "pinned wheel is fetched with pip into --cache and checked by SHA-256.",
+    )
+    p.add_argument("source", help="genai-prices")
+    p.add_argument("--from", dest="source_file", type=Path, help="the pinned wheel to read")
+    p.add_argument("--out", required=True, type=Path, help="the card directory to (re)write")
+    p.add_argument("--report", type=Path, help="write the import report (.json or tab-separated)")
+    p.add_argument(
+        "--cache", type=Path, default=Path("build/sources"), help="where pinned wheels are kept"
+    )
+    p.add_argument("--json", action="store_true", help="print a summary as JSON")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from catalog.interop import ImportReport, SourceError, fetch, source
+    from catalog.interop.genai_prices import import_genai_prices, load_providers
+    from catalog.interop.tree import write_tree
+
+    try:
+        src = source(args.source)
+        if src.name != "genai-prices":
+            raise UsageError(f"importing {src.name} is not built yet; genai-prices is")
+        wheel = args.source_file
+        if wheel is None:
+            wheel = fetch(src, args.cache)
+        elif not wheel.is_file():
+            raise UsageError(f"{wheel} is not a file")
+        providers = load_providers(src, wheel)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    report = ImportReport(src.name)
+    cards = import_genai_prices(providers, src, report)
+    written = write_tree(args.out, *cards)
+    if args.report:
+        report.write(args.report)
+    summary = {
+        "source": src.provenance,
+        "providers": len(cards[0]),
+        "offerings": len(cards[1]),
+        "models": len(cards[2]),
+        "files": len(written),
+        "not_held": report.by_reason(),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"{summary['providers']} providers, {summary['offerings']} offerings, "
+            f"{summary['models']} models from {src.provenance} into {args.out}"
+        )
+        print(f"{len(report.entries)} facts not held (see --report):", file=sys.stderr)
+        for reason, count in report.by_reason().items():
+            print(f"  {count:>5}  {reason}", file=sys.stderr)
+    return EXIT_OK
