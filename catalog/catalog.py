@@ -74,9 +74,16 @@ class Catalog:
             found.append(keyed)
         if len(found) > 1:
             choices = ", ".join(sorted(o.key for o in found))
+            if keyed is None or len(found) == len(self._by_id.get(ref, ())):
+                why = "it is sold by several providers"
+            else:
+                why = (
+                    f"it is one offering's provider/id and another's id "
+                    f"({keyed.provider} sells {keyed.id!r})"
+                )
             raise UnknownOfferingError(
-                f"{ref!r} is ambiguous: it names several offerings; use one of {choices}"
-                + (" (or give the record a provider)" if "/" in ref else "")
+                f"{ref!r} is ambiguous: {why}; use one of {choices}"
+                + (" (or give the record a provider)" if keyed is not None else "")
             )
         if found:
             return found[0]
@@ -131,6 +138,17 @@ class Catalog:
                 f"use one of {choices}"
             )
         return found[0] if found else None
+
+    def key_collisions(self) -> list[tuple[str, str]]:
+        """Every ``provider/id`` key that is also another offering's bare id, as
+        (key, the other offering's key), sorted: such a text names two offerings, so
+        resolving it without a provider fails with both as choices."""
+        out = []
+        for key, offering in self.offerings.items():
+            for other in self._by_id.get(key, ()):
+                if other is not offering:
+                    out.append((key, other.key))
+        return sorted(out)
 
     def _hint(self, ref: str) -> str:
         import difflib

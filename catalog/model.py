@@ -18,6 +18,10 @@ from .rates import PriceState, Rate
 from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+#: A top tier bound this large is an open tier ("above N, whatever the size"): ratecard
+#: refuses counts above 10^15 anyway. Imported open tiers are written so until the card
+#: format has an open tier of its own; the label then reads ">N".
+OPEN_TOP = 10**15
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,8 @@ class Tier:
     def label(self) -> str:
         if self.upper is None:
             return "all"
+        if self.upper >= OPEN_TOP and self.lower is not None:
+            return f">{format_tokens(self.lower)}"
         up = format_tokens(self.upper)
         if self.lower is None:
             return f"<={up}" if self.upper_inclusive else f"<{up}"

@@ -33,7 +33,11 @@ def code_files() -> list[Path]:
     """Every module of the catalog package: loading, units, issue wording and the dialects
     all shape the compiled validators, so a change to any of them compiles anew (a few
     dozen small files: well under a millisecond to hash)."""
-    return sorted(_HERE.glob("*.py")) + sorted((_HERE / "dialects").glob("*.py"))
+    return [
+        *sorted(_HERE.glob("*.py")),
+        *sorted((_HERE / "dialects").glob("*.py")),
+        *sorted((_HERE / "interop").glob("*.py")),
+    ]
 
 
 def card_digest(root: Path) -> str:

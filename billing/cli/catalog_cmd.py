@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    UsageError,
+    data_dir,
+    data_dirs,
+    get_catalog,
+    print_json,
+)
 
 
 def register(sub: Any) -> None:
@@ -86,9 +94,23 @@ def cmd_lint(args: argparse.Namespace) -> int:
         "providers": len(catalog.providers),
         "offerings": len(catalog.offerings),
     }
-    if args.json:
-        print_json({"ok": True, "problems": [], **counts})
+    # Warnings, not problems: imported ids are kept exactly as their source writes them.
+    if not args.dir and len(data_dirs(args)) > 1:
+        from catalog import load_layers
+
+        collisions = load_layers(data_dirs(args)).key_collisions()
     else:
+        collisions = catalog.key_collisions()
+    warnings = [
+        f"warning: {key!r} is {key.partition('/')[0]}'s offering {key.partition('/')[2]!r} "
+        f"and also the id of {other}; without a provider it is ambiguous"
+        for key, other in collisions
+    ]
+    if args.json:
+        print_json({"ok": True, "problems": [], "warnings": warnings, **counts})
+    else:
+        for warning in warnings:
+            print(warning, file=sys.stderr)
         print(
             f"{root}: ok ({counts['models']} models, {counts['providers']} providers, "
             f"{counts['offerings']} offerings and variants)"
@@ -143,13 +165,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             print(model_page(catalog, model))
         return EXIT_OK
+    layer = catalog.layer_of.get(offering.key)
     if args.json:
         doc = offering_doc(catalog, offering)
         model = catalog.models.get(offering.model)
         doc["model_card"] = model_doc(model) if model else None
+        doc["layer"] = layer
         print_json(doc)
     else:
         print(show_page(catalog, offering))
+        if layer is not None:
+            print(f"\nLayer: {layer} (of {len(set(catalog.layer_of.values()))} layers)")
     return EXIT_OK
 
 
