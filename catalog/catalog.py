@@ -4,9 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import UnknownOfferingError
+from .matching import Matcher
 from .model import Model, Offering, Provider
+
+
+class CatalogIndex(NamedTuple):
+    """What resolution needs without touching the offerings themselves (so that a large
+    catalog can keep its offerings on disk until one is asked for)."""
+
+    #: bare id → keys (provider/id) of the offerings with that id
+    by_id: dict[str, tuple[str, ...]]
+    #: lower-cased id a match rule names outright → keys
+    by_alias: dict[str, tuple[str, ...]]
+    #: (key, provider, matcher) of the offerings whose rules need a scan (starts_with, ...)
+    scanned: tuple[tuple[str, str, Matcher], ...]
+
+
+def index_of(offerings: Mapping[str, Offering]) -> CatalogIndex:
+    """The :class:`CatalogIndex` of ``offerings`` (keyed by provider/id)."""
+    by_id: dict[str, list[str]] = {}
+    by_alias: dict[str, list[str]] = {}
+    scanned: list[tuple[str, str, Matcher]] = []
+    for key, offering in offerings.items():
+        by_id.setdefault(offering.id, []).append(key)
+        if offering.match is not None:
+            ids = offering.match.equals_only()
+            if ids is None:
+                scanned.append((key, offering.provider, offering.match))
+            else:
+                for alias in sorted(ids):
+                    by_alias.setdefault(alias, []).append(key)
+    return CatalogIndex(
+        {k: tuple(v) for k, v in by_id.items()},
+        {k: tuple(v) for k, v in by_alias.items()},
+        tuple(scanned),
+    )
 
 
 @dataclass(frozen=True)
@@ -15,37 +50,34 @@ class Catalog:
     providers: Mapping[str, Provider]
     #: every offering and variant, keyed by provider/id
     offerings: Mapping[str, Offering]
-    _by_id: dict[str, list[Offering]] = field(default_factory=dict, repr=False)
-    #: lower-cased id named outright by an offering's match rules → those offerings
-    _by_alias: dict[str, list[Offering]] = field(default_factory=dict, repr=False)
-    #: offerings whose rules need a scan (starts_with, regex, ...)
-    _scanned: list[Offering] = field(default_factory=list, repr=False)
     #: which data layer each offering came from (its directory), when layered
     layer_of: Mapping[str, str] = field(default_factory=dict)
+    #: built from ``offerings`` when not given
+    index: CatalogIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for offering in self.offerings.values():
-            self._by_id.setdefault(offering.id, []).append(offering)
-            if offering.match is not None:
-                ids = offering.match.equals_only()
-                if ids is None:
-                    self._scanned.append(offering)
-                else:
-                    for alias in ids:
-                        self._by_alias.setdefault(alias, []).append(offering)
+        if self.index is None:
+            object.__setattr__(self, "index", index_of(self.offerings))
+
+    @property
+    def _ix(self) -> CatalogIndex:
+        assert self.index is not None
+        return self.index
+
+    def _by_id(self, ref: str) -> list[Offering]:
+        return [self.offerings[k] for k in self._ix.by_id.get(ref, ())]
 
     def matching(self, ref: str, provider: str | None = None) -> list[Offering]:
         """The offerings whose match rules name ``ref`` (compared in lower case), sorted by
         key; only ``provider``'s when given."""
         lower = ref.lower()
-        found = {o.key: o for o in self._by_alias.get(lower, ())}
-        for offering in self._scanned:
-            if offering.key not in found and offering.match is not None:
-                if offering.match.test(lower):
-                    found[offering.key] = offering
-        return [
-            found[k] for k in sorted(found) if provider is None or found[k].provider == provider
-        ]
+        keys = set(self._ix.by_alias.get(lower, ()))
+        for key, seller, matcher in self._ix.scanned:
+            if (provider is None or seller == provider) and key not in keys:
+                if matcher.test(lower):
+                    keys.add(key)
+        found = [self.offerings[k] for k in sorted(keys)]
+        return [o for o in found if provider is None or o.provider == provider]
 
     def __iter__(self) -> Iterator[Offering]:
         return iter(sorted(self.offerings.values(), key=lambda o: (o.provider, o.id)))
@@ -68,13 +100,13 @@ class Catalog:
         ``provider/id``) is an error listing the choices, never a silent pick."""
         if provider is not None:
             return self._resolve_in(ref, provider)
-        found = list(self._by_id.get(ref, ()))
-        keyed = self.offerings.get(ref)
+        found = self._by_id(ref)
+        keyed = self.offerings.get(ref) if "/" in ref else None
         if keyed is not None and all(o is not keyed for o in found):
             found.append(keyed)
         if len(found) > 1:
             choices = ", ".join(sorted(o.key for o in found))
-            if keyed is None or len(found) == len(self._by_id.get(ref, ())):
+            if keyed is None or len(found) == len(self._ix.by_id.get(ref, ())):
                 why = "it is sold by several providers"
             else:
                 why = (
@@ -89,11 +121,11 @@ class Catalog:
             return found[0]
         if ":" in ref:
             base, _, variant = ref.rpartition(":")
-            for prefix in (base, *(o.key for o in self._by_id.get(base, []))):
+            for prefix in (base, *self._ix.by_id.get(base, ())):
                 candidate = self.offerings.get(f"{prefix}:{variant}")
                 if candidate is not None:
                     return candidate
-        if self._by_alias or self._scanned:
+        if self._ix.by_alias or self._ix.scanned:
             matched = self._match(ref)
             if matched is not None:
                 return matched
@@ -144,16 +176,16 @@ class Catalog:
         (key, the other offering's key), sorted: such a text names two offerings, so
         resolving it without a provider fails with both as choices."""
         out = []
-        for key, offering in self.offerings.items():
-            for other in self._by_id.get(key, ()):
-                if other is not offering:
-                    out.append((key, other.key))
+        for key in self.offerings:
+            for other in self._ix.by_id.get(key, ()):
+                if other != key:
+                    out.append((key, other))
         return sorted(out)
 
     def _hint(self, ref: str) -> str:
         import difflib
 
-        close = difflib.get_close_matches(ref, list(self._by_id), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(ref, list(self._ix.by_id), n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""
 
     def find_model(self, ref: str) -> Model | None:

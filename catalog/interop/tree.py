@@ -44,6 +44,12 @@ def write_tree(
         path = out / "models" / creator / f"{name}.yaml"
         written.append(_write(path, card, "../../schema/model.schema.json"))
     written.extend(write_schemas(out))
+    # The compiled cache keys this tree by its manifest (catalog.layers), not by stat.
+    from ..layers import MANIFEST, manifest_text
+
+    manifest = out / MANIFEST
+    manifest.write_text(manifest_text(out), encoding="utf-8")
+    written.append(manifest)
     return sorted(written)
 
 
