@@ -54,9 +54,10 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_schema)
 
-    from . import interop_cmd
+    from . import crosscheck_cmd, interop_cmd
 
     interop_cmd.register(csub)
+    crosscheck_cmd.register(csub)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
