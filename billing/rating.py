@@ -321,7 +321,7 @@ _NO_REQUEST: Mapping[str, Any] = {}
 
 
 def _count_range(tier: _TierTable) -> tuple[int, int | None]:
-    """The counts a tier covers as a closed range: the same test as :func:`_tier`."""
+    """The counts a tier covers as a closed range (``catalog.model.Tier.contains``)."""
     if tier.inclusive:  # lower < count <= upper
         lo = -1 if tier.lower is None else tier.lower + 1
         return lo, tier.upper
@@ -385,14 +385,14 @@ _last: list[Any] = [None, None]  # the catalog priced last and its tables
 
 
 def bundled_catalog() -> Catalog:
-    """The catalog of the bundled ``data/`` directory, loaded once."""
+    """The catalog of :func:`catalog.datadir.data_dir`: ``$RATECARD_DATA``, else the cards
+    bundled with the package; loaded once."""
     global _bundled
     if _bundled is None:
-        from pathlib import Path
+        from catalog import load_catalog  # here for start-up time: it loads pydantic
+        from catalog.datadir import data_dir
 
-        from catalog import load_catalog
-
-        _bundled = load_catalog(Path(__file__).resolve().parents[1] / "data")
+        _bundled = load_catalog(data_dir())
     return _bundled
 
 
@@ -460,7 +460,7 @@ def price(
                 if lo <= count and (hi is None or count <= hi):
                     break
             else:
-                tier = _tier(table, plan, (n_in, n_read, n_write, n_out, n_think))
+                raise _beyond(table, plan, count)
         lines: list[Any] = []
         add_line = lines.append
         total = ZERO
@@ -590,27 +590,12 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     )
 
 
-def _tier(table: _OfferingTable, plan: _PlanTable, counts: tuple[int, ...]) -> _TierTable:
+def _beyond(table: _OfferingTable, plan: _PlanTable, count: int) -> PricingError:
+    """The error for a tier count that no tier's range (``_PlanTable.ranges``) covers."""
     by = plan.by
-    if by == "input_tokens":
-        count = counts[0] + counts[1] + counts[2]
-    elif by == "uncached_input_tokens":
-        count = counts[0]
-    else:
-        count = sum(counts)
-    for tier in plan.tiers:
-        if tier.inclusive:
-            if (tier.lower is None or count > tier.lower) and (
-                tier.upper is None or count <= tier.upper
-            ):
-                return tier
-        elif (tier.lower is None or count >= tier.lower) and (
-            tier.upper is None or count < tier.upper
-        ):
-            return tier
     top = plan.tiers[-1].upper or 0
     rule = "at most" if plan.tiers[-1].inclusive else "below"
-    raise PricingError(
+    return PricingError(
         f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
         f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
         "no price is published for a request this large"

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from .catalog import Catalog, index_of
-from .validation_cache import cache_dir, code_files
+from .requests.cache import cache_dir, code_files
 
 _FORMAT = b"ratecard-layers-2"
 MANIFEST = "cards.sha256"
@@ -184,7 +184,7 @@ def load_layers(roots: Sequence[Path | str], *, use_cache: bool = True) -> Catal
     """The catalog of the card directories ``roots``, lowest layer first. One directory
     gives the same catalog as :func:`catalog.load_catalog`. Raises
     :class:`catalog.CardErrors` listing every problem of every layer."""
-    from .loader import load_catalog  # pydantic: only when the cache misses
+    from .cards.loader import load_catalog  # pydantic: only when the cache misses
 
     paths = [Path(r) for r in roots]
     if not use_cache:

@@ -35,8 +35,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..fields import MAX_SIGNIFICANT_DIGITS
-from ..loader import slug
+from ..cards.fields import MAX_SIGNIFICANT_DIGITS
+from ..cards.loader import slug
 from .report import ImportReport
 from .sources import Source, SourceError, verify
 

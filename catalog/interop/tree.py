@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..dump import dump_yaml
-from ..loader import slug
+from ..cards.dump import dump_yaml
+from ..cards.loader import slug
 
 Tree = dict[str, Any]
 
@@ -27,7 +27,7 @@ def write_tree(
     """Write ``providers`` (id → card), ``offerings`` ((provider, id) → card) and
     ``models`` (creator/name → card) below ``out``, replacing its ``providers/``,
     ``models/`` and ``schema/``. Returns the files written, sorted."""
-    from ..schema import write_schemas
+    from ..cards.editor_schema import write_schemas
 
     for sub in ("providers", "models", "schema"):
         if (out / sub).exists():
