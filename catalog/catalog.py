@@ -145,7 +145,7 @@ class Catalog:
         matched = self._pick(ref, self.matching(ref, provider))
         if matched is not None:
             return matched
-        raise UnknownOfferingError(f"{provider} sells no model {ref!r}{self._hint(ref)}")
+        raise UnknownOfferingError(f"{provider} sells no model {ref!r}{self._hint(ref, provider)}")
 
     def _match(self, ref: str) -> Offering | None:
         """The one offering whose match rules name ``ref`` (or ``provider/ref``)."""
@@ -182,10 +182,14 @@ class Catalog:
                     out.append((key, other))
         return sorted(out)
 
-    def _hint(self, ref: str) -> str:
+    def _hint(self, ref: str, provider: str | None = None) -> str:
         import difflib
 
-        close = difflib.get_close_matches(ref, list(self._ix.by_id), n=1, cutoff=0.6)
+        ids = list(self._ix.by_id)
+        if provider is not None:
+            prefix = f"{provider}/"
+            ids = [k.removeprefix(prefix) for k in self.offerings if k.startswith(prefix)]
+        close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""
 
     def find_model(self, ref: str) -> Model | None:

@@ -36,6 +36,20 @@ def register(sub: Any) -> None:
 
     p = csub.add_parser("list", help="one line per offering and variant")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--provider", help="only this provider's offerings")
+    p.add_argument("--search", metavar="TEXT", help="TEXT in the id, name, provider or model")
+    p.add_argument(
+        "--status", choices=["available", "coming_soon", "deprecated", "retired"], help="status"
+    )
+    p.add_argument("--modality", help="an input or output modality (text, image, audio, video)")
+    p.add_argument("--feature", help="a feature flag (vision, function_calling, ...)")
+    p.add_argument(
+        "--sort",
+        choices=["id", "input", "output", "context"],
+        default="id",
+        help="input/output: cheapest first (first tier); context: largest first",
+    )
+    p.add_argument("--limit", type=int, help="at most this many rows")
     p.set_defaults(func=cmd_list)
 
     p = csub.add_parser("show", help="a model page: at a glance, pricing, parameters, variants")
@@ -134,15 +148,28 @@ def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from catalog.publish.documents import list_doc
+    from catalog.publish.listing import select
     from catalog.publish.pages import LIST_HEADERS, list_rows, table
 
+    if args.limit is not None and args.limit < 0:
+        raise UsageError("--limit must not be negative")
     catalog = _catalog_or_problems(args)
     if catalog is None:
         return EXIT_BAD_INPUT
+    chosen = select(
+        catalog,
+        provider=args.provider,
+        search=args.search,
+        status=args.status,
+        modality=args.modality,
+        feature=args.feature,
+        sort=args.sort,
+        limit=args.limit,
+    )
     if args.json:
-        print_json(list_doc(catalog))
+        print_json(list_doc(catalog, chosen))
     else:
-        print(table(list_rows(catalog), LIST_HEADERS))
+        print(table(list_rows(catalog, chosen), LIST_HEADERS))
     return EXIT_OK
 
 
