@@ -71,6 +71,7 @@ def register(sub: Any) -> None:
     from . import crosscheck_cmd, interop_cmd
 
     interop_cmd.register(csub)
+    interop_cmd.register_export(csub)
     crosscheck_cmd.register(csub)
 
 

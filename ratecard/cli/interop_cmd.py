@@ -89,3 +89,52 @@ def cmd_import(args: argparse.Namespace) -> int:
         for reason, count in report.by_reason().items():
             print(f"  {count:>5}  {reason}", file=sys.stderr)
     return EXIT_OK
+
+
+FORMATS = ("litellm", "openrouter")
+
+
+def register_export(csub: Any) -> None:
+    p = csub.add_parser(
+        "export",
+        help="write the platform's cards in a peer's format (litellm, openrouter)",
+        description="Unpublished and not-applicable prices never become free: such a model "
+        "is left out, or its key omitted, and the export report (stderr, or --report FILE) "
+        "says so.",
+    )
+    p.add_argument("--format", required=True, choices=FORMATS, help="the peer format")
+    p.add_argument("--out", required=True, type=Path, help="the file to write")
+    p.add_argument("--report", type=Path, help="write the export report (.json or .tsv)")
+    p.add_argument(
+        "--all-layers", action="store_true", help="export every layer (default: the highest)"
+    )
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from catalog import CardErrors, load_catalog, load_layers
+    from catalog.interop import ImportReport
+    from catalog.interop.litellm_export import export_litellm
+    from catalog.interop.openrouter_export import export_openrouter
+
+    from .common import data_dir, data_dirs
+
+    try:
+        catalog = load_layers(data_dirs(args)) if args.all_layers else load_catalog(data_dir(args))
+    except CardErrors as exc:
+        raise UsageError(f"the cards have problems; run 'ratecard catalog lint'\n{exc}") from None
+    report = ImportReport(args.format)
+    text = (
+        export_litellm(catalog, report)
+        if args.format == "litellm"
+        else export_openrouter(catalog, report)
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    if args.report:
+        report.write(args.report)
+    else:
+        for e in sorted(set(report.entries)):
+            print(f"{e.provider}/{e.model}: {e.key} {e.value}: {e.reason}", file=sys.stderr)
+    print(f"wrote {args.out} ({args.format}); {len(report.entries)} report line(s)")
+    return EXIT_OK
