@@ -45,9 +45,11 @@ catalog-import: $(STAMP)
 	$(RATECARD) catalog import genai-prices --cache build/sources --out data/world \
 	  --report build/world-import-report.tsv
 
-# genai-prices' own calc_price against ratecard on 100,000 random records, as a table.
+# genai-prices' own calc_price against ratecard on 100,000 random records, as a table; then
+# LiteLLM's data read by LiteLLM's conventions against ratecard on the models both hold.
 crosscheck: $(STAMP)
 	$(BIN)/python -m tests.interop.differential 100000 data/world
+	$(BIN)/python -m tests.interop.differential_litellm 100000
 
 # Mutation testing of the money paths (tests/mutation/: targets.toml, equivalent.toml).
 # Not part of `make test`: about half an hour on two cores, every run at nice 19.

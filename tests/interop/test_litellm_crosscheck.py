@@ -77,3 +77,13 @@ def test_seed_cards_against_litellm(litellm_facts: dict[str, object]) -> None:
     # Prices agree: no price field differs for qwen3-5-flash ($0.09 / $0.368 per 1M).
     assert not [k for k in got if k[0] == "empiriolabs/qwen3-5-flash" and "mtok" in k[1]]
     assert missing["litellm"] == ["runware/alibaba:qwen@3.5-27b", "runware/alibaba:qwen@3.5-397b"]
+
+
+def test_litellm_differential_runs_on_the_models_both_hold() -> None:
+    from .differential_litellm import run
+
+    src = source("litellm")
+    data = load_litellm(src, fetch(src, ROOT / "build" / "sources"))
+    counts, held = run(load_catalog(ROOT / "data" / "world"), data, 2000)
+    assert held > 400  # LiteLLM 1.110.2 chat entries the world resolves (472)
+    assert counts["equal"] / 2000 > 0.8
