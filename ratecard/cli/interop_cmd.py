@@ -108,6 +108,7 @@ def register_export(csub: Any) -> None:
     p.add_argument(
         "--all-layers", action="store_true", help="export every layer (default: the highest)"
     )
+    p.add_argument("--json", action="store_true", help="print a summary and the report as JSON")
     p.set_defaults(func=cmd_export)
 
 
@@ -133,7 +134,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     args.out.write_text(text, encoding="utf-8")
     if args.report:
         report.write(args.report)
-    else:
+    if args.json:
+        print_json(
+            {
+                "out": str(args.out),
+                "format": args.format,
+                "report": [e.__dict__ for e in sorted(set(report.entries))],
+            }
+        )
+        return EXIT_OK
+    if not args.report:
         for e in sorted(set(report.entries)):
             print(f"{e.provider}/{e.model}: {e.key} {e.value}: {e.reason}", file=sys.stderr)
     print(f"wrote {args.out} ({args.format}); {len(report.entries)} report line(s)")
