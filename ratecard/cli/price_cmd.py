@@ -9,7 +9,7 @@ from typing import Any
 
 from billing.priced import Priced, price_stream, priced_doc
 from billing.text import decimal_text, explain_line
-from catalog import CardErrors, Catalog
+from catalog import Catalog
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -33,10 +33,26 @@ def register(sub: Any) -> None:
         ),
     )
     p.add_argument(
-        "file", metavar="FILE|-", nargs="?", help="JSON Lines usage records, or - for stdin"
+        "file",
+        metavar="FILE|-",
+        nargs="*",
+        help="JSON Lines usage records, or - for stdin (none with -m); with --engine "
+        "duckdb, any number of JSON Lines or Parquet (.parquet) files",
     )
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
+    p.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="python (default): each record in turn, output per record; duckdb: the files in "
+        "bulk, output per offering and charge (README: Scale path)",
+    )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="duckdb: also give each record's result (priced one by one, at Python's rate)",
+    )
     quick = p.add_argument_group(
         "quick pricing from flags (instead of FILE): one row per model, cheapest first"
     )
@@ -56,10 +72,7 @@ def register(sub: Any) -> None:
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint'\n{exc}") from None
+    return get_catalog(args)
 
 
 class Tally:
@@ -88,13 +101,20 @@ class Tally:
 def cmd_price(args: argparse.Namespace) -> int:
     if args.model:
         return quick_price(args)
-    if args.file is None:
+    if not args.file:
         raise UsageError("give a FILE of usage records (- for stdin), or -m MODEL -i N -o N")
     catalog = load_catalog_for(args)
+    if args.engine == "duckdb":
+        from .price_bulk import cmd_price_bulk
+
+        return cmd_price_bulk(args, catalog)
+    if len(args.file) > 1 or args.records:
+        raise UsageError("several files and --records are for --engine duckdb")
+    args.file = args.file[0]  # one path, as the error messages name it
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        for result in price_stream(read_json_lines(stream, args.file), catalog):
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))
@@ -114,7 +134,7 @@ def quick_price(args: argparse.Namespace) -> int:
     (the records are chat-shaped: input includes the cached tokens, output the reasoning)."""
     from billing import PricingError, RecordError, price
 
-    if args.file is not None:
+    if args.file:
         raise UsageError("give either FILE or -m MODEL, not both")
     for name in ("input_tokens", "output_tokens", "cached", "reasoning"):
         if getattr(args, name) < 0:
