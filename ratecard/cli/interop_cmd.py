@@ -91,19 +91,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-FORMATS = ("litellm", "openrouter")
+FORMATS = ("genai-prices", "litellm", "openrouter")
 
 
 def register_export(csub: Any) -> None:
     p = csub.add_parser(
         "export",
-        help="write the platform's cards in a peer's format (litellm, openrouter)",
+        help="write the platform's cards in a peer's format (genai-prices, litellm, openrouter)",
         description="Unpublished and not-applicable prices never become free: such a model "
         "is left out, or its key omitted, and the export report (stderr, or --report FILE) "
         "says so.",
     )
     p.add_argument("--format", required=True, choices=FORMATS, help="the peer format")
-    p.add_argument("--out", required=True, type=Path, help="the file to write")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="the file to write (genai-prices: a directory of <provider>.yml)",
+    )
     p.add_argument("--report", type=Path, help="write the export report (.json or .tsv)")
     p.add_argument(
         "--all-layers", action="store_true", help="export every layer (default: the highest)"
@@ -115,6 +120,7 @@ def register_export(csub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from catalog import CardErrors, load_catalog, load_layers
     from catalog.interop import ImportReport
+    from catalog.interop.genai_prices_export import export_genai_prices
     from catalog.interop.litellm_export import export_litellm
     from catalog.interop.openrouter_export import export_openrouter
 
@@ -125,13 +131,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except CardErrors as exc:
         raise UsageError(f"the cards have problems; run 'ratecard catalog lint'\n{exc}") from None
     report = ImportReport(args.format)
-    text = (
-        export_litellm(catalog, report)
-        if args.format == "litellm"
-        else export_openrouter(catalog, report)
-    )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    if args.format == "genai-prices":
+        export_genai_prices(catalog, args.out, report)
+    else:
+        writer = export_litellm if args.format == "litellm" else export_openrouter
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(writer(catalog, report), encoding="utf-8")
     if args.report:
         report.write(args.report)
     if args.json:
