@@ -10,7 +10,7 @@ RATECARD := $(BIN)/ratecard
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(RATECARD) catalog compile --out build/catalog
 	for f in data/samples/requests/*.json; do $(RATECARD) validate $$f || exit 1; done
 	rm -f build/ledger.db build/ledger.db-wal build/ledger.db-shm
-	$(RATECARD) ingest --db build/ledger.db --rejects build/rejects.jsonl \
+	$(RATECARD) ingest --create --db build/ledger.db --rejects build/rejects.jsonl \
 	  data/samples/usage-2026-11.jsonl || test $$? -eq 1
 	RATECARD_ISSUER_NAME='Example AI Platform Ltd' \
 	RATECARD_ISSUER_ADDRESS='1 Sample Street, London EC1A 1AA, United Kingdom' \
@@ -32,7 +32,7 @@ run: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

@@ -117,18 +117,24 @@ Pricer = Callable[[str, int], "PreparedEvent | Problem"]
 
 def make_pricer(catalog: Catalog) -> Pricer:
     """Parse and price one line with billing.records and billing.rating."""
+    from catalog.jsontext import json_problem
+
     from ..rating import PricingError, price
-    from ..records import RecordError, loads, parse_record
+    from ..records import RecordError, loads, parse_record, stored_text_problem
+    from ..shapes.counts import ShapeError
 
     def prepare(text: str, line: int) -> PreparedEvent | Problem:
         raw = text.rstrip("\r\n")
         try:
             obj = loads(raw)
         except (ValueError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            return Problem(line, "invalid", f"not valid JSON: {detail}", raw=raw)
+            return Problem(line, "invalid", json_problem(exc), raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
+        try:
+            stored_text_problem(obj)
+        except ShapeError as exc:
+            return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
         if not isinstance(event_id, str) or not event_id:
             return Problem(

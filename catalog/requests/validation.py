@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import re
 
 from ..datadir import data_dir
+from ..jsontext import clip
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
 from .token_estimate import (
@@ -81,19 +82,45 @@ class ValidationResult(NamedTuple):
 
 
 class RequestError(ValueError):
-    """A request body that is not JSON at all (``parse_request``)."""
+    """A request body that is not JSON at all, or JSON that is refused (``parse_request``);
+    ``pointer`` is where, when known."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        self.pointer = pointer
+        super().__init__(message)
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+#: The largest request body read (characters): far above any provider's own limit
+#: (a request with images inline is a few megabytes).
+MAX_REQUEST_CHARS = 64 * 1024 * 1024
+
+
 def parse_request(text: str | bytes) -> Any:
-    """Parse request JSON with every non-integer number as a Decimal (never a float)."""
+    """Parse request JSON with every non-integer number as a Decimal (never a float), as
+    :func:`catalog.jsontext.loads_exact` does: numbers beyond 10^30, repeated keys and
+    unpaired surrogates are refused. :class:`RequestError` says why in one sentence."""
+    from ..jsontext import JSONTextError, loads_exact
+
+    if len(text) > MAX_REQUEST_CHARS:
+        raise RequestError(
+            f"the request is larger than {MAX_REQUEST_CHARS // (1024 * 1024)} MiB; it is not read"
+        )
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return loads_exact(text)
     except RecursionError:
         raise RequestError("the request is nested too deeply to read") from None
+    except JSONTextError as exc:
+        raise RequestError(f"the request cannot be used: {exc.msg}", exc.pointer or "") from None
+    except json.JSONDecodeError as exc:
+        raise RequestError(
+            f"the request is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(f"the request is not valid JSON: {exc}") from None
 
@@ -284,7 +311,8 @@ class RequestValidator:
         try:
             body = parse_request(text)
         except RequestError as exc:
-            return ValidationResult(False, None, endpoint, (Issue("", "json", None, str(exc)),))
+            issue = Issue(exc.pointer, "json", None, str(exc))
+            return ValidationResult(False, None, endpoint, (issue,))
         return self.validate(body, endpoint=endpoint, lenient=lenient)
 
     # -------------------------------------------------------------------- fast path
@@ -379,7 +407,7 @@ class RequestValidator:
                 "",
                 "endpoint",
                 ", ".join(ENDPOINTS),
-                f"unknown endpoint {endpoint!r}; use one of {', '.join(ENDPOINTS)}",
+                f"unknown endpoint {clip(str(endpoint))}; use one of {', '.join(ENDPOINTS)}",
             )
             return ValidationResult(False, None, endpoint, (issue,), (), body)
         chosen = endpoint or infer_endpoint(body)
@@ -501,7 +529,7 @@ class RequestValidator:
         info, why = self.compiled.resolve(model)
         if info is None:
             known = sorted(self.compiled.by_id)
-            text = why or f"unknown model {model!r}{suggestion(model, known)}"
+            text = why or f"unknown model {clip(model)}{suggestion(model, known)}"
             found.issues.append(Issue(here, "known_model", ", ".join(known), text))
             return None
         if info.status == "coming_soon":
@@ -905,7 +933,7 @@ def _duplicate_task_uuids(tasks: Sequence[tuple[tuple[int, ...], Any]]) -> list[
                     pointer((*prefix, "taskUUID")),
                     "unique",
                     "a taskUUID no other task of the request has",
-                    f"taskUUID {value!r} is already the taskUUID of task {first[0]}; "
+                    f"taskUUID {clip(str(value))} is already the taskUUID of task {first[0]}; "
                     "each task needs its own UUID v4",
                 )
             )

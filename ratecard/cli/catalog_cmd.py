@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    data_dir,
+    get_catalog,
+    print_json,
+)
 
 
 def register(sub: Any) -> None:
@@ -98,16 +106,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
-    """The catalog, or None after printing its problems (the cards are bad input: exit 1)."""
-    from catalog import CardErrors
-
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("ratecard: the cards have problems; see 'ratecard catalog lint'", file=sys.stderr)
-        return None
+    """The catalog (bad cards raise :class:`InputError` in :func:`get_catalog`: exit 1)."""
+    return get_catalog(args)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -176,6 +176,10 @@ def cmd_compile(args: argparse.Namespace) -> int:
     if catalog is None:
         return EXIT_BAD_INPUT
     out: Path = args.out
+    check_output("--out", str(out), directory=True)
+    cards = data_dir(args).resolve()
+    if out.resolve() == cards or cards in out.resolve().parents:
+        raise UsageError(f"--out {out} is inside the card directory {cards}; write elsewhere")
     written = compile_catalog(catalog, out)
     if args.json:
         print_json({"out": str(out), "files": [str(p) for p in written]})

@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from catalog.validation import as_decimal, is_multiple, is_number, parse_request
 from hypothesis import given
 from hypothesis import strategies as st
 
