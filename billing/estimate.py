@@ -37,7 +37,8 @@ from catalog import Catalog, Offering, UnknownOfferingError
 from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
-from .rating import EXACT, PricingError, bundled_catalog, price
+from .money import EXACT
+from .rating import PricingError, bundled_catalog, price
 from .records import UsageRecord
 from .usage import Usage
 

@@ -3,9 +3,10 @@
 Rules (README "Pricing"):
 
 - Decimal only. A token line's amount is ``quantity × price × 10⁻⁶``: the price is scaled by
-  ``scaleb`` (an exponent shift, never a division) and multiplied in :data:`EXACT`, a context
-  with 60 digits that traps ``Inexact`` and ``Rounded``; counts are at most 10¹⁵ and prices
-  at most 15 digits, so a product can never round, and if it could, rating would fail loudly.
+  ``scaleb`` (an exponent shift, never a division) and multiplied in
+  :data:`billing.money.EXACT`, a context with 60 digits that traps ``Inexact`` and
+  ``Rounded``; counts are at most 10¹⁵ and prices at most 15 digits, so a product can never
+  round, and if it could, rating would fail loudly.
 - The plan is chosen by the record's timestamp (none: the plan in effect now); the tier by
   the plan's declared count and boundary, for the whole request. Beyond the top tier is an
   error.
@@ -32,34 +33,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import (
-    ROUND_HALF_EVEN,
-    Context,
-    Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
-    Subnormal,
-    Underflow,
-)
+from decimal import Decimal
 from typing import Any
 
 from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOfferingError
 from catalog.units import format_tokens
 
 from .charge import Charge, Line
+from .money import EXACT
 from .records import RecordError, UsageRecord, parse_record, where
 
-#: The only context amounts are computed in: exact or an exception.
-EXACT = Context(
-    prec=60,
-    rounding=ROUND_HALF_EVEN,
-    Emin=-999999,
-    Emax=999999,
-    traps=[Inexact, Rounded, InvalidOperation, DivisionByZero, Overflow, Underflow, Subnormal],
-)
 _mul = EXACT.multiply
 _add = EXACT.add
 ZERO = Decimal(0)

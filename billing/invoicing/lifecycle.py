@@ -37,7 +37,7 @@ from ..ledger.tables import (
     Issuer,
     UsageEvent,
 )
-from ..rounding import is_whole_minor_units, round_money
+from ..money import is_whole_minor_units, round_money
 from .errors import InvoiceError
 from .lines import line_key
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 #: Larger counts are refused as implausible; it also bounds the digits a product can have,
-#: so the rating context never rounds (see billing.rating.EXACT).
+#: so the rating context never rounds (see billing.money.EXACT).
 MAX_COUNT = 10**15
 
 

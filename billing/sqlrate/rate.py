@@ -2,7 +2,7 @@
 
 The database returns, per (customer, period, offering, plan version, tier, charge), the summed
 quantity and the number of events; this module multiplies each sum by its Decimal price in
-:data:`billing.rating.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
+:data:`billing.money.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
 because the context never rounds). Events that cannot be priced are counted per reason,
 never charged 0.
 """
@@ -20,7 +20,8 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from catalog import Catalog
 
 from ..charge import Line
-from ..rating import EXACT, bundled_catalog
+from ..money import EXACT
+from ..rating import bundled_catalog
 from .params import NotCompilableError, json_params
 from .plan import (
     ERRORS,

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from billing.text import decimal_text
+from billing.money import decimal_text
 
 if TYPE_CHECKING:
     from catalog import Catalog

@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.estimate import ENDPOINTS, Estimate, EstimateError, estimate
+from billing.money import decimal_text
 from billing.records import loads
-from billing.text import decimal_text, explain_line
+from billing.text import explain_line
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, open_input, print_json
 from .price_cmd import load_catalog_for

@@ -7,8 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from billing.money import decimal_text
 from billing.priced import Priced, price_stream, priced_doc
-from billing.text import decimal_text, explain_line
+from billing.text import explain_line
 from catalog import CardErrors, Catalog
 
 from .common import (

@@ -31,7 +31,7 @@ def register(sub: Any) -> None:
 
 
 def _text(value: Any) -> str:
-    from billing.text import decimal_text
+    from billing.money import decimal_text
 
     return decimal_text(value)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ...text import decimal_text, price_text
+from ...money import decimal_text, price_text
 from ..lifecycle import InvoiceView
 
 HEADER = [

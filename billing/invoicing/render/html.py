@@ -6,7 +6,7 @@ import calendar
 from decimal import Decimal
 from html import escape
 
-from ...text import decimal_text
+from ...money import decimal_text
 from ..lifecycle import InvoiceLineView, InvoiceView
 
 _TOKEN_LABELS = {

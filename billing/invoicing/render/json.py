@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...text import decimal_text, price_text
+from ...money import decimal_text, price_text
 from ..lifecycle import CreditNoteView, InvoiceLineView, InvoiceView
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...text import decimal_text, price_text
+from ...money import decimal_text, price_text
 from ..lifecycle import InvoiceView
 
 _HEAD = ("MODEL", "CHARGE", "TIER", "QUANTITY", "UNIT PRICE", "PRECISE", "AMOUNT")
