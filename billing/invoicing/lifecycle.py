@@ -38,6 +38,7 @@ from ..ledger.tables import (
     UsageEvent,
 )
 from ..money import is_whole_minor_units, round_money
+from ..period import period_problem
 from .errors import InvoiceError
 from .lines import line_key
 
@@ -147,11 +148,7 @@ def _customer(session: Session, code: str) -> Customer:
 
 
 def _check_period(period: str) -> None:
-    try:
-        datetime.strptime(period, "%Y-%m")
-    except ValueError:
-        raise InvoiceError(f"period must be YYYY-MM, got {period!r}") from None
-    if len(period) != 7:
+    if period_problem(period) is not None:
         raise InvoiceError(f"period must be YYYY-MM, got {period!r}")
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from billing.period import period_problem
+
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -91,24 +93,16 @@ def register(sub: Any) -> None:
 
 
 def check_period(period: str) -> str:
-    """``--period`` as a UTC calendar month, ``YYYY-MM``; anything else is a usage error
-    (exit 2), found before the database is opened."""
-    import re
-
-    why = ""
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
-    if found is None:
-        why = "a month is written as a four-digit year, a dash and a two-digit month"
-    elif len(found[2]) == 1:
-        why = f"the month needs two digits ({found[1]}-0{found[2]})"
-    elif not 1 <= int(found[2]) <= 12:
-        why = f"there is no month {found[2]}"
+    """``--period`` as a UTC calendar month, ``YYYY-MM`` (billing.period); anything else is a
+    usage error (exit 2), found before the database is opened."""
+    why = period_problem(period)
     if why:
         raise UsageError(f"--period must be YYYY-MM (for example 2026-11), got {period!r}: {why}")
     return period
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def open_ledger(args: argparse.Namespace) -> Any:
+    """The ledger at ``--db``, migrated to the newest schema; a usage error if it cannot open."""
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import ensure_schema
 
@@ -154,7 +148,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError("--batch-size must be at least 1")
     stream = open_input(args.file)
     catalog = get_catalog(args)
-    engine = _engine(args)
+    engine = open_ledger(args)
     rejects: IO[str] | None = None
     if args.rejects:
         Path(args.rejects).parent.mkdir(parents=True, exist_ok=True)
@@ -218,7 +212,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     from billing.invoicing.render.text import invoice_text
 
     check_period(args.period)
-    engine = _engine(args)
+    engine = open_ledger(args)
     try:
         if args.void:
             view = void(engine, args.customer, args.period, with_events=args.with_events)
@@ -262,7 +256,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
     if not amount.is_finite() or amount <= 0:
         raise UsageError(f"--amount must be a positive amount, got {args.amount!r}")
     check_period(args.period)
-    engine = _engine(args)
+    engine = open_ledger(args)
     try:
         note = credit_note(engine, args.customer, args.period, amount, args.reason)
     except InvoiceError as exc:

@@ -37,7 +37,6 @@ def _text(value: Any) -> str:
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
-    from billing.invoicing.lifecycle import InvoiceError, _check_period
     from billing.sqlrate import (
         NotCompilableError,
         customer_codes,
@@ -48,14 +47,11 @@ def cmd_rate(args: argparse.Namespace) -> int:
     )
     from billing.sqlrate.rate import offerings_in_scope
     from billing.sqlrate.stored import compare, stored_sums
-    from ratecard.cli.ledger_cmd import _engine
+    from ratecard.cli.ledger_cmd import check_period, open_ledger
 
-    try:
-        _check_period(args.period)
-    except InvoiceError as exc:
-        raise UsageError(str(exc)) from None
+    check_period(args.period)
     catalog = get_catalog(args)
-    engine = _engine(args)
+    engine = open_ledger(args)
     try:
         with engine.connect() as conn:
             codes = customer_codes(conn)
