@@ -37,8 +37,9 @@ from catalog import Catalog, Offering, UnknownOfferingError
 from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
+from .errors import EstimateError, PricingError
 from .money import EXACT
-from .rating import PricingError, bundled_catalog, price
+from .rating import bundled_catalog, price
 from .records import UsageRecord
 from .usage import Usage
 
@@ -50,14 +51,6 @@ _OUTPUT_CAPS = {
     "messages": (("max_tokens",),),
     "runware.task": (("settings", "maxTokens"),),
 }
-
-
-class EstimateError(ValueError):
-    """A request whose cost cannot be estimated (no model, unknown model, unpriceable)."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ import calendar
 import re
 from datetime import UTC, datetime
 
+from .errors import PeriodError
+
 _PERIOD = re.compile(r"([0-9]{4})-([0-9]{1,2})")
-
-
-class PeriodError(ValueError):
-    """A period that is not ``YYYY-MM``; the message says why, for a person."""
 
 
 def period_of(when: datetime) -> str:

@@ -40,8 +40,9 @@ from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOffer
 from catalog.units import format_tokens
 
 from .charge import Charge, Line
+from .errors import PricingCode, PricingError, RecordError
 from .money import EXACT
-from .records import RecordError, UsageRecord, parse_record, where
+from .records import UsageRecord, parse_record
 
 _mul = EXACT.multiply
 _add = EXACT.add
@@ -67,19 +68,6 @@ FALLBACK_NOTE = {
 }
 #: Kinds shown as a zero line when their count is 0 (the rates a reader expects to see).
 ALWAYS_SHOWN = frozenset({"input", "output"})
-
-
-class PricingError(Exception):
-    """A record that cannot be priced: the line, the record id (when known) and why."""
-
-    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
-        self.message = message
-        self.line = line
-        self.record_id = record_id
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        return where(self.line, self.record_id) + self.message
 
 
 # --- cloning immutable templates (see billing.charge: Line and Charge are not slots) -------
@@ -174,8 +162,10 @@ def _rate_problem(offering: Offering, rate: Rate, what: str, via: str | None) ->
     )
 
 
-def _problem(problem: str | None, n: int) -> PricingError:
-    return PricingError((problem or "").replace("{n}", f"{n:,}"))
+def _problem(
+    problem: str | None, n: int, code: PricingCode = "token_rate_unavailable"
+) -> PricingError:
+    return PricingError((problem or "").replace("{n}", f"{n:,}"), code=code)
 
 
 def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: str) -> _TierTable:
@@ -336,7 +326,7 @@ class _Tables:
         try:
             offering = self.catalog.resolve(ref)
         except UnknownOfferingError as exc:
-            raise PricingError(exc.message) from None
+            raise PricingError(exc.message, code="unknown_offering") from None
         table = self.by_key.get(offering.key)
         if table is None:
             table = self.by_key[offering.key] = _build_offering(offering)
@@ -516,7 +506,7 @@ def price(
     except PricingError as exc:
         if exc.line or exc.record_id:
             raise
-        raise PricingError(exc.message, record.line, record.id or None) from None
+        raise PricingError(exc.message, record.line, record.id or None, code=exc.code) from None
 
 
 def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
@@ -528,14 +518,15 @@ def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
     return PricingError(
         f"{offering.id} has no published price for input or output tokens{where}{soon}, and "
         "the record reports no usage at a published rate: a charge of 0 at an unknown price "
-        "would be a guess, so the record is not priced"
+        "would be a guess, so the record is not priced",
+        code="nothing_published",
     )
 
 
 def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     plans = table.plans
     if not plans:
-        raise PricingError(f"{table.offering.id} has no price plan")
+        raise PricingError(f"{table.offering.id} has no price plan", code="no_price_version")
     moment = when if when is not None else dt.datetime.now(dt.UTC)
     for plan in reversed(plans):
         if plan.plan.covers(moment):
@@ -545,11 +536,13 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     if when is None:
         raise PricingError(
             f"no price version of {table.offering.id} is in effect now (the first starts "
-            f"{start}); give the record a timestamp"
+            f"{start}); give the record a timestamp",
+            code="no_price_version",
         )
     raise PricingError(
         f"timestamp {when.isoformat()} is before the first price version of "
-        f"{table.offering.id} (in effect from {start})"
+        f"{table.offering.id} (in effect from {start})",
+        code="no_price_version",
     )
 
 
@@ -576,7 +569,8 @@ def _tier(table: _OfferingTable, plan: _PlanTable, counts: tuple[int, ...]) -> _
     raise PricingError(
         f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
         f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
-        "no price is published for a request this large"
+        "no price is published for a request this large",
+        code="beyond_top_tier",
     )
 
 
@@ -597,7 +591,8 @@ def _extras(
             if rate is None:
                 raise PricingError(
                     f"unknown tool {name!r} in tool_usage: {table.offering.id} prices no such "
-                    f"tool (known: {plan.known_tools}); an unknown tool is never free"
+                    f"tool (known: {plan.known_tools}); an unknown tool is never free",
+                    code="unknown_tool",
                 )
             entry = rows.get(rate.index)
             if entry is None:
@@ -613,7 +608,7 @@ def _extras(
             if not calls:
                 continue
             if rate.template is None:
-                raise _problem(rate.problem, calls)
+                raise _problem(rate.problem, calls, "tool_fee_unavailable")
             amount = _mul(rate.price, calls)
             fields = {**rate.template.__dict__, "quantity": calls, "amount": amount}
             fields["tier"] = tier.label
@@ -630,7 +625,9 @@ def _extras(
         if reason is None:
             continue
         if fee.template is None:
-            raise PricingError(f"{fee.problem}, and it applies: {reason}")
+            raise PricingError(
+                f"{fee.problem}, and it applies: {reason}", code="request_fee_unavailable"
+            )
         line = _new(Line)
         _set(line, "__dict__", {**fee.template.__dict__, "note": reason, "tier": tier.label})
         lines.append(line)

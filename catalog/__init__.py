@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     from .cards.dump import dump_card
     from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
     from .catalog import Catalog
-    from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
+    from .errors import (
+        AmbiguousOfferingError,
+        CardErrors,
+        CardProblem,
+        CatalogError,
+        RequestError,
+        UnknownOfferingError,
+    )
     from .model import (
         Model,
         Offering,
@@ -52,6 +59,8 @@ _LAZY = {
     "CardProblem": "errors",
     "CatalogError": "errors",
     "UnknownOfferingError": "errors",
+    "AmbiguousOfferingError": "errors",
+    "RequestError": "errors",
     "PriceState": "rates",
     "Rate": "rates",
     "Issue": "requests.issues",
@@ -98,6 +107,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AmbiguousOfferingError",
     "CardErrors",
     "CardProblem",
     "Catalog",
@@ -112,6 +122,7 @@ __all__ = [
     "Provider",
     "Rate",
     "RequestCharge",
+    "RequestError",
     "RequestValidator",
     "Rule",
     "Tier",

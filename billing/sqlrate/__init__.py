@@ -7,7 +7,7 @@ test with hypothesis checks it on SQLite and PostgreSQL).
 
 from __future__ import annotations
 
-from .params import NotCompilableError
+from ..errors import NotCompilableError
 from .plan import ERRORS, CompiledOffering, compile_offering
 from .rate import RatedLine, RateError, RateResult, period_scope, rate_scope, show_sql
 from .rerate import customer_codes, unread_events

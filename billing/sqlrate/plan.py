@@ -7,7 +7,8 @@ per event, exactly what billing.rating decides:
   ``event_time`` (the newest version that covers it, as ``PricePlan.covers``), then a CASE
   over the plan's declared tier count with its boundary rule (``Tier.contains``). -1: no
   version covers the event; -2: the count is beyond the top tier.
-- ``err``: why the event cannot be priced, 0 when it can (codes in :data:`ERRORS`).
+- ``err``: why the event cannot be priced, 0 when it can (:data:`CODES` maps it to
+  billing.errors.PRICING_CODES).
 - ``mask``: which request fees apply by the request's parameters (absent ones take the
   offering's default), one bit per fee of the version.
 - per tool row: its row code (``version × 100 + row``, -1 for an unknown tool), whether it
@@ -26,28 +27,32 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_, true
 
 from catalog import Offering, PriceState
 
+from ..errors import PRICING_CODES, NotCompilableError, PricingCode
 from ..rating import KINDS, _build_offering, _OfferingTable, _PlanTable, _same
-from .params import JsonParams, NotCompilableError
+from .params import JsonParams
 
 VT = 1000  #: vt = version × VT + tier
 ROW = 100  #: tool row code = version × ROW + row
 NO_PLAN, BEYOND_TIER, TOKEN_RATE, TOOL_RATE, UNKNOWN_TOOL, FEE_RATE = 1, 2, 3, 4, 5, 6
-ERRORS = {
-    NO_PLAN: "no price version is in effect at the event's time",
-    BEYOND_TIER: "the count is beyond the top price tier",
-    TOKEN_RATE: "a token rate is unpublished or not applicable and the count is above 0",
-    TOOL_RATE: "a tool's fee is unpublished or not applicable and it was called",
-    UNKNOWN_TOOL: "tool_usage names a tool the plan does not price",
-    FEE_RATE: "a request fee applies but is unpublished or not applicable",
-    7: "unknown offering",
-    8: "every count is 0 and neither the input nor the output rate is published, so the "
-    "event would get no line at all (a 0 at an unknown price is not charged)",
-}
 UNKNOWN_OFFERING = 7
 #: billing.rating's "no line at all" error. The statements flag events with every token
 #: count 0 in a tier without a published input or output rate; billing.sqlrate.rate clears
 #: the flag when a request fee or a called tool gives the event a line after all.
 NOTHING = 8
+#: The one map from the SQL statements' integer error codes to billing's pricing codes
+#: (billing.errors.PRICING_CODES): SQL computes small integers, people and tests read codes.
+CODES: dict[int, PricingCode] = {
+    NO_PLAN: "no_price_version",
+    BEYOND_TIER: "beyond_top_tier",
+    TOKEN_RATE: "token_rate_unavailable",
+    TOOL_RATE: "tool_fee_unavailable",
+    UNKNOWN_TOOL: "unknown_tool",
+    FEE_RATE: "request_fee_unavailable",
+    UNKNOWN_OFFERING: "unknown_offering",
+    NOTHING: "nothing_published",
+}
+#: Each SQL error code's reason, in words (derived from CODES).
+ERRORS = {n: PRICING_CODES[code] for n, code in CODES.items()}
 
 #: The token columns of usage_events, in billing.rating.KINDS order.
 TOKEN_COLUMNS = dict(
@@ -395,6 +400,7 @@ def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> Compi
 
 
 __all__ = [
+    "CODES",
     "ERRORS",
     "NOTHING",
     "CompiledOffering",

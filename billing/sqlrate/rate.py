@@ -20,10 +20,12 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from catalog import Catalog
 
 from ..charge import Line
+from ..errors import NotCompilableError, PricingCode
 from ..money import EXACT
 from ..rating import bundled_catalog
-from .params import NotCompilableError, json_params
+from .params import json_params
 from .plan import (
+    CODES,
     ERRORS,
     FEE_RATE,
     NOTHING,
@@ -79,6 +81,11 @@ class RateError:
     @property
     def reason(self) -> str:
         return ERRORS[self.code]
+
+    @property
+    def reason_code(self) -> PricingCode:
+        """The same code billing.price gives (``PricingError.code``)."""
+        return CODES[self.code]
 
 
 @dataclass

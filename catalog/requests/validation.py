@@ -37,6 +37,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..datadir import data_dir
+from ..errors import RequestError
 from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
 from .token_estimate import (
@@ -74,10 +75,6 @@ class ValidationResult(NamedTuple):
             "issues": [i.as_dict() for i in self.issues],
             "warnings": [w.as_dict() for w in self.warnings],
         }
-
-
-class RequestError(ValueError):
-    """A request body that is not JSON at all (``parse_request``)."""
 
 
 def _no_constant(name: str) -> Any:

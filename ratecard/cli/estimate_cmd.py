@@ -8,7 +8,8 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.estimate import ENDPOINTS, Estimate, EstimateError, estimate
+from billing.errors import EstimateError
+from billing.estimate import ENDPOINTS, Estimate, estimate
 from billing.money import decimal_text
 from billing.records import loads
 from billing.text import explain_line

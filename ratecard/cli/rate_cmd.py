@@ -85,6 +85,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
             "period": err.period,
             "offering": err.offering,
             "events": err.events,
+            "code": err.reason_code,
             "reason": err.reason,
         }
         for err in result.errors
