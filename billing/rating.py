@@ -285,22 +285,15 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
         )
     known = ", ".join(sorted(names)) if names else "none"
     single = tiers[0] if len(tiers) == 1 and tiers[0].upper is None else None
-    ranges = tuple((*_count_range(t), t) for t in tiers)
+    ranges = tuple(
+        (-1 if first is None else first, last, t)
+        for (first, last), t in zip((m.closed_range() for m in plan.tiers), tiers, strict=True)
+    )
     quiet = any(_fee_reason(offering, fee, _NO_REQUEST, set()) is not None for fee in fees)
     return _PlanTable(plan, plan.tier_by, tiers, single, ranges, tools, known, tuple(fees), quiet)
 
 
 _NO_REQUEST: Mapping[str, Any] = {}
-
-
-def _count_range(tier: _TierTable) -> tuple[int, int | None]:
-    """The counts a tier covers as a closed range: the same test as :func:`_tier`."""
-    if tier.inclusive:  # lower < count <= upper
-        lo = -1 if tier.lower is None else tier.lower + 1
-        return lo, tier.upper
-    # lower <= count < upper
-    lo = -1 if tier.lower is None else tier.lower
-    return lo, None if tier.upper is None else tier.upper - 1
 
 
 def _build_offering(offering: Offering) -> _OfferingTable:
@@ -547,23 +540,13 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
 
 
 def _tier(table: _OfferingTable, plan: _PlanTable, counts: tuple[int, ...]) -> _TierTable:
+    """The tier for ``counts`` (in KINDS order) by the catalog's one tier rule
+    (``PricePlan.tier_count`` and ``tier_for``); the hot path's inline choice falls back here."""
     by = plan.by
-    if by == "input_tokens":
-        count = counts[0] + counts[1] + counts[2]
-    elif by == "uncached_input_tokens":
-        count = counts[0]
-    else:
-        count = sum(counts)
-    for tier in plan.tiers:
-        if tier.inclusive:
-            if (tier.lower is None or count > tier.lower) and (
-                tier.upper is None or count <= tier.upper
-            ):
-                return tier
-        elif (tier.lower is None or count >= tier.lower) and (
-            tier.upper is None or count < tier.upper
-        ):
-            return tier
+    count = plan.plan.tier_count(dict(zip(KINDS, counts, strict=True)))
+    chosen = plan.plan.tier_for(count)
+    if chosen is not None:
+        return plan.tiers[plan.plan.tiers.index(chosen)]
     top = plan.tiers[-1].upper or 0
     rule = "at most" if plan.tiers[-1].inclusive else "below"
     raise PricingError(

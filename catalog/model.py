@@ -18,6 +18,23 @@ from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
 
+#: The tier rule's count (a plan's ``tier_by``, the card's ``tiers.by``): the token kinds it
+#: sums. billing.rating's hot path and billing.sqlrate's CASE are derived from this table.
+TIER_COUNT_KINDS: Mapping[str, tuple[str, ...]] = {
+    "input_tokens": ("input", "cache_read", "cache_write"),  # the prompt, cached included
+    "uncached_input_tokens": ("input",),
+    "total_tokens": TOKEN_KINDS,  # prompt and completion, reasoning included
+}
+
+
+def tier_count(by: str, counts: Mapping[str, int]) -> int:
+    """The count a plan's tiers are selected by: the sum of ``counts`` (token kind → count,
+    absent kinds 0) over ``TIER_COUNT_KINDS[by]``. ValueError for an unknown ``by``."""
+    kinds = TIER_COUNT_KINDS.get(by)
+    if kinds is None:
+        raise ValueError(f"unknown tier count {by!r}")
+    return sum(counts.get(kind, 0) for kind in kinds)
+
 
 @dataclass(frozen=True, slots=True)
 class TokenPrice:
@@ -45,14 +62,21 @@ class Tier:
             return f"<={up}" if self.upper_inclusive else f"<{up}"
         return f"{format_tokens(self.lower)}-{up}"
 
-    def contains(self, count: int) -> bool:
+    def closed_range(self) -> tuple[int | None, int | None]:
+        """The counts this tier covers as ``(first, last)``, both included; None where it has
+        no bound. THE tier boundary rule (README "Tiers"): with ``upper_inclusive`` a tier
+        covers ``lower < count <= upper`` (a count equal to a bound stays in the lower tier),
+        otherwise ``lower <= count < upper``. billing.rating's precomputed ranges and
+        billing.sqlrate's CASE are built from this."""
         if self.upper_inclusive:
-            above = self.lower is None or count > self.lower
-            below = self.upper is None or count <= self.upper
-        else:
-            above = self.lower is None or count >= self.lower
-            below = self.upper is None or count < self.upper
-        return above and below
+            first = None if self.lower is None else self.lower + 1
+            return first, self.upper
+        return self.lower, None if self.upper is None else self.upper - 1
+
+    def contains(self, count: int) -> bool:
+        """True if this tier covers ``count`` (see :meth:`closed_range`)."""
+        first, last = self.closed_range()
+        return (first is None or first <= count) and (last is None or count <= last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +112,10 @@ class PricePlan:
     notes: tuple[str, ...] = ()
     #: tool_usage name (canonical or alias) → its charge row
     tool_lookup: Mapping[str, ToolCharge] = field(default_factory=dict)
+
+    def tier_count(self, counts: Mapping[str, int]) -> int:
+        """The count this plan's tiers are selected by (see :func:`tier_count`)."""
+        return tier_count(self.tier_by, counts)
 
     def tier_for(self, count: int) -> Tier | None:
         """The tier a count selects, or None when it is beyond the top tier."""

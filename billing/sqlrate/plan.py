@@ -5,7 +5,7 @@ per event, exactly what billing.rating decides:
 
 - ``vt``: the plan version and tier as one integer, ``version × 1000 + tier``: a CASE over
   ``event_time`` (the newest version that covers it, as ``PricePlan.covers``), then a CASE
-  over the plan's declared tier count with its boundary rule (``Tier.contains``). -1: no
+  over the plan's declared tier count (``TIER_COUNT_KINDS``) and ``Tier.closed_range``. -1: no
   version covers the event; -2: the count is beyond the top tier.
 - ``err``: why the event cannot be priced, 0 when it can (:data:`CODES` maps it to
   billing.errors.PRICING_CODES).
@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_, true
 
 from catalog import Offering, PriceState
+from catalog.model import TIER_COUNT_KINDS
 
 from ..errors import PRICING_CODES, NotCompilableError, PricingCode
 from ..rating import KINDS, _build_offering, _OfferingTable, _PlanTable, _same
@@ -271,6 +272,14 @@ class CompiledOffering:
         return case((hit, _int(1)), else_=_int(0))
 
 
+def _sum_columns(terms: Sequence[Any]) -> Any:
+    """``c1 + c2 + ...`` over at least one column."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[int]:
     """``t1 + t2 + ...`` (0 for none): the fee bits of a mask."""
     if not terms:
@@ -284,36 +293,22 @@ def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[int]:
 def _tier_case(plan: _PlanTable, version: int, cols: Any) -> VtTree:
     if plan.single is not None:
         return version * VT
-    c = {kind: cols[col] for kind, col in TOKEN_COLUMNS.items()}
-    if plan.by == "input_tokens":
-        count = c["input"] + c["cache_read"] + c["cache_write"]
-    elif plan.by == "uncached_input_tokens":
-        count = c["input"]
-    elif plan.by == "total_tokens":
-        count = c["input"] + c["cache_read"] + c["cache_write"] + c["output"] + c["reasoning"]
-    else:
+    kinds = TIER_COUNT_KINDS.get(plan.by)
+    if kinds is None:
         raise NotCompilableError(f"tier count {plan.by!r}")
+    # the catalog's tier rule: the count sums these kinds, each tier covers a closed range
+    count = _sum_columns([cols[TOKEN_COLUMNS[kind]] for kind in kinds])
+    ranges = [tier.closed_range() for tier in plan.plan.tiers]
     whens: list[tuple[ColumnElement[bool], VtTree]] = []
-    previous: int | None = None
-    for t, tier in enumerate(plan.tiers):
+    for t, (first, last) in enumerate(ranges):
         parts = []
-        # the tier below already took every count up to its bound: the lower bound is implied
-        implied = (
-            t > 0
-            and plan.tiers[0].lower is None
-            and tier.lower == previous
-            and tier.inclusive == plan.tiers[t - 1].inclusive
-        )
-        previous = tier.upper
-        if implied:
-            pass
-        elif tier.inclusive:
-            if tier.lower is not None:
-                parts.append(count > tier.lower)
-        elif tier.lower is not None:
-            parts.append(count >= tier.lower)
-        if tier.upper is not None:
-            parts.append(count <= tier.upper if tier.inclusive else count < tier.upper)
+        # the tiers below already took every count up to their bound: the lower one is implied
+        below = ranges[t - 1][1] if t else None
+        implied = t > 0 and ranges[0][0] is None and below is not None and first == below + 1
+        if first is not None and not implied:
+            parts.append(count >= first)
+        if last is not None:
+            parts.append(count <= last)
         cond = and_(*parts) if parts else literal(True)
         whens.append((cond, version * VT + t))
     out: VtTree = (list(whens), -2)
