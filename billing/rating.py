@@ -520,9 +520,9 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     plans = table.plans
     if not plans:
         raise PricingError(f"{table.offering.id} has no price plan", code="no_price_version")
-    moment = when if when is not None else dt.datetime.now(dt.UTC)
-    for plan in reversed(plans):
-        if plan.plan.covers(moment):
+    chosen = table.offering.plan_at(when)  # the catalog's one "plan in effect" (None: now)
+    for plan in plans:
+        if plan.plan is chosen:
             return plan
     first = plans[0].plan.effective_from
     start = first.isoformat() if first else "?"

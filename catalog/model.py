@@ -254,11 +254,14 @@ class Offering:
         return self.status in ("available", "deprecated")
 
     def plan_at(self, when: dt.datetime | None) -> PricePlan | None:
-        """The price plan in effect at ``when`` (the newest one when ``when`` is None)."""
+        """THE plan in effect at ``when`` (an aware datetime; None means now): the newest
+        version that covers it (:meth:`PricePlan.covers`), or None when none does. billing
+        prices a record without a timestamp by the same rule; pages and documents show the
+        plan in effect now."""
         if not self.pricing:
             return None
         if when is None:
-            return self.pricing[-1]
+            when = dt.datetime.now(dt.UTC)
         for plan in reversed(self.pricing):
             if plan.covers(when):
                 return plan
