@@ -34,6 +34,7 @@ from types import MappingProxyType
 from typing import Any
 
 from catalog import Catalog, Offering, UnknownOfferingError
+from catalog.endpoints import ENDPOINTS, OUTPUT_CAPS
 from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
@@ -42,15 +43,6 @@ from .money import EXACT
 from .rating import bundled_catalog, price
 from .records import UsageRecord
 from .usage import Usage
-
-ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
-_OUTPUT_CAPS = {
-    "chat.completions": (("max_completion_tokens",), ("max_tokens",)),
-    "completions": (("max_tokens",),),
-    "responses": (("max_output_tokens",),),
-    "messages": (("max_tokens",),),
-    "runware.task": (("settings", "maxTokens"),),
-}
 
 
 @dataclass(frozen=True)
@@ -204,7 +196,7 @@ def _count(value: Any) -> int | None:
 def _output_cap(
     body: Mapping[str, Any], endpoint: str, offering: Offering, notes: list[str]
 ) -> int:
-    for path in _OUTPUT_CAPS[endpoint]:
+    for path in OUTPUT_CAPS[endpoint]:
         given = _get(body, path)
         if given is None:
             continue
@@ -224,7 +216,7 @@ def _output_cap(
                 "request is invalid (see ratecard validate); it is priced as written."
             )
         return cap
-    for path in _OUTPUT_CAPS[endpoint]:
+    for path in OUTPUT_CAPS[endpoint]:
         spec = offering.parameters.get(".".join(path))
         if spec is not None and spec.has_default and _count(spec.default) is not None:
             cap = _count(spec.default)

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..endpoints import Endpoint
 from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
 
-Endpoint = Literal["chat.completions", "completions", "responses", "messages", "runware.task"]
 Status = Literal["available", "coming_soon", "deprecated", "retired"]
 Modality = Literal["text", "image", "video", "audio"]
 ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "object"]

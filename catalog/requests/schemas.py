@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..endpoints import MAX_TOKENS_PATH
 from .compiled import (
-    MAX_TOKENS_PATH,
     CompiledCatalog,
     CompiledEndpoint,
     OfferingInfo,

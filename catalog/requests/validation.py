@@ -37,8 +37,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..datadir import data_dir
+from ..endpoints import ENDPOINTS, MAX_TOKENS_PATH
 from ..errors import RequestError
-from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
+from .compiled import CompiledCatalog, CompiledEndpoint, OfferingInfo
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
 from .token_estimate import (
     MESSAGE_OVERHEAD,
@@ -51,7 +52,6 @@ from .token_estimate import (
     image_token_cap,
 )
 
-ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
 _UNSET = object()
 
 

@@ -9,10 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.errors import EstimateError
-from billing.estimate import ENDPOINTS, Estimate, estimate
+from billing.estimate import Estimate, estimate
 from billing.money import decimal_text
 from billing.records import loads
 from billing.text import explain_line
+from catalog.endpoints import ENDPOINTS
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, open_input, print_json
 from .price_cmd import load_catalog_for

@@ -11,9 +11,9 @@ import argparse
 import sys
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, open_input
+from catalog.endpoints import ENDPOINTS
 
-ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, open_input
 
 
 def register(sub: Any) -> None:
