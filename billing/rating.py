@@ -225,8 +225,7 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
 def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
     version = plan.version
     tiers = tuple(_build_tier(offering, plan, i, version) for i in range(len(plan.tiers)))
-    tools: dict[str, _ToolRate] = {}
-    names = []
+    by_row: dict[int, _ToolRate] = {}
     for index, row in enumerate(plan.tools):
         what = f"{row.name} tool calls"
         problem = _rate_problem(offering, row.per_call, what, None)
@@ -252,10 +251,10 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
                 price_version=version,
                 note=note,
             )
-        rate = _ToolRate(index, row.name, price, template, problem)
-        for alias in (row.name, *row.aliases):
-            tools[alias] = rate
-            names.append(alias)
+        by_row[id(row)] = _ToolRate(index, row.name, price, template, problem)
+    # tool_usage names (canonical and aliases) as catalog.cards.build resolved them, once
+    tools = {name: by_row[id(row)] for name, row in plan.tool_lookup.items()}
+    names = list(tools)
     fees = []
     for fee in plan.request_fees:
         problem = None

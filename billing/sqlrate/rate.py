@@ -178,9 +178,12 @@ def _assemble(
     for row in tool_rows:
         first = _lined(row.err, row.mask)
         base = (row.o, row.customer_id, row.period, row.vt, first, row.mask)
-        # as billing.rating: token and parameter-fee errors, then unknown tools, then a
-        # tool-switched fee that is unpublished, and last "no line at all"
-        err = (first if first != NOTHING else 0) or row.terr
+        # as billing.rating: token errors, then unknown tools and unpublished tool fees, then
+        # an unpublished request fee (switched on by parameters or by a tool), and last "no
+        # line at all" (the differential test compares these reasons with billing.price's)
+        err = (first if first not in (NOTHING, FEE_RATE) else 0) or row.terr
+        if not err and first == FEE_RATE:
+            err = FEE_RATE
         mask = row.mask
         for o, fee, name in st.tool_fees:
             if o == row.o and getattr(row, name) and row.vt // VT == fee.version:
