@@ -17,7 +17,7 @@ from catalog import Catalog
 from .charge import Charge, Line
 from .money import decimal_text, price_text
 from .rating import PricingError, price
-from .records import RecordError, UsageRecord, parse_json_line
+from .records import RecordError, UsageRecord, loads, parse_json_line
 from .text import explain_line
 
 
@@ -74,8 +74,6 @@ def _sentence(exc: RecordError | PricingError) -> str:
 
 
 def _decoded(text: str) -> Any:
-    from .records import loads
-
     try:
         return loads(text)
     except (ValueError, RecursionError):

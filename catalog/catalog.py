@@ -57,7 +57,7 @@ class Catalog:
         raise UnknownOfferingError(f"unknown model {ref!r}{self._hint(ref)}")
 
     def _hint(self, ref: str) -> str:
-        import difflib
+        import difflib  # here for start-up time: only a wrong id needs it
 
         close = difflib.get_close_matches(ref, list(self._by_id), n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""

@@ -190,7 +190,7 @@ def compile_requests(catalog: Catalog, digest: str = "") -> CompiledCatalog:
 
 def write_request_schemas(compiled: CompiledCatalog, out: Path) -> list[Path]:
     """Write each standalone schema to ``out/requests/<provider>/<slug>.<endpoint>.schema.json``."""
-    from ..cards.loader import slug
+    from ..cards.loader import slug  # here for start-up time: the loader imports pydantic
 
     written = []
     for (key, endpoint), entry in sorted(compiled.endpoints.items()):

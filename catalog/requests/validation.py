@@ -95,6 +95,7 @@ def dump_request(body: Any, *, indent: int | None = None) -> str:
     """A parsed request back as JSON, each Decimal written as the JSON number it was read
     from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
     cleaned request (``--lenient``) can be sent as it is."""
+    # here for start-up time: only a cleaned request (--lenient) is dumped
     import re
     import secrets
 
@@ -498,7 +499,7 @@ class RequestValidator:
         key = (entry.offering, entry.endpoint)
         validator = self._fast.get(key)
         if validator is None:
-            import jsonschema_rs
+            import jsonschema_rs  # here for start-up time: loaded on the first route checked
 
             validator = jsonschema_rs.validator_for(dict(entry.fast), validate_formats=True)
             self._fast[key] = validator
@@ -957,7 +958,7 @@ def request_validator(data: str | None = None) -> RequestValidator:
     root = data or default_data_dir()
     found = _DEFAULT.get(root)
     if found is None:
-        from .cache import load_compiled
+        from .cache import load_compiled  # here for start-up time: hashing, pickle
 
         found = _DEFAULT[root] = RequestValidator(load_compiled(root))
     return found

@@ -48,6 +48,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog
 
     root = Path(args.dir) if args.dir else data_dir(args)
@@ -94,6 +95,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
     """The catalog, or None after printing its problems (the cards are bad input: exit 1)."""
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors
 
     try:
@@ -106,6 +108,7 @@ def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.documents import list_doc
     from catalog.publish.pages import LIST_HEADERS, list_rows, table
 
@@ -120,6 +123,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import UnknownOfferingError
     from catalog.publish.documents import model_doc, offering_doc
     from catalog.publish.pages import model_page, show_page
@@ -150,6 +154,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.compile import compile_catalog
 
     catalog = _catalog_or_problems(args)
@@ -165,6 +170,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.cards.editor_schema import stale_schemas, write_schemas
 
     root = Path(args.dir) if args.dir else data_dir(args)

@@ -27,6 +27,7 @@ class UsageError(Exception):
 def data_dir(args: argparse.Namespace) -> Path:
     """The card directory (:func:`catalog.datadir.data_dir`): ``--data``, else
     ``$RATECARD_DATA``, else the bundled cards; a usage error if it is not a directory."""
+    # here for start-up time: loaded only when this command runs
     from catalog.datadir import data_dir as choose
 
     path = choose(getattr(args, "data", None))

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.errors import EstimateError
-from billing.estimate import Estimate, estimate
+from billing.estimating import Estimate, estimate
 from billing.money import decimal_text
 from billing.records import loads
 from billing.text import explain_line

@@ -103,6 +103,7 @@ def check_period(period: str) -> str:
 
 def open_ledger(args: argparse.Namespace) -> Any:
     """The ledger at ``--db``, migrated to the newest schema; a usage error if it cannot open."""
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import ensure_schema
 
@@ -142,6 +143,7 @@ class _Progress:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.ingest import Problem, ingest_lines, make_pricer, write_reject
 
     if args.batch_size < 1:
@@ -205,6 +207,7 @@ def _write(target: str, text: str) -> None:
 
 
 def cmd_invoice(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.invoicing.lifecycle import InvoiceError, invoice, void
     from billing.invoicing.render.csv import invoice_csv
     from billing.invoicing.render.html import invoice_html
@@ -246,6 +249,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
 
 def cmd_credit_note(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.invoicing.lifecycle import InvoiceError, credit_note
     from billing.invoicing.render.json import credit_note_doc
 
@@ -275,6 +279,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import current_revision, head_revision, upgrade
 

@@ -31,12 +31,14 @@ def register(sub: Any) -> None:
 
 
 def _text(value: Any) -> str:
+    # here for start-up time: loaded only when this command runs
     from billing.money import decimal_text
 
     return decimal_text(value)
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate import (
         NotCompilableError,
         customer_codes,
@@ -45,6 +47,8 @@ def cmd_rate(args: argparse.Namespace) -> int:
         show_sql,
         unread_events,
     )
+
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate.rate import offerings_in_scope
     from billing.sqlrate.stored import compare, stored_sums
     from ratecard.cli.ledger_cmd import check_period, open_ledger

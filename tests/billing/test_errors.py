@@ -27,7 +27,7 @@ def test_every_billing_error_hangs_from_the_root_and_is_drawn() -> None:
 
 
 def test_the_old_homes_still_name_the_same_classes() -> None:
-    from billing.estimate import EstimateError
+    from billing.estimating import EstimateError
     from billing.invoicing import InvoiceError
     from billing.rating import PricingError as RatingPricingError
     from billing.records import RecordError

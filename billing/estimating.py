@@ -73,6 +73,7 @@ def detect_endpoint(body: Any) -> str:
     (:func:`catalog.requests.validation.infer_endpoint`): Runware task arrays, completions
     (``prompt``), responses (``input``), Anthropic messages (a top-level ``system``,
     ``thinking``, ``stop_sequences``, Anthropic content blocks), else chat.completions."""
+    # here for start-up time: the validator module is large and only inference needs it
     from catalog.requests.validation import infer_endpoint
 
     return infer_endpoint(body)
