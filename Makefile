@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean mutation
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,19 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
+# Mutation testing of the money paths (tests/mutation/: targets.toml, equivalent.toml).
+# Not part of `make test`: about half an hour on two cores, every run at nice 19.
+# `make mutation TARGET=rater` runs one target; JOBS sets mutmut's workers (default 2).
+MUTATION_STAMP := $(VENV)/.mutation-installed
+
+$(MUTATION_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	nice -n 19 $(BIN)/python tests/mutation/run.py --jobs $(or $(JOBS),2) \
+	  $(if $(TARGET),--target $(TARGET))
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check catalog billing ratecard tests

@@ -406,7 +406,7 @@ def price(
                 if lo <= count and (hi is None or count <= hi):
                     break
             else:
-                tier = _tier(table, plan, (n_in, n_read, n_write, n_out, n_think))
+                raise _beyond(table, plan, count)
         lines: list[Any] = []
         add_line = lines.append
         total = ZERO
@@ -546,17 +546,12 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     )
 
 
-def _tier(table: _OfferingTable, plan: _PlanTable, counts: tuple[int, ...]) -> _TierTable:
-    """The tier for ``counts`` (in KINDS order) by the catalog's one tier rule
-    (``PricePlan.tier_count`` and ``tier_for``); the hot path's inline choice falls back here."""
+def _beyond(table: _OfferingTable, plan: _PlanTable, count: int) -> PricingError:
+    """The error for a tier count that no tier's range (``_PlanTable.ranges``) covers."""
     by = plan.by
-    count = plan.plan.tier_count(dict(zip(KINDS, counts, strict=True)))
-    chosen = plan.plan.tier_for(count)
-    if chosen is not None:
-        return plan.tiers[plan.plan.tiers.index(chosen)]
     top = plan.tiers[-1].upper or 0
     rule = "at most" if plan.tiers[-1].inclusive else "below"
-    raise PricingError(
+    return PricingError(
         f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
         f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
         "no price is published for a request this large",

@@ -101,7 +101,7 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         )
     usage = obj.get("usage")
     if type(usage) is not dict and not isinstance(usage, Mapping):
-        what = "missing" if usage is None else f"a {_json_type(usage)}, not an object"
+        what = "missing" if usage is None else f"{_json_type(usage)}, not an object"
         raise ShapeError(f"usage is {what}: a record needs its provider's usage object")
     inp, cache_read, cache_write, out, reasoning, shape_tools = shape(usage)
     tools = _tools(obj, usage, shape_tools)

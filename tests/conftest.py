@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,15 @@ def catalog() -> Catalog:
 def validator(catalog: Catalog) -> RequestValidator:
     """Compiled in memory (no disk cache) from the bundled cards."""
     return RequestValidator(compile_requests(catalog))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rating_tables() -> None:
+    """Under ``make mutation`` (RATECARD_MUTATION=1) the rater's tables are built afresh for
+    each test: mutmut runs each mutant only against the tests it saw call the mutated function,
+    and with the tables cached it would see only the first test that priced with a catalog."""
+    if os.environ.get("RATECARD_MUTATION"):
+        from billing import rating
+
+        rating._tables.clear()
+        rating._last[:] = [None, None]

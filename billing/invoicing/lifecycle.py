@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -100,6 +100,9 @@ class InvoiceView:
     voided_at: datetime | None
     credit_notes: tuple[CreditNoteView, ...]
     unpriceable_events: int
+    #: how this view's lines were computed: "python" or "sql" when :func:`invoice`
+    #: regenerated a draft just now, None when the lines were read as stored (a final invoice)
+    rating: str | None = None
 
     @property
     def credited(self) -> Decimal:
@@ -514,11 +517,12 @@ def invoice(
     with transaction(engine) as session:
         who = _customer(session, customer)
         inv = _open(session, who, period)
+        used = None
         if inv.status == "draft":
-            _regenerate(session, inv, rating, threshold, catalog)
+            used = _regenerate(session, inv, rating, threshold, catalog)
             if finalize:
                 _finalize(session, inv)
-        return _view(session, inv, with_events=with_events)
+        return replace(_view(session, inv, with_events=with_events), rating=used)
 
 
 def _finalize(session: Session, inv: Invoice) -> None:

@@ -128,7 +128,8 @@ class CompiledOffering:
         return len(self.table.plans) == 1 or version * VT <= vt < (version + 1) * VT
 
     def err_at(self, vt: int, cols: Any, params: JsonParams) -> ColumnElement[int]:
-        """:meth:`err` for a known vt, the conditions that cannot hold left out."""
+        """Why an event of this vt cannot be priced (0: it can), tools aside (see
+        :meth:`tool_err`); only the conditions that can hold for this vt are written."""
         if vt == -1:
             return _int(NO_PLAN)
         if vt == -2:
@@ -159,7 +160,7 @@ class CompiledOffering:
         return case(*whens, else_=_int(0))
 
     def mask_at(self, vt: int, params: JsonParams) -> ColumnElement[int]:
-        """:meth:`mask` for a known vt."""
+        """Bits of this vt's fees that apply by the request's parameters."""
         terms = []
         for fee in self.fees:
             cond = self.fee_params(fee, params)
@@ -176,56 +177,6 @@ class CompiledOffering:
 
     def fee_params(self, fee: Fee, params: JsonParams) -> ColumnElement[bool] | None:
         return _params_condition(self.offering, fee.when, params)
-
-    def err(self, vt: ColumnElement[int], cols: Any, params: JsonParams) -> ColumnElement[int]:
-        """Why an event cannot be priced (0: it can), tools aside (see :meth:`tool_err`)."""
-        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
-            (vt == -1, _int(NO_PLAN)),
-            (vt == -2, _int(BEYOND_TIER)),
-        ]
-        token_problems = []
-        for kind, column in TOKEN_COLUMNS.items():
-            bad = [
-                v * VT + t
-                for v, plan in enumerate(self.table.plans)
-                for t, tier in enumerate(plan.tiers)
-                if getattr(tier, kind).base is None
-            ]
-            if bad:
-                token_problems.append(and_(vt.in_(bad), cols[column] > 0))
-        if token_problems:
-            whens.append((or_(*token_problems), _int(TOKEN_RATE)))
-        fee_problems = []
-        for fee in self.fees:
-            cond = self.fee_params(fee, params)
-            if not fee.published and cond is not None:
-                fee_problems.append(and_(self.version_of(vt, fee.version), cond))
-        if fee_problems:
-            whens.append((or_(*fee_problems), _int(FEE_RATE)))
-        silent = [
-            v * VT + t
-            for v, plan in enumerate(self.table.plans)
-            for t, tier in enumerate(plan.tiers)
-            if tier.input.zero is None and tier.output.zero is None
-        ]
-        if silent:
-            whens.append(
-                (
-                    and_(vt.in_(silent), *(cols[c] == 0 for c in TOKEN_COLUMNS.values())),
-                    _int(NOTHING),
-                )
-            )
-        return case(*whens, else_=_int(0))
-
-    def mask(self, vt: ColumnElement[int], params: JsonParams) -> ColumnElement[int]:
-        """Bits of the fees that apply by request parameters."""
-        terms = []
-        for fee in self.fees:
-            cond = self.fee_params(fee, params)
-            if cond is not None:
-                hit = and_(self.version_of(vt, fee.version), cond)
-                terms.append(case((hit, _int(1 << fee.index)), else_=_int(0)))
-        return _sum(terms)
 
     # -- per tool row (usage_tool_calls joined to its event) ----------------------------------
 

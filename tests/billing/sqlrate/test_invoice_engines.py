@@ -46,6 +46,7 @@ def test_sql_and_python_invoices_agree(engine: Engine, catalog: Catalog, custome
     _ingest(engine, catalog, SAMPLE.read_text().splitlines())
     py = invoice(engine, customer, "2026-11", rating="python", with_events=True)
     sql = invoice(engine, customer, "2026-11", rating="sql", with_events=True, catalog=catalog)
+    assert (py.rating, sql.rating) == ("python", "sql")  # each engine really ran
     assert py.lines, "the sample has usage for this customer"
     assert _lines(sql) == _lines(py)
     assert (str(sql.total), str(sql.precise_total)) == (str(py.total), str(py.precise_total))
@@ -53,6 +54,7 @@ def test_sql_and_python_invoices_agree(engine: Engine, catalog: Catalog, custome
         links = conn.scalar(select(func.count()).select_from(InvoiceLineCharge))
     assert links == 0
     auto = invoice(engine, customer, "2026-11", threshold=0, with_events=True, catalog=catalog)
+    assert auto.rating == "sql"
     assert _lines(auto) == _lines(py)
 
 
@@ -68,6 +70,7 @@ def test_late_usage_in_sql(engine: Engine, catalog: Catalog) -> None:
     _ingest(engine, catalog, acme[200:] + late)
     py = invoice(engine, "acme", "2026-12", rating="python", with_events=True)
     sql = invoice(engine, "acme", "2026-12", rating="sql", with_events=True, catalog=catalog)
+    assert sql.rating == "sql"
     assert any(ln.adjustment_period == "2026-11" for ln in py.lines)
     assert _lines(sql) == _lines(py)
     assert str(sql.total) == str(py.total)

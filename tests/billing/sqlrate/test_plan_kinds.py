@@ -1,0 +1,179 @@
+"""The SQL plan on the hand-computed plan vectors (tests/billing/vectors/plans.yaml): tier
+bounds under both boundary rules, tiers by total and uncached input tokens, one-tier plans,
+events exactly at a version's start, fees and tools; each event rated alone in the database
+must give the vector's hand-computed lines, or be counted as unpriceable. Also the limits of
+the compiler (fees it refuses)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import defaultdict
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from billing.ledger.ingest import ingest_lines, make_pricer
+from billing.ledger.tables import Customer
+from billing.rating import PricingError, price
+from billing.records import loads, parse_json_line
+from billing.sqlrate import NotCompilableError, period_scope, rate_scope
+from billing.sqlrate.params import json_params
+from billing.sqlrate.plan import compile_offering
+from billing.sqlrate.queries import events_t
+from catalog import Catalog, PriceState, Rate, load_catalog
+from catalog.model import RequestCharge
+from tests.billing.test_rating_kinds import HERE, VECTORS
+
+#: vectors whose record has a timestamp (an event without one belongs to no period)
+TIMED = [v for v in VECTORS if '"timestamp"' in v["record"]]
+
+
+@pytest.fixture(scope="module")
+def vec_catalog() -> Catalog:
+    return load_catalog(HERE / "cards")
+
+
+def _customer(i: int) -> str:
+    return f"pk{i}"
+
+
+@pytest.fixture(scope="module")
+def loaded(shared_engine: Engine, vec_catalog: Catalog) -> Engine:
+    lines = []
+    for i, vector in enumerate(TIMED):
+        obj = loads(vector["record"])
+        obj["customer"] = _customer(i)
+        lines.append((i + 1, json.dumps(obj, default=str)))
+    ingest_lines(shared_engine, lines, make_pricer(vec_catalog))
+    return shared_engine
+
+
+@pytest.mark.parametrize("i", range(len(TIMED)), ids=[v["name"] for v in TIMED])
+def test_sql_rates_the_vector(loaded: Engine, vec_catalog: Catalog, i: int) -> None:
+    vector = TIMED[i]
+    when = parse_json_line(vector["record"], 1).timestamp
+    assert when is not None
+    period = when.strftime("%Y-%m")  # the calendar month in UTC
+    with loaded.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == _customer(i))).scalar_one()
+        result = rate_scope(conn, period_scope(period, cid), vec_catalog)
+    if "error" in vector:
+        assert result.lines == []
+        assert result.error_events == 1
+        return
+    assert result.error_events == 0
+    got: dict[str, Decimal] = defaultdict(Decimal)
+    for line in result.lines:
+        got[line.charge] += line.amount
+        assert line.events == 1
+        assert line.tier == vector.get("tier")
+        if "version" in vector:
+            assert line.price_version == vector["version"]
+    assert dict(got) == {k: Decimal(v) for k, v in vector["lines"].items()}
+    assert sum(got.values(), Decimal(0)) == Decimal(vector["total"])
+
+
+def _with_fees(catalog: Catalog, n: int) -> Any:
+    """vec/fees with ``n`` published request fees, each on its own parameter."""
+    offering = catalog.offerings["vec/fees"]
+    plan = offering.pricing[0]
+    fees = tuple(
+        RequestCharge(f"f{k}", f"f{k}", Rate(PriceState.PUBLISHED, Decimal(1)), {"flag": True})
+        for k in range(n)
+    )
+    plan = dataclasses.replace(plan, request_fees=fees)
+    return dataclasses.replace(offering, pricing=(plan,), parameters=MappingProxyType({}))
+
+
+def test_thirty_fees_compile_and_thirty_one_are_refused(vec_catalog: Catalog) -> None:
+    params = json_params("sqlite", events_t.c.request_params)
+    compiled = compile_offering(_with_fees(vec_catalog, 30), events_t.c, params)
+    assert compiled.fee_bits == 30
+    assert [fee.index for fee in compiled.fees] == list(range(30))
+    with pytest.raises(NotCompilableError, match="fees has more than 30 request fees"):
+        compile_offering(_with_fees(vec_catalog, 31), events_t.c, params)
+
+
+def test_a_fee_on_a_number_is_refused(vec_catalog: Catalog) -> None:
+    offering = vec_catalog.offerings["vec/fees"]
+    plan = offering.pricing[0]
+    fee = RequestCharge("n", "n", Rate(PriceState.PUBLISHED, Decimal(1)), {"mode": 2})
+    changed = dataclasses.replace(
+        offering, pricing=(dataclasses.replace(plan, request_fees=(fee,)),)
+    )
+    params = json_params("sqlite", events_t.c.request_params)
+    with pytest.raises(NotCompilableError, match="compares mode with 2"):
+        compile_offering(changed, events_t.c, params)
+
+
+def _gapped(catalog: Catalog, inclusive: bool) -> Catalog:
+    """vec/upper-in with a gap between its tiers (cards cannot write one: each tier starts at
+    the bound of the one below; Python callers can): <=1000 or <1000, then 1500-2000."""
+    offering = catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    tiers = (
+        dataclasses.replace(low, upper_inclusive=inclusive),
+        dataclasses.replace(high, lower=1500, upper_inclusive=inclusive),
+    )
+    boundary = "upper_inclusive" if inclusive else "lower_inclusive"
+    plan = dataclasses.replace(plan, tiers=tiers, tier_boundary=boundary)
+    gapped = dataclasses.replace(offering, id="gapped", pricing=(plan,))
+    return Catalog(catalog.models, catalog.providers, {gapped.key: gapped})
+
+
+#: (inclusive, prompt tokens, the tier by hand or None for beyond every tier)
+GAPPED = [
+    (True, 1000, "<=1,000"),
+    (True, 1001, None),  # in the gap
+    (True, 1500, None),  # on the second tier's lower bound: upper_inclusive leaves it out
+    (True, 1501, "1,500-2,000"),
+    (True, 2000, "1,500-2,000"),
+    (True, 2001, None),
+    (False, 999, "<1,000"),
+    (False, 1000, None),  # the first tier's bound, in the gap
+    (False, 1499, None),
+    (False, 1500, "1,500-2,000"),  # lower_inclusive takes its lower bound
+    (False, 1999, "1,500-2,000"),
+    (False, 2000, None),
+]
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_tiers_with_a_gap(shared_engine: Engine, vec_catalog: Catalog, inclusive: bool) -> None:
+    gapped = _gapped(vec_catalog, inclusive)
+    cases = [(n, tier) for inc, n, tier in GAPPED if inc is inclusive]
+    tag = "gu" if inclusive else "gl"
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"{tag}{i}",
+                    "customer": f"{tag}{i}",
+                    "model": "gapped",
+                    "timestamp": "2026-11-05T00:00:00Z",
+                    "usage": {"prompt_tokens": n, "completion_tokens": 0},
+                }
+            ),
+        )
+        for i, (n, _tier) in enumerate(cases)
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(gapped))
+    for i, (n, tier) in enumerate(cases):
+        with shared_engine.connect() as conn:
+            cid = conn.execute(select(Customer.id).where(Customer.code == f"{tag}{i}")).scalar_one()
+            result = rate_scope(conn, period_scope("2026-11", cid), gapped)
+        record = parse_json_line(lines[i][1], 1)
+        if tier is None:
+            assert (result.lines, result.error_events) == ([], 1), n
+            with pytest.raises(PricingError, match="is beyond the top price tier"):
+                price(record, gapped)
+        else:
+            assert price(record, gapped).tier == tier, n
+            assert result.error_events == 0, n
+            assert {line.tier for line in result.lines} == {tier}, n

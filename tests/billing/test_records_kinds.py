@@ -1,0 +1,108 @@
+"""The shape corpus (tests/billing/vectors/records.yaml): every usage shape's counts, every
+check on counts, objects, ids, the reported cost and timestamps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from billing import RecordError, parse_json_line
+from billing.records import parse_record
+from billing.usage import Usage
+from catalog.model import TOKEN_KINDS, tier_count
+
+CASES: list[dict[str, Any]] = yaml.safe_load(
+    (Path(__file__).parent / "vectors" / "records.yaml").read_text(encoding="utf-8")
+)
+
+
+def test_corpus_is_well_formed() -> None:
+    names = [c["name"] for c in CASES]
+    assert len(names) == len(set(names)) >= 90
+    for case in CASES:
+        assert ("error" in case) != ("counts" in case), case["name"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_record(case: dict[str, Any]) -> None:
+    if "error" in case:
+        with pytest.raises(RecordError) as info:
+            parse_json_line(case["record"], 4)
+        message = str(info.value)
+        assert case["error"] in message
+        assert info.value.line == 4
+        assert message.startswith("line 4")
+        return
+    record = parse_json_line(case["record"], 4)
+    u = record.usage
+    assert [u.input, u.cache_read, u.cache_write, u.output, u.reasoning] == case["counts"]
+    assert dict(u.tools) == case.get("tools", {})
+    reported = case.get("reported")
+    assert record.reported == (None if reported is None else Decimal(reported))
+    if "timestamp" in case:
+        want = case["timestamp"]
+        if want is None:
+            assert record.timestamp is None
+        else:
+            assert record.timestamp is not None
+            assert record.timestamp.isoformat() == want
+            assert record.timestamp.utcoffset() == dt.timedelta(0)
+    assert record.line == 4
+
+
+def test_record_error_names_line_and_id() -> None:
+    with pytest.raises(RecordError) as info:
+        parse_json_line('{"id": "evt-9", "model": "m", "usage": {"prompt_tokens": 1}}', 12)
+    assert str(info.value) == "line 12, record 'evt-9': usage.completion_tokens is missing"
+    assert info.value.record_id == "evt-9"
+    with pytest.raises(RecordError) as info:
+        parse_record({"model": "m", "usage": {"prompt_tokens": 1}})
+    assert str(info.value) == "usage.completion_tokens is missing"
+
+
+def test_python_callers_floats_and_ints() -> None:
+    """A Python caller's float cost is read from its shortest text (0.1, not 0.1000000000000000055);
+    a float count that is whole is a count."""
+    record = parse_record(
+        {"model": "m", "usage": {"prompt_tokens": 3.0, "completion_tokens": 1, "cost_usd": 0.1}}
+    )
+    assert record.reported == Decimal("0.1")
+    assert record.usage.input == 3
+    with pytest.raises(RecordError, match=r"must be a whole number; got 2\.5"):
+        parse_record({"model": "m", "usage": {"prompt_tokens": 2.5, "completion_tokens": 1}})
+    with pytest.raises(RecordError, match="got inf"):
+        parse_record(
+            {"model": "m", "usage": {"prompt_tokens": float("inf"), "completion_tokens": 1}}
+        )
+    with pytest.raises(RecordError, match="a usage record must be a JSON object; got a string"):
+        parse_record("{}")
+
+
+def test_request_is_kept_read_only() -> None:
+    record = parse_json_line(
+        '{"model": "m", "usage": {"prompt_tokens": 1, "completion_tokens": 1},'
+        ' "request": {"a": 1}}',
+        1,
+    )
+    assert dict(record.usage.request) == {"a": 1}
+    with pytest.raises(TypeError):
+        record.usage.request["a"] = 2  # type: ignore[index]
+
+
+def test_tier_counts() -> None:
+    """The tier count (catalog.model.tier_count, the one owner) over a Usage's counts: input 1
+    + read 2 + write 4 = 7 prompt tokens; 7 + out 8 + reasoning 16 = 31 total; uncached 1."""
+    u = Usage(1, 2, 4, 8, 16)
+    assert u.prompt_tokens == 7
+    assert u.completion_tokens == 24
+    counts = {kind: getattr(u, kind) for kind in TOKEN_KINDS}
+    assert tier_count("input_tokens", counts) == 7
+    assert tier_count("uncached_input_tokens", counts) == 1
+    assert tier_count("total_tokens", counts) == 31
+    with pytest.raises(ValueError, match="unknown tier count 'output'"):
+        tier_count("output", counts)
