@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cards.dump import dump_card
-    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
+    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards
     from .catalog import Catalog
     from .errors import (
         AmbiguousOfferingError,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
         request_validator,
         validate_request,
     )
-    from .units import format_tokens, parse_parameter_count, parse_tokens
+    from .units import format_tokens, parse_parameter_count, parse_tokens, slug
 
 _LAZY = {
     "Catalog": "catalog",
@@ -70,7 +70,7 @@ _LAZY = {
     "compile_catalog": "publish.compile",
     "dump_card": "cards.dump",
     "read_cards": "cards.loader",
-    "slug": "cards.loader",
+    "slug": "units",
     "Model": "model",
     "Offering": "model",
     "Parameter": "model",

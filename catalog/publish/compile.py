@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..cards.loader import slug
 from ..catalog import Catalog
+from ..units import slug
 from .documents import catalog_doc, offering_doc
 
 Step = Callable[[Catalog, Path], list[Path]]
