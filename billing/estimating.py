@@ -35,6 +35,7 @@ from typing import Any
 
 from catalog import Catalog, Offering, UnknownOfferingError
 from catalog.endpoints import ENDPOINTS, OUTPUT_CAPS
+from catalog.requests.infer import infer_endpoint
 from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
@@ -70,12 +71,9 @@ class Estimate:
 
 def detect_endpoint(body: Any) -> str:
     """The dialect the body is in, as ``ratecard validate`` infers it
-    (:func:`catalog.requests.validation.infer_endpoint`): Runware task arrays, completions
+    (:func:`catalog.requests.infer.infer_endpoint`): Runware task arrays, completions
     (``prompt``), responses (``input``), Anthropic messages (a top-level ``system``,
     ``thinking``, ``stop_sequences``, Anthropic content blocks), else chat.completions."""
-    # here for start-up time: the validator module is large and only inference needs it
-    from catalog.requests.validation import infer_endpoint
-
     return infer_endpoint(body)
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .publish.compile import compile_catalog
     from .rates import PriceState, Rate
     from .requests.issues import Issue
+    from .requests.jsonnum import dump_request, parse_request
     from .requests.token_estimate import (
         PromptEstimate,
         estimate_prompt_range,
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
     from .requests.validation import (
         RequestValidator,
         ValidationResult,
-        dump_request,
-        parse_request,
         request_validator,
         validate_request,
     )
@@ -90,8 +89,8 @@ _LAZY = {
     "parse_tokens": "units",
     "RequestValidator": "requests.validation",
     "ValidationResult": "requests.validation",
-    "dump_request": "requests.validation",
-    "parse_request": "requests.validation",
+    "dump_request": "requests.jsonnum",
+    "parse_request": "requests.jsonnum",
     "request_validator": "requests.validation",
     "validate_request": "requests.validation",
 }

@@ -30,8 +30,6 @@ warning, and returns the cleaned request. Validation never raises.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -40,7 +38,9 @@ from ..datadir import data_dir
 from ..endpoints import ENDPOINTS, MAX_TOKENS_PATH
 from ..errors import RequestError
 from .compiled import CompiledCatalog, CompiledEndpoint, OfferingInfo
+from .infer import _MESSAGES_KEYS, infer_endpoint
 from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
+from .jsonnum import as_decimal, dump_request, is_multiple, json_equal, parse_request
 from .token_estimate import (
     MESSAGE_OVERHEAD,
     REQUEST_OVERHEAD,
@@ -75,131 +75,6 @@ class ValidationResult(NamedTuple):
             "issues": [i.as_dict() for i in self.issues],
             "warnings": [w.as_dict() for w in self.warnings],
         }
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def parse_request(text: str | bytes) -> Any:
-    """Parse request JSON with every non-integer number as a Decimal (never a float)."""
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
-    except RecursionError:
-        raise RequestError("the request is nested too deeply to read") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestError(f"the request is not valid JSON: {exc}") from None
-
-
-def dump_request(body: Any, *, indent: int | None = None) -> str:
-    """A parsed request back as JSON, each Decimal written as the JSON number it was read
-    from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
-    cleaned request (``--lenient``) can be sent as it is."""
-    # here for start-up time: only a cleaned request (--lenient) is dumped
-    import re
-    import secrets
-
-    mark = "\0" + secrets.token_hex(8) + ":"
-
-    def default(value: Any) -> Any:
-        if isinstance(value, Decimal) and value.is_finite():
-            return mark + str(value)
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-    text = json.dumps(body, default=default, ensure_ascii=False, indent=indent)
-    escaped = re.escape(json.dumps(mark)[1:-1])
-    return re.sub(f'"{escaped}([^"]*)"', lambda m: m[1], text)
-
-
-_MESSAGES_KEYS = ("system", "stop_sequences", "thinking", "anthropic_version")
-_MESSAGES_BLOCKS = ("tool_use", "tool_result", "document", "thinking", "redacted_thinking")
-
-
-def _anthropic_like(body: Mapping[str, Any]) -> bool:
-    """Marks only Anthropic's messages API has: a top-level ``system``, ``stop_sequences`` or
-    ``thinking``, tools with ``input_schema``, or content blocks of Anthropic's types (an image
-    block with a ``source``)."""
-    if any(key in body for key in _MESSAGES_KEYS):
-        return True
-    tools = body.get("tools")
-    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
-        return True
-    messages = body.get("messages")
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else ():
-            if isinstance(block, dict) and (
-                block.get("type") in _MESSAGES_BLOCKS
-                or (block.get("type") == "image" and "source" in block)
-            ):
-                return True
-    return False
-
-
-def infer_endpoint(body: Any) -> str:
-    """The dialect a body looks like: an array or a task object is ``runware.task``;
-    ``prompt`` means completions, ``input`` responses; ``messages`` with a mark of Anthropic's
-    API (:func:`_anthropic_like`) means messages; else chat.completions."""
-    if isinstance(body, list):
-        return "runware.task"
-    if isinstance(body, dict):
-        if "taskType" in body or "taskUUID" in body:
-            return "runware.task"
-        if "prompt" in body and "messages" not in body:
-            return "completions"
-        if "input" in body and "messages" not in body:
-            return "responses"
-        if _anthropic_like(body):
-            return "messages"
-    return "chat.completions"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    """A JSON number as a Decimal; a float by its shortest text (0.07 → Decimal('0.07'))."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    return None
-
-
-def is_multiple(value: Decimal, step: Decimal) -> bool:
-    """Exact: is ``value`` an integer multiple of ``step``? Works for any exponent."""
-    _, vdigits, vexp = value.as_tuple()
-    _, sdigits, sexp = step.as_tuple()
-    assert isinstance(vexp, int) and isinstance(sexp, int)
-    m = int("".join(map(str, vdigits)) or "0")
-    s = int("".join(map(str, sdigits)) or "0")
-    if s == 0:
-        return m == 0
-    shift = vexp - sexp  # value/step = (m/s) * 10**shift
-    if m == 0:
-        return True
-    if shift >= 0:
-        return bool((m % s) * pow(10, shift, s) % s == 0)
-    if -shift > len(vdigits) + 1:
-        return False
-    return bool(m % (s * 10 ** (-shift)) == 0)
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """JSON equality: true is not 1, 1 is 1.0."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if is_number(a) and is_number(b):
-        da, db = as_decimal(a), as_decimal(b)
-        return da is not None and db is not None and da == db
-    if type(a) is not type(b):
-        return False
-    return bool(a == b)
 
 
 class _Findings:

@@ -61,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def dump_request(body: Any, *, indent: int | None = None) -> str:
     # here for start-up time: loaded only when this command runs
-    from catalog.requests.validation import dump_request as dump
+    from catalog.requests.jsonnum import dump_request as dump
 
     return dump(body, indent=indent)
 
