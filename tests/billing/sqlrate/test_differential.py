@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from billing.ledger.ingest import PreparedEvent, store_batch
+from billing.ledger.batch import PreparedEvent
+from billing.ledger.ingest import store_batch
 from billing.ledger.tables import Customer
 from billing.rating import PricingError, price
 from billing.records import UsageRecord
