@@ -6,7 +6,7 @@ import csv
 import io
 
 from ...money import decimal_text, price_text
-from ..lifecycle import InvoiceView
+from ..view import InvoiceView
 
 HEADER = [
     "kind",

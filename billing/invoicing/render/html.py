@@ -7,7 +7,7 @@ from html import escape
 
 from ...money import decimal_text
 from ...period import period_label
-from ..lifecycle import InvoiceLineView, InvoiceView
+from ..view import InvoiceLineView, InvoiceView
 
 _TOKEN_LABELS = {
     "input": "Input tokens",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...money import decimal_text, price_text
-from ..lifecycle import CreditNoteView, InvoiceLineView, InvoiceView
+from ..view import CreditNoteView, InvoiceLineView, InvoiceView
 
 
 def _money(value: Any) -> str | None:

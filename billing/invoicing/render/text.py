@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...money import decimal_text, price_text
-from ..lifecycle import InvoiceView
+from ..view import InvoiceView
 
 _HEAD = ("MODEL", "CHARGE", "TIER", "QUANTITY", "UNIT PRICE", "PRECISE", "AMOUNT")
 _RIGHT = {3, 4, 5, 6}
