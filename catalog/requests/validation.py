@@ -30,29 +30,30 @@ warning, and returns the cleaned request. Validation never raises.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..datadir import data_dir
 from ..endpoints import ENDPOINTS, MAX_TOKENS_PATH
 from ..errors import RequestError
-from .compiled import CompiledCatalog, CompiledEndpoint, OfferingInfo
-from .infer import _MESSAGES_KEYS, infer_endpoint
-from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
-from .jsonnum import as_decimal, dump_request, is_multiple, json_equal, parse_request
-from .token_estimate import (
-    MESSAGE_OVERHEAD,
-    REQUEST_OVERHEAD,
-    TOOLS_OVERHEAD,
-    VIDEO_TOKENS,
-    VISION_MARKERS,
-    estimate_prompt_range,
-    extract_prompt,
-    image_token_cap,
+from .checks import (
+    _NOT_PLAIN_CHAT,
+    _UNSET,
+    _Findings,
+    _get,
+    _quick_chat_bound,
+    _tokens,
+    context_window,
+    multiple_of,
+    partial_enums,
+    rules,
+    unique_task_uuids,
 )
-
-_UNSET = object()
+from .compiled import CompiledCatalog, CompiledEndpoint, OfferingInfo
+from .infer import infer_endpoint
+from .issues import Issue, pointer, schema_issue, show, suggestion
+from .jsonnum import dump_request, is_multiple, parse_request
 
 
 class ValidationResult(NamedTuple):
@@ -75,18 +76,6 @@ class ValidationResult(NamedTuple):
             "issues": [i.as_dict() for i in self.issues],
             "warnings": [w.as_dict() for w in self.warnings],
         }
-
-
-class _Findings:
-    __slots__ = ("issues", "warnings")
-
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-        self.warnings: list[Issue] = []
-
-
-#: keys that make infer_endpoint look past chat.completions (or the prompt bound give up)
-_NOT_PLAIN_CHAT = frozenset({"taskType", "taskUUID", "tools", *_MESSAGES_KEYS})
 
 
 class _Route(NamedTuple):
@@ -255,7 +244,7 @@ class RequestValidator:
                 return ValidationResult(False, info.id, chosen, tuple(found.issues), (), body)
         entry = self.compiled.endpoints[(info.key, chosen)]
         cleaned = self._check(entry, info, body, (), lenient, found)
-        self._partials(entry, [((), cleaned)], found)
+        partial_enums(entry, [((), cleaned)], found)
         return ValidationResult(
             not found.issues, info.id, chosen, tuple(found.issues), tuple(found.warnings), cleaned
         )
@@ -314,8 +303,8 @@ class RequestValidator:
             cleaned_tasks.append((prefix, cleaned))
             by_entry.setdefault(entry.offering, (entry, []))[1].append((prefix, cleaned))
         for entry, group in by_entry.values():
-            self._partials(entry, group, found)
-        found.issues.extend(_duplicate_task_uuids(tasks))
+            partial_enums(entry, group, found)
+        found.issues.extend(unique_task_uuids(tasks))
         request: Any = (
             cleaned_tasks[0][1] if isinstance(body, dict) else [t for _, t in cleaned_tasks]
         )
@@ -432,8 +421,8 @@ class RequestValidator:
                 return self._check(entry, info, obj, prefix, False, found)
             found.issues.extend(issues)
         if entry.steps:
-            self._steps(entry.steps, obj, [], prefix, found)
-        self._context(entry, info, obj, prefix, found)
+            multiple_of(entry.steps, obj, [], prefix, found)
+        context_window(entry, info, obj, prefix, found)
         return obj
 
     def _explain(
@@ -477,7 +466,7 @@ class RequestValidator:
                 keyword, ipath, error.instance, sub, detail, modalities=info.input_modalities
             ):
                 issues.append(_prefixed(issue, prefix))
-        issues.extend(_rule_issues(entry, obj, prefix))
+        issues.extend(rules(entry, obj, prefix))
         issues = list(dict.fromkeys(issues))  # a pattern and a format may say the same thing
         if not issues and (rule_broken or errors):
             issues.append(
@@ -485,157 +474,8 @@ class RequestValidator:
             )
         return issues, unknown
 
-    def _steps(
-        self,
-        tree: Mapping[str, Any],
-        value: Any,
-        path: list[str | int],
-        prefix: tuple[int, ...],
-        found: _Findings,
-    ) -> None:
-        step = tree.get("step")
-        if step is not None:
-            number = as_decimal(value)
-            if number is not None and not is_multiple(number, step):
-                found.issues.append(
-                    Issue(
-                        pointer((*prefix, *path)),
-                        "multipleOf",
-                        tree.get("allowed"),
-                        f"{field_name(path)} must be a multiple of {step}; got {show(value)}",
-                    )
-                )
-        props = tree.get("props")
-        if props and isinstance(value, dict):
-            for name, sub in props.items():
-                if name in value:
-                    self._steps(sub, value[name], [*path, name], prefix, found)
-        items = tree.get("items")
-        if items and isinstance(value, list):
-            for i, item in enumerate(value):
-                self._steps(items, item, [*path, i], prefix, found)
-
-    def _partials(
-        self, entry: CompiledEndpoint, objs: Sequence[tuple[tuple[int, ...], Any]], found: _Findings
-    ) -> None:
-        for partial in entry.partial:
-            seen: dict[Any, str] = {}
-            for prefix, obj in objs:
-                for path, value in _values_at(obj, partial.path, []):
-                    if not isinstance(value, str) or value in seen:
-                        continue
-                    here = pointer((*prefix, *path))
-                    seen[value] = here
-                    if value in partial.known:
-                        continue
-                    known = ", ".join(map(str, partial.known)) if partial.known else "none of them"
-                    count = f"{partial.count} allowed values" if partial.count else "more values"
-                    found.warnings.append(
-                        Issue(
-                            here,
-                            "values_known",
-                            ", ".join(map(str, partial.known)) or None,
-                            f"{partial.name} {show(value)} cannot be checked: the source "
-                            f"says there are {count} and names {known}; accepted with a warning",
-                        )
-                    )
-            if partial.count is not None and len(seen) > partial.count:
-                names = ", ".join(show(v) for v in seen)
-                last = list(seen.values())[partial.count]
-                found.issues.append(
-                    Issue(
-                        last,
-                        "values_count",
-                        f"{partial.count} distinct values",
-                        f"{partial.name} has only {partial.count} allowed values, but this request "
-                        f"uses {len(seen)}: {names}",
-                    )
-                )
-
-    def _context(
-        self,
-        entry: CompiledEndpoint,
-        info: OfferingInfo,
-        obj: Any,
-        prefix: tuple[int, ...],
-        found: _Findings,
-    ) -> None:
-        window = info.context_window
-        if window is None or not isinstance(obj, dict):
-            return
-        limit_path = MAX_TOKENS_PATH[entry.endpoint]
-        explicit = _get(obj, limit_path)
-        out_certain = _tokens(explicit)
-        out_typical = out_certain if explicit is not _UNSET else _tokens(entry.max_tokens_default)
-        quick_chat = _quick_chat_bound(obj, entry.endpoint)
-        if quick_chat is not None and quick_chat + max(out_certain, out_typical) <= window:
-            return
-        parts = extract_prompt(obj, entry.endpoint)
-        quick = (
-            parts.token_ids + 4 * sum(map(len, parts.texts)) + 4 * sum(map(len, parts.tool_texts))
-        )
-        quick += parts.messages * MESSAGE_OVERHEAD[2] + REQUEST_OVERHEAD[2]
-        if parts.tool_texts:
-            quick += TOOLS_OVERHEAD[2]
-        if parts.images:
-            quick += parts.images * (image_token_cap(obj, info)[0] + VISION_MARKERS)
-        quick += parts.videos * (VIDEO_TOKENS + VISION_MARKERS)
-        if quick + max(out_certain, out_typical) <= window:
-            return
-        estimate = estimate_prompt_range(obj, entry.endpoint, info)
-        name = limit_path[-1]
-        here = pointer((*prefix, *limit_path)) if explicit is not _UNSET else pointer(prefix)
-        allowed = f"prompt + {name} <= {window:,} tokens"
-        if estimate.lower + out_certain > window:
-            found.issues.append(
-                Issue(
-                    here,
-                    "context_window",
-                    allowed,
-                    f"the prompt takes at least {estimate.lower:,} tokens and {name} is "
-                    f"{out_certain:,}, more than the {window:,}-token context window",
-                )
-            )
-        elif estimate.typical + out_typical > window:
-            found.warnings.append(
-                Issue(
-                    here,
-                    "context_window",
-                    allowed,
-                    f"the prompt takes about {estimate.typical:,} tokens (at least "
-                    f"{estimate.lower:,}) and {name} is {out_typical:,}: it may not fit the "
-                    f"{window:,}-token context window",
-                )
-            )
-
 
 # -------------------------------------------------------------------- helpers
-
-
-_QUICK_FALLBACK = ("tools", "functions", "response_format")
-
-
-def _quick_chat_bound(obj: dict[str, Any], endpoint: str) -> int | None:
-    """An upper bound on the prompt tokens of a chat request whose messages are plain
-    role + string content (at most 4 UTF-8 bytes a character); None when it needs the full
-    walk of :func:`catalog.requests.token_estimate.extract_prompt`."""
-    if endpoint != "chat.completions":
-        return None
-    messages = obj.get("messages")
-    if type(messages) is not list:
-        return None
-    for key in _QUICK_FALLBACK:
-        if key in obj:
-            return None
-    chars = 0
-    for message in messages:
-        if type(message) is not dict or len(message) != 2:
-            return None
-        content = message.get("content")
-        if type(content) is not str:
-            return None
-        chars += len(content)
-    return 4 * chars + len(messages) * MESSAGE_OVERHEAD[2] + REQUEST_OVERHEAD[2]
 
 
 def _text(model: Any) -> str | None:
@@ -670,24 +510,6 @@ def _walk(schema: Any, path: Sequence[Any]) -> Mapping[str, Any]:
     return node if isinstance(node, Mapping) else {}
 
 
-def _get(obj: Any, path: Sequence[str]) -> Any:
-    node = obj
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return _UNSET
-        node = node[part]
-    return node
-
-
-def _tokens(value: Any) -> int:
-    if type(value) is int:
-        return min(value, 10**12) if value > 0 else 0
-    number = as_decimal(value) if value is not _UNSET else None
-    if number is None or number <= 0:
-        return 0
-    return int(min(number, Decimal(10**12)).to_integral_value(rounding="ROUND_CEILING"))
-
-
 def _drop(obj: Any, path: Sequence[str | int]) -> None:
     node = obj
     for part in path[:-1]:
@@ -699,124 +521,6 @@ def _drop(obj: Any, path: Sequence[str | int]) -> None:
             return
     if isinstance(node, dict):
         node.pop(str(path[-1]), None)
-
-
-def _values_at(
-    obj: Any, path: Sequence[str], here: list[str | int]
-) -> Iterator[tuple[list[str | int], Any]]:
-    if not path:
-        yield here, obj
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(obj, list):
-            for i, item in enumerate(obj):
-                yield from _values_at(item, rest, [*here, i])
-    elif isinstance(obj, dict) and head in obj:
-        yield from _values_at(obj[head], rest, [*here, head])
-
-
-def _lookup(obj: Any, path: Sequence[str]) -> tuple[bool, Any]:
-    """The value at a dotted name's path (``settings.topK``), and whether it is set."""
-    for name in path:
-        if not isinstance(obj, dict) or name not in obj:
-            return False, None
-        obj = obj[name]
-    return True, obj
-
-
-def _parent(obj: Any, path: Sequence[str]) -> list[str]:
-    """The deepest present object on the way to ``path``'s last name (where a missing field
-    is reported)."""
-    found: list[str] = []
-    for name in path[:-1]:
-        if not isinstance(obj, dict) or not isinstance(obj.get(name), dict):
-            break
-        obj = obj[name]
-        found.append(name)
-    return found
-
-
-def _duplicate_task_uuids(tasks: Sequence[tuple[tuple[int, ...], Any]]) -> list[Issue]:
-    """Runware matches responses to tasks by ``taskUUID`` ("must be unique per task"): a UUID
-    that an earlier task of the request already has is an error at the later task. UUIDs
-    compare case-insensitively. JSON Schema cannot say this (``uniqueItems`` compares whole
-    tasks), so it is Python only."""
-    seen: dict[str, tuple[int, ...]] = {}
-    issues: list[Issue] = []
-    for prefix, task in tasks:
-        value = task.get("taskUUID") if isinstance(task, dict) else None
-        if not isinstance(value, str):
-            continue
-        first = seen.setdefault(value.lower(), prefix)
-        if first != prefix:
-            issues.append(
-                Issue(
-                    pointer((*prefix, "taskUUID")),
-                    "unique",
-                    "a taskUUID no other task of the request has",
-                    f"taskUUID {value!r} is already the taskUUID of task {first[0]}; "
-                    "each task needs its own UUID v4",
-                )
-            )
-    return issues
-
-
-def _rule_issues(entry: CompiledEndpoint, obj: Any, prefix: tuple[int, ...]) -> list[Issue]:
-    """Rules across fields, worded. A rule fires only on ``when`` values set explicitly; a
-    ``requires`` value is met by an explicit value or by the default; a ``conflicts_with``
-    value counts only when set explicitly. Dotted names are nested (``settings.topK``)."""
-    if not isinstance(obj, dict):
-        return []
-    issues: list[Issue] = []
-    for rule in entry.rules:
-        fired = True
-        for k, v in rule.when.items():
-            present, value = _lookup(obj, k.split("."))
-            if not present or not json_equal(value, v):
-                fired = False
-                break
-        if not fired:
-            continue
-        cond = " and ".join(f"{k}: {show(v)}" for k, v in rule.when.items())
-        note = f" ({rule.message.rstrip('.')})" if rule.message else ""
-        for name, wanted in rule.then.items():
-            path = name.split(".")
-            present, value = _lookup(obj, path)
-            where: tuple[str | int, ...]
-            if rule.kind == "requires":
-                if present:
-                    if json_equal(value, wanted):
-                        continue
-                    where, got = (*prefix, *path), f"got {show(value)}"
-                else:
-                    default = rule.defaults.get(name, _UNSET)
-                    if default is not _UNSET and json_equal(default, wanted):
-                        continue
-                    where = (*prefix, *_parent(obj, path))
-                    got = (
-                        f"{name} is not set and defaults to {show(default)}"
-                        if default is not _UNSET
-                        else f"{name} is not set"
-                    )
-                issues.append(
-                    Issue(
-                        pointer(where),
-                        "requires",
-                        f"{name}: {show(wanted)}",
-                        f"{cond} requires {name}: {show(wanted)}; {got}{note}",
-                    )
-                )
-            elif present and json_equal(value, wanted):
-                issues.append(
-                    Issue(
-                        pointer((*prefix, *path)),
-                        "conflicts_with",
-                        f"not {name}: {show(wanted)}",
-                        f"{cond} conflicts with {name}: {show(wanted)}{note}",
-                    )
-                )
-    return issues
 
 
 _DEFAULT: dict[str, RequestValidator] = {}
