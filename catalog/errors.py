@@ -62,4 +62,9 @@ class AmbiguousOfferingError(UnknownOfferingError):
 
 
 class RequestError(CatalogError, ValueError):
-    """A request body that is not JSON at all (``parse_request``)."""
+    """A request body that is not JSON at all, or JSON that is refused (``parse_request``);
+    ``pointer`` is where, when known."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        self.pointer = pointer
+        super().__init__(message)

@@ -133,7 +133,7 @@ def _open(session: Session, customer: Customer, period: str) -> Invoice:
 
 #: ``auto`` rates in SQL above this many events on the invoice (README "Scale path").
 SQL_THRESHOLD = 50_000
-ENGINES = ("auto", "sql", "python")
+ENGINES = ("auto", "sql", "duckdb", "python")
 
 
 def _regenerate(
@@ -171,13 +171,20 @@ def _regenerate(
         count = session.scalar(
             select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
         )
-        if rating == "sql" or int(count or 0) > threshold:
+        if rating in ("sql", "duckdb") or int(count or 0) > threshold:
             from .lines_sql import sql_groups  # here for start-up time: it loads sqlrate
 
-            groups_sql = sql_groups(session, invoice, periods, catalog, strict=rating == "sql")
+            groups_sql = sql_groups(
+                session,
+                invoice,
+                periods,
+                catalog,
+                strict=rating != "auto",
+                engine="duckdb" if rating == "duckdb" else None,
+            )
             if groups_sql is not None:
                 _write_lines(session, invoice, *groups_sql)
-                return "sql"
+                return "duckdb" if rating == "duckdb" else "sql"
     rows = session.execute(
         select(
             ChargeRow.event_pk,

@@ -26,11 +26,12 @@ from sqlalchemy import Connection, Engine, Table, select, tuple_
 from sqlalchemy.exc import OperationalError
 
 from catalog import Catalog
+from catalog.jsontext import json_problem
 
 from ..charge import Charge
-from ..errors import PricingError, RecordError
+from ..errors import PricingError, RecordError, ShapeError
 from ..rating import price
-from ..records import loads, parse_record
+from ..records import loads, parse_record, stored_text_problem
 from . import bulk
 from .batch import (
     BatchResult,
@@ -127,10 +128,13 @@ def make_pricer(catalog: Catalog) -> Pricer:
         try:
             obj = loads(raw)
         except (ValueError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            return Problem(line, "invalid", f"not valid JSON: {detail}", raw=raw)
+            return Problem(line, "invalid", json_problem(exc), raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
+        try:
+            stored_text_problem(obj)
+        except ShapeError as exc:
+            return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
         if not isinstance(event_id, str) or not event_id:
             return Problem(

@@ -12,6 +12,7 @@ Each step of :data:`STEPS` writes its part and returns the paths it wrote.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -61,6 +62,17 @@ STEPS: list[Step] = [write_offerings, write_catalog, write_requests]
 def compile_catalog(catalog: Catalog, out: Path, steps: Sequence[Step] | None = None) -> list[Path]:
     """Write the machine-readable catalog below ``out``; return every path written."""
     out = Path(out)
+    targets: dict[Path, str] = {}
+    for offering in catalog:
+        path = offering_path(out, offering.provider, offering.id)
+        if path in targets:
+            raise FileExistsError(
+                errno.EEXIST,
+                f"{targets[path]!r} and {offering.id!r} would both be written to this file; "
+                "nothing was written (rename one of the ids)",
+                str(path),
+            )
+        targets[path] = offering.id
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for step in STEPS if steps is None else steps:

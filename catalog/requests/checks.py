@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..endpoints import MAX_TOKENS_PATH
+from ..jsontext import clip
 from .compiled import CompiledEndpoint, OfferingInfo
 from .infer import _MESSAGES_KEYS
 from .issues import Issue, field_name, pointer, show
@@ -146,7 +147,7 @@ def unique_task_uuids(tasks: Sequence[tuple[tuple[int, ...], Any]]) -> list[Issu
                     pointer((*prefix, "taskUUID")),
                     "unique",
                     "a taskUUID no other task of the request has",
-                    f"taskUUID {value!r} is already the taskUUID of task {first[0]}; "
+                    f"taskUUID {clip(str(value))} is already the taskUUID of task {first[0]}; "
                     "each task needs its own UUID v4",
                 )
             )

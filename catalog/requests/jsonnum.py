@@ -2,29 +2,51 @@
 a float) and written back the same way; comparisons and ``multipleOf`` are exact.
 
 This is the number handling of the request validator (catalog.requests.validation); it
-imports only the standard library, for start-up time.
+imports only the standard library and :mod:`catalog.jsontext`, for start-up time.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from decimal import Decimal
 from typing import Any
 
 from ..errors import RequestError
+from ..jsontext import JSONTextError, loads_exact
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+#: The largest request body read (characters): far above any provider's own limit
+#: (a request with images inline is a few megabytes).
+MAX_REQUEST_CHARS = 64 * 1024 * 1024
+
+
 def parse_request(text: str | bytes) -> Any:
-    """Parse request JSON with every non-integer number as a Decimal (never a float)."""
+    """Parse request JSON with every non-integer number as a Decimal (never a float), as
+    :func:`catalog.jsontext.loads_exact` does: numbers beyond 10^30, repeated keys and
+    unpaired surrogates are refused. :class:`RequestError` says why in one sentence."""
+    if len(text) > MAX_REQUEST_CHARS:
+        raise RequestError(
+            f"the request is larger than {MAX_REQUEST_CHARS // (1024 * 1024)} MiB; it is not read"
+        )
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return loads_exact(text)
     except RecursionError:
         raise RequestError("the request is nested too deeply to read") from None
+    except JSONTextError as exc:
+        raise RequestError(f"the request cannot be used: {exc.msg}", exc.pointer or "") from None
+    except json.JSONDecodeError as exc:
+        raise RequestError(
+            f"the request is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError(f"the request is not valid JSON: {exc}") from None
 
@@ -33,20 +55,36 @@ def dump_request(body: Any, *, indent: int | None = None) -> str:
     """A parsed request back as JSON, each Decimal written as the JSON number it was read
     from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
     cleaned request (``--lenient``) can be sent as it is."""
-    # here for start-up time: only a cleaned request (--lenient) is dumped
-    import re
-    import secrets
-
-    mark = "\0" + secrets.token_hex(8) + ":"
+    found = False
 
     def default(value: Any) -> Any:
+        nonlocal found
         if isinstance(value, Decimal) and value.is_finite():
-            return mark + str(value)
+            found = True
+            return _DECIMAL_MARK + str(value)
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
     text = json.dumps(body, default=default, ensure_ascii=False, indent=indent)
-    escaped = re.escape(json.dumps(mark)[1:-1])
-    return re.sub(f'"{escaped}([^"]*)"', lambda m: m[1], text)
+    if not found:
+        return text
+    marks: re.Pattern[str] = _decimal_marks()
+    return marks.sub(lambda m: m[1], text)
+
+
+#: a string no request holds (random per process), marking a Decimal inside json.dumps' output
+_DECIMAL_MARK = "\0" + os.urandom(8).hex() + ":"
+
+
+def _decimal_marks() -> Any:
+    """The compiled pattern of a marked Decimal (compiled once, on first use)."""
+    global _MARKS
+    if _MARKS is None:
+        escaped = re.escape(json.dumps(_DECIMAL_MARK)[1:-1])
+        _MARKS = re.compile(f'"{escaped}([^"]*)"')
+    return _MARKS
+
+
+_MARKS: Any = None
 
 
 def is_number(value: Any) -> bool:

@@ -32,11 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    pass
 
 from ..datadir import data_dir
 from ..endpoints import ENDPOINTS, MAX_TOKENS_PATH
 from ..errors import RequestError
+from ..jsontext import clip
 from .checks import (
     _NOT_PLAIN_CHAT,
     _UNSET,
@@ -123,7 +127,8 @@ class RequestValidator:
         try:
             body = parse_request(text)
         except RequestError as exc:
-            return ValidationResult(False, None, endpoint, (Issue("", "json", None, str(exc)),))
+            issue = Issue(exc.pointer, "json", None, str(exc))
+            return ValidationResult(False, None, endpoint, (issue,))
         return self.validate(body, endpoint=endpoint, lenient=lenient)
 
     # -------------------------------------------------------------------- fast path
@@ -218,7 +223,7 @@ class RequestValidator:
                 "",
                 "endpoint",
                 ", ".join(ENDPOINTS),
-                f"unknown endpoint {endpoint!r}; use one of {', '.join(ENDPOINTS)}",
+                f"unknown endpoint {clip(str(endpoint))}; use one of {', '.join(ENDPOINTS)}",
             )
             return ValidationResult(False, None, endpoint, (issue,), (), body)
         chosen = endpoint or infer_endpoint(body)
@@ -340,7 +345,7 @@ class RequestValidator:
         info, why = self.compiled.resolve(model)
         if info is None:
             known = sorted(self.compiled.by_id)
-            text = why or f"unknown model {model!r}{suggestion(model, known)}"
+            text = why or f"unknown model {clip(model)}{suggestion(model, known)}"
             found.issues.append(Issue(here, "known_model", ", ".join(known), text))
             return None
         if info.status == "coming_soon":

@@ -83,7 +83,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     tolerance = _tolerance(args.tolerance)
     counts = {"agree": 0, "disagree": 0, "unreported": 0, "failed": 0}
     with open_input(args.file) as stream:
-        for finding in audit_stream(read_json_lines(stream), catalog, tolerance):
+        for finding in audit_stream(read_json_lines(stream, args.file), catalog, tolerance):
             if finding.error is not None:
                 counts["failed"] += 1
             elif finding.agrees is None:

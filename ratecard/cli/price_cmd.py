@@ -7,10 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from billing.money import decimal_text
 from billing.priced import Priced, price_stream, priced_doc
-from billing.text import explain_line
-from catalog import CardErrors, Catalog
+from billing.text import decimal_text, explain_line
+from catalog import Catalog
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -33,17 +32,32 @@ def register(sub: Any) -> None:
             "priced (exit status 1 if any failed)."
         ),
     )
-    p.add_argument("file", metavar="FILE|-", help="JSON Lines usage records, or - for stdin")
+    p.add_argument(
+        "file",
+        metavar="FILE|-",
+        nargs="+",
+        help="JSON Lines usage records, or - for stdin; with --engine duckdb, any number of "
+        "JSON Lines or Parquet (.parquet) files",
+    )
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
+    p.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="python (default): each record in turn, output per record; duckdb: the files in "
+        "bulk, output per offering and charge (README: Scale path)",
+    )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="duckdb: also give each record's result (priced one by one, at Python's rate)",
+    )
     p.set_defaults(func=cmd_price)
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint'\n{exc}") from None
+    return get_catalog(args)
 
 
 class Tally:
@@ -71,10 +85,18 @@ class Tally:
 
 def cmd_price(args: argparse.Namespace) -> int:
     catalog = load_catalog_for(args)
+    if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
+        from .price_bulk import cmd_price_bulk
+
+        return cmd_price_bulk(args, catalog)
+    if len(args.file) > 1 or args.records:
+        raise UsageError("several files and --records are for --engine duckdb")
+    args.file = args.file[0]  # one path, as the error messages name it
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        for result in price_stream(read_json_lines(stream, args.file), catalog):
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))

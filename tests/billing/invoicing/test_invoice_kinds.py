@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice
+from billing.invoicing.errors import InvoiceError
+from billing.invoicing.lifecycle import credit_note, invoice
 from billing.ledger.ingest import ingest_lines, make_pricer
 from billing.money import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
