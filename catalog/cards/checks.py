@@ -7,6 +7,7 @@ salvaged (see :mod:`catalog.cards.salvage`), with None wherever a part was broke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -320,8 +321,6 @@ def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
     """Benchmark figures are decimal (Artificial Analysis' 62M tokens is 62,000,000), unlike
     token limits, whose K and M are 1,024 and 1,048,576. ``value`` must round to
     ``as_published`` read in decimal, at the precision written; None when it does."""
-    import re
-
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KkMBT])\s*", published)
     if found is None:
         return None
@@ -422,7 +421,6 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
 def file_stem(offering_id: str) -> str:
     """The file stem compile writes an id to: ':' '@' '/' and other characters become '-'
     (the same rule as ``catalog.cards.loader.slug``)."""
-    import re
 
     return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from billing.text import decimal_text
+from billing.money import decimal_text
 
 if TYPE_CHECKING:
     from catalog import Catalog
@@ -39,6 +39,7 @@ class InputError(Exception):
 def data_dir(args: argparse.Namespace) -> Path:
     """The card directory (:func:`catalog.datadir.data_dir`): ``--data``, else
     ``$RATECARD_DATA``, else the bundled cards; a usage error if it is not a directory."""
+    # here for start-up time: loaded only when this command runs
     from catalog.datadir import data_dir as choose
 
     path = choose(getattr(args, "data", None))

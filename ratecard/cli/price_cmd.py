@@ -86,6 +86,7 @@ class Tally:
 def cmd_price(args: argparse.Namespace) -> int:
     catalog = load_catalog_for(args)
     if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
         from .price_bulk import cmd_price_bulk
 
         return cmd_price_bulk(args, catalog)

@@ -189,6 +189,7 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            # here for start-up time: loaded only when this command runs
             from fastapi.openapi.utils import get_openapi
 
             doc = get_openapi(
