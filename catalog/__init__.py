@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cards.dump import dump_card
-    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
+    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards
     from .catalog import Catalog
-    from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
+    from .errors import (
+        AmbiguousOfferingError,
+        CardErrors,
+        CardProblem,
+        CatalogError,
+        RequestError,
+        UnknownOfferingError,
+    )
     from .layers import load_layers
     from .model import (
         Model,
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
     from .publish.compile import compile_catalog
     from .rates import PriceState, Rate
     from .requests.issues import Issue
+    from .requests.jsonnum import dump_request, parse_request
     from .requests.token_estimate import (
         PromptEstimate,
         estimate_prompt_range,
@@ -40,12 +48,10 @@ if TYPE_CHECKING:
     from .requests.validation import (
         RequestValidator,
         ValidationResult,
-        dump_request,
-        parse_request,
         request_validator,
         validate_request,
     )
-    from .units import format_tokens, parse_parameter_count, parse_tokens
+    from .units import format_tokens, parse_parameter_count, parse_tokens, slug
 
 _LAZY = {
     "Catalog": "catalog",
@@ -53,6 +59,8 @@ _LAZY = {
     "CardProblem": "errors",
     "CatalogError": "errors",
     "UnknownOfferingError": "errors",
+    "AmbiguousOfferingError": "errors",
+    "RequestError": "errors",
     "PriceState": "rates",
     "Rate": "rates",
     "Issue": "requests.issues",
@@ -63,7 +71,7 @@ _LAZY = {
     "compile_catalog": "publish.compile",
     "dump_card": "cards.dump",
     "read_cards": "cards.loader",
-    "slug": "cards.loader",
+    "slug": "units",
     "Model": "model",
     "Offering": "model",
     "Parameter": "model",
@@ -83,8 +91,8 @@ _LAZY = {
     "parse_tokens": "units",
     "RequestValidator": "requests.validation",
     "ValidationResult": "requests.validation",
-    "dump_request": "requests.validation",
-    "parse_request": "requests.validation",
+    "dump_request": "requests.jsonnum",
+    "parse_request": "requests.jsonnum",
     "request_validator": "requests.validation",
     "validate_request": "requests.validation",
 }
@@ -100,6 +108,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AmbiguousOfferingError",
     "CardErrors",
     "CardProblem",
     "Catalog",
@@ -114,6 +123,7 @@ __all__ = [
     "Provider",
     "Rate",
     "RequestCharge",
+    "RequestError",
     "RequestValidator",
     "Rule",
     "Tier",

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .errors import UnknownOfferingError
+from .errors import AmbiguousOfferingError, UnknownOfferingError
 from .matching import Matcher
 from .model import Model, Offering, Provider
 
@@ -86,9 +86,9 @@ class Catalog:
         """Like :meth:`resolve`, but None for an unknown id (ambiguity still raises)."""
         try:
             return self.resolve(ref, provider)
-        except UnknownOfferingError as exc:
-            if "ambiguous" in exc.message:
-                raise
+        except AmbiguousOfferingError:
+            raise
+        except UnknownOfferingError:
             return None
 
     def resolve(self, ref: str, provider: str | None = None) -> Offering:
@@ -113,9 +113,10 @@ class Catalog:
                     f"it is one offering's provider/id and another's id "
                     f"({keyed.provider} sells {keyed.id!r})"
                 )
-            raise UnknownOfferingError(
+            raise AmbiguousOfferingError(
                 f"{ref!r} is ambiguous: {why}; use one of {choices}"
-                + (" (or give the record a provider)" if keyed is not None else "")
+                + (" (or give the record a provider)" if keyed is not None else ""),
+                tuple(sorted(o.key for o in found)),
             )
         if found:
             return found[0]
@@ -165,9 +166,10 @@ class Catalog:
             if len(exact) == 1:
                 return exact[0]
             choices = ", ".join(o.key for o in found)
-            raise UnknownOfferingError(
+            raise AmbiguousOfferingError(
                 f"{ref!r} is ambiguous: the match rules of several offerings name it; "
-                f"use one of {choices}"
+                f"use one of {choices}",
+                tuple(o.key for o in found),
             )
         return found[0] if found else None
 
@@ -183,7 +185,7 @@ class Catalog:
         return sorted(out)
 
     def _hint(self, ref: str, provider: str | None = None) -> str:
-        import difflib
+        import difflib  # here for start-up time: only a wrong id needs it
 
         ids = list(self._ix.by_id)
         if provider is not None:

@@ -321,8 +321,6 @@ def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
     """Benchmark figures are decimal (Artificial Analysis' 62M tokens is 62,000,000), unlike
     token limits, whose K and M are 1,024 and 1,048,576. ``value`` must round to
     ``as_published`` read in decimal, at the precision written; None when it does."""
-    import re
-
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KkMBT])\s*", published)
     if found is None:
         return None
@@ -466,7 +464,6 @@ def _check_match_rules(cards: list[LoadedCard]) -> list[CardProblem]:
 def file_stem(offering_id: str) -> str:
     """The file stem compile writes an id to: ':' '@' '/' and other characters become '-'
     (the same rule as ``catalog.cards.loader.slug``)."""
-    import re
 
     return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 

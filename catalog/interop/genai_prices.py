@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cards.fields import MAX_SIGNIFICANT_DIGITS
-from ..cards.loader import slug
+from ..units import slug
 from .report import ImportReport
 from .sources import Source, SourceError, verify
 

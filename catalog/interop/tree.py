@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cards.dump import dump_yaml
-from ..cards.loader import slug
+from ..units import slug
 
 Tree = dict[str, Any]
 

@@ -215,7 +215,8 @@ def catalog_doc(catalog: Catalog) -> dict[str, Any]:
 
 def list_doc(catalog: Catalog, offerings: Iterable[Offering] | None = None) -> list[dict[str, Any]]:
     """One row per offering and variant (``offerings``, else all): exact token counts, the
-    first tier's input and output rates (with their state), and the number of tiers."""
+    first tier's input and output rates (with their state), and the number of tiers, from
+    the plan in effect now."""
     rows = []
     for o in catalog if offerings is None else offerings:
         plan = o.plan_at(None)

@@ -154,6 +154,7 @@ def _globals_first(argv: list[str]) -> list[str]:
 
 
 def version() -> str:
+    # here for start-up time: loaded only when this command runs
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
 

@@ -82,6 +82,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog
 
     root = Path(args.dir) if args.dir else data_dir(args)
@@ -146,6 +147,7 @@ def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.documents import list_doc
     from catalog.publish.listing import select
     from catalog.publish.pages import LIST_HEADERS, list_rows, table
@@ -173,6 +175,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import UnknownOfferingError
     from catalog.publish.documents import model_doc, offering_doc
     from catalog.publish.pages import model_page, show_page
@@ -207,6 +210,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.html import write_site
 
     catalog = _catalog_or_problems(args)
@@ -222,6 +226,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.compile import compile_catalog
 
     catalog = _catalog_or_problems(args)
@@ -241,6 +246,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.cards.editor_schema import stale_schemas, write_schemas
 
     root = Path(args.dir) if args.dir else data_dir(args)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from billing.text import decimal_text
+from billing.money import decimal_text
 
 if TYPE_CHECKING:
     from catalog import Catalog
@@ -40,6 +40,7 @@ def data_dirs(args: argparse.Namespace) -> list[Path]:
     """The card layers, lowest first (:func:`catalog.datadir.data_dirs`): ``--data``
     (repeatable), else ``$RATECARD_DATA`` (``os.pathsep``-separated), else the bundled world
     catalog under the bundled cards; a usage error if one is not a directory."""
+    # here for start-up time: loaded only when this command runs
     from catalog.datadir import data_dirs as choose
 
     paths = choose(getattr(args, "data", None))

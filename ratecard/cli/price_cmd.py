@@ -105,6 +105,7 @@ def cmd_price(args: argparse.Namespace) -> int:
         raise UsageError("give a FILE of usage records (- for stdin), or -m MODEL -i N -o N")
     catalog = load_catalog_for(args)
     if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
         from .price_bulk import cmd_price_bulk
 
         return cmd_price_bulk(args, catalog)
