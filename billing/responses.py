@@ -28,7 +28,8 @@ from typing import Any
 from catalog import Catalog
 
 from .charge import Charge
-from .records import RecordError, loads, parse_record
+from .errors import RecordError
+from .records import loads, parse_record
 
 
 def _events(body: Any) -> list[Mapping[str, Any]]:
@@ -143,7 +144,7 @@ def price_response(
     """Price a raw response body exactly (``body``: a JSON object, a decoded dict, a list of
     stream chunks, or SSE text). Raises :class:`billing.RecordError` when it cannot be read
     and :class:`billing.PricingError` when it cannot be priced."""
-    from .rating import price
+    from .rating import price  # here for start-up time: reading a body needs no rating
 
     return price(parse_record(record_from_response(body, provider, endpoint)), catalog)
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from catalog.kinds import INPUT_KINDS, KINDS
+from catalog.kinds import INPUT_KINDS
+from catalog.model import tier_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +62,6 @@ class Usage:
         return out
 
     def tier_count(self, by: str) -> int:
-        """The count a plan's tiers are selected by (see ``Tiers.by`` in the card format)."""
-        if by == "input_tokens":
-            return self.prompt_tokens
-        if by == "uncached_input_tokens":
-            return self.input + sum(
-                v
-                for k, v in self.extra.items()
-                if k in INPUT_KINDS and KINDS[k].cache == "uncached"
-            )
-        if by == "total_tokens":
-            return self.prompt_tokens + self.completion_tokens
-        raise ValueError(f"unknown tier count {by!r}")
+        """The count a plan's tiers are selected by (catalog.model.tier_count, the one tier
+        rule, over :meth:`kinds`). ValueError for an unknown ``by``."""
+        return tier_count(by, self.kinds())

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..charge import Charge
+from ..period import period_of
 from ..usage import Usage
 from .tables import Customer
 
@@ -60,11 +61,6 @@ def token_kinds_json(ev: PreparedEvent) -> str | None:
     if usage is None or not usage.extra:
         return None
     return json.dumps(dict(sorted(usage.extra.items())), separators=(",", ":"))
-
-
-def period_of(when: datetime) -> str:
-    """The UTC calendar month of ``when``: '2026-11'."""
-    return when.astimezone(UTC).strftime("%Y-%m")
 
 
 def insert_for(conn: Connection, table: Table) -> Any:

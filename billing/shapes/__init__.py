@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import ShapeError
 from . import (
     anthropic_messages,
     gemini_generate_content,
@@ -29,7 +30,7 @@ from . import (
     openai_responses,
     runware_task,
 )
-from .counts import Counts, ShapeError
+from .counts import Counts
 
 Shape = Callable[[Mapping[str, Any]], Counts]
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import Counts, Known, ShapeError, add_kind, details, get_count, refuse_unknown
+from ..errors import ShapeError
+from .counts import Counts, Known, add_kind, details, get_count, refuse_unknown
 
 SERVER_TOOLS = {"web_search_requests": "web_search", "web_fetch_requests": "web_fetch"}
 

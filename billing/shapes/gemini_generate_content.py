@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import Counts, Known, ShapeError, add_kind, count_value, get_count, refuse_unknown
+from ..errors import ShapeError
+from .counts import Counts, Known, add_kind, count_value, get_count, refuse_unknown
 
 _DETAILS = (
     "promptTokensDetails",

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import ShapeError
 from .anthropic_messages import server_tools
-from .counts import NO_EXTRA, Counts, Known, ShapeError, details, get_count, part_of, refuse_unknown
+from .counts import NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
 from .openai_common import OUT_DETAILS_KNOWN, in_details_known, split
 
 _NO_TOOLS: Mapping[str, int] = {}

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import Counts, Known, ShapeError, add_kind, agreed, details, get_count, part_of
+from ..errors import ShapeError
+from .counts import Counts, Known, add_kind, agreed, details, get_count, part_of
 
 MODAL = ("audio", "image", "video")
 

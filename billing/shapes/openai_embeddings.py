@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import NO_EXTRA, Counts, Known, ShapeError, get_count, refuse_unknown
+from ..errors import ShapeError
+from .counts import NO_EXTRA, Counts, Known, get_count, refuse_unknown
 
 KNOWN: Known = {"prompt_tokens": None, "total_tokens": None}
 _NO_TOOLS: Mapping[str, int] = {}

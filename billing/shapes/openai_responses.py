@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import Counts, Known, ShapeError, get_count, refuse_unknown
+from ..errors import ShapeError
+from .counts import Counts, Known, get_count, refuse_unknown
 from .openai_common import OUT_DETAILS_KNOWN, in_details_known, split
 
 _NO_TOOLS: Mapping[str, int] = {}

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..kinds import EXTRA_KINDS
+from ..matching import build_matcher
 from ..model import (
     Endpoint,
     Model,
@@ -17,6 +18,7 @@ from ..model import (
     Provider,
     RequestCharge,
     Rule,
+    RuleKind,
     Tier,
     TokenPrice,
     ToolCharge,
@@ -234,7 +236,7 @@ def _minutes(hhmm: str) -> int:
 def build_rules(cards: OfferingFields) -> tuple[Rule, ...]:
     rules = []
     for rule in cards.rules or []:
-        kind = "requires" if rule.requires is not None else "conflicts_with"
+        kind: RuleKind = "requires" if rule.requires is not None else "conflicts_with"
         then = rule.requires if rule.requires is not None else rule.conflicts_with
         rules.append(
             Rule(
@@ -296,4 +298,6 @@ def build_offering(
         base=base,
         variant=variant,
         variants=variants,
+        # A variant is addressed as base:name; the base's rules name the base only.
+        match=build_matcher(fields.match) if fields.match is not None and base is None else None,
     )

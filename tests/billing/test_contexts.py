@@ -100,7 +100,7 @@ def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
 
 
 def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
-    from billing.estimate import estimate
+    from billing.estimating import estimate
 
     body = {"model": "gpt-ctx", "messages": [{"role": "user", "content": "Hello"}],
             "max_tokens": 100}  # fmt: skip
