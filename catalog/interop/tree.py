@@ -27,6 +27,7 @@ def write_tree(
     """Write ``providers`` (id → card), ``offerings`` ((provider, id) → card) and
     ``models`` (creator/name → card) below ``out``, replacing its ``providers/``,
     ``models/`` and ``schema/``. Returns the files written, sorted."""
+    # here, not at the top: only this path needs it (keeps imports light and acyclic)
     from ..cards.editor_schema import write_schemas
 
     for sub in ("providers", "models", "schema"):

@@ -74,6 +74,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_schema)
 
+    # here for start-up time: loaded only when this command runs
     from . import crosscheck_cmd, interop_cmd
 
     interop_cmd.register(csub)
@@ -119,6 +120,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     }
     # Warnings, not problems: imported ids are kept exactly as their source writes them.
     if not args.dir and len(data_dirs(args)) > 1:
+        # here for start-up time: loaded only when this command runs
         from catalog import load_layers
 
         collisions = load_layers(data_dirs(args)).key_collisions()

@@ -33,6 +33,7 @@ def register(csub: Any) -> None:
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog, load_layers
     from catalog.interop import SourceError, fetch, source
     from catalog.interop.crosscheck import crosscheck, offering_facts

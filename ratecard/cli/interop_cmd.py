@@ -37,6 +37,7 @@ def register(csub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.interop import ImportReport, SourceError, fetch, source
     from catalog.interop.genai_prices import import_genai_prices, load_providers
     from catalog.interop.tree import write_tree
@@ -57,6 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     cards = import_genai_prices(providers, src, report)
     enriched = 0
     if not args.no_models_dev:
+        # here for start-up time: loaded only when this command runs
         from catalog.interop.models_dev import enrich, load_models_dev
 
         md = source("models.dev")
@@ -118,12 +120,14 @@ def register_export(csub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog, load_layers
     from catalog.interop import ImportReport
     from catalog.interop.genai_prices_export import export_genai_prices
     from catalog.interop.litellm_export import export_litellm
     from catalog.interop.openrouter_export import export_openrouter
 
+    # here for start-up time: loaded only when this command runs
     from .common import data_dir, data_dirs
 
     try:

@@ -133,6 +133,7 @@ def cmd_price(args: argparse.Namespace) -> int:
 def quick_price(args: argparse.Namespace) -> int:
     """``-m MODEL ... -i N -o N``: the same record priced on each model, cheapest first
     (the records are chat-shaped: input includes the cached tokens, output the reasoning)."""
+    # here for start-up time: loaded only when this command runs
     from billing import PricingError, RecordError, price
 
     if args.file:
