@@ -55,10 +55,31 @@ def load_targets() -> list[dict[str, Any]]:
     return targets
 
 
-def load_equivalents() -> dict[str, dict[str, str]]:
+Change = tuple[str, str, str]  #: (function, the line before, the line after)
+
+
+def load_equivalents() -> dict[Change, str]:
+    """(function, before, after) → reason. Keyed by what the mutant changes, not by mutmut's
+    number for it: the entry stays right when other mutants of the function come and go."""
     with (HERE / "equivalent.toml").open("rb") as f:
         entries = tomllib.load(f).get("equivalent", [])
-    return {e["mutant"]: e for e in entries}
+    return {(e["function"], e["before"].strip(), e["after"].strip()): e["reason"] for e in entries}
+
+
+def function_of(name: str) -> str:
+    """``billing.rating.xǁ_Tablesǁget__mutmut_3`` → ``_Tables.get``."""
+    mangled = name.partition("__mutmut_")[0].rsplit(".", 1)[-1]
+    if mangled.startswith("xǁ"):
+        return ".".join(mangled[2:].split("ǁ"))
+    return mangled.removeprefix("x_")
+
+
+def change_of(name: str, diff: str) -> Change:
+    """The first line the mutant removes and the first it adds ("" for none)."""
+    lines = diff.splitlines()
+    before = next((ln[1:].strip() for ln in lines if ln.startswith("-")), "")
+    after = next((ln[1:].strip() for ln in lines if ln.startswith("+")), "")
+    return function_of(name), before, after
 
 
 def module_of(path: str) -> str:
@@ -155,14 +176,7 @@ def diff_of(workdir: Path, name: str) -> str:
     return "\n".join(lines)
 
 
-def added_line(diff: str) -> str:
-    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+")]
-    return added[0] if added else ""
-
-
-def run_target(
-    target: dict[str, Any], jobs: int, equivalents: dict[str, dict[str, str]]
-) -> dict[str, Any]:
+def run_target(target: dict[str, Any], jobs: int, equivalents: dict[Change, str]) -> dict[str, Any]:
     workdir = BUILD / target["name"]
     prepare(target, workdir)
     globs = patterns(target)
@@ -186,7 +200,8 @@ def run_target(
         "other": 0,
     }
     survivors: list[dict[str, str]] = []
-    stale: list[str] = []
+    used: set[Change] = set()
+    marked: list[dict[str, str]] = []
     for name, code in sorted(codes.items()):
         if code in KILLED:
             counts["killed"] += 1
@@ -195,12 +210,12 @@ def run_target(
             counts["timed_out"] += 1
             continue
         diff = diff_of(workdir, name)
-        entry = equivalents.get(name)
-        if entry is not None:
-            if entry.get("line", "").strip() == added_line(diff):
-                counts["equivalent"] += 1
-                continue
-            stale.append(name)
+        change = change_of(name, diff)
+        if change in equivalents:
+            counts["equivalent"] += 1
+            used.add(change)
+            marked.append({"mutant": name, "reason": equivalents[change], "diff": diff})
+            continue
         if code in SURVIVED:
             counts["survived"] += 1
             status = "survived"
@@ -210,7 +225,22 @@ def run_target(
         else:
             counts["other"] += 1
             status = f"exit {code}"
-        survivors.append({"mutant": name, "status": status, "diff": diff})
+        function, before, after = change
+        survivors.append(
+            {
+                "mutant": name,
+                "status": status,
+                "function": function,
+                "before": before,
+                "after": after,
+                "diff": diff,
+            }
+        )
+    functions = {function_of(name) for name in codes}
+    #: entries for this target's functions that matched no mutant: the code moved on
+    stale = sorted(
+        f"{f}: {b} -> {a}" for (f, b, a) in equivalents if f in functions and (f, b, a) not in used
+    )
     judged = counts["generated"] - counts["equivalent"]
     detected = counts["killed"] + counts["timed_out"]
     score = round(100 * detected / judged, 1) if judged else 100.0
@@ -222,6 +252,7 @@ def run_target(
         "score": score,
         "seconds": seconds,
         "survivors": survivors,
+        "equivalents": marked,
         "stale_equivalents": stale,
     }
 
