@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from billing.ledger.ingest import ingest_lines, make_pricer
-from billing.ledger.invoices import InvoiceError, credit_note, invoice
+from billing.ledger.invoices import InvoiceError, _tier_rank, charges_total, credit_note, invoice
 from billing.rounding import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
 
@@ -133,3 +133,39 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
     assert str(round_money(D(amount), currency)) == rounded
     assert is_whole_minor_units(D(rounded), currency)
     assert not is_whole_minor_units(D(amount), currency)
+
+
+def test_tier_labels_sort_by_their_lower_bound() -> None:
+    labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
+    ranks = {label: _tier_rank(label) for label in labels}
+    # by hand: None and "<..." first; 1,000; 2,000; 128K = 131,072; 256K = 262,144; 1M = 1,048,576
+    assert ranks == {
+        None: -1,
+        "<=128K": -1,
+        "1,000-2,000": 1000,
+        "2,000-4,000": 2000,
+        "128K-256K": 131072,
+        "256K-1M": 262144,
+        "1M-2M": 1048576,
+    }
+
+
+def test_credited_and_balance(engine: Engine) -> None:
+    # the invoice: 0.00009 -> 0.00 and 0.045 -> 0.05; total 0.05
+    store(engine, EVT1, EVT2)
+    final = invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    assert (str(final.total), str(final.credited), str(final.balance)) == ("0.05", "0.00", "0.05")
+    credit_note(engine, "acme", "2026-11", Decimal("0.02"), "goodwill")
+    view = invoice(engine, "acme", "2026-11")
+    # 0.05 - 0.02 = 0.03
+    assert (str(view.credited), str(view.balance)) == ("0.02", "0.03")
+
+
+def test_charges_total(engine: Engine) -> None:
+    # 0.00009 + 0.045 = 0.04509, exact (the stored charges, not rounded)
+    store(engine, EVT1, EVT2)
+    assert charges_total(engine, "acme") == Decimal("0.04509")
+    inv = invoice(engine, "acme", "2026-11", rating="python")
+    assert inv.lines
+    assert charges_total(engine, "acme", []) == Decimal(0)
+    assert charges_total(engine, "nobody") == Decimal(0)
