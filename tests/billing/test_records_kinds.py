@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from billing import RecordError, parse_json_line
-from billing.records import parse_record
+from billing.records import loads, parse_record
+from billing.shapes.counts import ShapeError, count_value
 from billing.usage import Usage
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
@@ -104,3 +105,34 @@ def test_tier_counts() -> None:
     assert u.tier_count("total_tokens") == 31
     with pytest.raises(ValueError, match="unknown tier count 'output'"):
         u.tier_count("output")
+
+
+def test_where_prefixes() -> None:
+    assert str(RecordError("usage is missing", 0, "evt-1")) == "record 'evt-1': usage is missing"
+    assert str(RecordError("usage is missing", 2)) == "line 2: usage is missing"
+    assert str(RecordError("usage is missing")) == "usage is missing"
+    assert RecordError("x", 5, "e").args == ("line 5, record 'e': x",)
+
+
+def test_a_byte_order_mark_is_not_json() -> None:
+    with pytest.raises(RecordError, match="line 1: not valid JSON: Unexpected UTF-8 BOM"):
+        parse_json_line('\ufeff{"model": "m", "usage": {}}', 1)
+    assert loads('{"a": 0.10}') == {"a": Decimal("0.10")}
+
+
+def test_counts_from_python_callers() -> None:
+    class Count(int):
+        pass
+
+    n = count_value(Count(5), "usage.prompt_tokens")
+    assert (n, type(n)) == (5, int)
+    assert count_value(Decimal("7"), "f") == 7
+    assert count_value(7.0, "f") == 7
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got NaN"):
+        count_value(Decimal("NaN"), "f")
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got null"):
+        count_value(None, "f")
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got object"):
+        count_value(object(), "f")
+    with pytest.raises(ShapeError, match=r"f -1E\+16 is implausibly large"):
+        count_value(Decimal("-1E+16"), "f")
