@@ -52,11 +52,11 @@ mutation: $(MUTATION_STAMP)
 	  $(if $(TARGET),--target $(TARGET))
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check catalog billing tests
-	$(BIN)/ruff check catalog billing tests
+	$(BIN)/ruff format --check catalog billing ratecard tests
+	$(BIN)/ruff check catalog billing ratecard tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy catalog billing
+	$(BIN)/mypy catalog billing ratecard
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data

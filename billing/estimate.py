@@ -2,7 +2,7 @@
 
 The estimate prices a made-up usage with the same rating code as real usage:
 
-- **prompt**: catalog.token_estimate's upper bound on the prompt tokens, all of it uncached
+- **prompt**: catalog.requests.token_estimate's upper bound on the prompt tokens, all of it uncached
   (cache reads are never dearer than input on these cards, so no cache is the worst case);
 - **output**: the request's output cap (``max_tokens``, ``max_completion_tokens``,
   ``max_output_tokens``, Runware ``settings.maxTokens``), else the parameter's default, else
@@ -34,7 +34,7 @@ from types import MappingProxyType
 from typing import Any
 
 from catalog import Catalog, Offering, UnknownOfferingError
-from catalog.token_estimate import estimate_prompt_tokens
+from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
 from .rating import EXACT, PricingError, bundled_catalog, price
@@ -84,10 +84,10 @@ class Estimate:
 
 def detect_endpoint(body: Any) -> str:
     """The dialect the body is in, as ``ratecard validate`` infers it
-    (:func:`catalog.validation.infer_endpoint`): Runware task arrays, completions
+    (:func:`catalog.requests.validation.infer_endpoint`): Runware task arrays, completions
     (``prompt``), responses (``input``), Anthropic messages (a top-level ``system``,
     ``thinking``, ``stop_sequences``, Anthropic content blocks), else chat.completions."""
-    from catalog.validation import infer_endpoint
+    from catalog.requests.validation import infer_endpoint
 
     return infer_endpoint(body)
 

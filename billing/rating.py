@@ -368,14 +368,14 @@ _last: list[Any] = [None, None]  # the catalog priced last and its tables
 
 
 def bundled_catalog() -> Catalog:
-    """The catalog of the bundled ``data/`` directory, loaded once."""
+    """The catalog of :func:`catalog.datadir.data_dir`: ``$RATECARD_DATA``, else the cards
+    bundled with the package; loaded once."""
     global _bundled
     if _bundled is None:
-        from pathlib import Path
+        from catalog import load_catalog  # here for start-up time: it loads pydantic
+        from catalog.datadir import data_dir
 
-        from catalog import load_catalog
-
-        _bundled = load_catalog(Path(__file__).resolve().parents[1] / "data")
+        _bundled = load_catalog(data_dir())
     return _bundled
 
 

@@ -11,12 +11,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cards.dump import dump_card
+    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
     from .catalog import Catalog
-    from .compile import compile_catalog
-    from .dump import dump_card
     from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
-    from .issues import Issue
-    from .loader import lint_cards, load_catalog, parse_card, read_cards, slug
     from .model import (
         Model,
         Offering,
@@ -30,10 +28,15 @@ if TYPE_CHECKING:
         ToolCharge,
         rate_state,
     )
+    from .publish.compile import compile_catalog
     from .rates import PriceState, Rate
-    from .token_estimate import PromptEstimate, estimate_prompt_range, estimate_prompt_tokens
-    from .units import format_tokens, parse_parameter_count, parse_tokens
-    from .validation import (
+    from .requests.issues import Issue
+    from .requests.token_estimate import (
+        PromptEstimate,
+        estimate_prompt_range,
+        estimate_prompt_tokens,
+    )
+    from .requests.validation import (
         RequestValidator,
         ValidationResult,
         dump_request,
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
         request_validator,
         validate_request,
     )
+    from .units import format_tokens, parse_parameter_count, parse_tokens
 
 _LAZY = {
     "Catalog": "catalog",
@@ -50,14 +54,14 @@ _LAZY = {
     "UnknownOfferingError": "errors",
     "PriceState": "rates",
     "Rate": "rates",
-    "Issue": "issues",
-    "load_catalog": "loader",
-    "lint_cards": "loader",
-    "parse_card": "loader",
-    "compile_catalog": "compile",
-    "dump_card": "dump",
-    "read_cards": "loader",
-    "slug": "loader",
+    "Issue": "requests.issues",
+    "load_catalog": "cards.loader",
+    "lint_cards": "cards.loader",
+    "parse_card": "cards.loader",
+    "compile_catalog": "publish.compile",
+    "dump_card": "cards.dump",
+    "read_cards": "cards.loader",
+    "slug": "cards.loader",
     "Model": "model",
     "Offering": "model",
     "Parameter": "model",
@@ -69,18 +73,18 @@ _LAZY = {
     "TokenPrice": "model",
     "ToolCharge": "model",
     "rate_state": "model",
-    "PromptEstimate": "token_estimate",
-    "estimate_prompt_range": "token_estimate",
-    "estimate_prompt_tokens": "token_estimate",
+    "PromptEstimate": "requests.token_estimate",
+    "estimate_prompt_range": "requests.token_estimate",
+    "estimate_prompt_tokens": "requests.token_estimate",
     "format_tokens": "units",
     "parse_parameter_count": "units",
     "parse_tokens": "units",
-    "RequestValidator": "validation",
-    "ValidationResult": "validation",
-    "dump_request": "validation",
-    "parse_request": "validation",
-    "request_validator": "validation",
-    "validate_request": "validation",
+    "RequestValidator": "requests.validation",
+    "ValidationResult": "requests.validation",
+    "dump_request": "requests.validation",
+    "parse_request": "requests.validation",
+    "request_validator": "requests.validation",
+    "validate_request": "requests.validation",
 }
 
 

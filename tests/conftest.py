@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from catalog import Catalog, RequestValidator, load_catalog
-from catalog.request_schemas import compile_requests
+from catalog.requests.schemas import compile_requests
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

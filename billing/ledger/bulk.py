@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from .ingest import BatchResult, PreparedEvent, _jsonable, customer_ids, split
+from .batch import BatchResult, PreparedEvent, customer_ids, jsonable, split
 
 _Key = tuple[str, str]  # (customer code, event id)
 
@@ -38,7 +38,7 @@ def request_json(ev: PreparedEvent) -> str | None:
     usage = ev.usage
     if usage is None or not usage.request:
         return None
-    return json.dumps(_jsonable(dict(usage.request)))
+    return json.dumps(jsonable(dict(usage.request)))
 
 
 def _classify(
@@ -269,7 +269,7 @@ def store_postgres(
 
 
 def _period(when: datetime | None) -> str | None:
-    """The UTC calendar month, as ``ingest.period_of`` (without strftime, which is slow)."""
+    """The UTC calendar month, as ``batch.period_of`` (without strftime, which is slow)."""
     if when is None:
         return None
     if when.tzinfo is not UTC:

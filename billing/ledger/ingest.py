@@ -17,18 +17,26 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import Connection, Engine, Table, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from catalog import Catalog
 
 from ..charge import Charge
-from ..usage import Usage
+from . import bulk
+from .batch import (
+    BatchResult,
+    PreparedEvent,
+    customer_ids,
+    insert_for,
+    jsonable,
+    split,
+)
+from .bulk import flush_postgres, stage_postgres
 from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
 
 DEFAULT_BATCH = 1000
@@ -69,29 +77,6 @@ class Problem:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedEvent:
-    """A record read, parsed and priced (or not), ready to store."""
-
-    line: int
-    customer: str
-    event_id: str
-    payload_hash: str
-    raw: str
-    model: str | None = None
-    offering: str | None = None  #: provider/id
-    endpoint: str | None = None
-    timestamp: datetime | None = None
-    usage: Usage | None = None
-    reported: Decimal | None = None
-    charge: Charge | None = None
-    error: str | None = None
-
-    @property
-    def period(self) -> str | None:
-        return period_of(self.timestamp) if self.timestamp else None
-
-
 @dataclass
 class IngestSummary:
     lines: int = 0
@@ -109,18 +94,6 @@ class IngestSummary:
             "conflicts": self.conflicts,
             "rejected": self.rejected,
         }
-
-
-@dataclass
-class BatchResult:
-    ingested: list[PreparedEvent] = field(default_factory=list)
-    duplicates: list[PreparedEvent] = field(default_factory=list)
-    conflicts: list[PreparedEvent] = field(default_factory=list)
-
-
-def period_of(when: datetime) -> str:
-    """The UTC calendar month of ``when``: '2026-11'."""
-    return when.astimezone(UTC).strftime("%Y-%m")
 
 
 def _decimal_marker(value: Any) -> Any:
@@ -231,25 +204,6 @@ def _find(catalog: Catalog, model: str | None) -> str | None:
 # -- storing ---------------------------------------------------------------------------------
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def customer_ids(conn: Connection, codes: Iterable[str], cache: dict[str, int]) -> dict[str, int]:
-    """Ids for customer codes, creating the missing ones (in sorted order: no deadlocks)."""
-    missing = sorted(set(codes) - cache.keys())
-    if missing:
-        stmt = _insert(conn, customers_t).on_conflict_do_nothing(index_elements=["code"])
-        conn.execute(stmt, [{"code": code} for code in missing])
-        rows = conn.execute(
-            select(customers_t.c.code, customers_t.c.id).where(customers_t.c.code.in_(missing))
-        )
-        cache.update({code: pk for code, pk in rows})
-    return cache
-
-
 def _event_row(ev: PreparedEvent, customer_id: int) -> dict[str, Any]:
     usage = ev.usage
     return {
@@ -267,22 +221,11 @@ def _event_row(ev: PreparedEvent, customer_id: int) -> dict[str, Any]:
         "cache_write_tokens": usage.cache_write if usage else None,
         "output_tokens": usage.output if usage else None,
         "reasoning_tokens": usage.reasoning if usage else None,
-        "request_params": _jsonable(dict(usage.request)) if usage and usage.request else None,
+        "request_params": jsonable(dict(usage.request)) if usage and usage.request else None,
         "reported_cost": ev.reported,
         "status": "priced" if ev.charge is not None else "unpriceable",
         "error": ev.error,
     }
-
-
-def _jsonable(value: Any) -> Any:
-    """Request parameters as JSON: decimals keep their exact text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def store_batch(
@@ -293,28 +236,11 @@ def store_batch(
     In bulk (billing.ledger.bulk): COPY on PostgreSQL, executemany on SQLite; any other
     database takes the row-by-row path.
     """
-    from . import bulk
-
     if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
         return bulk.store_postgres(conn, events, cache)
     if conn.dialect.name == "sqlite" and conn.dialect.driver == "pysqlite":
         return bulk.store_sqlite(conn, events, cache)
     return store_batch_reference(conn, events, cache)
-
-
-def split(
-    events: Sequence[PreparedEvent],
-) -> tuple[dict[tuple[str, str], PreparedEvent], list[PreparedEvent]]:
-    """The first event of each (customer, id) in the batch, and the repeats after it."""
-    first: dict[tuple[str, str], PreparedEvent] = {}
-    repeats: list[PreparedEvent] = []
-    for ev in events:
-        key = (ev.customer, ev.event_id)
-        if key in first:
-            repeats.append(ev)
-        else:
-            first[key] = ev
-    return first, repeats
 
 
 def store_batch_reference(
@@ -328,7 +254,7 @@ def store_batch_reference(
     ids = customer_ids(conn, (c for c, _ in first), cache)
     ordered = sorted(first.values(), key=lambda ev: (ids[ev.customer], ev.event_id))
     stmt = (
-        _insert(conn, events_t)
+        insert_for(conn, events_t)
         .on_conflict_do_nothing(index_elements=["customer_id", "event_id"])
         .returning(events_t.c.id, events_t.c.customer_id, events_t.c.event_id)
     )
@@ -471,7 +397,6 @@ def ingest_lines(
     reported here, in line order. SQLite runs in this process and takes the GIL for every
     row, so there a thread would only make both wait: batches are stored in turn.
     """
-    from .bulk import flush_postgres, stage_postgres
 
     summary = IngestSummary()
     cache: dict[str, int] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .params import NotCompilableError
 from .plan import ERRORS, CompiledOffering, compile_offering
 from .rate import RatedLine, RateError, RateResult, period_scope, rate_scope, show_sql
+from .rerate import customer_codes, unread_events
 
 __all__ = [
     "ERRORS",
@@ -19,7 +20,9 @@ __all__ = [
     "RateResult",
     "RatedLine",
     "compile_offering",
+    "customer_codes",
     "period_scope",
     "rate_scope",
     "show_sql",
+    "unread_events",
 ]

@@ -92,7 +92,7 @@ class RateResult:
 
 
 def _amount(line: Line, quantity: int, scaled: Decimal | None) -> Decimal:
-    """Σ amounts as billing.ledger.invoices adds them (from Decimal 0): same digits too."""
+    """Σ amounts as billing.invoicing.lifecycle adds them (from Decimal 0): same digits too."""
     if not quantity:
         return _ZERO
     if scaled is not None:

@@ -119,7 +119,7 @@ def measure(seconds: float, cold_runs: int) -> dict[str, Any]:
     import jsonschema
 
     from catalog import RequestValidator, load_catalog
-    from catalog.request_schemas import compile_requests
+    from catalog.requests.schemas import compile_requests
 
     data = ROOT / "data"
     compiled = compile_requests(load_catalog(data))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from billing.audit import audit_stream, default_tolerance
-from billing.cli import main
 from catalog import Catalog
+from ratecard.cli import main
 
 SEED = (
     '{"id": "evt-0001", "model": "qwen3-5-flash", "usage": {"prompt_tokens": 123, '

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from billing.cli import main
 from billing.estimate import EstimateError, estimate
 from catalog import Catalog
+from ratecard.cli import main
 
 HELLO = [{"role": "user", "content": "Hello"}]
 # prompt upper bound: "Hello" 5 bytes + 8 per message + 16 per request = 29 tokens

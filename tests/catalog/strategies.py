@@ -8,7 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from catalog.cards import (
+from catalog.cards.fields import PriceState, Rate
+from catalog.cards.format import (
     Benchmark,
     EndpointSpec,
     Limits,
@@ -26,7 +27,6 @@ from catalog.cards import (
     ToolFee,
     VariantCard,
 )
-from catalog.fields import PriceState, Rate
 
 ENDPOINTS = ["chat.completions", "completions", "responses", "messages", "runware.task"]
 TYPES = ["integer", "number", "boolean", "string", "enum", "array", "object"]

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from catalog import Catalog, RequestValidator
-from catalog.loader import slug
-from catalog.request_schemas import compile_requests, write_request_schemas
+from catalog.cards.loader import slug
+from catalog.requests.schemas import compile_requests, write_request_schemas
 
 from .request_corpus import corpus
 

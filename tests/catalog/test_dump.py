@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from pydantic import BaseModel
 
 from catalog import parse_card, read_cards
-from catalog.cards import ModelCard, OfferingCard, PricePlanCard, ProviderCard
-from catalog.dump import dump_card
+from catalog.cards.dump import dump_card
+from catalog.cards.format import ModelCard, OfferingCard, PricePlanCard, ProviderCard
 
 from . import strategies as s
 

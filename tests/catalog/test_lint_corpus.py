@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from billing.cli import main
 from catalog import lint_cards
-from catalog.yamlsource import MAX_EXPANDED_NODES, load_text
+from catalog.cards.yamlsource import MAX_EXPANDED_NODES, load_text
+from ratecard.cli import main
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir() and not p.name.startswith("_"))

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from catalog import RequestValidator, load_catalog
-from catalog.dialects.common import rule_schemas
-from catalog.request_schemas import compile_requests, write_request_schemas
+from catalog.requests.dialects.common import rule_schemas
+from catalog.requests.schemas import compile_requests, write_request_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNWARE = "alibaba:qwen@3.5-27b"

@@ -73,7 +73,7 @@ def test_superseded_by(catalog: Catalog, model: Model) -> None:
 
 
 def test_verbosity_is_decimal_not_token_notation() -> None:
-    from catalog.checks import abbreviation_mismatch
+    from catalog.cards.checks import abbreviation_mismatch
 
     # 62M tokens generated is 62,000,000 (decimal), not 62 × 1,048,576 = 65,011,712
     assert abbreviation_mismatch("62M", Decimal(62_000_000)) is None

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog import Catalog
-from catalog.token_estimate import estimate_prompt_range, estimate_prompt_tokens
+from catalog.requests.token_estimate import estimate_prompt_range, estimate_prompt_tokens
 
 
 def test_chat_text_upper_bound(catalog: Catalog) -> None:

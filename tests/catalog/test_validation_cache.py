@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from catalog import load_catalog
-from catalog.request_schemas import compile_requests
-from catalog.validation_cache import card_digest, code_files
+from catalog.requests.cache import card_digest, code_files
+from catalog.requests.schemas import compile_requests
 
 from ..conftest import DATA
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from billing.cli import main
-from billing.ledger.invoices import invoice
+from billing.invoicing.lifecycle import invoice
+from ratecard.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
-RATECARD = [sys.executable, "-c", "import sys; from billing.cli import main; sys.exit(main())"]
+RATECARD = [sys.executable, "-c", "import sys; from ratecard.cli import main; sys.exit(main())"]
 
 
 def rec(i: int, customer: str = "acme", prompt: int = 123, **extra: object) -> str:

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from billing.invoicing.lifecycle import (
+    InvoiceError,
+    _tier_rank,
+    charges_total,
+    credit_note,
+    invoice,
+)
 from billing.ledger.ingest import ingest_lines, make_pricer
-from billing.ledger.invoices import InvoiceError, _tier_rank, charges_total, credit_note, invoice
 from billing.rounding import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from billing.ledger.invoices import InvoiceError, credit_note, invoice, void
+from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice, void
 
 from .helpers import D, event, line, store
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from billing.invoicing.lifecycle import invoice
 from billing.ledger.db import make_engine
-from billing.ledger.invoices import invoice
 from billing.ledger.migrate import current_revision, ensure_schema, head_revision, upgrade
 
 from .conftest import blank_database

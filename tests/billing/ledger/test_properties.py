@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from billing.charge import Line
+from billing.invoicing.lifecycle import InvoiceView, charges_total, invoice
 from billing.ledger.ingest import PreparedEvent
-from billing.ledger.invoices import InvoiceView, charges_total, invoice
 from billing.rounding import round_money
 
 from .helpers import event, store

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from billing.invoicing.lifecycle import InvoiceError, InvoiceView, invoice
 from billing.ledger.ingest import ingest_lines, make_pricer
-from billing.ledger.invoices import InvoiceError, InvoiceView, invoice
 from billing.ledger.tables import InvoiceLineCharge
 from catalog import Catalog
 

@@ -1,0 +1,643 @@
+"""Invoices: drafts that follow the usage, finalisation, voiding and credit notes.
+
+States: a **draft** is regenerated from the period's charges every time it is asked for.
+**Finalising** regenerates it one last time, freezes it (database triggers refuse any later
+change to its lines) and gives it the issuer's next gapless number, taken under a lock in the
+same transaction. A finalised invoice can be **voided**; its charges are released so that the
+period can be invoiced again. Corrections are **credit notes**, which together never exceed
+the invoice.
+
+Late usage: a charge whose period's invoice is already final is billed on the customer's next
+open invoice (the earliest draft of a later period) as an adjustment line naming its period.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..ledger.db import transaction
+from ..ledger.tables import (
+    ChargeLineRow,
+    ChargeRow,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceLineCharge,
+    Issuer,
+    UsageEvent,
+)
+from ..rounding import is_whole_minor_units, round_money
+from .errors import InvoiceError
+from .lines import line_key
+
+STANDARD = "standard"
+DEFAULT_ISSUER = "default"
+_CHARGE_ORDER = {"input": 0, "cache_read": 1, "cache_write": 2, "output": 3, "reasoning": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineView:
+    position: int
+    model: str
+    offering: str
+    charge: str
+    tier: str | None
+    unit: str
+    quantity: int
+    unit_price: Decimal
+    list_price: Decimal | None
+    precise_amount: Decimal
+    amount: Decimal
+    adjustment_period: str | None
+    events: int
+    event_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNoteView:
+    document_number: str
+    number: int
+    invoice_number: str | None
+    customer: str
+    period: str
+    amount: Decimal
+    currency: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """Everything a rendering needs, read in one transaction."""
+
+    issuer: str
+    issuer_address: str
+    customer: str
+    customer_name: str | None
+    period: str
+    kind: str
+    status: str
+    number: int | None
+    document_number: str | None
+    currency: str
+    lines: tuple[InvoiceLineView, ...]
+    total: Decimal
+    precise_total: Decimal
+    created_at: datetime
+    finalized_at: datetime | None
+    voided_at: datetime | None
+    credit_notes: tuple[CreditNoteView, ...]
+    unpriceable_events: int
+    #: how this view's lines were computed: "python" or "sql" when :func:`invoice`
+    #: regenerated a draft just now, None when the lines were read as stored (a final invoice).
+    #: It says how the view was made, not what the invoice says, so it takes no part in ==.
+    rating: str | None = field(default=None, compare=False)
+
+    @property
+    def credited(self) -> Decimal:
+        # starts at 0.00 (the currency's minor unit): no credit shows as 0.00, not 0
+        zero = round_money(Decimal(0), self.currency)
+        return sum((note.amount for note in self.credit_notes), zero)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total - self.credited
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert(session: Session, table: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def issuer(session: Session, code: str = DEFAULT_ISSUER) -> Issuer:
+    """The issuer row (created on first use from $RATECARD_ISSUER_NAME/_ADDRESS)."""
+    session.execute(
+        _insert(session, Issuer.__table__)
+        .values(
+            code=code,
+            name=os.environ.get("RATECARD_ISSUER_NAME", "ratecard"),
+            address=os.environ.get("RATECARD_ISSUER_ADDRESS", ""),
+            invoice_prefix="INV-",
+            credit_note_prefix="CN-",
+            next_invoice_number=1,
+            next_credit_note_number=1,
+        )
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+    return session.scalars(select(Issuer).where(Issuer.code == code)).one()
+
+
+def _customer(session: Session, code: str) -> Customer:
+    found = session.scalars(select(Customer).where(Customer.code == code)).one_or_none()
+    if found is None:
+        raise InvoiceError(f"unknown customer {code!r}: no usage has been ingested for it")
+    return found
+
+
+def _check_period(period: str) -> None:
+    try:
+        datetime.strptime(period, "%Y-%m")
+    except ValueError:
+        raise InvoiceError(f"period must be YYYY-MM, got {period!r}") from None
+    if len(period) != 7:
+        raise InvoiceError(f"period must be YYYY-MM, got {period!r}")
+
+
+def _current(session: Session, customer: Customer, period: str, *, lock: bool) -> Invoice | None:
+    stmt = select(Invoice).where(
+        Invoice.customer_id == customer.id,
+        Invoice.period == period,
+        Invoice.kind == STANDARD,
+        Invoice.status != "void",
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def _open(session: Session, customer: Customer, period: str) -> Invoice:
+    """The period's invoice, created as an empty draft if there is none, locked for us.
+
+    The partial unique index decides between concurrent runs: INSERT ... ON CONFLICT DO
+    NOTHING, then read the one row that exists.
+    """
+    found = _current(session, customer, period, lock=True)
+    if found is not None:
+        return found
+    now = _now()
+    session.execute(
+        _insert(session, Invoice.__table__)
+        .values(
+            issuer_id=issuer(session).id,
+            customer_id=customer.id,
+            period=period,
+            kind=STANDARD,
+            status="draft",
+            currency="USD",
+            total=Decimal(0),
+            precise_total=Decimal(0),
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["customer_id", "period", "kind"],
+            index_where=text("status <> 'void'"),
+        )
+    )
+    found = _current(session, customer, period, lock=True)
+    assert found is not None
+    return found
+
+
+def _late_periods(session: Session, invoice: Invoice) -> list[str]:
+    """Earlier periods whose invoice is final and whose late usage this draft should carry."""
+    rows = session.execute(
+        select(Invoice.period, Invoice.status).where(
+            Invoice.customer_id == invoice.customer_id,
+            Invoice.kind == STANDARD,
+            Invoice.status != "void",
+        )
+    ).all()
+    drafts = sorted(p for p, s in rows if s == "draft")
+    late = []
+    for period, status in rows:
+        if status != "finalized" or period >= invoice.period:
+            continue
+        # the next open invoice after `period` is the earliest draft of a later period
+        nxt = next((d for d in drafts if d > period), None)
+        if nxt == invoice.period:
+            late.append(period)
+    return late
+
+
+def _tier_rank(tier: str | None) -> int:
+    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M', and
+    '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label)."""
+    if not tier or tier.startswith("<"):
+        return -1
+    head = tier.split("-", 1)[0].rstrip("+").replace(",", "")
+    scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
+    digits = head.rstrip("KM")
+    return int(digits) * scale if digits.isdigit() else 0
+
+
+def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    adjustment, offering, charge, tier, unit, unit_price, _list = key
+    kind = _CHARGE_ORDER.get(charge, 5 if charge.startswith("tool:") else 6)
+    return (adjustment or "", offering, kind, charge, _tier_rank(tier), unit, unit_price)
+
+
+#: ``auto`` rates in SQL above this many events on the invoice (README "Scale path").
+SQL_THRESHOLD = 50_000
+ENGINES = ("auto", "sql", "python")
+
+
+def _regenerate(
+    session: Session,
+    invoice: Invoice,
+    rating: str = "auto",
+    threshold: int = SQL_THRESHOLD,
+    catalog: Any = None,
+) -> str:
+    """Rebuild a draft's lines from the charges it bills (the caller holds its lock).
+
+    ``rating``: ``python`` sums the stored charge lines; ``sql`` rates the invoice's events
+    in the database (billing.sqlrate) and writes no per-event links (``--with-events`` finds
+    them on demand); ``auto`` picks SQL above ``threshold`` events. Returns the one used.
+    """
+    assert invoice.status == "draft"
+    if rating not in ENGINES:
+        raise InvoiceError(f"rating engine must be one of {', '.join(ENGINES)}, got {rating!r}")
+    session.execute(delete(InvoiceLineCharge).where(InvoiceLineCharge.invoice_id == invoice.id))
+    session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id))
+    session.execute(
+        update(ChargeRow).where(ChargeRow.invoice_id == invoice.id).values(invoice_id=None)
+    )
+    periods = [invoice.period, *_late_periods(session, invoice)]
+    session.execute(
+        update(ChargeRow)
+        .where(
+            ChargeRow.customer_id == invoice.customer_id,
+            ChargeRow.invoice_id.is_(None),
+            ChargeRow.period.in_(periods),
+        )
+        .values(invoice_id=invoice.id)
+    )
+    if rating != "python":
+        count = session.scalar(
+            select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
+        )
+        if rating == "sql" or int(count or 0) > threshold:
+            from .lines_sql import sql_groups  # here for start-up time: it loads sqlrate
+
+            groups_sql = sql_groups(session, invoice, periods, catalog, strict=rating == "sql")
+            if groups_sql is not None:
+                _write_lines(session, invoice, *groups_sql)
+                return "sql"
+    rows = session.execute(
+        select(
+            ChargeRow.event_pk,
+            ChargeRow.period,
+            ChargeRow.offering,
+            ChargeRow.currency,
+            ChargeLineRow.charge,
+            ChargeLineRow.tier,
+            ChargeLineRow.unit,
+            ChargeLineRow.unit_price,
+            ChargeLineRow.list_price,
+            ChargeLineRow.quantity,
+            ChargeLineRow.amount,
+        )
+        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
+        .where(ChargeRow.invoice_id == invoice.id)
+    ).all()
+    currencies = {row.currency for row in rows}
+    if len(currencies) > 1:
+        raise InvoiceError(
+            f"customer's charges for {invoice.period} are in several currencies "
+            f"({', '.join(sorted(currencies))}); one invoice has one currency"
+        )
+    currency = currencies.pop() if currencies else invoice.currency
+    members_of: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    for row in rows:
+        adjustment = row.period if row.period != invoice.period else None
+        key = line_key(adjustment, row)
+        members_of[key].append(row)
+    groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]] = {
+        key: (
+            sum(m.quantity for m in members),
+            sum((m.amount for m in members), Decimal(0)),
+            len({m.event_pk for m in members}),
+            sorted({m.event_pk for m in members}),
+        )
+        for key, members in members_of.items()
+    }
+    _write_lines(session, invoice, groups, currency)
+    return "python"
+
+
+def _write_lines(
+    session: Session,
+    invoice: Invoice,
+    groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]],
+    currency: str,
+) -> None:
+    """Insert the invoice lines: key → (quantity, precise amount, events, charge ids or None)."""
+    total = round_money(Decimal(0), currency)  # 0.00: an invoice without usage totals 0.00
+    precise_total = Decimal(0)
+    link_rows: list[dict[str, Any]] = []
+    for position, key in enumerate(sorted(groups, key=_line_sort_key), 1):
+        quantity, precise, n_events, charge_ids = groups[key]
+        adjustment, offering, charge, tier, unit, unit_price, list_price = key
+        amount = round_money(precise, currency)
+        line_id = session.execute(
+            insert(InvoiceLine)
+            .values(
+                invoice_id=invoice.id,
+                position=position,
+                offering=offering,
+                model=offering.split("/", 1)[-1],
+                charge=charge,
+                tier=tier,
+                unit=unit,
+                quantity=quantity,
+                unit_price=unit_price,
+                list_price=list_price,
+                precise_amount=precise,
+                amount=amount,
+                adjustment_period=adjustment,
+                events=n_events,
+            )
+            .returning(InvoiceLine.id)
+        ).scalar_one()
+        if charge_ids is not None:
+            link_rows.extend(
+                {"invoice_line_id": line_id, "charge_id": pk, "invoice_id": invoice.id}
+                for pk in charge_ids
+            )
+        total += amount
+        precise_total += precise
+    if link_rows:
+        session.execute(insert(InvoiceLineCharge), link_rows)
+    invoice.total = total
+    invoice.precise_total = precise_total
+    invoice.currency = currency
+    invoice.updated_at = _now()
+    session.flush()
+
+
+def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceView:
+    who = session.get(Issuer, invoice.issuer_id)
+    customer = session.get(Customer, invoice.customer_id)
+    assert who is not None and customer is not None
+    lines = session.scalars(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice.id)
+        .order_by(InvoiceLine.position)
+    ).all()
+    events: dict[int, list[str]] = defaultdict(list)
+    if with_events:
+        for line_id, event_id in session.execute(
+            select(InvoiceLineCharge.invoice_line_id, UsageEvent.event_id)
+            .join(UsageEvent, UsageEvent.id == InvoiceLineCharge.charge_id)
+            .where(InvoiceLineCharge.invoice_id == invoice.id)
+        ):
+            events[line_id].append(event_id)
+        if not events and lines:
+            events = _events_on_demand(session, invoice, lines)
+    notes = session.scalars(
+        select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.number)
+    ).all()
+    unpriceable = session.scalar(
+        select(func.count())
+        .select_from(UsageEvent)
+        .where(
+            UsageEvent.customer_id == invoice.customer_id,
+            UsageEvent.period == invoice.period,
+            UsageEvent.status == "unpriceable",
+        )
+    )
+    doc_number = f"{who.invoice_prefix}{invoice.number:06d}" if invoice.number else None
+    return InvoiceView(
+        issuer=who.name,
+        issuer_address=who.address,
+        customer=customer.code,
+        customer_name=customer.name,
+        period=invoice.period,
+        kind=invoice.kind,
+        status=invoice.status,
+        number=invoice.number,
+        document_number=doc_number,
+        currency=invoice.currency,
+        lines=tuple(
+            InvoiceLineView(
+                position=line.position,
+                model=line.model,
+                offering=line.offering,
+                charge=line.charge,
+                tier=line.tier,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                list_price=line.list_price,
+                precise_amount=line.precise_amount,
+                amount=line.amount,
+                adjustment_period=line.adjustment_period,
+                events=line.events,
+                event_ids=tuple(sorted(events[line.id])) if with_events else None,
+            )
+            for line in lines
+        ),
+        total=invoice.total,
+        precise_total=invoice.precise_total,
+        created_at=invoice.created_at,
+        finalized_at=invoice.finalized_at,
+        voided_at=invoice.voided_at,
+        credit_notes=tuple(
+            CreditNoteView(
+                document_number=f"{who.credit_note_prefix}{note.number:06d}",
+                number=note.number,
+                invoice_number=doc_number,
+                customer=customer.code,
+                period=invoice.period,
+                amount=note.amount,
+                currency=invoice.currency,
+                reason=note.reason,
+                created_at=note.created_at,
+            )
+            for note in notes
+        ),
+        unpriceable_events=int(unpriceable or 0),
+    )
+
+
+def _events_on_demand(
+    session: Session, invoice: Invoice, lines: Sequence[InvoiceLine]
+) -> dict[int, list[str]]:
+    """The event ids behind each line of an invoice built in SQL (which stores no links):
+    the stored charge lines of the invoice's charges, matched to its lines by key."""
+    by_key: dict[tuple[Any, ...], int] = {}
+    for line in lines:
+        key = line_key(line.adjustment_period, line)
+        by_key[key] = line.id
+    events: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            UsageEvent.event_id,
+            ChargeRow.period,
+            ChargeRow.offering,
+            ChargeLineRow.charge,
+            ChargeLineRow.tier,
+            ChargeLineRow.unit,
+            ChargeLineRow.unit_price,
+            ChargeLineRow.list_price,
+        )
+        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
+        .join(UsageEvent, UsageEvent.id == ChargeRow.event_pk)
+        .where(ChargeRow.invoice_id == invoice.id)
+    )
+    for row in rows:
+        adjustment = row.period if row.period != invoice.period else None
+        key = line_key(adjustment, row)
+        line_id = by_key.get(key)
+        if line_id is not None:
+            events[line_id].append(row.event_id)
+    return events
+
+
+def invoice(
+    engine: Engine,
+    customer: str,
+    period: str,
+    *,
+    finalize: bool = False,
+    with_events: bool = False,
+    rating: str = "auto",
+    threshold: int = SQL_THRESHOLD,
+    catalog: Any = None,
+) -> InvoiceView:
+    """The customer's invoice for the period: a draft regenerated now, or the final one.
+
+    With ``finalize``, a draft is regenerated, frozen and numbered in one transaction;
+    an invoice that is already final is returned as it is. ``rating`` chooses how a draft's
+    lines are computed (see :func:`_regenerate`); both ways give the same lines and totals.
+    """
+    _check_period(period)
+    with transaction(engine) as session:
+        who = _customer(session, customer)
+        inv = _open(session, who, period)
+        used = None
+        if inv.status == "draft":
+            used = _regenerate(session, inv, rating, threshold, catalog)
+            if finalize:
+                _finalize(session, inv)
+        return replace(_view(session, inv, with_events=with_events), rating=used)
+
+
+def _finalize(session: Session, inv: Invoice) -> None:
+    stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+    who = session.scalars(stmt).one()
+    inv.number = who.next_invoice_number
+    who.next_invoice_number += 1
+    inv.status = "finalized"
+    inv.finalized_at = _now()
+    inv.updated_at = inv.finalized_at
+    session.flush()
+
+
+def void(engine: Engine, customer: str, period: str, *, with_events: bool = False) -> InvoiceView:
+    """Void the period's finalised invoice and release its charges to be invoiced again."""
+    _check_period(period)
+    with transaction(engine) as session:
+        who = _customer(session, customer)
+        inv = _current(session, who, period, lock=True)
+        if inv is None:
+            raise InvoiceError(f"{customer} has no invoice for {period} to void")
+        if inv.status != "finalized":
+            raise InvoiceError(
+                f"the {period} invoice of {customer} is a draft: only a finalised invoice "
+                "can be voided (a draft simply changes as usage arrives)"
+            )
+        credited = session.scalar(
+            select(func.count()).select_from(CreditNote).where(CreditNote.invoice_id == inv.id)
+        )
+        if credited:
+            raise InvoiceError(
+                f"the {period} invoice of {customer} has credit notes; credit the rest "
+                "instead of voiding it"
+            )
+        inv.status = "void"
+        inv.voided_at = _now()
+        inv.updated_at = inv.voided_at
+        session.execute(
+            update(ChargeRow).where(ChargeRow.invoice_id == inv.id).values(invoice_id=None)
+        )
+        session.flush()
+        return _view(session, inv, with_events=with_events)
+
+
+def credit_note(
+    engine: Engine, customer: str, period: str, amount: Decimal, reason: str
+) -> CreditNoteView:
+    """Issue a credit note against the period's finalised invoice."""
+    _check_period(period)
+    if not amount.is_finite() or amount <= 0:
+        raise InvoiceError(f"a credit note's amount must be positive, got {amount}")
+    with transaction(engine) as session:
+        who = _customer(session, customer)
+        inv = _current(session, who, period, lock=True)
+        if inv is None or inv.status != "finalized":
+            state = "no invoice" if inv is None else f"a {inv.status} invoice"
+            raise InvoiceError(
+                f"{customer} has {state} for {period}: credit notes correct finalised invoices"
+            )
+        if not is_whole_minor_units(amount, inv.currency):
+            raise InvoiceError(f"{amount} {inv.currency} is not a whole number of minor units")
+        notes = session.scalars(select(CreditNote).where(CreditNote.invoice_id == inv.id)).all()
+        credited = sum((n.amount for n in notes), round_money(Decimal(0), inv.currency))
+        if credited + amount > inv.total:
+            raise InvoiceError(
+                f"credit notes would total {credited + amount} {inv.currency}, more than the "
+                f"invoice's {inv.total} {inv.currency} ({credited} already credited)"
+            )
+        issuing = session.scalars(
+            select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+        ).one()
+        note = CreditNote(
+            issuer_id=issuing.id,
+            invoice_id=inv.id,
+            number=issuing.next_credit_note_number,
+            amount=amount,
+            reason=reason,
+            created_at=_now(),
+        )
+        issuing.next_credit_note_number += 1
+        session.add(note)
+        session.flush()
+        view = _view(session, inv, with_events=False)
+        return view.credit_notes[-1]
+
+
+def charges_total(
+    engine: Engine, customer: str, invoice_ids: Sequence[int] | None = None
+) -> Decimal:
+    """The exact sum of a customer's stored charges (for audits and tests)."""
+    with transaction(engine) as session:
+        stmt = (
+            select(ChargeRow.total)
+            .join(Customer, Customer.id == ChargeRow.customer_id)
+            .where(Customer.code == customer)
+        )
+        if invoice_ids is not None:
+            stmt = stmt.where(ChargeRow.invoice_id.in_(invoice_ids))
+        return sum(session.scalars(stmt), Decimal(0))
+
+
+__all__ = [
+    "ENGINES",
+    "SQL_THRESHOLD",
+    "CreditNoteView",
+    "InvoiceError",
+    "InvoiceLineView",
+    "InvoiceView",
+    "charges_total",
+    "credit_note",
+    "invoice",
+    "void",
+]

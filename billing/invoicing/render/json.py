@@ -1,0 +1,78 @@
+"""The invoice as JSON: DESIGN.md §6, extended (nothing renamed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...text import decimal_text, price_text
+from ..lifecycle import CreditNoteView, InvoiceLineView, InvoiceView
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else decimal_text(value)
+
+
+def _price(value: Any) -> str | None:
+    """A unit or list price as published (0.090 stays 0.090)."""
+    return None if value is None else price_text(value)
+
+
+def _cents(value: Any) -> str:
+    """A rounded amount keeps its minor-unit digits (0.00, 0.07): it is what the customer pays."""
+    return format(value, "f")
+
+
+def line_doc(line: InvoiceLineView) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "model": line.model,
+        "charge": line.charge,
+        "quantity": line.quantity,
+        "unit_price": _price(line.unit_price),
+        "precise_amount": _money(line.precise_amount),
+        "amount": _cents(line.amount),
+        "offering": line.offering,
+        "unit": line.unit,
+        "tier": line.tier,
+        "list_price": _price(line.list_price),
+        "adjustment_period": line.adjustment_period,
+        "events": line.events,
+    }
+    if line.event_ids is not None:
+        doc["event_ids"] = list(line.event_ids)
+    return doc
+
+
+def credit_note_doc(note: CreditNoteView) -> dict[str, Any]:
+    return {
+        "number": note.number,
+        "document_number": note.document_number,
+        "invoice": note.invoice_number,
+        "customer": note.customer,
+        "period": note.period,
+        "currency": note.currency,
+        "amount": _cents(note.amount),
+        "reason": note.reason,
+        "created_at": note.created_at.isoformat(),
+    }
+
+
+def invoice_doc(view: InvoiceView) -> dict[str, Any]:
+    return {
+        "customer": view.customer,
+        "period": view.period,
+        "status": view.status,
+        "number": view.number,
+        "currency": view.currency,
+        "lines": [line_doc(line) for line in view.lines],
+        "total": _cents(view.total),
+        "document_number": view.document_number,
+        "issuer": view.issuer,
+        "precise_total": _money(view.precise_total),
+        "credit_notes": [credit_note_doc(n) for n in view.credit_notes],
+        "credited": _cents(view.credited),
+        "balance": _cents(view.balance),
+        "unpriceable_events": view.unpriceable_events,
+        "created_at": view.created_at.isoformat(),
+        "finalized_at": view.finalized_at.isoformat() if view.finalized_at else None,
+        "voided_at": view.voided_at.isoformat() if view.voided_at else None,
+    }

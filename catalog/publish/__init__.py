@@ -1,0 +1,2 @@
+"""Publishing the catalog: model pages (text), machine-readable documents, and
+``catalog compile``."""
