@@ -136,3 +136,24 @@ def test_counts_from_python_callers() -> None:
         count_value(object(), "f")
     with pytest.raises(ShapeError, match=r"f -1E\+16 is implausibly large"):
         count_value(Decimal("-1E+16"), "f")
+
+
+def test_mappings_that_are_not_dicts() -> None:
+    """A Python caller's read-only mappings are objects too."""
+    from types import MappingProxyType
+
+    record = parse_record(
+        MappingProxyType(
+            {
+                "model": "m",
+                "usage": MappingProxyType(
+                    {"prompt_tokens": 3, "completion_tokens": 1, "tool_usage": {"web_search": 1}}
+                ),
+                "request": MappingProxyType({"flag": True}),
+            }
+        )
+    )
+    assert (record.usage.input, record.usage.output) == (3, 1)
+    assert dict(record.usage.tools) == {"web_search": 1}
+    assert dict(record.usage.request) == {"flag": True}
+    assert loads(b'{"a": 0.5}') == {"a": Decimal("0.5")}  # bytes, as json.loads takes them
