@@ -176,18 +176,29 @@ def diff_of(workdir: Path, name: str) -> str:
     return "\n".join(lines)
 
 
-def run_target(target: dict[str, Any], jobs: int, equivalents: dict[Change, str]) -> dict[str, Any]:
+def run_target(
+    target: dict[str, Any],
+    jobs: int,
+    equivalents: dict[Change, str],
+    *,
+    report_only: bool = False,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    previous = previous or {}
     workdir = BUILD / target["name"]
-    prepare(target, workdir)
     globs = patterns(target)
-    started = time.monotonic()
     log = BUILD / f"{target['name']}.log"
-    proc = mutmut(workdir, "run", "--max-children", str(jobs), *globs, log=log)
-    seconds = round(time.monotonic() - started, 1)
-    codes = results(workdir, globs)
-    if proc.returncode != 0 or not codes:
+    if report_only:  # the results of the last run, scored again (equivalent.toml edited)
+        returncode, seconds = 0, previous.get("seconds", 0.0)
+    else:
+        prepare(target, workdir)
+        started = time.monotonic()
+        returncode = mutmut(workdir, "run", "--max-children", str(jobs), *globs, log=log).returncode
+        seconds = round(time.monotonic() - started, 1)
+    codes = results(workdir, globs) if workdir.is_dir() else {}
+    if returncode != 0 or not codes:
         return {
-            "error": f"mutmut run exited {proc.returncode} with {len(codes)} results",
+            "error": f"mutmut run exited {returncode} with {len(codes)} results; see {log}",
             "seconds": seconds,
         }
     counts = {
@@ -298,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", action="append", help="run only this target (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="mutmut workers (default 2)")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 below this score")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="score the last run again (after editing equivalent.toml) without running mutmut",
+    )
     args = parser.parse_args(argv)
     targets = load_targets()
     names = [t["name"] for t in targets]
@@ -308,12 +324,18 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [t for t in targets if not args.target or t["name"] in args.target]
     equivalents = load_equivalents()
     report: dict[str, Any] = {"tool": "mutmut", "targets": {}}
-    if REPORT.exists() and args.target:  # a partial run keeps the other targets' figures
+    if REPORT.exists() and (args.target or args.report_only):  # keep the other targets' figures
         report["targets"] = json.loads(REPORT.read_text(encoding="utf-8")).get("targets", {})
         report["targets"] = {k: v for k, v in report["targets"].items() if k in names}
     for target in chosen:
         print(f"== {target['name']}: {', '.join(target['files'])}", flush=True)
-        report["targets"][target["name"]] = run_target(target, args.jobs, equivalents)
+        report["targets"][target["name"]] = run_target(
+            target,
+            args.jobs,
+            equivalents,
+            report_only=args.report_only,
+            previous=report["targets"].get(target["name"]),
+        )
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
