@@ -145,3 +145,23 @@ def test_a_fee_on_null(vec_catalog: Catalog) -> None:
     )
     absent = price({"model": "states", "usage": usage}, catalog)
     assert absent.total == Decimal("0.0015")
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_an_open_top_tier(vec_catalog: Catalog, inclusive: bool) -> None:
+    """A top tier without a bound (Python callers can build one) takes every larger count:
+    5000 prompt tokens at tier 2's 3 per 1M = 0.015."""
+    offering = vec_catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    tiers = (
+        dataclasses.replace(low, upper_inclusive=inclusive),
+        dataclasses.replace(high, upper=None, upper_inclusive=inclusive),
+    )
+    changed = dataclasses.replace(offering, pricing=(dataclasses.replace(plan, tiers=tiers),))
+    catalog = Catalog(vec_catalog.models, vec_catalog.providers, {changed.key: changed})
+    charge = price(
+        {"model": "upper-in", "usage": {"prompt_tokens": 5000, "completion_tokens": 0}}, catalog
+    )
+    assert charge.total == Decimal("0.015")
+    assert charge.tier == "all"  # Tier.label of a tier without an upper bound
