@@ -209,11 +209,15 @@ def run_target(
         "timed_out": 0,
         "equivalent": 0,
         "other": 0,
+        "not_checked": 0,
     }
     survivors: list[dict[str, str]] = []
     used: set[Change] = set()
     marked: list[dict[str, str]] = []
     for name, code in sorted(codes.items()):
+        if code is None:  # the run was stopped before this mutant: left out of the score
+            counts["not_checked"] += 1
+            continue
         if code in KILLED:
             counts["killed"] += 1
             continue
@@ -252,7 +256,7 @@ def run_target(
     stale = sorted(
         f"{f}: {b} -> {a}" for (f, b, a) in equivalents if f in functions and (f, b, a) not in used
     )
-    judged = counts["generated"] - counts["equivalent"]
+    judged = counts["generated"] - counts["equivalent"] - counts["not_checked"]
     detected = counts["killed"] + counts["timed_out"]
     score = round(100 * detected / judged, 1) if judged else 100.0
     return {
@@ -261,6 +265,7 @@ def run_target(
         "tests": target["tests"],
         **counts,
         "score": score,
+        "partial": counts["not_checked"] > 0,
         "seconds": seconds,
         "survivors": survivors,
         "equivalents": marked,
@@ -277,13 +282,14 @@ def table(report: dict[str, Any]) -> str:
         "survived",
         "no tests",
         "equivalent",
+        "not checked",
         "score",
         "s",
     )
     rows = [head]
     for name, r in report["targets"].items():
         if "error" in r:
-            rows.append((name, "error", r["error"], "", "", "", "", "", str(r["seconds"])))
+            rows.append((name, "error", r["error"], "", "", "", "", "", "", str(r["seconds"])))
             continue
         rows.append(
             (
@@ -294,6 +300,7 @@ def table(report: dict[str, Any]) -> str:
                 str(r["survived"]),
                 str(r["no_tests"]),
                 str(r["equivalent"]),
+                str(r.get("not_checked", 0)),
                 f"{r['score']}%",
                 str(r["seconds"]),
             )
