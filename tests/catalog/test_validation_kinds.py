@@ -164,3 +164,52 @@ def test_fast_path_takes_decimals_on_the_bounds(
     quick = validator._quick(body, None)
     assert (quick is not None) is fast
     assert validator.validate(body).valid is fast
+
+
+HI = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "endpoint"),
+    [
+        ({"model": "qwen3-5-4b", "messages": HI}, None),
+        ({"model": "qwen3-5-4b", "messages": HI}, "chat.completions"),
+        ({"model": "qwen3-5-4b", "messages": HI, "max_tokens": 100}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": D("0.5"), "top_p": D("1")}, None),
+        ({"model": "qwen3-5-flash", "messages": HI, "enable_thinking": True}, None),
+    ],
+)
+def test_fast_path_answers_plain_valid_requests(
+    validator: RequestValidator, body: dict[str, object], endpoint: str | None
+) -> None:
+    """The fast path exists for these: plain chat requests, valid, nothing to warn about."""
+    quick = validator._quick(body, endpoint)
+    assert quick is not None
+    assert (quick.valid, quick.model, quick.issues, quick.warnings) == (
+        True,
+        body["model"],
+        (),
+        (),
+    )
+    assert quick.request is body
+
+
+@pytest.mark.parametrize(
+    ("body", "endpoint"),
+    [
+        ({"model": "qwen3-5-4b", "messages": HI}, "no.such.endpoint"),
+        # an offering with a context window: only plain chat prompts are bounded quickly
+        ({"model": "qwen3-5-4b", "input": "hi"}, None),
+        ({"model": "qwen3-5-4b", "prompt": "hi"}, "completions"),
+        ({"model": "no-such-model", "messages": HI}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": D("NaN")}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": "0.5"}, None),
+        ({"model": "qwen3-5-4b", "messages": "hi"}, None),
+        ({"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "x" * 300_000}]}, None),
+        ({"model": "alibaba:qwen@3.5-27b", "taskType": "textInference"}, None),
+    ],
+)
+def test_fast_path_leaves_the_rest_to_the_full_path(
+    validator: RequestValidator, body: dict[str, object], endpoint: str | None
+) -> None:
+    assert validator._quick(body, endpoint) is None
