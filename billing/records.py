@@ -159,8 +159,6 @@ def _tools(
     maps = [
         (f, m) for f, m in (("usage.tool_usage", inner), ("tool_usage", outer)) if m is not None
     ]
-    if not maps:
-        return MappingProxyType(dict(shape_tools)) if shape_tools else _EMPTY
     read: list[dict[str, int]] = []
     for field, value in maps:
         if not isinstance(value, Mapping):
@@ -198,8 +196,9 @@ def _timestamp(value: Any) -> dt.datetime | None:
             return dt.datetime.fromtimestamp(value, dt.UTC)
         except (OverflowError, OSError, ValueError):
             pass
+    shown = repr(value) if isinstance(value, str) else _json_text(value)
     raise ShapeError(
-        f"timestamp {value!r} is not an ISO 8601 time (2026-11-20T10:00:00Z) "
+        f"timestamp {shown} is not an ISO 8601 time (2026-11-20T10:00:00Z) "
         "or whole seconds since 1970"
     )
 
@@ -244,6 +243,15 @@ def _amount(value: Any, field: str) -> Decimal:
     if abs(value.adjusted()) > 30:
         raise ShapeError(f"{field} {value} is out of range")
     return value
+
+
+def _json_text(value: object) -> str:
+    """A JSON value as JSON writes it (true, null, 1.5), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _json_type(value: object) -> str:
