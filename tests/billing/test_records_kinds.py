@@ -42,6 +42,14 @@ def test_record(case: dict[str, Any]) -> None:
             assert info.value.message == want
         return
     record = parse_json_line(case["record"], 4)
+    raw = loads(case["record"])
+    assert record.raw == raw
+    assert (record.id, record.customer, record.model) == (
+        raw.get("id") or "",
+        raw.get("customer"),
+        raw["model"],
+    )
+    assert record.endpoint == (raw.get("endpoint") or "chat.completions")
     u = record.usage
     assert [u.input, u.cache_read, u.cache_write, u.output, u.reasoning] == case["counts"]
     assert dict(u.tools) == case.get("tools", {})
@@ -159,7 +167,10 @@ def test_mappings_that_are_not_dicts() -> None:
     assert (record.usage.input, record.usage.output) == (3, 1)
     assert dict(record.usage.tools) == {"web_search": 1}
     assert dict(record.usage.request) == {"flag": True}
-    assert loads(b'{"a": 0.5}') == {"a": Decimal("0.5")}  # bytes, as json.loads takes them
+    read = loads(b'{"a": 0.5}')  # bytes, as json.loads takes them: still exact
+    assert read == {"a": Decimal("0.5")} and type(read["a"]) is Decimal
+    with pytest.raises(ValueError, match="NaN is not a number JSON allows"):
+        loads(b'{"a": NaN}')
 
 
 def test_timestamps_are_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
