@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import RequestValidator
-from catalog.requests.validation import as_decimal, is_multiple, is_number, parse_request
+from catalog.requests.validation import _Findings, as_decimal, is_multiple, is_number, parse_request
 
 from .request_corpus import base_request
 
@@ -213,3 +213,18 @@ def test_fast_path_leaves_the_rest_to_the_full_path(
     validator: RequestValidator, body: dict[str, object], endpoint: str | None
 ) -> None:
     assert validator._quick(body, endpoint) is None
+
+
+def test_steps_inside_array_items(validator: RequestValidator) -> None:
+    """A step on the items of an array (no bundled card has one; the step tree allows it)."""
+    found = _Findings()
+    tree = {"items": {"step": D("0.5"), "allowed": "multiples of 0.5"}}
+    # 1 and 1.5 are multiples of 0.5; 0.7 is not (1.4 steps); a string is not a number
+    validator._steps(tree, [D("1"), D("0.7"), D("1.5"), "x"], ["weights"], (2,), found)
+    assert [(i.pointer, i.rule, i.allowed) for i in found.issues] == [
+        ("/2/weights/1", "multipleOf", "multiples of 0.5")
+    ]
+    assert found.issues[0].message.endswith("must be a multiple of 0.5; got 0.7")
+    found = _Findings()
+    validator._steps(tree, {"not": "a list"}, ["weights"], (), found)
+    assert found.issues == []
