@@ -47,6 +47,11 @@ D = Decimal
         ("1E-3", "1E-3", True),  # 1
         ("0.003", "0.001", True),  # 3
         ("0.0031", "0.001", False),  # 3.1
+        ("0.5", "0.04", False),  # 12.5: a step whose digits share factors with 10
+        ("1", "0.08", False),  # 12.5
+        ("2", "0.08", True),  # 25
+        ("0.20", "1", False),  # 0.2: the value's 20 is a multiple of 20 but not of 100
+        ("3.00", "1", True),  # 3
     ],
 )
 def test_is_multiple_by_hand(value: str, step: str, want: bool) -> None:
@@ -228,3 +233,33 @@ def test_steps_inside_array_items(validator: RequestValidator) -> None:
     found = _Findings()
     validator._steps(tree, {"not": "a list"}, ["weights"], (), found)
     assert found.issues == []
+
+
+def test_a_single_runware_task_with_a_step(validator: RequestValidator) -> None:
+    """A Runware task sent as one object (not an array) still gets the decimal step check:
+    the fast path leaves offerings with steps to the full path."""
+    task = base_request("alibaba:qwen@3.5-27b")
+    task["settings"] = {"temperature": D("0.705")}
+    assert validator._quick(task, None) is None
+    result = validator.validate(task)
+    assert [(i.pointer, i.rule) for i in result.issues] == [("/settings/temperature", "multipleOf")]
+
+
+def test_fast_path_without_a_context_window() -> None:
+    """An offering without a context window (the vec cards): the fast path still answers
+    only plain role + string messages; content blocks go to the full path."""
+    from pathlib import Path
+
+    from catalog import load_catalog
+    from catalog.requests.schemas import compile_requests
+
+    cards = Path(__file__).resolve().parents[1] / "billing" / "vectors" / "cards"
+    vec = RequestValidator(compile_requests(load_catalog(cards)))
+    plain = {"model": "upper-in", "messages": HI}
+    assert vec._quick(plain, None) is not None
+    blocks = {
+        "model": "upper-in",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+    }
+    assert vec._quick(blocks, None) is None
+    assert vec.validate(blocks).valid
