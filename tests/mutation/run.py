@@ -185,6 +185,11 @@ def run_target(
     previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     previous = previous or {}
+    #: diffs the last report already holds (mutmut show costs a second or two each)
+    known_diffs = {
+        e["mutant"]: e["diff"]
+        for e in (*previous.get("survivors", []), *previous.get("equivalents", []))
+    }
     workdir = BUILD / target["name"]
     globs = patterns(target)
     log = BUILD / f"{target['name']}.log"
@@ -224,7 +229,7 @@ def run_target(
         if code in TIMEOUT:
             counts["timed_out"] += 1
             continue
-        diff = diff_of(workdir, name)
+        diff = known_diffs.get(name) or diff_of(workdir, name)
         change = change_of(name, diff)
         if change in equivalents:
             counts["equivalent"] += 1
