@@ -263,6 +263,8 @@ def run_target(
     )
     judged = counts["generated"] - counts["equivalent"] - counts["not_checked"]
     detected = counts["killed"] + counts["timed_out"]
+    if judged <= 0 and counts["not_checked"]:
+        return {"error": "the run was stopped before any mutant was checked", "seconds": seconds}
     score = round(100 * detected / judged, 1) if judged else 100.0
     return {
         "files": target["files"],
