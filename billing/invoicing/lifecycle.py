@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -100,8 +100,9 @@ class InvoiceView:
     credit_notes: tuple[CreditNoteView, ...]
     unpriceable_events: int
     #: how this view's lines were computed: "python", "sql" or "duckdb" when :func:`invoice`
-    #: regenerated a draft just now, None when the lines were read as stored (a final invoice)
-    rating: str | None = None
+    #: regenerated a draft just now, None when the lines were read as stored (a final invoice).
+    #: It says how the view was made, not what the invoice says, so it takes no part in ==.
+    rating: str | None = field(default=None, compare=False)
 
     @property
     def credited(self) -> Decimal:

@@ -9,11 +9,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from catalog.validation import as_decimal, is_multiple, is_number, parse_request
 from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import RequestValidator
+from catalog.requests.validation import as_decimal, is_multiple, is_number, parse_request
 
 from .request_corpus import base_request
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from billing.ledger.invoices import InvoiceError, credit_note, invoice
 from sqlalchemy import Engine
 
+from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice
 from billing.ledger.ingest import ingest_lines, make_pricer
 from billing.rounding import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
