@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cards.dump import dump_card
-    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
+    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards
     from .catalog import Catalog
-    from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
+    from .errors import (
+        AmbiguousOfferingError,
+        CardErrors,
+        CardProblem,
+        CatalogError,
+        RequestError,
+        UnknownOfferingError,
+    )
     from .model import (
         Model,
         Offering,
@@ -31,6 +38,7 @@ if TYPE_CHECKING:
     from .publish.compile import compile_catalog
     from .rates import PriceState, Rate
     from .requests.issues import Issue
+    from .requests.jsonnum import dump_request, parse_request
     from .requests.token_estimate import (
         PromptEstimate,
         estimate_prompt_range,
@@ -39,12 +47,10 @@ if TYPE_CHECKING:
     from .requests.validation import (
         RequestValidator,
         ValidationResult,
-        dump_request,
-        parse_request,
         request_validator,
         validate_request,
     )
-    from .units import format_tokens, parse_parameter_count, parse_tokens
+    from .units import format_tokens, parse_parameter_count, parse_tokens, slug
 
 _LAZY = {
     "Catalog": "catalog",
@@ -52,6 +58,8 @@ _LAZY = {
     "CardProblem": "errors",
     "CatalogError": "errors",
     "UnknownOfferingError": "errors",
+    "AmbiguousOfferingError": "errors",
+    "RequestError": "errors",
     "PriceState": "rates",
     "Rate": "rates",
     "Issue": "requests.issues",
@@ -61,7 +69,7 @@ _LAZY = {
     "compile_catalog": "publish.compile",
     "dump_card": "cards.dump",
     "read_cards": "cards.loader",
-    "slug": "cards.loader",
+    "slug": "units",
     "Model": "model",
     "Offering": "model",
     "Parameter": "model",
@@ -81,8 +89,8 @@ _LAZY = {
     "parse_tokens": "units",
     "RequestValidator": "requests.validation",
     "ValidationResult": "requests.validation",
-    "dump_request": "requests.validation",
-    "parse_request": "requests.validation",
+    "dump_request": "requests.jsonnum",
+    "parse_request": "requests.jsonnum",
     "request_validator": "requests.validation",
     "validate_request": "requests.validation",
 }
@@ -98,6 +106,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AmbiguousOfferingError",
     "CardErrors",
     "CardProblem",
     "Catalog",
@@ -112,6 +121,7 @@ __all__ = [
     "Provider",
     "Rate",
     "RequestCharge",
+    "RequestError",
     "RequestValidator",
     "Rule",
     "Tier",

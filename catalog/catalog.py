@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .errors import UnknownOfferingError
+from .errors import AmbiguousOfferingError, UnknownOfferingError
 from .model import Model, Offering, Provider
 
 
@@ -28,9 +28,9 @@ class Catalog:
         """Like :meth:`resolve`, but None for an unknown id (ambiguity still raises)."""
         try:
             return self.resolve(ref)
-        except UnknownOfferingError as exc:
-            if "ambiguous" in exc.message:
-                raise
+        except AmbiguousOfferingError:
+            raise
+        except UnknownOfferingError:
             return None
 
     def resolve(self, ref: str) -> Offering:
@@ -39,9 +39,11 @@ class Catalog:
         found = self._by_id.get(ref)
         if found:
             if len(found) > 1:
-                choices = ", ".join(sorted(o.key for o in found))
-                raise UnknownOfferingError(
-                    f"{ref!r} is ambiguous: it is sold by several providers; use one of {choices}"
+                keys = tuple(sorted(o.key for o in found))
+                raise AmbiguousOfferingError(
+                    f"{ref!r} is ambiguous: it is sold by several providers; use one of "
+                    + ", ".join(keys),
+                    keys,
                 )
             return found[0]
         if ref in self.offerings:
@@ -55,7 +57,7 @@ class Catalog:
         raise UnknownOfferingError(f"unknown model {ref!r}{self._hint(ref)}")
 
     def _hint(self, ref: str) -> str:
-        import difflib
+        import difflib  # here for start-up time: only a wrong id needs it
 
         close = difflib.get_close_matches(ref, list(self._by_id), n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""

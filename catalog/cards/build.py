@@ -16,6 +16,7 @@ from ..model import (
     Provider,
     RequestCharge,
     Rule,
+    RuleKind,
     Tier,
     TokenPrice,
     ToolCharge,
@@ -195,7 +196,7 @@ def build_plans(cards: list[PricePlanCard]) -> tuple[PricePlan, ...]:
 def build_rules(cards: OfferingFields) -> tuple[Rule, ...]:
     rules = []
     for rule in cards.rules or []:
-        kind = "requires" if rule.requires is not None else "conflicts_with"
+        kind: RuleKind = "requires" if rule.requires is not None else "conflicts_with"
         then = rule.requires if rule.requires is not None else rule.conflicts_with
         rules.append(
             Rule(

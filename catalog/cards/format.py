@@ -13,15 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..endpoints import Endpoint
+from ..model import Status, TierBoundary, TierCount
 from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
 
-Endpoint = Literal["chat.completions", "completions", "responses", "messages", "runware.task"]
-Status = Literal["available", "coming_soon", "deprecated", "retired"]
 Modality = Literal["text", "image", "video", "audio"]
 ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "object"]
 Format = Literal["uuid4", "uri", "date-time", "email"]
-TierCount = Literal["input_tokens", "uncached_input_tokens", "total_tokens"]
-TierBoundary = Literal["upper_inclusive", "lower_inclusive"]
 
 #: A JSON value as a request would carry it (defaults, enum members, rule values).
 JSONValue = Any

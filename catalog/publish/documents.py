@@ -214,7 +214,7 @@ def catalog_doc(catalog: Catalog) -> dict[str, Any]:
 
 def list_doc(catalog: Catalog) -> list[dict[str, Any]]:
     """One row per offering and variant: exact token counts, the first tier's input and
-    output rates (with their state), and the number of tiers."""
+    output rates (with their state), and the number of tiers, from the plan in effect now."""
     rows = []
     for o in catalog:
         plan = o.plan_at(None)

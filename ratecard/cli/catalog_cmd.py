@@ -1,4 +1,4 @@
-"""``ratecard catalog lint|list|show|compile``.
+"""``ratecard catalog lint|list|show|compile|site|schema``.
 
 The catalog modules are imported inside the commands: they load pydantic, and importing
 this module must stay cheap for ``ratecard validate``'s start-up time.
@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, get_catalog, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    UsageError,
+    check_output,
+    data_dir,
+    get_catalog,
+    print_json,
+)
 
 
 def register(sub: Any) -> None:
@@ -40,6 +48,11 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=cmd_compile)
 
+    p = csub.add_parser("site", help="write the model pages as static HTML")
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(func=cmd_site)
+
     p = csub.add_parser("schema", help="write (or --check) the card format's JSON Schema")
     p.add_argument("dir", nargs="?", help="card directory (default: the data directory)")
     p.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
@@ -48,6 +61,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog
 
     root = Path(args.dir) if args.dir else data_dir(args)
@@ -93,19 +107,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
-    """The catalog, or None after printing its problems (the cards are bad input: exit 1)."""
-    from catalog import CardErrors
-
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print("ratecard: the cards have problems; see 'ratecard catalog lint'", file=sys.stderr)
-        return None
+    """The catalog (bad cards raise :class:`InputError` in :func:`get_catalog`: exit 1)."""
+    return get_catalog(args)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.documents import list_doc
     from catalog.publish.pages import LIST_HEADERS, list_rows, table
 
@@ -120,6 +127,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog import UnknownOfferingError
     from catalog.publish.documents import model_doc, offering_doc
     from catalog.publish.pages import model_page, show_page
@@ -149,13 +157,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
+    from catalog.publish.html import write_site
+
+    catalog = _catalog_or_problems(args)
+    if catalog is None:
+        return EXIT_BAD_INPUT
+    out: Path = args.out
+    written = write_site(catalog, out)
+    if args.json:
+        print_json({"out": str(out), "files": [str(p) for p in written]})
+    else:
+        print(f"wrote {len(written)} pages to {out} (open {out / 'index.html'})")
+    return EXIT_OK
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.publish.compile import compile_catalog
 
     catalog = _catalog_or_problems(args)
     if catalog is None:
         return EXIT_BAD_INPUT
     out: Path = args.out
+    check_output("--out", str(out), directory=True)
+    cards = data_dir(args).resolve()
+    if out.resolve() == cards or cards in out.resolve().parents:
+        raise UsageError(f"--out {out} is inside the card directory {cards}; write elsewhere")
     written = compile_catalog(catalog, out)
     if args.json:
         print_json({"out": str(out), "files": [str(p) for p in written]})
@@ -165,6 +194,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.cards.editor_schema import stale_schemas, write_schemas
 
     root = Path(args.dir) if args.dir else data_dir(args)

@@ -26,6 +26,12 @@ def test_rate_matches_stored_charges(db_url: str, capsys: pytest.CaptureFixture[
         "the count is beyond the top price tier",
         "unknown offering",
     ]
+    # the same stable codes billing.price gives (PricingError.code)
+    assert sorted(e["code"] for e in doc["errors"]) == [
+        "beyond_top_tier",
+        "token_rate_unavailable",
+        "unknown_offering",
+    ]
     assert code == 1
     web = [ln for ln in doc["lines"] if ln["charge"] == "request:web_search"]
     assert web and all(ln["unit_price"] == "0.01" for ln in web)
@@ -72,7 +78,7 @@ def test_rate_on_spark_equals_the_database(
     spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "ledger.db")
-    main(["ingest", "--db", db, str(SAMPLE)])
+    main(["ingest", "--create", "--db", db, str(SAMPLE)])
     main(["export-events", "--db", db, "--period", "2026-11", "--out", str(tmp_path / "x")])
     capsys.readouterr()
     main(["rate", "--db", db, "--period", "2026-11", "--json"])

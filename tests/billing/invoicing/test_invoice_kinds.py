@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice
+from billing.invoicing.errors import InvoiceError
+from billing.invoicing.lifecycle import credit_note, invoice
 from billing.ledger.ingest import ingest_lines, make_pricer
-from billing.rounding import is_whole_minor_units, minor_unit, round_money
+from billing.money import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
-
-from .helpers import D, event, line, store
+from tests.billing.ledger.helpers import D, event, line, store
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "samples" / "usage-2026-11.jsonl"
 

@@ -34,29 +34,16 @@ from types import MappingProxyType
 from typing import Any
 
 from catalog import Catalog, Offering, UnknownOfferingError
+from catalog.endpoints import ENDPOINTS, OUTPUT_CAPS
+from catalog.requests.infer import infer_endpoint
 from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
-from .rating import EXACT, PricingError, bundled_catalog, price
+from .errors import EstimateError, PricingError
+from .money import EXACT
+from .rating import bundled_catalog, price
 from .records import UsageRecord
 from .usage import Usage
-
-ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
-_OUTPUT_CAPS = {
-    "chat.completions": (("max_completion_tokens",), ("max_tokens",)),
-    "completions": (("max_tokens",),),
-    "responses": (("max_output_tokens",),),
-    "messages": (("max_tokens",),),
-    "runware.task": (("settings", "maxTokens"),),
-}
-
-
-class EstimateError(ValueError):
-    """A request whose cost cannot be estimated (no model, unknown model, unpriceable)."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -84,11 +71,9 @@ class Estimate:
 
 def detect_endpoint(body: Any) -> str:
     """The dialect the body is in, as ``ratecard validate`` infers it
-    (:func:`catalog.requests.validation.infer_endpoint`): Runware task arrays, completions
+    (:func:`catalog.requests.infer.infer_endpoint`): Runware task arrays, completions
     (``prompt``), responses (``input``), Anthropic messages (a top-level ``system``,
     ``thinking``, ``stop_sequences``, Anthropic content blocks), else chat.completions."""
-    from catalog.requests.validation import infer_endpoint
-
     return infer_endpoint(body)
 
 
@@ -210,7 +195,7 @@ def _count(value: Any) -> int | None:
 def _output_cap(
     body: Mapping[str, Any], endpoint: str, offering: Offering, notes: list[str]
 ) -> int:
-    for path in _OUTPUT_CAPS[endpoint]:
+    for path in OUTPUT_CAPS[endpoint]:
         given = _get(body, path)
         if given is None:
             continue
@@ -230,7 +215,7 @@ def _output_cap(
                 "request is invalid (see ratecard validate); it is priced as written."
             )
         return cap
-    for path in _OUTPUT_CAPS[endpoint]:
+    for path in OUTPUT_CAPS[endpoint]:
         spec = offering.parameters.get(".".join(path))
         if spec is not None and spec.has_default and _count(spec.default) is not None:
             cap = _count(spec.default)

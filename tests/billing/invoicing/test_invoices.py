@@ -14,8 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from billing.invoicing.lifecycle import InvoiceError, credit_note, invoice, void
-
-from .helpers import D, event, line, store
+from tests.billing.ledger.helpers import D, event, line, store
 
 # evt-1: 123456 input tokens * 0.090 / 1M = 0.01111104; 1000 output * 0.368 / 1M = 0.000368
 # evt-2: 100000 input * 0.090 / 1M = 0.009; 3 web searches * 0.015 = 0.045
