@@ -311,6 +311,7 @@ class _Tables:
         self.catalog = catalog
         self.by_ref: dict[str, _OfferingTable] = {}
         self.by_key: dict[str, _OfferingTable] = {}
+        self.by_provider: dict[tuple[str, str], _OfferingTable] = {}
 
     def get(self, ref: str) -> _OfferingTable:
         table = self.by_ref.get(ref)
@@ -325,6 +326,22 @@ class _Tables:
             table = self.by_key[offering.key] = _build_offering(offering)
         if len(self.by_ref) < 65536:
             self.by_ref[ref] = table
+        return table
+
+    def get_in(self, ref: str, provider: str) -> _OfferingTable:
+        """The table of ``provider``'s offering ``ref`` (a record with a provider)."""
+        table = self.by_provider.get((provider, ref))
+        if table is not None:
+            return table
+        try:
+            offering = self.catalog.resolve(ref, provider)
+        except UnknownOfferingError as exc:
+            raise PricingError(exc.message, code="unknown_offering") from None
+        table = self.by_key.get(offering.key)
+        if table is None:
+            table = self.by_key[offering.key] = _build_offering(offering)
+        if len(self.by_provider) < 65536:
+            self.by_provider[(provider, ref)] = table
         return table
 
 
@@ -385,7 +402,10 @@ def price(
     tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
     try:
         # The hot path: straight-line code over precomputed tables (one call per record).
-        table = tables.by_ref.get(record.model) or tables.get(record.model)
+        if record.provider is None:
+            table = tables.by_ref.get(record.model) or tables.get(record.model)
+        else:
+            table = tables.get_in(record.model, record.provider)
         plan = table.timeless or _plan_at(table, record.timestamp)
         usage = record.usage
         n_in = usage.input

@@ -46,6 +46,8 @@ class UsageRecord:
     usage: Usage
     reported: Decimal | None  #: the cost the provider reported (audited, never trusted)
     raw: Mapping[str, Any]  #: the record as read
+    #: the provider whose offering ``model`` is (DESIGN.md §6); None: resolve ``model`` alone
+    provider: str | None = None
 
 
 #: The longest line a usage record may be (characters); the command line reads no more.
@@ -127,6 +129,9 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         raise ShapeError("model is missing: name the offering the usage was for")
     if not isinstance(model, str) or not model.strip():
         raise ShapeError(f"model must be an offering id (a string); got {_json_type(model)}")
+    provider = obj.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise ShapeError(f"provider must be a provider id (a string); got {_json_type(provider)}")
     endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
     if endpoint is None:
         endpoint = DEFAULT_ENDPOINT
@@ -161,6 +166,7 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         usage=Usage(inp, cache_read, cache_write, out, reasoning, tools, request),
         reported=_reported(obj, usage),
         raw=obj,
+        provider=provider,
     )
 
 

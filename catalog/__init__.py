@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         RequestError,
         UnknownOfferingError,
     )
+    from .layers import load_layers
     from .model import (
         Model,
         Offering,
@@ -64,6 +65,7 @@ _LAZY = {
     "Rate": "rates",
     "Issue": "requests.issues",
     "load_catalog": "cards.loader",
+    "load_layers": "layers",
     "lint_cards": "cards.loader",
     "parse_card": "cards.loader",
     "compile_catalog": "publish.compile",
@@ -137,6 +139,7 @@ __all__ = [
     "format_tokens",
     "lint_cards",
     "load_catalog",
+    "load_layers",
     "parse_card",
     "parse_parameter_count",
     "parse_request",

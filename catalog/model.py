@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from .matching import Matcher
 from .rates import PriceState, Rate
 from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+#: A top tier bound this large is an open tier ("above N, whatever the size"): ratecard
+#: refuses counts above 10^15 anyway. Imported open tiers are written so until the card
+#: format has an open tier of its own; the label then reads ">N".
+OPEN_TOP = 10**15
 
 #: An offering's status (the card's ``status``).
 Status = Literal["available", "coming_soon", "deprecated", "retired"]
@@ -73,6 +78,8 @@ class Tier:
     def label(self) -> str:
         if self.upper is None:
             return "all"
+        if self.upper >= OPEN_TOP and self.lower is not None:
+            return f">{format_tokens(self.lower)}"
         up = format_tokens(self.upper)
         if self.lower is None:
             return f"<={up}" if self.upper_inclusive else f"<{up}"
@@ -293,6 +300,7 @@ class Offering:
     base: str | None = None  # the base offering's id, for a variant
     variant: str | None = None  # the variant's name ("variant1")
     variants: tuple[str, ...] = ()  # full ids of this offering's variants
+    match: Matcher | None = None  # other ids that name it (catalog.matching)
 
     @property
     def key(self) -> str:

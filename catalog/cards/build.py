@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ..matching import build_matcher
 from ..model import (
     Endpoint,
     Model,
@@ -257,4 +258,6 @@ def build_offering(
         base=base,
         variant=variant,
         variants=variants,
+        # A variant is addressed as base:name; the base's rules name the base only.
+        match=build_matcher(fields.match) if fields.match is not None and base is None else None,
     )
