@@ -146,7 +146,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
             ledger = stack.enter_context(engine.connect())
         try:
             conn = _rating_connection(args, stack, ledger)
-        except (EngineUnavailableError, FileNotFoundError) as exc:
+        except FileNotFoundError as exc:
+            raise UsageError(str(exc)) from None  # a missing export is a usage error (exit 2)
+        except EngineUnavailableError as exc:
             print(f"ratecard: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         codes = customer_codes(ledger if ledger is not None else conn)
