@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench clean mutation
+.PHONY: run test lint typecheck bench loadtest clean mutation
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -32,11 +32,16 @@ run: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
+# `ratecard serve` on 127.0.0.1 with a throwaway PostgreSQL, driven for a bounded 60 s
+# (tests/load/loadtest.py; `make loadtest SECONDS=20` for a shorter run).
+loadtest: $(STAMP)
+	$(BIN)/python tests/load/loadtest.py $(if $(SECONDS),--seconds $(SECONDS))
 
 # Mutation testing of the money paths (tests/mutation/: targets.toml, equivalent.toml).
 # Not part of `make test`: about half an hour on two cores, every run at nice 19.
@@ -44,7 +49,7 @@ bench: $(BENCH_STAMP)
 MUTATION_STAMP := $(VENV)/.mutation-installed
 
 $(MUTATION_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service,mutation]'
 	touch $(MUTATION_STAMP)
 
 mutation: $(MUTATION_STAMP)
@@ -60,6 +65,7 @@ typecheck: $(STAMP)
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data
+	$(RATECARD) --data data openapi --check
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,6 +1,6 @@
 """Invoices over the usage ledger: draft, finalise, void, credit notes and late usage
-(:mod:`.lifecycle`), the same lines rated in SQL (:mod:`.lines_sql`), and the renderers
-(:mod:`.render`).
+(:mod:`.lifecycle`), stored invoices by number or customer (:mod:`.lookup`), the same lines
+rated in SQL (:mod:`.lines_sql`), and the renderers (:mod:`.render`).
 
 Exceptions: ``InvoiceError`` (an invoice operation that cannot be done); database errors are
 SQLAlchemy's.
@@ -16,6 +16,7 @@ from .lifecycle import (
     invoice,
     void,
 )
+from .lookup import customer_exists, customer_invoices, invoice_by_number
 
 __all__ = [
     "CreditNoteView",
@@ -24,6 +25,9 @@ __all__ = [
     "InvoiceView",
     "charges_total",
     "credit_note",
+    "customer_exists",
+    "customer_invoices",
     "invoice",
+    "invoice_by_number",
     "void",
 ]

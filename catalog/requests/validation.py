@@ -32,9 +32,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import re
 
 from ..datadir import data_dir
 from ..jsontext import clip
@@ -125,19 +129,38 @@ def dump_request(body: Any, *, indent: int | None = None) -> str:
     """A parsed request back as JSON, each Decimal written as the JSON number it was read
     from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
     cleaned request (``--lenient``) can be sent as it is."""
-    import re
-    import secrets
-
-    mark = "\0" + secrets.token_hex(8) + ":"
+    found = False
 
     def default(value: Any) -> Any:
+        nonlocal found
         if isinstance(value, Decimal) and value.is_finite():
-            return mark + str(value)
+            found = True
+            return _DECIMAL_MARK + str(value)
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
     text = json.dumps(body, default=default, ensure_ascii=False, indent=indent)
-    escaped = re.escape(json.dumps(mark)[1:-1])
-    return re.sub(f'"{escaped}([^"]*)"', lambda m: m[1], text)
+    if not found:
+        return text
+    marks: re.Pattern[str] = _decimal_marks()
+    return marks.sub(lambda m: m[1], text)
+
+
+#: a string no request holds (random per process), marking a Decimal inside json.dumps' output
+_DECIMAL_MARK = "\0" + os.urandom(8).hex() + ":"
+
+
+def _decimal_marks() -> Any:
+    """The compiled pattern of a marked Decimal (compiled once, on first use)."""
+    global _MARKS
+    if _MARKS is None:
+        import re
+
+        escaped = re.escape(json.dumps(_DECIMAL_MARK)[1:-1])
+        _MARKS = re.compile(f'"{escaped}([^"]*)"')
+    return _MARKS
+
+
+_MARKS: Any = None
 
 
 _MESSAGES_KEYS = ("system", "stop_sequences", "thinking", "anthropic_version")

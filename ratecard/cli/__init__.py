@@ -32,6 +32,11 @@ COMMANDS = {
     "credit-note": "ledger_cmd",
     "db": "ledger_cmd",
     "rate": "rate_cmd",
+    "export-events": "rate_cmd",
+    "serve": "service_cmd",
+    "tenant": "service_cmd",
+    "key": "service_cmd",
+    "openapi": "service_cmd",
 }
 
 

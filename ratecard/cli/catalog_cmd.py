@@ -1,4 +1,4 @@
-"""``ratecard catalog lint|list|show|compile``.
+"""``ratecard catalog lint|list|show|compile|site|schema``.
 
 The catalog modules are imported inside the commands: they load pydantic, and importing
 this module must stay cheap for ``ratecard validate``'s start-up time.
@@ -47,6 +47,11 @@ def register(sub: Any) -> None:
     p.add_argument("--out", required=True, type=Path, help="output directory")
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     p.set_defaults(func=cmd_compile)
+
+    p = csub.add_parser("site", help="write the model pages as static HTML")
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    p.set_defaults(func=cmd_site)
 
     p = csub.add_parser("schema", help="write (or --check) the card format's JSON Schema")
     p.add_argument("dir", nargs="?", help="card directory (default: the data directory)")
@@ -146,6 +151,21 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(doc)
     else:
         print(show_page(catalog, offering))
+    return EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from catalog.publish.html import write_site
+
+    catalog = _catalog_or_problems(args)
+    if catalog is None:
+        return EXIT_BAD_INPUT
+    out: Path = args.out
+    written = write_site(catalog, out)
+    if args.json:
+        print_json({"out": str(out), "files": [str(p) for p in written]})
+    else:
+        print(f"wrote {len(written)} pages to {out} (open {out / 'index.html'})")
     return EXIT_OK
 
 

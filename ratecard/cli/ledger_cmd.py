@@ -74,10 +74,11 @@ def register(sub: Any) -> None:
     p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
     p.add_argument(
         "--engine",
-        choices=["auto", "sql", "python"],
+        choices=["auto", "sql", "duckdb", "python"],
         default="auto",
-        help="how a draft's lines are computed: rated in the database (sql), summed from the "
-        "stored charges (python), or sql above --sql-threshold events (auto, the default)",
+        help="how a draft's lines are computed: rated in the database (sql), rated by DuckDB "
+        "in this process over the invoice's events (duckdb), summed from the stored charges "
+        "(python), or sql above --sql-threshold events (auto, the default)",
     )
     p.add_argument(
         "--sql-threshold",

@@ -31,9 +31,27 @@ def register(sub: Any) -> None:
             "priced (exit status 1 if any failed)."
         ),
     )
-    p.add_argument("file", metavar="FILE|-", help="JSON Lines usage records, or - for stdin")
+    p.add_argument(
+        "file",
+        metavar="FILE|-",
+        nargs="+",
+        help="JSON Lines usage records, or - for stdin; with --engine duckdb, any number of "
+        "JSON Lines or Parquet (.parquet) files",
+    )
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
+    p.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="python (default): each record in turn, output per record; duckdb: the files in "
+        "bulk, output per offering and charge (README: Scale path)",
+    )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="duckdb: also give each record's result (priced one by one, at Python's rate)",
+    )
     p.set_defaults(func=cmd_price)
 
 
@@ -66,6 +84,13 @@ class Tally:
 
 def cmd_price(args: argparse.Namespace) -> int:
     catalog = load_catalog_for(args)
+    if args.engine == "duckdb":
+        from .price_bulk import cmd_price_bulk
+
+        return cmd_price_bulk(args, catalog)
+    if len(args.file) > 1 or args.records:
+        raise UsageError("several files and --records are for --engine duckdb")
+    args.file = args.file[0]  # one path, as the error messages name it
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
