@@ -14,6 +14,7 @@ from catalog import Catalog
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
+    UsageError,
     dumps,
     get_catalog,
     open_input,

@@ -9,7 +9,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from catalog.validation import as_decimal, is_multiple, is_number, parse_request
 from hypothesis import given
 from hypothesis import strategies as st
 

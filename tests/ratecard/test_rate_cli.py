@@ -72,7 +72,7 @@ def test_rate_on_spark_equals_the_database(
     spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "ledger.db")
-    main(["ingest", "--db", db, str(SAMPLE)])
+    main(["ingest", "--create", "--db", db, str(SAMPLE)])
     main(["export-events", "--db", db, "--period", "2026-11", "--out", str(tmp_path / "x")])
     capsys.readouterr()
     main(["rate", "--db", db, "--period", "2026-11", "--json"])
