@@ -58,8 +58,10 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("invoice", help="a customer's invoice for a period")
     _db_arg(p)
-    p.add_argument("--customer", required=True)
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--customer", required=True, help="the customer id usage records carry")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     state = p.add_mutually_exclusive_group()
     state.add_argument("--finalize", action="store_true", help="freeze and number it")
     state.add_argument("--void", action="store_true", help="void a finalised invoice")
@@ -91,11 +93,13 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("credit-note", help="credit part of a finalised invoice")
     _db_arg(p)
-    p.add_argument("--customer", required=True)
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--customer", required=True, help="the customer id usage records carry")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--amount", required=True, help="in the invoice's currency, e.g. 12.50")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--reason", required=True, help="why, as the customer will read it")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_credit_note)
 
     p = sub.add_parser("db", help="database schema: upgrade or show the revision")
