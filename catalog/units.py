@@ -68,3 +68,9 @@ def format_tokens(count: int) -> str:
         if count and count % size == 0:
             return f"{count // size:,}{suffix}"
     return f"{count:,}"
+
+
+def slug(offering_id: str) -> str:
+    """The file stem for an id: characters other than letters, digits, '.', '_' and '-'
+    (':' '@' '/') become '-'."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)

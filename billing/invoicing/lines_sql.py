@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..ledger.tables import ChargeRow, Invoice, UsageEvent
-from ..rating import EXACT
+from ..money import EXACT
 from ..sqlrate import NotCompilableError, period_scope, rate_scope
 from .errors import InvoiceError
 from .lines import line_key
@@ -67,6 +67,7 @@ def sql_groups(
         try:
             scope = _scope(session, invoice, period)
             if engine == "duckdb":
+                # here for start-up time: only this engine path needs it
                 from ..sqlrate.duck import EngineUnavailableError, duckdb_connection
 
                 try:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from ..ledger.db import transaction
 from ..ledger.tables import Customer, Invoice, Issuer
-from .lifecycle import InvoiceView, _view
+from .view import InvoiceView, _view
 
 _NUMBER = re.compile(r"(.*?)(\d+)")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,8 +26,12 @@ from sqlalchemy import Connection, Engine, Table, select, tuple_
 from sqlalchemy.exc import OperationalError
 
 from catalog import Catalog
+from catalog.jsontext import json_problem
 
 from ..charge import Charge
+from ..errors import PricingError, RecordError, ShapeError
+from ..rating import price
+from ..records import loads, parse_record, stored_text_problem
 from . import bulk
 from .batch import (
     BatchResult,
@@ -128,11 +133,6 @@ Pricer = Callable[[str, int], "PreparedEvent | Problem"]
 
 def make_pricer(catalog: Catalog) -> Pricer:
     """Parse and price one line with billing.records and billing.rating."""
-    from catalog.jsontext import json_problem
-
-    from ..rating import PricingError, price
-    from ..records import RecordError, loads, parse_record, stored_text_problem
-    from ..shapes.counts import ShapeError
 
     def prepare(text: str, line: int) -> PreparedEvent | Problem:
         raw = text.rstrip("\r\n")
@@ -364,11 +364,9 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple
 def _retryable() -> tuple[type[Exception], ...]:
     """Errors after which nothing of the batch was kept and trying again can succeed: the
     bulk path talks to the driver directly, so its own errors come unwrapped."""
-    import sqlite3
-
     kinds: list[type[Exception]] = [OperationalError, sqlite3.OperationalError]
     try:
-        import psycopg
+        import psycopg  # here, not at the top: PostgreSQL (psycopg) is optional
     except ImportError:  # pragma: no cover - PostgreSQL is optional
         pass
     else:

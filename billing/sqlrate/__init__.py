@@ -11,10 +11,10 @@ priced in bulk by :func:`price_files` (:mod:`.files`).
 
 from __future__ import annotations
 
+from ..errors import NotCompilableError
 from .duck import EngineUnavailableError, duckdb_connection
 from .events import export_events
 from .files import BulkResult, price_files
-from .params import NotCompilableError
 from .plan import ERRORS, CompiledOffering, compile_offering
 from .rate import RatedLine, RateError, RateResult, period_scope, rate_scope, show_sql
 from .rerate import customer_codes, unread_events

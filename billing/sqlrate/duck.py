@@ -64,6 +64,7 @@ def duckdb_connection(
         raise EngineUnavailableError(
             "the duckdb engine needs the duckdb extra: pip install 'ratecard[duckdb]'"
         ) from None
+    # here for start-up time: only this engine path needs it
     from sqlalchemy import create_engine
     from sqlalchemy.pool import StaticPool
 
@@ -91,6 +92,7 @@ def duckdb_connection(
 
 def load_batches(raw: Any, batches: dict[str, Iterator[Any]]) -> None:
     """Create a DuckDB table per dataset from its Arrow record batches."""
+    # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
     sch = schemas()

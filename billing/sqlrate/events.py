@@ -40,6 +40,7 @@ BATCH_ROWS = 200_000
 
 
 def schemas() -> dict[str, pa.Schema]:
+    # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
     counts = [
@@ -73,6 +74,7 @@ def schemas() -> dict[str, pa.Schema]:
 
 
 def _batches(conn: Connection, stmt: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
     # options for this statement only (Connection.execution_options would change the
@@ -115,6 +117,7 @@ def export_events(
 ) -> dict[str, int]:
     """Write the events in ``scope`` as Parquet under ``out`` (see the module docstring);
     returns the rows written per dataset. Existing files of a dataset are replaced."""
+    # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow.parquet as pq
 
     written: dict[str, int] = {}

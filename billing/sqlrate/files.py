@@ -28,8 +28,8 @@ from typing import Any
 
 from catalog import Catalog
 
+from ..errors import NotCompilableError
 from ..rating import EXACT, bundled_catalog
-from .params import NotCompilableError
 from .plan import compile_offering
 from .rate import rate_scope
 
@@ -162,6 +162,7 @@ def price_files(
 ) -> BulkResult:
     """Price every record of ``files`` (``.parquet`` files as Parquet, any other as JSON
     Lines). Raises billing.sqlrate.duck.EngineUnavailableError without the duckdb extra."""
+    # here for start-up time: only this engine path needs it
     from ..priced import price_one
     from .duck import duckdb_connection
 
@@ -293,6 +294,7 @@ def price_files(
         counts = raw.execute("SELECT count(*), count(*) FILTER (WHERE fast) FROM records")
         result.records, result.fast = counts.fetchone()
         if result.fast:
+            # here for start-up time: only this engine path needs it
             from sqlalchemy import literal_column
 
             rated = rate_scope(
@@ -348,12 +350,14 @@ def price_files(
 
 
 def _events_cols() -> Any:
+    # here for start-up time: only this engine path needs it
     from .queries import events_t
 
     return events_t.c
 
 
 def _params() -> Any:
+    # here for start-up time: only this engine path needs it
     from .params import DuckJsonParams
     from .queries import events_t
 
@@ -365,6 +369,7 @@ def records_in_order(files: Sequence[Path]) -> Iterator[tuple[int, str]]:
     Parquet rows are read with DuckDB)."""
     for path in files:
         if path.suffix.lower() == ".parquet":
+            # here, not at the top: an optional dependency (the duckdb or spark extra)
             import duckdb
 
             relation = duckdb.sql(f"SELECT {_ROW_JSON} FROM read_parquet({_quote(str(path))}) AS t")

@@ -17,9 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, func, literal
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-
-class NotCompilableError(Exception):
-    """A price plan the SQL path cannot express exactly (the Python path still prices it)."""
+from ..errors import NotCompilableError
 
 
 def _json_path(name: str) -> str:

@@ -2,7 +2,7 @@
 
 The database returns, per (customer, period, offering, plan version, tier, charge), the summed
 quantity and the number of events; this module multiplies each sum by its Decimal price in
-:data:`billing.rating.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
+:data:`billing.money.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
 because the context never rounds). Events that cannot be priced are counted per reason,
 never charged 0.
 """
@@ -20,9 +20,12 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from catalog import Catalog
 
 from ..charge import Line
-from ..rating import EXACT, bundled_catalog
-from .params import NotCompilableError, json_params
+from ..errors import NotCompilableError, PricingCode
+from ..money import EXACT
+from ..rating import bundled_catalog
+from .params import json_params
 from .plan import (
+    CODES,
     ERRORS,
     FEE_RATE,
     NOTHING,
@@ -78,6 +81,11 @@ class RateError:
     @property
     def reason(self) -> str:
         return ERRORS[self.code]
+
+    @property
+    def reason_code(self) -> PricingCode:
+        """The same code billing.price gives (``PricingError.code``)."""
+        return CODES[self.code]
 
 
 @dataclass
@@ -187,9 +195,12 @@ def _assemble(
     for row in tool_rows:
         first = _lined(row.err, row.mask)
         base = (row.o, row.customer_id, row.period, row.vt, first, row.mask)
-        # as billing.rating: token and parameter-fee errors, then unknown tools, then a
-        # tool-switched fee that is unpublished, and last "no line at all"
-        err = (first if first != NOTHING else 0) or row.terr
+        # as billing.rating: token errors, then unknown tools and unpublished tool fees, then
+        # an unpublished request fee (switched on by parameters or by a tool), and last "no
+        # line at all" (the differential test compares these reasons with billing.price's)
+        err = (first if first not in (NOTHING, FEE_RATE) else 0) or row.terr
+        if not err and first == FEE_RATE:
+            err = FEE_RATE
         mask = row.mask
         for o, fee, name in st.tool_fees:
             if o == row.o and getattr(row, name) and row.vt // VT == fee.version:

@@ -124,6 +124,7 @@ def spark_session(master: str | None = None, app: str = "ratecard") -> Any:
     cluster: ``spark://host:7077``, ``yarn``, ``k8s://...``; ``sc://host:15002`` connects
     with Spark Connect). Raises :class:`EngineUnavailableError` without PySpark."""
     try:
+        # here, not at the top: an optional dependency (the duckdb or spark extra)
         from pyspark.sql import SparkSession
     except ImportError:
         raise EngineUnavailableError(

@@ -7,6 +7,7 @@ salvaged (see :mod:`catalog.cards.salvage`), with None wherever a part was broke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -320,8 +321,6 @@ def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
     """Benchmark figures are decimal (Artificial Analysis' 62M tokens is 62,000,000), unlike
     token limits, whose K and M are 1,024 and 1,048,576. ``value`` must round to
     ``as_published`` read in decimal, at the precision written; None when it does."""
-    import re
-
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KkMBT])\s*", published)
     if found is None:
         return None
@@ -415,14 +414,56 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
                 found += _check_variant_file(c, offerings, shared, prov_card, models)
                 claim(c, c.id, ("id",))
         problems += [p for p in found if not c.is_broken(p)]
+    problems += _check_match_rules(cards)
     problems += _supersession_loops([c for c in cards if c.kind is ModelCard])
     return sorted(set(problems))
+
+
+def _check_match_rules(cards: list[LoadedCard]) -> list[CardProblem]:
+    """Two offerings of one provider whose ids or match rules name the same id: every id
+    and every id a rule names outright is tried against the provider's other offerings."""
+    from ..matching import build_matcher
+
+    by_provider: dict[str, list[tuple[LoadedCard, Any]]] = {}
+    out: list[CardProblem] = []
+    for c in cards:
+        if c.kind is OfferingCard and c.valid:
+            rule = c.card.match
+            try:
+                matcher = build_matcher(rule) if rule is not None else None
+            except re.error as exc:
+                out.append(c.problem(("match",), f"the regex does not compile: {exc}"))
+                continue
+            by_provider.setdefault(c.provider, []).append((c, matcher))
+    for entries in by_provider.values():
+        names: dict[str, LoadedCard] = {}
+        for c, matcher in entries:
+            names.setdefault(c.id.lower(), c)
+            for literal in matcher.literals() if matcher is not None else ():
+                names.setdefault(literal, c)
+        for name in sorted(names):
+            hits = [
+                c
+                for c, matcher in entries
+                if c.id.lower() == name or (matcher is not None and matcher.test(name))
+            ]
+            if len(hits) > 1:
+                # The offering whose own id it is keeps it; the rules of the others are wrong.
+                hits.sort(key=lambda c: (c.id.lower() != name, c.display))
+                for c in hits[1:]:
+                    out.append(
+                        c.problem(
+                            ("match",) if c.card.match is not None else ("id",),
+                            f"the id {name!r} is also named by {hits[0].display}: two "
+                            "offerings' ids or match rules must never name the same id",
+                        )
+                    )
+    return out
 
 
 def file_stem(offering_id: str) -> str:
     """The file stem compile writes an id to: ':' '@' '/' and other characters become '-'
     (the same rule as ``catalog.cards.loader.slug``)."""
-    import re
 
     return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 

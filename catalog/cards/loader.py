@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from ..catalog import Catalog
 from ..errors import CardErrors, CardProblem
 from ..model import Offering
+from ..units import slug
 from .build import build_model, build_offering, build_provider, merge_variant
 from .checks import check_cards
 from .format import ModelCard, OfferingCard, OfferingFields, ProviderCard, VariantFileCard
@@ -35,12 +36,6 @@ SCHEMA_FILES: dict[type[BaseModel], str] = {
     VariantFileCard: "variant.schema.json",
 }
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
-
-
-def slug(offering_id: str) -> str:
-    """The file stem for an id: characters other than letters, digits, '.', '_' and '-'
-    (':' '@' '/') become '-'."""
-    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 
 
 def _kind_for(rel: Path) -> tuple[type[BaseModel], str, str] | None:

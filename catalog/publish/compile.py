@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..cards.loader import slug
 from ..catalog import Catalog
+from ..units import slug
 from .documents import catalog_doc, offering_doc
 
 Step = Callable[[Catalog, Path], list[Path]]
@@ -49,6 +49,7 @@ def write_catalog(catalog: Catalog, out: Path) -> list[Path]:
 
 def write_requests(catalog: Catalog, out: Path) -> list[Path]:
     """Request schemas per offering, variant and supported endpoint, usable from any language."""
+    # here for start-up time: the request schemas load every dialect builder
     from ..requests.schemas import compile_requests, write_request_schemas
 
     return write_request_schemas(compile_requests(catalog), out)

@@ -10,13 +10,14 @@ stylesheet: no script.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..units import format_tokens
+from ..units import format_tokens, slug
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -183,7 +184,6 @@ def _param_description(p: Mapping[str, Any]) -> str:
 
 
 def parameters_html(doc: Mapping[str, Any]) -> str:
-    import json
 
     rows = [
         [
@@ -310,8 +310,7 @@ def write_site(catalog: Catalog, out: Path) -> list[Path]:
     """Write ``out/index.html`` and ``out/models/<provider>/<id>.html`` per offering and
     variant (``:`` ``@`` ``/`` in an id become ``-`` in its file name), for any static web
     server. Returns the files written."""
-    from ..cards.loader import slug
-    from .documents import list_doc, model_doc, offering_doc
+    from .documents import list_doc, model_doc, offering_doc  # here for start-up time
 
     def doc_of(offering: Any) -> dict[str, Any]:
         doc = offering_doc(catalog, offering)

@@ -115,7 +115,10 @@ def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="the card directory (default: $RATECARD_DATA, else the bundled cards)",
+        action="append",
+        help="a card directory; repeat for layers, lowest first: a higher layer's offering "
+        "replaces the same provider/id below it (default: $RATECARD_DATA, a "
+        f"'{os.pathsep}'-separated list, else the bundled world catalog under the bundled cards)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _modules(argv):
@@ -151,6 +154,7 @@ def _globals_first(argv: list[str]) -> list[str]:
 
 
 def version() -> str:
+    # here for start-up time: loaded only when this command runs
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as installed
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from billing.text import decimal_text
+from billing.money import decimal_text
 
 if TYPE_CHECKING:
     from catalog import Catalog
@@ -41,15 +41,23 @@ class InputError(Exception):
     """The input was judged bad as a whole (exit status 1): not text, too large."""
 
 
-def data_dir(args: argparse.Namespace) -> Path:
-    """The card directory (:func:`catalog.datadir.data_dir`): ``--data``, else
-    ``$RATECARD_DATA``, else the bundled cards; a usage error if it is not a directory."""
-    from catalog.datadir import data_dir as choose
+def data_dirs(args: argparse.Namespace) -> list[Path]:
+    """The card layers, lowest first (:func:`catalog.datadir.data_dirs`): ``--data``
+    (repeatable), else ``$RATECARD_DATA`` (``os.pathsep``-separated), else the bundled world
+    catalog under the bundled cards; a usage error if one is not a directory."""
+    # here for start-up time: loaded only when this command runs
+    from catalog.datadir import data_dirs as choose
 
-    path = choose(getattr(args, "data", None))
-    if not path.is_dir():
-        raise UsageError(f"{path} is not a directory")
-    return path
+    paths = choose(getattr(args, "data", None))
+    for path in paths:
+        if not path.is_dir():
+            raise UsageError(f"{path} is not a directory")
+    return paths
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    """The highest layer: the platform's own cards (lint, schema and validate read it)."""
+    return data_dirs(args)[-1]
 
 
 #: How many card problems a command other than ``catalog lint`` prints before its sentence.
@@ -57,13 +65,13 @@ SHOWN_CARD_PROBLEMS = 20
 
 
 def get_catalog(args: argparse.Namespace) -> Catalog:
-    """The catalog of ``--data``; when the cards have problems, the first
-    :data:`SHOWN_CARD_PROBLEMS` go to stderr and :class:`InputError` says how many (exit 1,
-    the same for every command)."""
-    from catalog import CardErrors, load_catalog  # imported here: pydantic (start-up time)
+    """The catalog of the ``--data`` layers (:func:`catalog.load_layers`); when the cards
+    have problems, the first :data:`SHOWN_CARD_PROBLEMS` go to stderr and
+    :class:`InputError` says how many (exit 1, the same for every command)."""
+    from catalog import CardErrors, load_layers  # imported here: pydantic (start-up time)
 
     try:
-        return load_catalog(data_dir(args))
+        return load_layers(data_dirs(args))
     except CardErrors as exc:
         for problem in exc.problems[:SHOWN_CARD_PROBLEMS]:
             print(problem, file=sys.stderr)

@@ -7,9 +7,12 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.estimate import ENDPOINTS, Estimate, EstimateError, estimate
+from billing.errors import EstimateError
+from billing.estimating import Estimate, estimate
+from billing.money import decimal_text
 from billing.records import loads
-from billing.text import decimal_text, explain_line
+from billing.text import explain_line
+from catalog.endpoints import ENDPOINTS
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, print_json, read_body
 from .price_cmd import load_catalog_for
@@ -105,6 +108,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     try:
         body = loads(text)
     except (ValueError, RecursionError) as exc:
+        # here for start-up time: loaded only when this command runs
         from catalog.jsontext import json_problem
 
         problem = json_problem(exc)

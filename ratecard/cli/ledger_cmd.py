@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from billing.period import period_problem
+
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -112,18 +114,9 @@ def register(sub: Any) -> None:
 
 
 def check_period(period: str) -> str:
-    """``--period`` as a UTC calendar month, ``YYYY-MM``; anything else is a usage error
-    (exit 2), found before the database is opened."""
-    import re
-
-    why = ""
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
-    if found is None:
-        why = "a month is written as a four-digit year, a dash and a two-digit month"
-    elif len(found[2]) == 1:
-        why = f"the month needs two digits ({found[1]}-0{found[2]})"
-    elif not 1 <= int(found[2]) <= 12:
-        why = f"there is no month {found[2]}"
+    """``--period`` as a UTC calendar month, ``YYYY-MM`` (billing.period); anything else is a
+    usage error (exit 2), found before the database is opened."""
+    why = period_problem(period)
     if why:
         raise UsageError(f"--period must be YYYY-MM (for example 2026-11), got {period!r}: {why}")
     return period
@@ -138,8 +131,10 @@ def database_target(value: str | None, *, create: bool) -> str:
     a URL SQLAlchemy cannot read or of a database ratecard does not support, a directory,
     a path under a file, or a file that is not SQLite is a :class:`UsageError`; so is a
     missing SQLite file unless ``create`` (``ingest --create``, ``db upgrade``)."""
+    # here for start-up time: loaded only when this command runs
     import os
 
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.db import database_url
 
     chosen = value if value is not None else os.environ.get("RATECARD_DB")
@@ -151,6 +146,7 @@ def database_target(value: str | None, *, create: bool) -> str:
         raise UsageError(
             "an in-memory database keeps nothing after the command ends; give a file path"
         )
+    # here for start-up time: loaded only when this command runs
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -198,8 +194,9 @@ def database_target(value: str | None, *, create: bool) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _engine(args: argparse.Namespace, *, create: bool = False) -> Any:
+def open_ledger(args: argparse.Namespace, *, create: bool = False) -> Any:
     """The engine of ``--db`` (checked by :func:`database_target`), schema up to date."""
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import ensure_schema
 
@@ -320,6 +317,7 @@ class _StopFlag:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.ingest import Problem, ingest_lines, make_pricer, write_reject
 
     if args.batch_size < 1:
@@ -333,7 +331,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     stream = open_input(args.file)
     try:
         catalog = get_catalog(args)
-        engine = _engine(args)
+        engine = open_ledger(args)
     except BaseException:
         if stream is not sys.stdin:
             stream.close()
@@ -414,6 +412,7 @@ def summary_text(summary: Any) -> str:
 
 def _sqlite_file(db: str | None) -> list[str]:
     """The SQLite file ``--db`` names, if it names one (for the output checks)."""
+    # here for start-up time: loaded only when this command runs
     import os
 
     value = db if db is not None else os.environ.get("RATECARD_DB", "ratecard.db")
@@ -430,6 +429,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def cmd_invoice(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.invoicing.lifecycle import invoice, void
     from billing.invoicing.render.csv import invoice_csv
     from billing.invoicing.render.html import invoice_html
@@ -450,7 +450,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     named = [p for p in paths.values() if p is not None]
     if len({p.resolve() for p in named}) != len(named):
         raise UsageError("two invoice outputs name the same file; nothing was written")
-    engine = _engine(args)
+    engine = open_ledger(args)
     try:
         if args.void:
             view = void(engine, args.customer, args.period, with_events=args.with_events)
@@ -480,6 +480,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
 
 def cmd_credit_note(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.invoicing.lifecycle import credit_note
     from billing.invoicing.render.json import credit_note_doc
 
@@ -495,7 +496,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
             f"(got {args.amount[:40]!r})"
         )
     check_period(args.period)
-    engine = _engine(args)
+    engine = open_ledger(args)
     try:
         note = credit_note(engine, args.customer, args.period, amount, args.reason)
     finally:
@@ -511,6 +512,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger.db import make_engine
     from billing.ledger.migrate import current_revision, head_revision, upgrade
 

@@ -15,6 +15,7 @@ from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, print_json
 
 
 def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.priced import price_stream, priced_doc
     from billing.sqlrate.duck import EngineUnavailableError
     from billing.sqlrate.files import by_offering_and_charge, price_files, records_in_order

@@ -61,6 +61,7 @@ def register(sub: Any) -> None:
 
 
 def _text(value: Any) -> str:
+    # here for start-up time: loaded only when this command runs
     from billing.text import decimal_text
 
     return decimal_text(value)
@@ -70,6 +71,7 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
     """The connection the statements run on, when it does not need the scope: the ledger
     itself, or an engine over the export in --events. None: load the ledger (after the
     customer is known)."""
+    # here for start-up time: loaded only when this command runs
     from pathlib import Path
 
     if args.engine == "db":
@@ -77,9 +79,11 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
     if not args.events:
         return None
     if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
         from billing.sqlrate.duck import duckdb_connection
 
         return stack.enter_context(duckdb_connection(parquet=Path(args.events)))
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate.spark import SparkConnection, register_events, spark_session
 
     spark = spark_session(args.spark_master)
@@ -93,13 +97,16 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
 def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope: Any) -> Any:
     """DuckDB or Spark over the ledger's events in ``scope``: DuckDB loads them as Arrow
     batches; Spark reads a Parquet export written to a temporary directory."""
+    # here for start-up time: loaded only when this command runs
     import tempfile
     from pathlib import Path
 
     if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
         from billing.sqlrate.duck import duckdb_connection
 
         return stack.enter_context(duckdb_connection(ledger=ledger, scope=scope))
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate.events import export_events
     from billing.sqlrate.spark import SparkConnection, register_events, spark_session
 
@@ -111,7 +118,7 @@ def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope:
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
-    from billing.invoicing.lifecycle import InvoiceError, _check_period
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate import (
         NotCompilableError,
         customer_codes,
@@ -120,15 +127,14 @@ def cmd_rate(args: argparse.Namespace) -> int:
         show_sql,
         unread_events,
     )
+
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate.duck import EngineUnavailableError
     from billing.sqlrate.rate import offerings_in_scope
     from billing.sqlrate.stored import compare, stored_sums
-    from ratecard.cli.ledger_cmd import _engine
+    from ratecard.cli.ledger_cmd import check_period, open_ledger
 
-    try:
-        _check_period(args.period)
-    except InvoiceError as exc:
-        raise UsageError(str(exc)) from None
+    check_period(args.period)
     catalog = get_catalog(args)
     if args.engine == "db" and args.events:
         raise UsageError("--events needs --engine duckdb or --engine spark")
@@ -137,7 +143,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         ledger = None
         if not args.events or args.db:
-            engine = _engine(args)
+            engine = open_ledger(args)
             stack.callback(engine.dispose)
             ledger = stack.enter_context(engine.connect())
         try:
@@ -182,6 +188,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
             "period": err.period,
             "offering": err.offering,
             "events": err.events,
+            "code": err.reason_code,
             "reason": err.reason,
         }
         for err in result.errors
@@ -268,24 +275,22 @@ def register_export(sub: Any) -> None:
 
 
 def cmd_export_events(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     import time
     from pathlib import Path
 
-    from billing.invoicing.lifecycle import InvoiceError, _check_period
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate import customer_codes, period_scope
     from billing.sqlrate.events import export_events
-    from ratecard.cli.ledger_cmd import _engine
+    from ratecard.cli.ledger_cmd import check_period, open_ledger
 
-    try:
-        _check_period(args.period)
-    except InvoiceError as exc:
-        raise UsageError(str(exc)) from None
+    check_period(args.period)
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         print("ratecard: export-events needs pyarrow: pip install 'ratecard[duckdb]'")
         return EXIT_BAD_INPUT
-    engine = _engine(args)
+    engine = open_ledger(args)
     start = time.perf_counter()
     try:
         with engine.connect() as conn:

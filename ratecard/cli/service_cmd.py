@@ -92,6 +92,7 @@ def register(sub: Any) -> None:
 
 
 def _engine(url: str | None) -> Any:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import ensure_schema, make_engine
 
     try:
@@ -105,6 +106,7 @@ def _engine(url: str | None) -> Any:
 
 
 def _new_key(args: argparse.Namespace, make: Any) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import TenantError
 
     engine = _engine(args.db)
@@ -123,18 +125,21 @@ def _new_key(args: argparse.Namespace, make: Any) -> int:
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import create_tenant
 
     return _new_key(args, lambda engine: create_tenant(engine, args.name))
 
 
 def cmd_key_create(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import create_key
 
     return _new_key(args, lambda engine: create_key(engine, args.tenant))
 
 
 def cmd_key_revoke(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import TenantError, revoke_key
 
     engine = _engine(args.db)
@@ -153,6 +158,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_key_list(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import TenantError, list_keys
 
     engine = _engine(args.db)
@@ -173,6 +179,7 @@ def cmd_key_list(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> Any:
+    # here for start-up time: loaded only when this command runs
     from ratecard.service.config import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY, ServiceConfig
 
     body = args.max_body_bytes if args.max_body_bytes is not None else DEFAULT_MAX_BODY
@@ -190,6 +197,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 def configure_logging(level: str) -> None:
     """One JSON object per line on stderr: access lines and the server's own messages."""
+    # here for start-up time: loaded only when this command runs
     from ratecard.service.observe import JsonLineFormatter
 
     handler = logging.StreamHandler(sys.stderr)
@@ -200,8 +208,10 @@ def configure_logging(level: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     import uvicorn
 
+    # here for start-up time: loaded only when this command runs
     from ratecard.service import create_app
 
     if not 0 <= args.port <= 65535:
@@ -229,6 +239,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from ratecard.service import ServiceConfig, create_app, openapi_text
 
     out: Path = args.out or data_dir(args) / "openapi.json"

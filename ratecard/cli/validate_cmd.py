@@ -35,6 +35,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
     from catalog.errors import CardErrors
     from catalog.requests.validation import request_validator
 
@@ -60,6 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def dump_request(body: Any, *, indent: int | None = None) -> str:
+    # here for start-up time: loaded only when this command runs
     from catalog.requests.validation import dump_request as dump
 
     return dump(body, indent=indent)

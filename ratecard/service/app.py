@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -53,6 +53,25 @@ def _pointer(loc: tuple[Any, ...]) -> str:
     return "/" + "/".join(parts)
 
 
+async def known_query(request: Request) -> None:
+    """A query parameter the route does not take is an error, never ignored: a typo such as
+    ``?budgte=0.01`` would otherwise estimate with no budget."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {p.alias for p in getattr(dependant, "query_params", ())}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "no query parameters"
+        names = ", ".join(repr(u) for u in unknown)
+        raise ProblemError(
+            422,
+            f"unknown query parameter {names}; {request.url.path} takes: {takes}",
+            errors=[{"pointer": f"/query/{u}", "message": "unknown parameter"} for u in unknown],
+        )
+
+
 def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
     """The service for ``config``: loads the cards, compiles the validators, opens the
     database (bringing it to the newest schema unless ``migrate=False``)."""
@@ -77,6 +96,7 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
 
     app = FastAPI(
         lifespan=lifespan,
+        dependencies=[Depends(known_query)],
         title="ratecard",
         version=VERSION,
         description=DESCRIPTION,
@@ -169,6 +189,7 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            # here for start-up time: loaded only when this command runs
             from fastapi.openapi.utils import get_openapi
 
             doc = get_openapi(
@@ -186,8 +207,8 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
             schemas["Problem"] = PROBLEM_SCHEMA
             for operations in doc["paths"].values():
                 for operation in operations.values():
-                    if "422" in operation.get("responses", {}):
-                        operation["responses"]["422"] = problem_responses(422)[422]
+                    # every route refuses unknown query parameters (known_query)
+                    operation.setdefault("responses", {})["422"] = problem_responses(422)[422]
             components["securitySchemes"] = {
                 "bearer": {
                     "type": "http",

@@ -14,10 +14,12 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from billing.estimate import ENDPOINTS, EstimateError, estimate
+from billing.errors import EstimateError
+from billing.estimating import estimate
 from billing.priced import price_one, priced_doc
 from billing.records import loads
 from catalog import dump_request
+from catalog.endpoints import ENDPOINTS
 
 from .problems import ProblemError, problem_responses
 from .state import dumps, json_response, state_of

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from billing import parse_json_line, parse_record, price  # noqa: E402
-from billing.rating import EXACT, bundled_catalog  # noqa: E402
+from billing.money import EXACT  # noqa: E402
+from billing.rating import bundled_catalog  # noqa: E402
 
 M = 1_048_576
 

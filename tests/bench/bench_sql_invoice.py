@@ -50,7 +50,8 @@ from sqlalchemy import Engine, text  # noqa: E402
 
 from billing.ledger.db import make_engine  # noqa: E402
 from billing.ledger.migrate import upgrade  # noqa: E402
-from billing.rating import EXACT, PricingError, bundled_catalog, price  # noqa: E402
+from billing.money import EXACT  # noqa: E402
+from billing.rating import PricingError, bundled_catalog, price  # noqa: E402
 from billing.records import UsageRecord  # noqa: E402
 from billing.sqlrate import period_scope, rate_scope  # noqa: E402
 from billing.usage import Usage  # noqa: E402

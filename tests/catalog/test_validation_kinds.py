@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import RequestValidator
-from catalog.requests.validation import as_decimal, is_multiple, is_number, parse_request
+from catalog.requests.jsonnum import as_decimal, is_multiple, is_number, parse_request
 
 from .request_corpus import base_request
 

@@ -26,6 +26,12 @@ def test_rate_matches_stored_charges(db_url: str, capsys: pytest.CaptureFixture[
         "the count is beyond the top price tier",
         "unknown offering",
     ]
+    # the same stable codes billing.price gives (PricingError.code)
+    assert sorted(e["code"] for e in doc["errors"]) == [
+        "beyond_top_tier",
+        "token_rate_unavailable",
+        "unknown_offering",
+    ]
     assert code == 1
     web = [ln for ln in doc["lines"] if ln["charge"] == "request:web_search"]
     assert web and all(ln["unit_price"] == "0.01" for ln in web)

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from billing.ledger.batch import PreparedEvent
 from billing.ledger.db import make_engine
 from billing.ledger.ingest import (
-    PreparedEvent,
     Problem,
     make_pricer,
     store_batch,

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from types import MappingProxyType
@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from billing.ledger.batch import PreparedEvent
 from billing.ledger.db import make_engine
-from billing.ledger.ingest import PreparedEvent, store_batch
+from billing.ledger.ingest import store_batch
 from billing.ledger.migrate import upgrade
 from billing.ledger.tables import Customer
 from billing.rating import PricingError, price
@@ -192,9 +193,9 @@ def records(draw: st.DrawFn) -> list[Usage | Any]:
 
 def _expected(
     catalog: Catalog, events: list[Any], customer: str
-) -> tuple[dict[Any, Any], int, list[PreparedEvent]]:
+) -> tuple[dict[Any, Any], Counter[str], list[PreparedEvent]]:
     lines: dict[Any, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
-    failed = 0
+    failed: Counter[str] = Counter()
     prepared = []
     for i, (usage, when) in enumerate(events):
         record = UsageRecord(
@@ -203,7 +204,7 @@ def _expected(
         try:
             charge = price(record, catalog)
         except PricingError as exc:
-            failed += 1
+            failed[exc.code] += 1
             charge, error = None, str(exc)
         else:
             error = None
@@ -241,7 +242,7 @@ def _expected(
     return dict(lines), failed, prepared
 
 
-def _sql(engine: Engine, catalog: Catalog, customer: str) -> tuple[dict[Any, Any], int]:
+def _sql(engine: Engine, catalog: Catalog, customer: str) -> tuple[dict[Any, Any], Counter[str]]:
     with engine.connect() as conn:
         cid = conn.execute(select(Customer.id).where(Customer.code == customer)).scalar_one()
         result = rate_scope(conn, period_scope("2026-11", cid), catalog)
@@ -260,7 +261,11 @@ def _sql(engine: Engine, catalog: Catalog, customer: str) -> tuple[dict[Any, Any
         acc[0] += line.quantity
         acc[1] += line.amount
         acc[2] += line.events
-    return dict(got), result.error_events
+    reasons: Counter[str] = Counter()
+    for err in result.errors:
+        reasons[err.reason_code] += err.events
+    assert sum(reasons.values()) == result.error_events
+    return dict(got), reasons
 
 
 @SETTINGS
@@ -273,7 +278,8 @@ def test_sql_equals_python(shared_engine: Engine, data: st.DataObject) -> None:
     with shared_engine.begin() as conn:
         store_batch(conn, prepared, {})
     got, errors = _sql(shared_engine, test_catalog, customer)
-    assert errors == failed
+    assert sum(errors.values()) == sum(failed.values())
+    assert errors == failed  # the same reason (stable code) for each unpriceable event
     assert got == want
     for key, (_q, amount, _n) in got.items():  # the very digits, not only the value
         assert str(amount) == str(want[key][1]), key
@@ -334,7 +340,7 @@ def test_duckdb_equals_python_and_sqlite(sqlite_ledger: Engine, data: st.DataObj
     assert (on_sqlite.engine, on_duck.engine) == ("sqlite", "duckdb")  # which engine ran
     assert _lines_of(on_duck) == _lines_of(on_sqlite)
     assert on_duck.errors == on_sqlite.errors
-    assert on_duck.error_events == failed
+    assert on_duck.error_events == sum(failed.values())
     assert _summed(on_duck) == want
 
 
@@ -369,5 +375,5 @@ def test_spark_equals_python_and_sqlite(
     assert (on_sqlite.engine, on_spark.engine) == ("sqlite", "spark")  # which engine ran
     assert _lines_of(on_spark) == _lines_of(on_sqlite)
     assert on_spark.errors == on_sqlite.errors
-    assert on_spark.error_events == failed
+    assert on_spark.error_events == sum(failed.values())
     assert _summed(on_spark) == want

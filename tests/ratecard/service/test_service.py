@@ -70,6 +70,8 @@ def test_catalog_routes(sqlite_service: Service) -> None:
     assert schema.json()["title"] == "qwen3-5-flash:variant1 responses request"
     assert is_problem(c.get("/v1/models/qwen3-5-4x"), 404)["detail"].startswith("unknown model")  # type: ignore[union-attr]
     is_problem(c.get("/v1/models/qwen3-5-4b/schema", params={"endpoint": "runware.task"}), 404)
+    typo = is_problem(c.get("/v1/models", params={"provder": "runware"}), 422)
+    assert "unknown query parameter 'provder'" in str(typo["detail"])
     is_problem(c.get("/v1/nothing"), 404)
     is_problem(c.delete("/v1/models"), 405)
 
