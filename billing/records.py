@@ -58,10 +58,16 @@ class UsageRecord:
 MAX_RECORD_CHARS = 1024 * 1024
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     """JSON with exact decimals (:func:`catalog.jsontext.loads_exact`): numbers with a point
     become Decimal; NaN/Infinity, numbers beyond 10^30, repeated keys and unpaired
-    surrogates are refused, and so is text longer than :data:`MAX_RECORD_CHARS`."""
+    surrogates are refused, and so is text longer than :data:`MAX_RECORD_CHARS`. Bytes are
+    read as UTF-8, as :func:`json.loads` reads them."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JSONTextError(f"the text is not UTF-8: {exc.reason}") from None
     if len(text) > MAX_RECORD_CHARS:
         raise JSONTextError(
             f"the line is longer than {MAX_RECORD_CHARS // 1024} KiB; a usage record is "
@@ -255,8 +261,6 @@ def _tools(
     maps = [
         (f, m) for f, m in (("usage.tool_usage", inner), ("tool_usage", outer)) if m is not None
     ]
-    if not maps:
-        return MappingProxyType(dict(shape_tools)) if shape_tools else _EMPTY
     read: list[dict[str, int]] = []
     for field, value in maps:
         if not isinstance(value, Mapping):
@@ -294,8 +298,9 @@ def _timestamp(value: Any) -> dt.datetime | None:
             return dt.datetime.fromtimestamp(value, dt.UTC)
         except (OverflowError, OSError, ValueError):
             pass
+    shown = repr(value) if isinstance(value, str) else _json_text(value)
     raise ShapeError(
-        f"timestamp {value!r} is not an ISO 8601 time (2026-11-20T10:00:00Z) "
+        f"timestamp {shown} is not an ISO 8601 time (2026-11-20T10:00:00Z) "
         "or whole seconds since 1970"
     )
 
@@ -340,6 +345,15 @@ def _amount(value: Any, field: str) -> Decimal:
     if abs(value.adjusted()) > 30:
         raise ShapeError(f"{field} {value} is out of range")
     return value
+
+
+def _json_text(value: object) -> str:
+    """A JSON value as JSON writes it (true, null, 1.5), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _json_type(value: object) -> str:

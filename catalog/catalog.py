@@ -149,7 +149,7 @@ class Catalog:
         sellers = sorted(self._ix.by_id.get(ref, ()))
         also = f" ({ref!r} is sold as {', '.join(sellers)})" if sellers else ""
         raise UnknownOfferingError(
-            f"{provider} sells no model {ref!r}{also}{self._hint(ref, provider)}"
+            f"provider {provider!r} sells no model {ref!r}{also}{self._hint(ref, provider)}"
         )
 
     def _match(self, ref: str) -> Offering | None:

@@ -47,3 +47,4 @@ def _fresh_rating_tables() -> None:
 
         rating._tables.clear()
         rating._last[:] = [None, None]
+        rating._bundled = None

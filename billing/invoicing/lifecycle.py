@@ -14,15 +14,18 @@ open invoice (the earliest draft of a later period) as an adjustment line naming
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..ledger.db import transaction
@@ -41,6 +44,8 @@ from ..period import period_problem
 from .errors import InvoiceError
 from .lines import STANDARD, _late_periods, _line_sort_key, line_key
 from .view import CreditNoteView, InvoiceLineView, InvoiceView, _view
+
+_T = TypeVar("_T")
 
 DEFAULT_ISSUER = "default"
 
@@ -277,6 +282,26 @@ def _write_lines(
     session.flush()
 
 
+#: PostgreSQL's SQLSTATEs after which a transaction rolled back whole and may simply be
+#: run again: serialization_failure and deadlock_detected.
+_RETRY_STATES = ("40001", "40P01")
+_ATTEMPTS = 5
+
+
+def _retried(work: Callable[[], _T]) -> _T:
+    """``work()`` (one transaction), run again when the database rolled it back for a
+    serialization failure or a deadlock; other errors pass through."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return work()
+        except DBAPIError as exc:
+            state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            if state not in _RETRY_STATES or attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def invoice(
     engine: Engine,
     customer: str,
@@ -295,19 +320,26 @@ def invoice(
     lines are computed (see :func:`_regenerate`); both ways give the same lines and totals.
     """
     _check_period(period)
-    with transaction(engine) as session:
-        who = _customer(session, customer)
-        inv = _open(session, who, period)
-        used = None
-        if inv.status == "draft":
-            used = _regenerate(session, inv, rating, threshold, catalog)
-            if finalize:
-                _finalize(session, inv)
-        return replace(_view(session, inv, with_events=with_events), rating=used)
+
+    def work() -> InvoiceView:
+        with transaction(engine) as session:
+            who = _customer(session, customer)
+            inv = _open(session, who, period)
+            used = None
+            if inv.status == "draft":
+                used = _regenerate(session, inv, rating, threshold, catalog)
+                if finalize:
+                    _finalize(session, inv)
+            return replace(_view(session, inv, with_events=with_events), rating=used)
+
+    return _retried(work)
 
 
 def _finalize(session: Session, inv: Invoice) -> None:
-    stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+    # FOR NO KEY UPDATE (PostgreSQL): the number is not a key, and a plain FOR UPDATE would
+    # wait on the KEY SHARE locks that every transaction's insert referencing the issuer
+    # holds; two finalisations of different customers could then deadlock upgrading them.
+    stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update(key_share=True)
     who = session.scalars(stmt).one()
     inv.number = who.next_invoice_number
     who.next_invoice_number += 1
@@ -373,7 +405,7 @@ def credit_note(
                 f"invoice's {inv.total} {inv.currency} ({credited} already credited)"
             )
         issuing = session.scalars(
-            select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+            select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update(key_share=True)
         ).one()
         note = CreditNote(
             issuer_id=issuing.id,

@@ -73,6 +73,7 @@ def duckdb_connection(
         with engine.connect() as conn:
             raw: Any = conn.connection.driver_connection
             raw.execute("SET TimeZone = 'UTC'")
+            raw.execute("SET enable_progress_bar = false")  # no bar on the user's terminal
             if threads:
                 raw.execute(f"SET threads = {int(threads)}")
             if parquet is not None:

@@ -81,16 +81,28 @@ def _batches(conn: Connection, stmt: Any, schema: pa.Schema) -> Iterator[pa.Reco
     # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
-    # options for this statement only (Connection.execution_options would change the
-    # caller's connection for good)
-    result = conn.execute(stmt, execution_options={"yield_per": BATCH_ROWS})
     names = schema.names
+    if conn.dialect.name == "sqlite":
+        # the driver's rows as stored, without SQLAlchemy's per-value result processing:
+        # timestamps are SQLite's UTC text, which Arrow's cast parses a column at a time
+        compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        result = conn.exec_driver_sql(str(compiled), params)
+    else:
+        # options for this statement only (Connection.execution_options would change the
+        # caller's connection for good)
+        result = conn.execute(stmt, execution_options={"yield_per": BATCH_ROWS})
     for rows in result.partitions(BATCH_ROWS):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        yield pa.RecordBatch.from_arrays(
-            [pa.array(col, type=schema.field(i).type) for i, col in enumerate(columns)],
-            schema=schema,
-        )
+        arrays = []
+        for i, col in enumerate(columns):
+            kind = schema.field(i).type
+            if pa.types.is_timestamp(kind) and conn.dialect.name == "sqlite":
+                text = pa.array(col, type=pa.string())
+                arrays.append(text.cast(pa.timestamp("us")).cast(kind))
+            else:
+                arrays.append(pa.array(col, type=kind))
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def ledger_batches(
@@ -104,7 +116,7 @@ def ledger_batches(
         cast(e[name], Text).label(name) if name == "request_params" else e[name]
         for name in EVENT_COLUMNS
     ]
-    events = select(*columns).where(*scope).order_by(e.id)
+    events = select(*columns).where(*scope)
     t = UsageToolCall.__table__.c
     in_scope = select(e.id).where(*scope)
     tools = select(t.event_pk, t.tool, t.calls).where(t.event_pk.in_(in_scope))

@@ -187,10 +187,15 @@ def price_files(
                 f"ELSE coalesce(json_type({expr}), 'NULL') = 'NULL' END)"
             )
 
+        # each tool count a whole number; a name that would need escaping in a JSON path
+        # goes to the exact path (CASE, so that nothing is cast before it is checked)
+        member = "'$.\"' || k || '\"'"
         tool_counts = (
-            f"list_bool_and(list_transform(json_keys({tu}), lambda k: "
-            f"json_type({tu}, '$.\"' || k || '\"') = 'UBIGINT' AND "
-            f"json_extract_string({tu}, '$.\"' || k || '\"')::UBIGINT <= {MAX_COUNT}))"
+            f"list_bool_and(list_transform(json_keys({tu}), lambda k: CASE "
+            "WHEN contains(k, '\"') OR contains(k, '\\') THEN false "
+            f"WHEN json_type({tu}, {member}) = 'UBIGINT' "
+            f"THEN json_extract_string({tu}, {member})::UBIGINT <= {MAX_COUNT} "
+            "ELSE false END))"
         )
         listed = ", ".join(_quote(k) for k in _TOP)
         record_checks = " AND ".join(

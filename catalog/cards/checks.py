@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import CardProblem
-from ..matching import build_matcher
 from ..units import format_tokens
 from .build import merge_variant
 from .format import (
@@ -436,6 +435,9 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
 def _check_match_rules(cards: list[LoadedCard]) -> list[CardProblem]:
     """Two offerings of one provider whose ids or match rules name the same id: every id
     and every id a rule names outright is tried against the provider's other offerings."""
+    # here, not at the top: only this path needs it (keeps imports light and acyclic)
+    from ..matching import build_matcher
+
     by_provider: dict[str, list[tuple[LoadedCard, Any]]] = {}
     out: list[CardProblem] = []
     for c in cards:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ..cards.dump import dump_yaml
-from ..cards.editor_schema import write_schemas
 from ..units import slug
 
 Tree = dict[str, Any]
@@ -28,6 +27,9 @@ def write_tree(
     """Write ``providers`` (id → card), ``offerings`` ((provider, id) → card) and
     ``models`` (creator/name → card) below ``out``, replacing its ``providers/``,
     ``models/`` and ``schema/``. Returns the files written, sorted."""
+    # here, not at the top: only this path needs it (keeps imports light and acyclic)
+    from ..cards.editor_schema import write_schemas
+
     for sub in ("providers", "models", "schema"):
         if (out / sub).exists():
             shutil.rmtree(out / sub)

@@ -26,9 +26,14 @@ import os
 import sys
 import traceback
 
-from .common import EXIT_BAD_INPUT, EXIT_USAGE, InputError, UsageError
-
-EXIT_INTERRUPTED = 130
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    InputError,
+    Interrupted,
+    UsageError,
+)
 
 
 class ArgumentError(Exception):
@@ -79,6 +84,8 @@ def describe(exc: BaseException, source: str | None = None) -> tuple[int, str, s
     names the input file being read (``-``: standard input), if any."""
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED, "interrupted", "interrupted"
+    if isinstance(exc, Interrupted):
+        return EXIT_INTERRUPTED, "interrupted", str(exc)
     if isinstance(exc, UsageError):
         return EXIT_USAGE, "usage", str(exc)
     if isinstance(exc, InputError):

@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
         "--sort",
         choices=["id", "input", "output", "context"],
         default="id",
-        help="input/output: cheapest first (first tier); context: largest first",
+        help="input/output: cheapest first (first tier); context: largest first (default: id)",
     )
     p.add_argument("--limit", type=int, help="at most this many rows")
     p.set_defaults(func=cmd_list)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  #: 128 + SIGINT, as shells report Ctrl-C
 
 
 #: The largest request body a command reads (characters).
@@ -30,6 +31,10 @@ MAX_LINE_CHARS = 1024 * 1024
 
 class UsageError(Exception):
     """The command was called wrongly (exit status 2)."""
+
+
+class Interrupted(Exception):
+    """Stopped by Ctrl-C or SIGTERM (exit status 130); the message says what was kept."""
 
 
 class InputError(Exception):

@@ -26,7 +26,10 @@ def register(csub: Any) -> None:
     )
     p.add_argument("--litellm", type=Path, help="the pinned LiteLLM wheel (else fetched)")
     p.add_argument(
-        "--cache", type=Path, default=Path("build/sources"), help="where pinned wheels are kept"
+        "--cache",
+        type=Path,
+        default=Path("build/sources"),
+        help="where pinned wheels are kept (default: build/sources)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_crosscheck)

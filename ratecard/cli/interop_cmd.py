@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK, UsageError, data_dir, data_dirs, print_json
+from .common import EXIT_OK, UsageError, print_json
 
 
 def register(csub: Any) -> None:
@@ -22,7 +22,10 @@ def register(csub: Any) -> None:
     p.add_argument("--out", required=True, type=Path, help="the card directory to (re)write")
     p.add_argument("--report", type=Path, help="write the import report (.json or tab-separated)")
     p.add_argument(
-        "--cache", type=Path, default=Path("build/sources"), help="where pinned wheels are kept"
+        "--cache",
+        type=Path,
+        default=Path("build/sources"),
+        help="where pinned wheels are kept (default: build/sources)",
     )
     p.add_argument(
         "--models-dev",
@@ -126,6 +129,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from catalog.interop.genai_prices_export import export_genai_prices
     from catalog.interop.litellm_export import export_litellm
     from catalog.interop.openrouter_export import export_openrouter
+
+    # here for start-up time: loaded only when this command runs
+    from .common import data_dir, data_dirs
 
     try:
         catalog = load_layers(data_dirs(args)) if args.all_layers else load_catalog(data_dir(args))

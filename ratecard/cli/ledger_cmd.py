@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-import time
+import threading
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -13,7 +14,9 @@ from billing.period import period_problem
 
 from .common import (
     EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
     EXIT_OK,
+    Interrupted,
     UsageError,
     check_output,
     dumps,
@@ -45,14 +48,24 @@ def register(sub: Any) -> None:
     )
     p.add_argument("file", metavar="FILE|-", help="JSON Lines of usage records, or - for stdin")
     p.add_argument("--rejects", metavar="FILE", help="write lines that were not priced here")
-    p.add_argument("--batch-size", type=int, default=1000, help="lines per transaction")
+    p.add_argument(
+        "--batch-size", type=int, default=1000, help="lines per transaction (default: 1000)"
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: only when stderr is a terminal)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("invoice", help="a customer's invoice for a period")
     _db_arg(p)
-    p.add_argument("--customer", required=True)
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--customer", required=True, help="the customer id usage records carry")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     state = p.add_mutually_exclusive_group()
     state.add_argument("--finalize", action="store_true", help="freeze and number it")
     state.add_argument("--void", action="store_true", help="void a finalised invoice")
@@ -84,11 +97,13 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("credit-note", help="credit part of a finalised invoice")
     _db_arg(p)
-    p.add_argument("--customer", required=True)
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument("--customer", required=True, help="the customer id usage records carry")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--amount", required=True, help="in the invoice's currency, e.g. 12.50")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--reason", required=True, help="why, as the customer will read it")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_credit_note)
 
     p = sub.add_parser("db", help="database schema: upgrade or show the revision")
@@ -198,28 +213,104 @@ def open_ledger(args: argparse.Namespace, *, create: bool = False) -> Any:
 
 
 class _Progress:
-    """A one-line progress report on stderr, only when stderr is a terminal."""
+    """Ingest progress on stderr with tqdm: a percentage and an ETA when the input's size is
+    known (a file), lines and a rate otherwise (standard input). Shown only on a terminal
+    unless ``--progress``/``--no-progress`` say otherwise; problems are printed through it
+    so they stay on their own lines."""
 
-    def __init__(self) -> None:
-        self.enabled = sys.stderr.isatty()
-        self.start = time.monotonic()
-        self.last = 0.0
+    def __init__(self, enabled: bool | None, total_bytes: int | None) -> None:
+        self.bar: Any = None
+        if enabled is None:
+            enabled = sys.stderr.isatty()
+        if not enabled:
+            return
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
+
+        if total_bytes:
+            self.bar = tqdm(
+                total=total_bytes,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc="ingest",
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
+        else:
+            self.bar = tqdm(unit=" lines", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+        self.done_chars = 0
+        self.done_lines = 0
 
     def __call__(self, summary: Any) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 0.2:
+        if self.bar is None:
             return
-        self.last = now
-        rate = summary.lines / max(now - self.start, 1e-9)
-        sys.stderr.write(
-            f"\r{summary.lines:,} lines · {summary.ingested:,} new · "
-            f"{summary.duplicates:,} duplicates · {summary.rejected:,} rejected · {rate:,.0f}/s"
+        if self.bar.total:
+            self.bar.update(summary.chars - self.done_chars)
+        else:
+            self.bar.update(summary.lines - self.done_lines)
+        self.done_chars, self.done_lines = summary.chars, summary.lines
+        self.bar.set_postfix(
+            stored=summary.ingested,
+            duplicates=summary.duplicates,
+            refused=summary.invalid,
+            refresh=False,
         )
-        sys.stderr.flush()
 
-    def done(self) -> None:
-        if self.enabled and self.last:
-            sys.stderr.write("\n")
+    def write(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.write(text, file=sys.stderr)
+        else:
+            print(text, file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _StopFlag:
+    """SIGINT and SIGTERM while ingesting. While input is being read (or waited for) the
+    signal stops reading at once; while a batch is priced or stored, the first signal asks
+    the ingest to stop after it (the batch is finished, not cut) and a second stops at
+    once (the batch being written is rolled back by its transaction)."""
+
+    def __init__(self, say: Any) -> None:
+        self.stop = False
+        self.reading = False
+        self.say = say
+        self.previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.stop or self.reading:
+            self.stop = True
+            raise KeyboardInterrupt
+        self.stop = True
+        self.say("stopping after the batch being stored (press Ctrl-C again to abort it)")
+
+    def guard(self, lines: Any) -> Any:
+        """``lines`` with :attr:`reading` set while the next one is read."""
+        iterator = iter(lines)
+        while True:
+            self.reading = True
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                self.reading = False
+            yield item
+
+    def __enter__(self) -> _StopFlag:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def __call__(self) -> bool:
+        return self.stop
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -253,27 +344,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 stream.close()
             raise
     shown = 0
+    size = None if args.file == "-" else Path(args.file).stat().st_size
+    progress = _Progress(args.progress, size)
 
     def on_problem(problem: Problem) -> None:
         nonlocal shown
         if rejects is not None:
             write_reject(rejects, problem)
         if shown < _SHOWN_PROBLEMS:
-            print(f"{args.file}: {problem}", file=sys.stderr)
+            progress.write(f"{args.file}: {problem}")
         shown += 1
 
-    progress = _Progress()
     try:
-        summary = ingest_lines(
-            engine,
-            read_json_lines(stream, args.file),
-            make_pricer(catalog),
-            batch_size=args.batch_size,
-            on_problem=on_problem,
-            on_progress=progress,
-        )
+        with _StopFlag(progress.write) as stop:
+            summary = ingest_lines(
+                engine,
+                stop.guard(read_json_lines(stream, args.file)),
+                make_pricer(catalog),
+                batch_size=args.batch_size,
+                on_problem=on_problem,
+                on_progress=progress,
+                should_stop=stop,
+            )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted: the batch being stored was rolled back; run the same command "
+            "again to finish"
+        ) from None
     finally:
-        progress.done()
+        progress.close()
         if stream is not sys.stdin:
             stream.close()
         if rejects is not None:
@@ -285,12 +384,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary.as_json())
     else:
+        print(summary_text(summary))
+    if summary.interrupted:
         print(
-            f"ingested {summary.ingested}, duplicates {summary.duplicates}, "
-            f"conflicts {summary.conflicts}, rejected {summary.rejected} "
-            f"({summary.lines} lines)"
+            f"interrupted: {summary.ingested} events stored, run the same command again to finish",
+            file=sys.stderr,
         )
+        return EXIT_INTERRUPTED
     return EXIT_BAD_INPUT if summary.rejected or summary.conflicts else EXIT_OK
+
+
+def summary_text(summary: Any) -> str:
+    """``634 lines: 628 stored (2 of them unpriceable, not billed), 3 duplicates,
+    0 conflicts, 1 invalid``: the four counts after the colon add up to the lines."""
+    unpriceable = (
+        f" ({summary.unpriceable} of them unpriceable, not billed)" if summary.unpriceable else ""
+    )
+    return (
+        f"{summary.lines} lines: {summary.ingested} stored{unpriceable}, "
+        f"{summary.duplicates} duplicates, {summary.conflicts} conflicts, "
+        f"{summary.invalid} invalid"
+    )
 
 
 def _sqlite_file(db: str | None) -> list[str]:

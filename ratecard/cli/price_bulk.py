@@ -27,7 +27,9 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     files = [Path(f) for f in args.file]
     try:
         result = price_files(files, catalog)
-    except (EngineUnavailableError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None  # a missing file is a usage error (exit 2)
+    except EngineUnavailableError as exc:
         print(f"ratecard: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     sums = by_offering_and_charge(result)

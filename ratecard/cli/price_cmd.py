@@ -47,7 +47,11 @@ def register(sub: Any) -> None:
         help="FILE is one raw provider response body (JSON, a JSON array of stream chunks, or "
         "server-sent events), priced as its usage record",
     )
-    p.add_argument("--provider", help="with --response: the provider whose offering it is")
+    p.add_argument(
+        "--provider",
+        help="the provider whose offering the --response body or the -m models are "
+        "(default: resolve the model id alone)",
+    )
     p.add_argument(
         "--endpoint",
         help="with --response: the usage shape, when the body does not show it "
@@ -79,7 +83,6 @@ def register(sub: Any) -> None:
     quick.add_argument(
         "--reasoning", type=int, default=0, help="of the output tokens, how many were reasoning"
     )
-    quick.add_argument("--provider", help="the provider whose offerings the models are")
     p.set_defaults(func=cmd_price)
 
 
@@ -144,7 +147,7 @@ def cmd_price(args: argparse.Namespace) -> int:
     tally = Tally()
     rows: list[Priced] = []
     if (args.provider or args.endpoint) and not args.response:
-        raise UsageError("--provider and --endpoint go with --response")
+        raise UsageError("--provider goes with --response or -m; --endpoint with --response")
     with open_input(args.file) as stream:
         results = (
             iter([_response_result(stream.read(), args, catalog)])

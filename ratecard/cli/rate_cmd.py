@@ -20,7 +20,9 @@ def register(sub: Any) -> None:
         metavar="URL",
         help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
     )
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--customer", help="only this customer")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument(
@@ -146,7 +148,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
             ledger = stack.enter_context(engine.connect())
         try:
             conn = _rating_connection(args, stack, ledger)
-        except (EngineUnavailableError, FileNotFoundError) as exc:
+        except FileNotFoundError as exc:
+            raise UsageError(str(exc)) from None  # a missing export is a usage error (exit 2)
+        except EngineUnavailableError as exc:
             print(f"ratecard: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         codes = customer_codes(ledger if ledger is not None else conn)
@@ -263,7 +267,9 @@ def register_export(sub: Any) -> None:
         metavar="URL",
         help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
     )
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--customer", help="only this customer")
     p.add_argument("--out", required=True, metavar="DIR", help="the export directory")
     p.add_argument("--json", action="store_true", help="print the rows written as JSON")

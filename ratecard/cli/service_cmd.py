@@ -43,7 +43,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--max-batch", type=int, default=None, metavar="N", help="records per request (10,000)"
     )
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="the lowest level logged (default: info)",
+    )
     p.add_argument(
         "--json",
         action="store_true",
@@ -56,25 +61,25 @@ def register(sub: Any) -> None:
     q = tsub.add_parser("create", help="create a tenant and print its first API key")
     q.add_argument("name", help="lower-case letters, digits, '-' and '_'")
     _db_arg(q)
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_tenant_create)
 
     p = sub.add_parser("key", help="API keys of the HTTP service")
     ksub = p.add_subparsers(dest="key_command", required=True, metavar="SUBCOMMAND")
     q = ksub.add_parser("create", help="print a new API key for a tenant (shown once)")
-    q.add_argument("--tenant", required=True)
+    q.add_argument("--tenant", required=True, help="the tenant id")
     _db_arg(q)
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_create)
     q = ksub.add_parser("revoke", help="revoke a key by its id (rc_<KEY_ID>_...)")
-    q.add_argument("key_id")
+    q.add_argument("key_id", help="the id of the key (from key create or key list)")
     _db_arg(q)
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_revoke)
     q = ksub.add_parser("list", help="a tenant's key ids, with when they were made and revoked")
-    q.add_argument("--tenant", required=True)
+    q.add_argument("--tenant", required=True, help="the tenant id")
     _db_arg(q)
-    q.add_argument("--json", action="store_true")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_list)
 
     p = sub.add_parser("openapi", help="write (or --check) the service's OpenAPI document")

@@ -3,6 +3,7 @@ priced against the cards in tests/billing/vectors/cards/), and the rater's defau
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 import yaml
 
 from billing import PricingError, RecordError, parse_json_line, price
-from catalog import Catalog, load_catalog
+from catalog import Catalog, PriceState, Rate, load_catalog
+from catalog.model import RequestCharge
 
 from .vector_checks import check_charge
 
@@ -45,7 +47,7 @@ def test_plan_vector(vector: dict[str, Any], vec_catalog: Catalog) -> None:
         assert message.startswith(f"line 7, record {record_id!r}: "), message
         return
     charge = price(parse_json_line(vector["record"], 1), vec_catalog)
-    check_charge(charge, vector, list_prices=True)  # the vec cards publish no list price
+    check_charge(charge, vector, "vec", list_prices=True)  # the vec cards publish no list price
 
 
 def test_the_default_catalog_is_the_bundled_one() -> None:
@@ -72,3 +74,97 @@ def test_the_default_catalog_is_the_bundled_one() -> None:
 def test_a_mapping_record_errors_name_its_fields() -> None:
     with pytest.raises(RecordError, match="usage is missing"):
         price({"id": "b3", "model": "qwen3-5-4b"})
+
+
+def test_pricing_error_args_carry_the_sentence() -> None:
+    error = PricingError("beyond the top", 3, "evt-3", code="beyond_top_tier")
+    assert error.args == ("line 3, record 'evt-3': beyond the top",)
+    assert (error.message, error.line, error.record_id) == ("beyond the top", 3, "evt-3")
+    assert error.code == "beyond_top_tier"
+    assert PricingError("no plan", code="no_price_version").args == ("no plan",)
+
+
+def _gapped(catalog: Catalog, inclusive: bool) -> Catalog:
+    """vec/upper-in with a gap between its tiers (Python callers can build one; cards cannot):
+    <=1000 (or <1000), then 1500-2000."""
+    offering = catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    tiers = (
+        dataclasses.replace(low, upper_inclusive=inclusive),
+        dataclasses.replace(high, lower=1500, upper_inclusive=inclusive),
+    )
+    plan = dataclasses.replace(plan, tiers=tiers)
+    gapped = dataclasses.replace(offering, id="gapped", pricing=(plan,))
+    return Catalog(catalog.models, catalog.providers, {gapped.key: gapped})
+
+
+@pytest.mark.parametrize(
+    ("inclusive", "count", "tier"),
+    [
+        (True, 1000, "<=1,000"),
+        (True, 1001, None),  # in the gap
+        (True, 1500, None),  # the second tier's lower bound, left out by upper_inclusive
+        (True, 1501, "1,500-2,000"),
+        (False, 999, "<1,000"),
+        (False, 1000, None),
+        (False, 1499, None),
+        (False, 1500, "1,500-2,000"),  # lower_inclusive takes its lower bound
+    ],
+)
+def test_tiers_with_a_gap(
+    vec_catalog: Catalog, inclusive: bool, count: int, tier: str | None
+) -> None:
+    catalog = _gapped(vec_catalog, inclusive)
+    record = {"model": "gapped", "usage": {"prompt_tokens": count, "completion_tokens": 0}}
+    if tier is None:
+        with pytest.raises(PricingError, match="is beyond the top price tier of gapped"):
+            price(record, catalog)
+    else:
+        assert price(record, catalog).tier == tier
+
+
+def test_a_fee_on_null(vec_catalog: Catalog) -> None:
+    """A fee whose condition is null (cards cannot write one; Python callers can): a parameter
+    sent as null switches it on; absent, with no default, it does not (absent is not null).
+    input 1500 × 1 / 1e6 = 0.0015; request:nullfee 0.3; total 0.3015."""
+    offering = vec_catalog.offerings["vec/states"]
+    plan = offering.pricing[0]
+    fee = RequestCharge(
+        "nullfee", "nullfee", Rate(PriceState.PUBLISHED, Decimal("0.3")), {"mode": None}
+    )
+    plan = dataclasses.replace(plan, request_fees=(fee,))
+    changed = dataclasses.replace(offering, pricing=(plan,))
+    catalog = Catalog(vec_catalog.models, vec_catalog.providers, {changed.key: changed})
+    usage = {"prompt_tokens": 1500, "completion_tokens": 0}
+    sent = price({"model": "states", "usage": usage, "request": {"mode": None}}, catalog)
+    assert sent.total == Decimal("0.3015")
+    assert [(li.charge, li.amount, li.note) for li in sent.lines][-1] == (
+        "request:nullfee",
+        Decimal("0.3"),
+        "mode is null",
+    )
+    absent = price({"model": "states", "usage": usage}, catalog)
+    assert absent.total == Decimal("0.0015")
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_an_open_top_tier(vec_catalog: Catalog, inclusive: bool) -> None:
+    """A top tier without a bound (Python callers can build one) takes every larger count:
+    5000 prompt tokens at tier 2's 3 per 1M = 0.015."""
+    offering = vec_catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    tiers = (
+        dataclasses.replace(low, upper_inclusive=inclusive),
+        dataclasses.replace(high, upper=None, upper_inclusive=inclusive),
+    )
+    changed = dataclasses.replace(offering, pricing=(dataclasses.replace(plan, tiers=tiers),))
+    catalog = Catalog(vec_catalog.models, vec_catalog.providers, {changed.key: changed})
+    charge = price(
+        {"model": "upper-in", "usage": {"prompt_tokens": 5000, "completion_tokens": 0}}, catalog
+    )
+    assert charge.total == Decimal("0.015")
+    # Tier.label of an open top tier above 1,000 (issue 10: "above the previous bound, whatever
+    # the size"): ">1,000" when a bound stays in the lower tier, ">=1,000" when it opens this one
+    assert charge.tier == (">1,000" if inclusive else ">=1,000")

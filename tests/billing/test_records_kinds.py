@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from billing import RecordError, parse_json_line
-from billing.records import parse_record
+from billing.records import loads, parse_record
+from billing.shapes.counts import ShapeError, count_value
 from billing.usage import Usage
 from catalog.model import TOKEN_KINDS, tier_count
 
@@ -33,12 +34,23 @@ def test_record(case: dict[str, Any]) -> None:
     if "error" in case:
         with pytest.raises(RecordError) as info:
             parse_json_line(case["record"], 4)
-        message = str(info.value)
-        assert case["error"] in message
         assert info.value.line == 4
-        assert message.startswith("line 4")
+        assert str(info.value).startswith("line 4")
+        want = case["error"]
+        if want.endswith("..."):  # the sentence goes on with the parser's own words
+            assert info.value.message.startswith(want[:-3])
+        else:
+            assert info.value.message == want
         return
     record = parse_json_line(case["record"], 4)
+    raw = loads(case["record"])
+    assert record.raw == raw
+    assert (record.id, record.customer, record.model) == (
+        raw.get("id") or "",
+        raw.get("customer"),
+        raw["model"],
+    )
+    assert record.endpoint == (raw.get("endpoint") or "chat.completions")
     u = record.usage
     assert [u.input, u.cache_read, u.cache_write, u.output, u.reasoning] == case["counts"]
     assert dict(u.tools) == case.get("tools", {})
@@ -106,3 +118,81 @@ def test_tier_counts() -> None:
     assert tier_count("total_tokens", counts) == 31
     with pytest.raises(ValueError, match="unknown tier count 'output'"):
         tier_count("output", counts)
+
+
+def test_where_prefixes() -> None:
+    assert str(RecordError("usage is missing", 0, "evt-1")) == "record 'evt-1': usage is missing"
+    assert str(RecordError("usage is missing", 2)) == "line 2: usage is missing"
+    assert str(RecordError("usage is missing")) == "usage is missing"
+    assert RecordError("x", 5, "e").args == ("line 5, record 'e': x",)
+
+
+def test_a_byte_order_mark_is_not_json() -> None:
+    with pytest.raises(RecordError, match="line 1: not valid JSON: Unexpected UTF-8 BOM"):
+        parse_json_line('\ufeff{"model": "m", "usage": {}}', 1)
+    assert loads('{"a": 0.10}') == {"a": Decimal("0.10")}
+
+
+def test_counts_from_python_callers() -> None:
+    class Count(int):
+        pass
+
+    n = count_value(Count(5), "usage.prompt_tokens")
+    assert (n, type(n)) == (5, int)
+    assert count_value(Decimal("7"), "f") == 7
+    assert count_value(7.0, "f") == 7
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got NaN"):
+        count_value(Decimal("NaN"), "f")
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got null"):
+        count_value(None, "f")
+    with pytest.raises(ShapeError, match=r"f must be a whole number of at least 0; got object"):
+        count_value(object(), "f")
+    with pytest.raises(ShapeError, match=r"f -1E\+16 is implausibly large"):
+        count_value(Decimal("-1E+16"), "f")
+
+
+def test_mappings_that_are_not_dicts() -> None:
+    """A Python caller's read-only mappings are objects too."""
+    from types import MappingProxyType
+
+    record = parse_record(
+        MappingProxyType(
+            {
+                "model": "m",
+                "usage": MappingProxyType(
+                    {"prompt_tokens": 3, "completion_tokens": 1, "tool_usage": {"web_search": 1}}
+                ),
+                "request": MappingProxyType({"flag": True}),
+            }
+        )
+    )
+    assert (record.usage.input, record.usage.output) == (3, 1)
+    assert dict(record.usage.tools) == {"web_search": 1}
+    assert dict(record.usage.request) == {"flag": True}
+    read = loads(b'{"a": 0.5}')  # bytes, as json.loads takes them: still exact
+    assert read == {"a": Decimal("0.5")} and type(read["a"]) is Decimal
+    with pytest.raises(ValueError, match="NaN is not a number JSON allows"):
+        loads(b'{"a": NaN}')
+
+
+def test_timestamps_are_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        record = parse_json_line(
+            '{"model": "m", "timestamp": "2026-11-20T10:00:00+02:00", '
+            '"usage": {"prompt_tokens": 1, "completion_tokens": 1}}',
+            1,
+        )
+        assert record.timestamp is not None
+        assert record.timestamp.isoformat() == "2026-11-20T08:00:00+00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_record_of_another_type() -> None:
+    with pytest.raises(RecordError, match=r"a usage record must be a JSON object; got object$"):
+        parse_record(object())

@@ -38,4 +38,4 @@ def test_vector(vector: dict[str, Any], catalog: Catalog) -> None:
         assert message.startswith("line 3"), message
         return
     charge = price(parse_json_line(vector["record"], 1), catalog)
-    check_charge(charge, vector)
+    check_charge(charge, vector, vector.get("provider", "empiriolabs"))

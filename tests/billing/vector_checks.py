@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.charge import Charge
+from billing.records import loads
 
 MILLIONTH = Decimal("1E-6")
 
@@ -19,11 +20,18 @@ def unit_of(charge: str) -> str:
     return "1M tokens"
 
 
-def check_charge(charge: Charge, vector: dict[str, Any], *, list_prices: bool = False) -> None:
+def check_charge(
+    charge: Charge, vector: dict[str, Any], provider: str, *, list_prices: bool = False
+) -> None:
     """``charge`` has the vector's lines, amounts, total, tier, version and notes; and each
     line is consistent: amount = quantity × unit price (per 1M for tokens), the unit its kind
     has, the charge's version and tier, a fee once per request. With ``list_prices``, a line
     has a list price only where the vector names one."""
+    assert (charge.offering, charge.provider, charge.currency) == (
+        loads(vector["record"])["model"],
+        provider,
+        "USD",
+    )
     got = {line.charge: line.amount for line in charge.lines}
     want = {k: Decimal(v) for k, v in vector["lines"].items()}
     assert got == want

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import RequestValidator
+from catalog.requests.checks import _Findings, multiple_of
 from catalog.requests.jsonnum import as_decimal, is_multiple, is_number, parse_request
 
 from .request_corpus import base_request
@@ -47,6 +48,11 @@ D = Decimal
         ("1E-3", "1E-3", True),  # 1
         ("0.003", "0.001", True),  # 3
         ("0.0031", "0.001", False),  # 3.1
+        ("0.5", "0.04", False),  # 12.5: a step whose digits share factors with 10
+        ("1", "0.08", False),  # 12.5
+        ("2", "0.08", True),  # 25
+        ("0.20", "1", False),  # 0.2: the value's 20 is a multiple of 20 but not of 100
+        ("3.00", "1", True),  # 3
     ],
 )
 def test_is_multiple_by_hand(value: str, step: str, want: bool) -> None:
@@ -164,3 +170,97 @@ def test_fast_path_takes_decimals_on_the_bounds(
     quick = validator._quick(body, None)
     assert (quick is not None) is fast
     assert validator.validate(body).valid is fast
+
+
+HI = [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "endpoint"),
+    [
+        ({"model": "qwen3-5-4b", "messages": HI}, None),
+        ({"model": "qwen3-5-4b", "messages": HI}, "chat.completions"),
+        ({"model": "qwen3-5-4b", "messages": HI, "max_tokens": 100}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": D("0.5"), "top_p": D("1")}, None),
+        ({"model": "qwen3-5-flash", "messages": HI, "enable_thinking": True}, None),
+    ],
+)
+def test_fast_path_answers_plain_valid_requests(
+    validator: RequestValidator, body: dict[str, object], endpoint: str | None
+) -> None:
+    """The fast path exists for these: plain chat requests, valid, nothing to warn about."""
+    quick = validator._quick(body, endpoint)
+    assert quick is not None
+    assert (quick.valid, quick.model, quick.issues, quick.warnings) == (
+        True,
+        body["model"],
+        (),
+        (),
+    )
+    assert quick.request is body
+
+
+@pytest.mark.parametrize(
+    ("body", "endpoint"),
+    [
+        ({"model": "qwen3-5-4b", "messages": HI}, "no.such.endpoint"),
+        # an offering with a context window: only plain chat prompts are bounded quickly
+        ({"model": "qwen3-5-4b", "input": "hi"}, None),
+        ({"model": "qwen3-5-4b", "prompt": "hi"}, "completions"),
+        ({"model": "no-such-model", "messages": HI}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": D("NaN")}, None),
+        ({"model": "qwen3-5-4b", "messages": HI, "temperature": "0.5"}, None),
+        ({"model": "qwen3-5-4b", "messages": "hi"}, None),
+        ({"model": "qwen3-5-4b", "messages": [{"role": "user", "content": "x" * 300_000}]}, None),
+        ({"model": "alibaba:qwen@3.5-27b", "taskType": "textInference"}, None),
+    ],
+)
+def test_fast_path_leaves_the_rest_to_the_full_path(
+    validator: RequestValidator, body: dict[str, object], endpoint: str | None
+) -> None:
+    assert validator._quick(body, endpoint) is None
+
+
+def test_steps_inside_array_items(validator: RequestValidator) -> None:
+    """A step on the items of an array (no bundled card has one; the step tree allows it)."""
+    found = _Findings()
+    tree = {"items": {"step": D("0.5"), "allowed": "multiples of 0.5"}}
+    # 1 and 1.5 are multiples of 0.5; 0.7 is not (1.4 steps); a string is not a number
+    multiple_of(tree, [D("1"), D("0.7"), D("1.5"), "x"], ["weights"], (2,), found)
+    assert [(i.pointer, i.rule, i.allowed) for i in found.issues] == [
+        ("/2/weights/1", "multipleOf", "multiples of 0.5")
+    ]
+    assert found.issues[0].message.endswith("must be a multiple of 0.5; got 0.7")
+    found = _Findings()
+    multiple_of(tree, {"not": "a list"}, ["weights"], (), found)
+    assert found.issues == []
+
+
+def test_a_single_runware_task_with_a_step(validator: RequestValidator) -> None:
+    """A Runware task sent as one object (not an array) still gets the decimal step check:
+    the fast path leaves offerings with steps to the full path."""
+    task = base_request("alibaba:qwen@3.5-27b")
+    task["settings"] = {"temperature": D("0.705")}
+    assert validator._quick(task, None) is None
+    result = validator.validate(task)
+    assert [(i.pointer, i.rule) for i in result.issues] == [("/settings/temperature", "multipleOf")]
+
+
+def test_fast_path_without_a_context_window() -> None:
+    """An offering without a context window (the vec cards): the fast path still answers
+    only plain role + string messages; content blocks go to the full path."""
+    from pathlib import Path
+
+    from catalog import load_catalog
+    from catalog.requests.schemas import compile_requests
+
+    cards = Path(__file__).resolve().parents[1] / "billing" / "vectors" / "cards"
+    vec = RequestValidator(compile_requests(load_catalog(cards)))
+    plain = {"model": "upper-in", "messages": HI}
+    assert vec._quick(plain, None) is not None
+    blocks = {
+        "model": "upper-in",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+    }
+    assert vec._quick(blocks, None) is None
+    assert vec.validate(blocks).valid

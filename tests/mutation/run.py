@@ -55,10 +55,31 @@ def load_targets() -> list[dict[str, Any]]:
     return targets
 
 
-def load_equivalents() -> dict[str, dict[str, str]]:
+Change = tuple[str, str, str]  #: (function, the line before, the line after)
+
+
+def load_equivalents() -> dict[Change, str]:
+    """(function, before, after) → reason. Keyed by what the mutant changes, not by mutmut's
+    number for it: the entry stays right when other mutants of the function come and go."""
     with (HERE / "equivalent.toml").open("rb") as f:
         entries = tomllib.load(f).get("equivalent", [])
-    return {e["mutant"]: e for e in entries}
+    return {(e["function"], e["before"].strip(), e["after"].strip()): e["reason"] for e in entries}
+
+
+def function_of(name: str) -> str:
+    """``billing.rating.xǁ_Tablesǁget__mutmut_3`` → ``_Tables.get``."""
+    mangled = name.partition("__mutmut_")[0].rsplit(".", 1)[-1]
+    if mangled.startswith("xǁ"):
+        return ".".join(mangled[2:].split("ǁ"))
+    return mangled.removeprefix("x_")
+
+
+def change_of(name: str, diff: str) -> Change:
+    """The first line the mutant removes and the first it adds ("" for none)."""
+    lines = diff.splitlines()
+    before = next((ln[1:].strip() for ln in lines if ln.startswith("-")), "")
+    after = next((ln[1:].strip() for ln in lines if ln.startswith("+")), "")
+    return function_of(name), before, after
 
 
 def module_of(path: str) -> str:
@@ -155,25 +176,34 @@ def diff_of(workdir: Path, name: str) -> str:
     return "\n".join(lines)
 
 
-def added_line(diff: str) -> str:
-    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+")]
-    return added[0] if added else ""
-
-
 def run_target(
-    target: dict[str, Any], jobs: int, equivalents: dict[str, dict[str, str]]
+    target: dict[str, Any],
+    jobs: int,
+    equivalents: dict[Change, str],
+    *,
+    report_only: bool = False,
+    previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    previous = previous or {}
+    #: diffs the last report already holds (mutmut show costs a second or two each)
+    known_diffs = {
+        e["mutant"]: e["diff"]
+        for e in (*previous.get("survivors", []), *previous.get("equivalents", []))
+    }
     workdir = BUILD / target["name"]
-    prepare(target, workdir)
     globs = patterns(target)
-    started = time.monotonic()
     log = BUILD / f"{target['name']}.log"
-    proc = mutmut(workdir, "run", "--max-children", str(jobs), *globs, log=log)
-    seconds = round(time.monotonic() - started, 1)
-    codes = results(workdir, globs)
-    if proc.returncode != 0 or not codes:
+    if report_only:  # the results of the last run, scored again (equivalent.toml edited)
+        returncode, seconds = 0, previous.get("seconds", 0.0)
+    else:
+        prepare(target, workdir)
+        started = time.monotonic()
+        returncode = mutmut(workdir, "run", "--max-children", str(jobs), *globs, log=log).returncode
+        seconds = round(time.monotonic() - started, 1)
+    codes = results(workdir, globs) if workdir.is_dir() else {}
+    if returncode != 0 or not codes:
         return {
-            "error": f"mutmut run exited {proc.returncode} with {len(codes)} results",
+            "error": f"mutmut run exited {returncode} with {len(codes)} results; see {log}",
             "seconds": seconds,
         }
     counts = {
@@ -184,23 +214,28 @@ def run_target(
         "timed_out": 0,
         "equivalent": 0,
         "other": 0,
+        "not_checked": 0,
     }
     survivors: list[dict[str, str]] = []
-    stale: list[str] = []
+    used: set[Change] = set()
+    marked: list[dict[str, str]] = []
     for name, code in sorted(codes.items()):
+        if code is None:  # the run was stopped before this mutant: left out of the score
+            counts["not_checked"] += 1
+            continue
         if code in KILLED:
             counts["killed"] += 1
             continue
         if code in TIMEOUT:
             counts["timed_out"] += 1
             continue
-        diff = diff_of(workdir, name)
-        entry = equivalents.get(name)
-        if entry is not None:
-            if entry.get("line", "").strip() == added_line(diff):
-                counts["equivalent"] += 1
-                continue
-            stale.append(name)
+        diff = known_diffs.get(name) or diff_of(workdir, name)
+        change = change_of(name, diff)
+        if change in equivalents:
+            counts["equivalent"] += 1
+            used.add(change)
+            marked.append({"mutant": name, "reason": equivalents[change], "diff": diff})
+            continue
         if code in SURVIVED:
             counts["survived"] += 1
             status = "survived"
@@ -210,9 +245,26 @@ def run_target(
         else:
             counts["other"] += 1
             status = f"exit {code}"
-        survivors.append({"mutant": name, "status": status, "diff": diff})
-    judged = counts["generated"] - counts["equivalent"]
+        function, before, after = change
+        survivors.append(
+            {
+                "mutant": name,
+                "status": status,
+                "function": function,
+                "before": before,
+                "after": after,
+                "diff": diff,
+            }
+        )
+    functions = {function_of(name) for name in codes}
+    #: entries for this target's functions that matched no mutant: the code moved on
+    stale = sorted(
+        f"{f}: {b} -> {a}" for (f, b, a) in equivalents if f in functions and (f, b, a) not in used
+    )
+    judged = counts["generated"] - counts["equivalent"] - counts["not_checked"]
     detected = counts["killed"] + counts["timed_out"]
+    if judged <= 0 and counts["not_checked"]:
+        return {"error": "the run was stopped before any mutant was checked", "seconds": seconds}
     score = round(100 * detected / judged, 1) if judged else 100.0
     return {
         "files": target["files"],
@@ -220,8 +272,10 @@ def run_target(
         "tests": target["tests"],
         **counts,
         "score": score,
+        "partial": counts["not_checked"] > 0,
         "seconds": seconds,
         "survivors": survivors,
+        "equivalents": marked,
         "stale_equivalents": stale,
     }
 
@@ -235,13 +289,14 @@ def table(report: dict[str, Any]) -> str:
         "survived",
         "no tests",
         "equivalent",
+        "not checked",
         "score",
         "s",
     )
     rows = [head]
     for name, r in report["targets"].items():
         if "error" in r:
-            rows.append((name, "error", r["error"], "", "", "", "", "", str(r["seconds"])))
+            rows.append((name, "error", r["error"], "", "", "", "", "", "", str(r["seconds"])))
             continue
         rows.append(
             (
@@ -252,6 +307,7 @@ def table(report: dict[str, Any]) -> str:
                 str(r["survived"]),
                 str(r["no_tests"]),
                 str(r["equivalent"]),
+                str(r.get("not_checked", 0)),
                 f"{r['score']}%",
                 str(r["seconds"]),
             )
@@ -267,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", action="append", help="run only this target (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="mutmut workers (default 2)")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 below this score")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="score the last run again (after editing equivalent.toml) without running mutmut",
+    )
     args = parser.parse_args(argv)
     targets = load_targets()
     names = [t["name"] for t in targets]
@@ -277,12 +338,18 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [t for t in targets if not args.target or t["name"] in args.target]
     equivalents = load_equivalents()
     report: dict[str, Any] = {"tool": "mutmut", "targets": {}}
-    if REPORT.exists() and args.target:  # a partial run keeps the other targets' figures
+    if REPORT.exists() and (args.target or args.report_only):  # keep the other targets' figures
         report["targets"] = json.loads(REPORT.read_text(encoding="utf-8")).get("targets", {})
         report["targets"] = {k: v for k, v in report["targets"].items() if k in names}
     for target in chosen:
         print(f"== {target['name']}: {', '.join(target['files'])}", flush=True)
-        report["targets"][target["name"]] = run_target(target, args.jobs, equivalents)
+        report["targets"][target["name"]] = run_target(
+            target,
+            args.jobs,
+            equivalents,
+            report_only=args.report_only,
+            previous=report["targets"].get(target["name"]),
+        )
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))

@@ -37,13 +37,27 @@ def test_hand_computed_totals_and_failures(
         _record(3, -5, 10),  # a negative count: fails, never priced 0
         "{not json",
         _record(4, 10, 10, model="no-such-model"),
+        # tool counts that are not whole numbers, and a tool name with a quote: the Python
+        # calculator judges them (the bulk path must not fail on them)
+        _record(
+            5,
+            10,
+            10,
+            usage={"prompt_tokens": 1, "completion_tokens": 1, "tool_usage": {"web_search": "3"}},
+        ),
+        _record(
+            6,
+            10,
+            10,
+            usage={"prompt_tokens": 1, "completion_tokens": 1, "tool_usage": {'we"b': 1.5}},
+        ),
     ]
     path.write_text("\n".join(lines) + "\n")
     code = main(["price", "--engine", "duckdb", "--json", str(path)])
     doc = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert (doc["records"], doc["priced"]) == (5, 2)
-    assert sum(doc["failed"].values()) == 3 and len(doc["failed"]) == 3
+    assert (doc["records"], doc["priced"]) == (7, 2)
+    assert sum(doc["failed"].values()) == 5
     # qwen3-5-4b (seed): input 0.04 and output 0.07 per 1M tokens
     # input  1,000,000 + 2,000 = 1,002,000 × 0.04 / 10⁶ = 0.04008
     # output   500,000 + 0     =   500,000 × 0.07 / 10⁶ = 0.035

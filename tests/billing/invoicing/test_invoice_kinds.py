@@ -9,11 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from billing.invoicing.errors import InvoiceError
-from billing.invoicing.lifecycle import credit_note, invoice
+from billing.invoicing.lifecycle import charges_total, credit_note, invoice
+from billing.invoicing.lines import _tier_rank
 from billing.ledger.ingest import ingest_lines, make_pricer
+from billing.ledger.tables import Invoice
 from billing.money import is_whole_minor_units, minor_unit, round_money
 from catalog import Catalog
 from tests.billing.ledger.helpers import D, event, line, store
@@ -133,3 +135,102 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
     assert str(round_money(D(amount), currency)) == rounded
     assert is_whole_minor_units(D(rounded), currency)
     assert not is_whole_minor_units(D(amount), currency)
+
+
+def test_tier_labels_sort_by_their_lower_bound() -> None:
+    labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
+    labels += [">2M"]  # an open top tier (issue 10: up_to null)
+    ranks = {label: _tier_rank(label) for label in labels}
+    # by hand: None and "<..." first; 1,000; 2,000; tier bounds are decimal (issue 10):
+    # 128K = 128,000; 256K = 256,000; 1M = 1,000,000; above 2M ranks at 2,000,000
+    assert ranks == {
+        None: -1,
+        "<=128K": -1,
+        "1,000-2,000": 1000,
+        "2,000-4,000": 2000,
+        "128K-256K": 128000,
+        "256K-1M": 256000,
+        "1M-2M": 1000000,
+        ">2M": 2000000,
+    }
+
+
+def test_credited_and_balance(engine: Engine) -> None:
+    # the invoice: 0.00009 -> 0.00 and 0.045 -> 0.05; total 0.05
+    store(engine, EVT1, EVT2)
+    final = invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    assert (str(final.total), str(final.credited), str(final.balance)) == ("0.05", "0.00", "0.05")
+    credit_note(engine, "acme", "2026-11", Decimal("0.02"), "goodwill")
+    view = invoice(engine, "acme", "2026-11")
+    # 0.05 - 0.02 = 0.03
+    assert (str(view.credited), str(view.balance)) == ("0.02", "0.03")
+
+
+def test_charges_total(engine: Engine) -> None:
+    # 0.00009 + 0.045 = 0.04509, exact (the stored charges, not rounded)
+    store(engine, EVT1, EVT2)
+    assert charges_total(engine, "acme") == Decimal("0.04509")
+    inv = invoice(engine, "acme", "2026-11", rating="python")
+    assert inv.lines
+    assert charges_total(engine, "acme", []) == Decimal(0)
+    assert charges_total(engine, "nobody") == Decimal(0)
+
+
+def test_lines_in_charge_order(engine: Engine) -> None:
+    """Token lines in kind order, then tools, then request fees (not alphabetical)."""
+    every = event(
+        "acme",
+        "evt-9",
+        "2026-11-05T10:00:00Z",
+        line("request:web_search", 1, "0.01", "0.01", unit="request"),
+        line("tool:web_search", 2, "0", "0", unit="call"),
+        line("reasoning", 10, "0.368", "0.00000368"),
+        line("output", 10, "0.368", "0.00000368"),
+        line("cache_read", 10, "0.090", "0.0000009"),
+        line("input", 10, "0.090", "0.0000009"),
+    )
+    store(engine, every)
+    view = invoice(engine, "acme", "2026-11", rating="python")
+    assert [ln.charge for ln in view.lines] == [
+        "input",
+        "cache_read",
+        "output",
+        "reasoning",
+        "tool:web_search",
+        "request:web_search",
+    ]
+
+
+def test_credit_note_needs_a_final_invoice(engine: Engine) -> None:
+    store(engine, EVT1, EVT2)
+    with pytest.raises(InvoiceError) as info:
+        credit_note(engine, "acme", "2026-10", Decimal("0.01"), "x")
+    assert str(info.value) == (
+        "acme has no invoice for 2026-10: credit notes correct finalised invoices"
+    )
+    invoice(engine, "acme", "2026-11", rating="python")
+    with pytest.raises(InvoiceError) as info:
+        credit_note(engine, "acme", "2026-11", Decimal("0.01"), "x")
+    assert str(info.value) == (
+        "acme has a draft invoice for 2026-11: credit notes correct finalised invoices"
+    )
+    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    with pytest.raises(InvoiceError) as info:  # the total is 0.05
+        credit_note(engine, "acme", "2026-11", Decimal("0.06"), "x")
+    assert str(info.value) == (
+        "credit notes would total 0.06 USD, more than the invoice's 0.05 USD "
+        "(0.00 already credited)"
+    )
+    with pytest.raises(InvoiceError, match=r"0\.005 USD is not a whole number of minor units"):
+        credit_note(engine, "acme", "2026-11", Decimal("0.005"), "x")
+
+
+def test_charges_total_of_invoices(engine: Engine) -> None:
+    store(engine, EVT1, EVT2)
+    invoice(engine, "acme", "2026-11", rating="python")
+    with engine.connect() as conn:
+        ids = list(conn.scalars(select(Invoice.id)))
+    # 0.00009 + 0.045 = 0.04509 on the one invoice
+    assert charges_total(engine, "acme", ids) == Decimal("0.04509")
+    none = charges_total(engine, "nobody")
+    assert (type(none), none) == (Decimal, Decimal(0))

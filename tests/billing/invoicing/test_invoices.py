@@ -217,3 +217,62 @@ def test_concurrent_runs_make_one_invoice(engine: Engine) -> None:
         assert conn.execute(text("SELECT count(*) FROM invoices")).scalar_one() == 1
         assert conn.execute(text("SELECT max(number) FROM invoices")).scalar_one() == 1
     assert invoice(engine, "acme", "2026-11").total == Decimal("0.07")
+
+
+def test_finalising_different_customers_at_once_neither_deadlocks_nor_skips_a_number(
+    engine: Engine,
+) -> None:
+    """Eight customers finalised by eight threads at the same moment (PostgreSQL once
+    deadlocked on the issuer row: every insert referencing it holds KEY SHARE, and FOR
+    UPDATE had to wait on them); the numbers are 1 to 8, each once."""
+    customers = [f"cust{i}" for i in range(8)]
+    for c in customers:
+        store(
+            engine,
+            event(c, f"{c}-1", "2026-11-02T00:00:00Z", line("input", 10, "0.090", "0.0000009")),
+        )
+    for c in customers:
+        invoice(engine, c, "2026-11")  # drafts first: finalisation is the race
+    start = threading.Barrier(len(customers))
+    numbers: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def finalise(customer: str) -> None:
+        start.wait()
+        try:
+            numbers.append(invoice(engine, customer, "2026-11", finalize=True).number)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=finalise, args=(c,)) for c in customers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(n for n in numbers if n is not None) == list(range(1, 9))
+
+
+def test_a_deadlocked_or_unserializable_transaction_is_run_again() -> None:
+    from billing.invoicing.lifecycle import _retried
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            super().__init__(sqlstate)
+            self.sqlstate = sqlstate
+
+    calls: list[int] = []
+
+    def flaky(states: list[str]) -> object:
+        def work() -> str:
+            calls.append(1)
+            if states:
+                raise DBAPIError("UPDATE issuers", {}, Orig(states.pop(0)))
+            return "done"
+
+        return work
+
+    assert _retried(flaky(["40P01", "40001"])) == "done" and len(calls) == 3  # type: ignore[arg-type]
+    with pytest.raises(DBAPIError):  # a unique violation is not retried
+        _retried(flaky(["23505"]))  # type: ignore[arg-type]
+    assert len(calls) == 4
