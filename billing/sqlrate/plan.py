@@ -134,14 +134,14 @@ class CompiledOffering:
     def err_at(self, vt: int, cols: Any, params: JsonParams) -> ColumnElement[int]:
         """Why an event of this vt cannot be priced (0: it can), tools aside (see
         :meth:`tool_err`); only the conditions that can hold for this vt are written."""
+        # an event with extra kinds or a price context is not rated here at all, so it is
+        # refused with that reason before any other (its tier count and version are Python's)
+        refused = or_(cols["token_kinds"].is_not(None), cols["price_context"].is_not(None))
         if vt == -1:
-            return _int(NO_PLAN)
+            return case((refused, _int(NOT_IN_SQL)), else_=_int(NO_PLAN))
         if vt == -2:
-            return _int(BEYOND_TIER)
-        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
-            (or_(cols["token_kinds"].is_not(None), cols["price_context"].is_not(None)),
-             _int(NOT_IN_SQL)),
-        ]  # fmt: skip
+            return case((refused, _int(NOT_IN_SQL)), else_=_int(BEYOND_TIER))
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [(refused, _int(NOT_IN_SQL))]
         if vt >= 0:
             tier = self.table.plans[vt // VT].tiers[vt % VT]
             bad = [

@@ -222,15 +222,18 @@ def _expected(
             None,
             context,
         )
+        # SQL refuses an event with extra kinds or a price context (reason 9,
+        # not_rated_in_sql) before any other reason; Python prices it or names its reason
+        refused = bool(usage.extra) or context != "default"
         try:
             charge = price(record, catalog)
         except PricingError as exc:
-            failed[exc.code] += 1
+            failed["not_rated_in_sql" if refused else exc.code] += 1
             charge, error = None, str(exc)
         else:
             error = None
-            if usage.extra:  # priced in Python, refused by SQL (never summed there)
-                failed += 1
+            if refused:  # priced in Python, refused by SQL (never summed there)
+                failed["not_rated_in_sql"] += 1
                 charge_lines: tuple[Any, ...] = ()
             else:
                 charge_lines = charge.lines
