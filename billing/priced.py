@@ -15,9 +15,10 @@ from typing import Any
 from catalog import Catalog
 
 from .charge import Charge, Line
+from .money import decimal_text, price_text
 from .rating import PricingError, price
-from .records import RecordError, UsageRecord, parse_json_line
-from .text import decimal_text, explain_line, price_text
+from .records import RecordError, UsageRecord, loads, parse_json_line
+from .text import explain_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,6 @@ def _sentence(exc: RecordError | PricingError) -> str:
 
 
 def _decoded(text: str) -> Any:
-    from .records import loads
-
     try:
         return loads(text)
     except (ValueError, RecursionError):

@@ -3,9 +3,10 @@
 Rules (README "Pricing"):
 
 - Decimal only. A token line's amount is ``quantity × price × 10⁻⁶``: the price is scaled by
-  ``scaleb`` (an exponent shift, never a division) and multiplied in :data:`EXACT`, a context
-  with 60 digits that traps ``Inexact`` and ``Rounded``; counts are at most 10¹⁵ and prices
-  at most 15 digits, so a product can never round, and if it could, rating would fail loudly.
+  ``scaleb`` (an exponent shift, never a division) and multiplied in
+  :data:`billing.money.EXACT`, a context with 60 digits that traps ``Inexact`` and
+  ``Rounded``; counts are at most 10¹⁵ and prices at most 15 digits, so a product can never
+  round, and if it could, rating would fail loudly.
 - The plan is chosen by the record's timestamp (none: the plan in effect now); the tier by
   the plan's declared count and boundary, for the whole request. Beyond the top tier is an
   error.
@@ -30,36 +31,20 @@ Rules (README "Pricing"):
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import (
-    ROUND_HALF_EVEN,
-    Context,
-    Decimal,
-    DivisionByZero,
-    Inexact,
-    InvalidOperation,
-    Overflow,
-    Rounded,
-    Subnormal,
-    Underflow,
-)
+from decimal import Decimal
 from typing import Any
 
 from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOfferingError
 from catalog.units import format_tokens
 
 from .charge import Charge, Line
-from .records import RecordError, UsageRecord, parse_record, where
+from .errors import PricingCode, PricingError, RecordError
+from .money import EXACT
+from .records import UsageRecord, parse_record
 
-#: The only context amounts are computed in: exact or an exception.
-EXACT = Context(
-    prec=60,
-    rounding=ROUND_HALF_EVEN,
-    Emin=-999999,
-    Emax=999999,
-    traps=[Inexact, Rounded, InvalidOperation, DivisionByZero, Overflow, Underflow, Subnormal],
-)
 _mul = EXACT.multiply
 _add = EXACT.add
 ZERO = Decimal(0)
@@ -84,19 +69,6 @@ FALLBACK_NOTE = {
 }
 #: Kinds shown as a zero line when their count is 0 (the rates a reader expects to see).
 ALWAYS_SHOWN = frozenset({"input", "output"})
-
-
-class PricingError(Exception):
-    """A record that cannot be priced: the line, the record id (when known) and why."""
-
-    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
-        self.message = message
-        self.line = line
-        self.record_id = record_id
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        return where(self.line, self.record_id) + self.message
 
 
 # --- cloning immutable templates (see billing.charge: Line and Charge are not slots) -------
@@ -191,8 +163,10 @@ def _rate_problem(offering: Offering, rate: Rate, what: str, via: str | None) ->
     )
 
 
-def _problem(problem: str | None, n: int) -> PricingError:
-    return PricingError((problem or "").replace("{n}", f"{n:,}"))
+def _problem(
+    problem: str | None, n: int, code: PricingCode = "token_rate_unavailable"
+) -> PricingError:
+    return PricingError((problem or "").replace("{n}", f"{n:,}"), code=code)
 
 
 def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: str) -> _TierTable:
@@ -252,8 +226,7 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
 def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
     version = plan.version
     tiers = tuple(_build_tier(offering, plan, i, version) for i in range(len(plan.tiers)))
-    tools: dict[str, _ToolRate] = {}
-    names = []
+    by_row: dict[int, _ToolRate] = {}
     for index, row in enumerate(plan.tools):
         what = f"{row.name} tool calls"
         problem = _rate_problem(offering, row.per_call, what, None)
@@ -279,10 +252,10 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
                 price_version=version,
                 note=note,
             )
-        rate = _ToolRate(index, row.name, price, template, problem)
-        for alias in (row.name, *row.aliases):
-            tools[alias] = rate
-            names.append(alias)
+        by_row[id(row)] = _ToolRate(index, row.name, price, template, problem)
+    # tool_usage names (canonical and aliases) as catalog.cards.build resolved them, once
+    tools = {name: by_row[id(row)] for name, row in plan.tool_lookup.items()}
+    names = list(tools)
     fees = []
     for fee in plan.request_fees:
         problem = None
@@ -312,22 +285,15 @@ def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
         )
     known = ", ".join(sorted(names)) if names else "none"
     single = tiers[0] if len(tiers) == 1 and tiers[0].upper is None else None
-    ranges = tuple((*_count_range(t), t) for t in tiers)
+    ranges = tuple(
+        (-1 if first is None else first, last, t)
+        for (first, last), t in zip((m.closed_range() for m in plan.tiers), tiers, strict=True)
+    )
     quiet = any(_fee_reason(offering, fee, _NO_REQUEST, set()) is not None for fee in fees)
     return _PlanTable(plan, plan.tier_by, tiers, single, ranges, tools, known, tuple(fees), quiet)
 
 
 _NO_REQUEST: Mapping[str, Any] = {}
-
-
-def _count_range(tier: _TierTable) -> tuple[int, int | None]:
-    """The counts a tier covers as a closed range (``catalog.model.Tier.contains``)."""
-    if tier.inclusive:  # lower < count <= upper
-        lo = -1 if tier.lower is None else tier.lower + 1
-        return lo, tier.upper
-    # lower <= count < upper
-    lo = -1 if tier.lower is None else tier.lower
-    return lo, None if tier.upper is None else tier.upper - 1
 
 
 def _build_offering(offering: Offering) -> _OfferingTable:
@@ -345,6 +311,7 @@ class _Tables:
         self.catalog = catalog
         self.by_ref: dict[str, _OfferingTable] = {}
         self.by_key: dict[str, _OfferingTable] = {}
+        self.by_provider: dict[tuple[str, str], _OfferingTable] = {}
 
     def get(self, ref: str) -> _OfferingTable:
         table = self.by_ref.get(ref)
@@ -353,12 +320,28 @@ class _Tables:
         try:
             offering = self.catalog.resolve(ref)
         except UnknownOfferingError as exc:
-            raise PricingError(exc.message) from None
+            raise PricingError(exc.message, code="unknown_offering") from None
         table = self.by_key.get(offering.key)
         if table is None:
             table = self.by_key[offering.key] = _build_offering(offering)
         if len(self.by_ref) < 65536:
             self.by_ref[ref] = table
+        return table
+
+    def get_in(self, ref: str, provider: str) -> _OfferingTable:
+        """The table of ``provider``'s offering ``ref`` (a record with a provider)."""
+        table = self.by_provider.get((provider, ref))
+        if table is not None:
+            return table
+        try:
+            offering = self.catalog.resolve(ref, provider)
+        except UnknownOfferingError as exc:
+            raise PricingError(exc.message, code="unknown_offering") from None
+        table = self.by_key.get(offering.key)
+        if table is None:
+            table = self.by_key[offering.key] = _build_offering(offering)
+        if len(self.by_provider) < 65536:
+            self.by_provider[(provider, ref)] = table
         return table
 
 
@@ -419,7 +402,10 @@ def price(
     tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
     try:
         # The hot path: straight-line code over precomputed tables (one call per record).
-        table = tables.by_ref.get(record.model) or tables.get(record.model)
+        if record.provider is None:
+            table = tables.by_ref.get(record.model) or tables.get(record.model)
+        else:
+            table = tables.get_in(record.model, record.provider)
         plan = table.timeless or _plan_at(table, record.timestamp)
         usage = record.usage
         n_in = usage.input
@@ -533,7 +519,14 @@ def price(
     except PricingError as exc:
         if exc.line or exc.record_id:
             raise
-        raise PricingError(exc.message, record.line, record.id or None) from None
+        raise PricingError(exc.message, record.line, record.id or None, code=exc.code) from None
+
+
+# The hot path binds its helpers as parameter defaults (a local read is the fastest; measured
+# by make bench); help(), inspect and the docs show only what callers pass.
+_public = inspect.signature(price)
+price.__signature__ = _public.replace(parameters=list(_public.parameters.values())[:2])  # type: ignore[attr-defined]
+del _public
 
 
 def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
@@ -545,28 +538,31 @@ def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
     return PricingError(
         f"{offering.id} has no published price for input or output tokens{where}{soon}, and "
         "the record reports no usage at a published rate: a charge of 0 at an unknown price "
-        "would be a guess, so the record is not priced"
+        "would be a guess, so the record is not priced",
+        code="nothing_published",
     )
 
 
 def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
     plans = table.plans
     if not plans:
-        raise PricingError(f"{table.offering.id} has no price plan")
-    moment = when if when is not None else dt.datetime.now(dt.UTC)
-    for plan in reversed(plans):
-        if plan.plan.covers(moment):
+        raise PricingError(f"{table.offering.id} has no price plan", code="no_price_version")
+    chosen = table.offering.plan_at(when)  # the catalog's one "plan in effect" (None: now)
+    for plan in plans:
+        if plan.plan is chosen:
             return plan
     first = plans[0].plan.effective_from
     start = first.isoformat() if first else "?"
     if when is None:
         raise PricingError(
             f"no price version of {table.offering.id} is in effect now (the first starts "
-            f"{start}); give the record a timestamp"
+            f"{start}); give the record a timestamp",
+            code="no_price_version",
         )
     raise PricingError(
         f"timestamp {when.isoformat()} is before the first price version of "
-        f"{table.offering.id} (in effect from {start})"
+        f"{table.offering.id} (in effect from {start})",
+        code="no_price_version",
     )
 
 
@@ -578,7 +574,8 @@ def _beyond(table: _OfferingTable, plan: _PlanTable, count: int) -> PricingError
     return PricingError(
         f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
         f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
-        "no price is published for a request this large"
+        "no price is published for a request this large",
+        code="beyond_top_tier",
     )
 
 
@@ -599,7 +596,8 @@ def _extras(
             if rate is None:
                 raise PricingError(
                     f"unknown tool {name!r} in tool_usage: {table.offering.id} prices no such "
-                    f"tool (known: {plan.known_tools}); an unknown tool is never free"
+                    f"tool (known: {plan.known_tools}); an unknown tool is never free",
+                    code="unknown_tool",
                 )
             entry = rows.get(rate.index)
             if entry is None:
@@ -615,7 +613,7 @@ def _extras(
             if not calls:
                 continue
             if rate.template is None:
-                raise _problem(rate.problem, calls)
+                raise _problem(rate.problem, calls, "tool_fee_unavailable")
             amount = _mul(rate.price, calls)
             fields = {**rate.template.__dict__, "quantity": calls, "amount": amount}
             fields["tier"] = tier.label
@@ -632,7 +630,9 @@ def _extras(
         if reason is None:
             continue
         if fee.template is None:
-            raise PricingError(f"{fee.problem}, and it applies: {reason}")
+            raise PricingError(
+                f"{fee.problem}, and it applies: {reason}", code="request_fee_unavailable"
+            )
         line = _new(Line)
         _set(line, "__dict__", {**fee.template.__dict__, "note": reason, "tier": tier.label})
         lines.append(line)

@@ -11,42 +11,26 @@ Every problem is a :class:`RecordError` that names the line, the record id and t
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
+from catalog.jsontext import JSONTextError, clip, json_problem, loads_exact
+
+from .errors import RecordError, ShapeError, where
 from .shapes import SHAPES
-from .shapes.counts import MAX_COUNT, ShapeError, count_value
+from .shapes.counts import MAX_COUNT, count_value
 from .usage import Usage
 
 DEFAULT_ENDPOINT = "chat.completions"
+#: The longest id, customer and model (characters) a record may carry, and the longest
+#: tool name: the ledger's columns (String(200), String(100)), checked here so that every
+#: database refuses the same records with the same sentence.
+MAX_ID_CHARS = 200
+MAX_TOOL_CHARS = 100
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-class RecordError(ValueError):
-    """A usage record that cannot be read: its line, its id (when it has one) and why."""
-
-    def __init__(self, message: str, line: int = 0, record_id: str | None = None) -> None:
-        self.message = message
-        self.line = line
-        self.record_id = record_id
-        super().__init__(self.__str__())
-
-    def __str__(self) -> str:
-        return where(self.line, self.record_id) + self.message
-
-
-def where(line: int, record_id: str | None) -> str:
-    """``line 3, record 'evt-3': `` (the prefix of every record error sentence)."""
-    parts = []
-    if line:
-        parts.append(f"line {line}")
-    if record_id:
-        parts.append(f"record {record_id!r}")
-    return ", ".join(parts) + ": " if parts else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +46,30 @@ class UsageRecord:
     usage: Usage
     reported: Decimal | None  #: the cost the provider reported (audited, never trusted)
     raw: Mapping[str, Any]  #: the record as read
+    #: the provider whose offering ``model`` is (DESIGN.md §6); None: resolve ``model`` alone
+    provider: str | None = None
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+#: The longest line a usage record may be (characters); the command line reads no more.
+MAX_RECORD_CHARS = 1024 * 1024
 
 
-_decode = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
-
-
-def loads(text: str) -> Any:
-    """JSON with exact decimals: numbers with a point become Decimal; NaN/Infinity are refused."""
-    if isinstance(text, str) and not text.startswith("\ufeff"):
-        return _decode(text)  # what json.loads does, without building a decoder per call
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+def loads(text: str | bytes) -> Any:
+    """JSON with exact decimals (:func:`catalog.jsontext.loads_exact`): numbers with a point
+    become Decimal; NaN/Infinity, numbers beyond 10^30, repeated keys and unpaired
+    surrogates are refused, and so is text longer than :data:`MAX_RECORD_CHARS`. Bytes are
+    read as UTF-8, as :func:`json.loads` reads them."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JSONTextError(f"the text is not UTF-8: {exc.reason}") from None
+    if len(text) > MAX_RECORD_CHARS:
+        raise JSONTextError(
+            f"the line is longer than {MAX_RECORD_CHARS // 1024} KiB; a usage record is "
+            "not that long"
+        )
+    return loads_exact(text)
 
 
 def parse_json_line(text: str, line: int) -> UsageRecord:
@@ -83,8 +77,7 @@ def parse_json_line(text: str, line: int) -> UsageRecord:
     try:
         obj = loads(text)
     except (ValueError, RecursionError) as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise RecordError(f"not valid JSON: {detail}", line) from None
+        raise RecordError(json_problem(exc), line) from None
     return parse_record(obj, line)
 
 
@@ -98,9 +91,39 @@ def parse_record(obj: object, line: int = 0) -> UsageRecord:
     elif not isinstance(record_id, str):
         raise RecordError(f"id must be a string; got {_json_type(record_id)}", line)
     try:
+        stored_text_problem(obj)
         return _parse(obj, line, record_id)
     except ShapeError as exc:
         raise RecordError(exc.message, line, record_id) from None
+
+
+def _text_problem(field: str, value: Any, limit: int) -> None:
+    if not isinstance(value, str):
+        return
+    if len(value) > limit:
+        raise ShapeError(f"{field} is {len(value):,} characters long; at most {limit} are allowed")
+    if "\x00" in value:
+        raise ShapeError(f"{field} {clip(value)} holds a NUL character (\\u0000)")
+
+
+def stored_text_problem(obj: Mapping[str, Any]) -> None:
+    """Raise :class:`ShapeError` when the id, customer, model or a tool name of a record
+    is longer than its column (:data:`MAX_ID_CHARS`, :data:`MAX_TOOL_CHARS`) or holds a
+    NUL character (no PostgreSQL text can): the same refusal on every database."""
+    for field in ("id", "customer", "model", "provider", "endpoint"):
+        _text_problem(field, obj.get(field), MAX_ID_CHARS)
+    usage = obj.get("usage")
+    for where_, holder in (("usage.tool_usage", usage), ("tool_usage", obj)):
+        tools = holder.get("tool_usage") if isinstance(holder, Mapping) else None
+        if isinstance(tools, Mapping):
+            for name in tools:
+                _text_problem(f"the tool name in {where_}", name, MAX_TOOL_CHARS)
+    request = obj.get("request")
+    if isinstance(request, Mapping):
+        for name, value in request.items():
+            _text_problem("a request parameter name", name, MAX_ID_CHARS)
+            if isinstance(value, str) and "\x00" in value:
+                raise ShapeError(f"request.{clip(str(name))} holds a NUL character (\\u0000)")
 
 
 def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
@@ -112,6 +135,9 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         raise ShapeError("model is missing: name the offering the usage was for")
     if not isinstance(model, str) or not model.strip():
         raise ShapeError(f"model must be an offering id (a string); got {_json_type(model)}")
+    provider = obj.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise ShapeError(f"provider must be a provider id (a string); got {_json_type(provider)}")
     endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
     if endpoint is None:
         endpoint = DEFAULT_ENDPOINT
@@ -146,6 +172,7 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         usage=Usage(inp, cache_read, cache_write, out, reasoning, tools, request),
         reported=_reported(obj, usage),
         raw=obj,
+        provider=provider,
     )
 
 
@@ -273,10 +300,14 @@ def _json_type(value: object) -> str:
 __all__ = [
     "DEFAULT_ENDPOINT",
     "MAX_COUNT",
+    "MAX_ID_CHARS",
+    "MAX_RECORD_CHARS",
+    "MAX_TOOL_CHARS",
     "RecordError",
     "UsageRecord",
     "loads",
     "parse_json_line",
     "parse_record",
+    "stored_text_problem",
     "where",
 ]

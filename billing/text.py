@@ -1,27 +1,13 @@
-"""Money as text: exact, no exponent; and the arithmetic of a line, for people."""
+"""The arithmetic of a line, for people (money text itself is :mod:`billing.money`)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from .money import decimal_text, price_text
 
 if TYPE_CHECKING:  # not at run time: ratecard validate imports this module (start-up)
     from .charge import Line
-
-
-def decimal_text(value: Decimal) -> str:
-    """Exact decimal text with no exponent and no trailing zeros (0.000011070 → 0.00001107)."""
-    if value == 0:
-        return "0"
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def price_text(value: Decimal) -> str:
-    """A published price as it was written (0.090 stays 0.090), without an exponent."""
-    return format(value, "f")
 
 
 def explain_line(line: Line) -> str:
@@ -43,3 +29,6 @@ def explain_line(line: Line) -> str:
     if extras:
         text += f"  ({'; '.join(extras)})"
     return text
+
+
+__all__ = ["decimal_text", "explain_line", "price_text"]

@@ -32,13 +32,3 @@ class Usage:
     def completion_tokens(self) -> int:
         """Every output token, reasoning included."""
         return self.output + self.reasoning
-
-    def tier_count(self, by: str) -> int:
-        """The count a plan's tiers are selected by (see ``Tiers.by`` in the card format)."""
-        if by == "input_tokens":
-            return self.prompt_tokens
-        if by == "uncached_input_tokens":
-            return self.input
-        if by == "total_tokens":
-            return self.prompt_tokens + self.completion_tokens
-        raise ValueError(f"unknown tier count {by!r}")

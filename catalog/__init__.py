@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cards.dump import dump_card
-    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards, slug
+    from .cards.loader import lint_cards, load_catalog, parse_card, read_cards
     from .catalog import Catalog
-    from .errors import CardErrors, CardProblem, CatalogError, UnknownOfferingError
+    from .errors import (
+        AmbiguousOfferingError,
+        CardErrors,
+        CardProblem,
+        CatalogError,
+        RequestError,
+        UnknownOfferingError,
+    )
+    from .layers import load_layers
     from .model import (
         Model,
         Offering,
@@ -31,6 +39,7 @@ if TYPE_CHECKING:
     from .publish.compile import compile_catalog
     from .rates import PriceState, Rate
     from .requests.issues import Issue
+    from .requests.jsonnum import dump_request, parse_request
     from .requests.token_estimate import (
         PromptEstimate,
         estimate_prompt_range,
@@ -39,12 +48,10 @@ if TYPE_CHECKING:
     from .requests.validation import (
         RequestValidator,
         ValidationResult,
-        dump_request,
-        parse_request,
         request_validator,
         validate_request,
     )
-    from .units import format_tokens, parse_parameter_count, parse_tokens
+    from .units import format_tokens, parse_parameter_count, parse_tokens, slug
 
 _LAZY = {
     "Catalog": "catalog",
@@ -52,16 +59,19 @@ _LAZY = {
     "CardProblem": "errors",
     "CatalogError": "errors",
     "UnknownOfferingError": "errors",
+    "AmbiguousOfferingError": "errors",
+    "RequestError": "errors",
     "PriceState": "rates",
     "Rate": "rates",
     "Issue": "requests.issues",
     "load_catalog": "cards.loader",
+    "load_layers": "layers",
     "lint_cards": "cards.loader",
     "parse_card": "cards.loader",
     "compile_catalog": "publish.compile",
     "dump_card": "cards.dump",
     "read_cards": "cards.loader",
-    "slug": "cards.loader",
+    "slug": "units",
     "Model": "model",
     "Offering": "model",
     "Parameter": "model",
@@ -81,8 +91,8 @@ _LAZY = {
     "parse_tokens": "units",
     "RequestValidator": "requests.validation",
     "ValidationResult": "requests.validation",
-    "dump_request": "requests.validation",
-    "parse_request": "requests.validation",
+    "dump_request": "requests.jsonnum",
+    "parse_request": "requests.jsonnum",
     "request_validator": "requests.validation",
     "validate_request": "requests.validation",
 }
@@ -98,6 +108,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AmbiguousOfferingError",
     "CardErrors",
     "CardProblem",
     "Catalog",
@@ -112,6 +123,7 @@ __all__ = [
     "Provider",
     "Rate",
     "RequestCharge",
+    "RequestError",
     "RequestValidator",
     "Rule",
     "Tier",
@@ -127,6 +139,7 @@ __all__ = [
     "format_tokens",
     "lint_cards",
     "load_catalog",
+    "load_layers",
     "parse_card",
     "parse_parameter_count",
     "parse_request",

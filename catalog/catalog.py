@@ -4,9 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .errors import UnknownOfferingError
+from .errors import AmbiguousOfferingError, UnknownOfferingError
+from .matching import Matcher
 from .model import Model, Offering, Provider
+
+
+class CatalogIndex(NamedTuple):
+    """What resolution needs without touching the offerings themselves (so that a large
+    catalog can keep its offerings on disk until one is asked for)."""
+
+    #: bare id → keys (provider/id) of the offerings with that id
+    by_id: dict[str, tuple[str, ...]]
+    #: lower-cased id a match rule names outright → keys
+    by_alias: dict[str, tuple[str, ...]]
+    #: (key, provider, matcher) of the offerings whose rules need a scan (starts_with, ...)
+    scanned: tuple[tuple[str, str, Matcher], ...]
+
+
+def index_of(offerings: Mapping[str, Offering]) -> CatalogIndex:
+    """The :class:`CatalogIndex` of ``offerings`` (keyed by provider/id)."""
+    by_id: dict[str, list[str]] = {}
+    by_alias: dict[str, list[str]] = {}
+    scanned: list[tuple[str, str, Matcher]] = []
+    for key, offering in offerings.items():
+        by_id.setdefault(offering.id, []).append(key)
+        if offering.match is not None:
+            ids = offering.match.equals_only()
+            if ids is None:
+                scanned.append((key, offering.provider, offering.match))
+            else:
+                for alias in sorted(ids):
+                    by_alias.setdefault(alias, []).append(key)
+    return CatalogIndex(
+        {k: tuple(v) for k, v in by_id.items()},
+        {k: tuple(v) for k, v in by_alias.items()},
+        tuple(scanned),
+    )
 
 
 @dataclass(frozen=True)
@@ -15,49 +50,148 @@ class Catalog:
     providers: Mapping[str, Provider]
     #: every offering and variant, keyed by provider/id
     offerings: Mapping[str, Offering]
-    _by_id: dict[str, list[Offering]] = field(default_factory=dict, repr=False)
+    #: which data layer each offering came from (its directory), when layered
+    layer_of: Mapping[str, str] = field(default_factory=dict)
+    #: built from ``offerings`` when not given
+    index: CatalogIndex | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        for offering in self.offerings.values():
-            self._by_id.setdefault(offering.id, []).append(offering)
+        if self.index is None:
+            object.__setattr__(self, "index", index_of(self.offerings))
+
+    @property
+    def _ix(self) -> CatalogIndex:
+        assert self.index is not None
+        return self.index
+
+    def _by_id(self, ref: str) -> list[Offering]:
+        return [self.offerings[k] for k in self._ix.by_id.get(ref, ())]
+
+    def matching(self, ref: str, provider: str | None = None) -> list[Offering]:
+        """The offerings whose match rules name ``ref`` (compared in lower case), sorted by
+        key; only ``provider``'s when given."""
+        lower = ref.lower()
+        keys = set(self._ix.by_alias.get(lower, ()))
+        for key, seller, matcher in self._ix.scanned:
+            if (provider is None or seller == provider) and key not in keys:
+                if matcher.test(lower):
+                    keys.add(key)
+        found = [self.offerings[k] for k in sorted(keys)]
+        return [o for o in found if provider is None or o.provider == provider]
 
     def __iter__(self) -> Iterator[Offering]:
         return iter(sorted(self.offerings.values(), key=lambda o: (o.provider, o.id)))
 
-    def find(self, ref: str) -> Offering | None:
+    def find(self, ref: str, provider: str | None = None) -> Offering | None:
         """Like :meth:`resolve`, but None for an unknown id (ambiguity still raises)."""
         try:
-            return self.resolve(ref)
-        except UnknownOfferingError as exc:
-            if "ambiguous" in exc.message:
-                raise
+            return self.resolve(ref, provider)
+        except AmbiguousOfferingError:
+            raise
+        except UnknownOfferingError:
             return None
 
-    def resolve(self, ref: str) -> Offering:
-        """Resolve an id: exactly first (provider ids contain ':'), then ``provider/id``,
-        then ``base:variant``."""
-        found = self._by_id.get(ref)
-        if found:
-            if len(found) > 1:
-                choices = ", ".join(sorted(o.key for o in found))
-                raise UnknownOfferingError(
-                    f"{ref!r} is ambiguous: it is sold by several providers; use one of {choices}"
+    def resolve(self, ref: str, provider: str | None = None) -> Offering:
+        """Resolve an id. With ``provider``, only that provider's offerings: its id, then
+        ``base:variant``, then its match rules. Without: the bare id (provider ids contain
+        ':' and '/'), the ``provider/id`` key, ``base:variant``, then match rules (scoped to
+        the provider when ``ref`` starts with one). An id that names several offerings
+        (two providers' bare ids, or a bare id equal to another offering's
+        ``provider/id``) is an error listing the choices, never a silent pick."""
+        if provider is not None:
+            return self._resolve_in(ref, provider)
+        found = self._by_id(ref)
+        keyed = self.offerings.get(ref) if "/" in ref else None
+        if keyed is not None and all(o is not keyed for o in found):
+            found.append(keyed)
+        if len(found) > 1:
+            choices = ", ".join(sorted(o.key for o in found))
+            if keyed is None or len(found) == len(self._ix.by_id.get(ref, ())):
+                why = "it is sold by several providers"
+            else:
+                why = (
+                    f"it is one offering's provider/id and another's id "
+                    f"({keyed.provider} sells {keyed.id!r})"
                 )
+            raise AmbiguousOfferingError(
+                f"{ref!r} is ambiguous: {why}; use one of {choices}"
+                + (" (or give the record a provider)" if keyed is not None else ""),
+                tuple(sorted(o.key for o in found)),
+            )
+        if found:
             return found[0]
-        if ref in self.offerings:
-            return self.offerings[ref]
         if ":" in ref:
             base, _, variant = ref.rpartition(":")
-            for prefix in (base, *(o.key for o in self._by_id.get(base, []))):
+            for prefix in (base, *self._ix.by_id.get(base, ())):
                 candidate = self.offerings.get(f"{prefix}:{variant}")
                 if candidate is not None:
                     return candidate
+        if self._ix.by_alias or self._ix.scanned:
+            matched = self._match(ref)
+            if matched is not None:
+                return matched
         raise UnknownOfferingError(f"unknown model {ref!r}{self._hint(ref)}")
 
-    def _hint(self, ref: str) -> str:
-        import difflib
+    def _resolve_in(self, ref: str, provider: str) -> Offering:
+        if provider not in self.providers:
+            raise UnknownOfferingError(f"unknown provider {provider!r}")
+        found = self.offerings.get(f"{provider}/{ref}")
+        if found is not None:
+            return found
+        if ":" in ref:
+            base, _, variant = ref.rpartition(":")
+            found = self.offerings.get(f"{provider}/{base}:{variant}")
+            if found is not None:
+                return found
+        matched = self._pick(ref, self.matching(ref, provider))
+        if matched is not None:
+            return matched
+        raise UnknownOfferingError(f"{provider} sells no model {ref!r}{self._hint(ref, provider)}")
 
-        close = difflib.get_close_matches(ref, list(self._by_id), n=1, cutoff=0.6)
+    def _match(self, ref: str) -> Offering | None:
+        """The one offering whose match rules name ``ref`` (or ``provider/ref``)."""
+        if "/" in ref:
+            provider, _, rest = ref.partition("/")
+            if provider in self.providers:
+                found = self._pick(ref, self.matching(rest, provider))
+                if found is not None:
+                    return found
+        return self._pick(ref, self.matching(ref))
+
+    def _pick(self, ref: str, found: list[Offering]) -> Offering | None:
+        if len(found) > 1:
+            # An id a rule names outright beats a pattern (genai-prices lists dated ids
+            # with equals and families with starts_with).
+            exact = [o for o in found if o.match and ref.lower() in set(o.match.literals())]
+            if len(exact) == 1:
+                return exact[0]
+            choices = ", ".join(o.key for o in found)
+            raise AmbiguousOfferingError(
+                f"{ref!r} is ambiguous: the match rules of several offerings name it; "
+                f"use one of {choices}",
+                tuple(o.key for o in found),
+            )
+        return found[0] if found else None
+
+    def key_collisions(self) -> list[tuple[str, str]]:
+        """Every ``provider/id`` key that is also another offering's bare id, as
+        (key, the other offering's key), sorted: such a text names two offerings, so
+        resolving it without a provider fails with both as choices."""
+        out = []
+        for key in self.offerings:
+            for other in self._ix.by_id.get(key, ()):
+                if other != key:
+                    out.append((key, other))
+        return sorted(out)
+
+    def _hint(self, ref: str, provider: str | None = None) -> str:
+        import difflib  # here for start-up time: only a wrong id needs it
+
+        ids = list(self._ix.by_id)
+        if provider is not None:
+            prefix = f"{provider}/"
+            ids = [k.removeprefix(prefix) for k in self.offerings if k.startswith(prefix)]
+        close = difflib.get_close_matches(ref, ids, n=1, cutoff=0.6)
         return f"; did you mean {close[0]!r}?" if close else ""
 
     def find_model(self, ref: str) -> Model | None:

@@ -3,8 +3,10 @@
 Exception hierarchy::
 
     CatalogError
-    ├── CardErrors          every problem found in a set of cards (lint)
-    └── UnknownOfferingError an id that resolves to no offering, or to several
+    ├── CardErrors                 every problem found in a set of cards (lint)
+    ├── UnknownOfferingError       an id that resolves to no offering (also a KeyError)
+    │   └── AmbiguousOfferingError an id that several providers sell: name one of .choices
+    └── RequestError               a request body that is not JSON at all (also a ValueError)
 """
 
 from __future__ import annotations
@@ -48,3 +50,21 @@ class UnknownOfferingError(CatalogError, KeyError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class AmbiguousOfferingError(UnknownOfferingError):
+    """An id that several providers sell; :attr:`choices` are the ``provider/id`` keys that
+    name one of them."""
+
+    def __init__(self, message: str, choices: tuple[str, ...]) -> None:
+        self.choices = choices
+        super().__init__(message)
+
+
+class RequestError(CatalogError, ValueError):
+    """A request body that is not JSON at all, or JSON that is refused (``parse_request``);
+    ``pointer`` is where, when known."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        self.pointer = pointer
+        super().__init__(message)

@@ -11,12 +11,43 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
+from .matching import Matcher
 from .rates import PriceState, Rate
 from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+#: A top tier bound this large is an open tier ("above N, whatever the size"): ratecard
+#: refuses counts above 10^15 anyway. Imported open tiers are written so until the card
+#: format has an open tier of its own; the label then reads ">N".
+OPEN_TOP = 10**15
+
+#: An offering's status (the card's ``status``).
+Status = Literal["available", "coming_soon", "deprecated", "retired"]
+#: What a plan's tiers are selected by (the card's ``tiers.by``); see :data:`TIER_COUNT_KINDS`.
+TierCount = Literal["input_tokens", "uncached_input_tokens", "total_tokens"]
+#: Which side of a tier bound is inclusive (the card's ``tiers.boundary``).
+TierBoundary = Literal["upper_inclusive", "lower_inclusive"]
+#: A parameter rule's kind.
+RuleKind = Literal["requires", "conflicts_with"]
+
+#: The tier rule's count (a plan's ``tier_by``, the card's ``tiers.by``): the token kinds it
+#: sums. billing.rating's hot path and billing.sqlrate's CASE are derived from this table.
+TIER_COUNT_KINDS: Mapping[str, tuple[str, ...]] = {
+    "input_tokens": ("input", "cache_read", "cache_write"),  # the prompt, cached included
+    "uncached_input_tokens": ("input",),
+    "total_tokens": TOKEN_KINDS,  # prompt and completion, reasoning included
+}
+
+
+def tier_count(by: str, counts: Mapping[str, int]) -> int:
+    """The count a plan's tiers are selected by: the sum of ``counts`` (token kind → count,
+    absent kinds 0) over ``TIER_COUNT_KINDS[by]``. ValueError for an unknown ``by``."""
+    kinds = TIER_COUNT_KINDS.get(by)
+    if kinds is None:
+        raise ValueError(f"unknown tier count {by!r}")
+    return sum(counts.get(kind, 0) for kind in kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,64 +61,111 @@ class TokenPrice:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
+    """One price tier of a plan: the counts it covers (:meth:`closed_range`) and its rates."""
+
     index: int
-    lower: int | None  # the previous tier's bound; None for the first tier
-    upper: int | None  # None: no bound (an untiered plan)
+    """Position in the plan, from 0."""
+    lower: int | None
+    """The previous tier's bound, in tokens; None for the first tier."""
+    upper: int | None
+    """This tier's bound, in tokens; None: no bound (the top of an open plan, or untiered)."""
     upper_inclusive: bool
+    """True: ``lower < count <= upper``; False: ``lower <= count < upper``."""
     prices: Mapping[str, TokenPrice]
+    """Token kind (``TOKEN_KINDS``) → its per-1M-token rate."""
 
     @property
     def label(self) -> str:
         if self.upper is None:
             return "all"
+        if self.upper >= OPEN_TOP and self.lower is not None:
+            return f">{format_tokens(self.lower)}"
         up = format_tokens(self.upper)
         if self.lower is None:
             return f"<={up}" if self.upper_inclusive else f"<{up}"
         return f"{format_tokens(self.lower)}-{up}"
 
-    def contains(self, count: int) -> bool:
+    def closed_range(self) -> tuple[int | None, int | None]:
+        """The counts this tier covers as ``(first, last)``, both included; None where it has
+        no bound. THE tier boundary rule (README "Tiers"): with ``upper_inclusive`` a tier
+        covers ``lower < count <= upper`` (a count equal to a bound stays in the lower tier),
+        otherwise ``lower <= count < upper``. billing.rating's precomputed ranges and
+        billing.sqlrate's CASE are built from this."""
         if self.upper_inclusive:
-            above = self.lower is None or count > self.lower
-            below = self.upper is None or count <= self.upper
-        else:
-            above = self.lower is None or count >= self.lower
-            below = self.upper is None or count < self.upper
-        return above and below
+            first = None if self.lower is None else self.lower + 1
+            return first, self.upper
+        return self.lower, None if self.upper is None else self.upper - 1
+
+    def contains(self, count: int) -> bool:
+        """True if this tier covers ``count`` (see :meth:`closed_range`)."""
+        first, last = self.closed_range()
+        return (first is None or first <= count) and (last is None or count <= last)
 
 
 @dataclass(frozen=True, slots=True)
 class ToolCharge:
+    """A built-in tool's per-call fee (a row of the plan's tool table)."""
+
     name: str
+    """The canonical tool name in ``tool_usage`` (``web_search``)."""
     label: str
+    """The name shown to people."""
     per_call: Rate
+    """USD per call, with its state (free is a published 0)."""
     aliases: tuple[str, ...] = ()
+    """Other ``tool_usage`` names counted in this row."""
     included_in: str | None = None
+    """The request fee whose price includes these calls, if any."""
 
 
 @dataclass(frozen=True, slots=True)
 class RequestCharge:
+    """A per-request fee, switched on by request parameters or by the use of listed tools."""
+
     name: str
+    """The fee's name (the line reads ``request:<name>``)."""
     label: str
+    """The name shown to people."""
     per_request: Rate
+    """USD per request, with its state."""
     when: Mapping[str, Any]
+    """Parameter → value that switches the fee on (absent parameters take their default)."""
     or_when_tools_used: tuple[str, ...] = ()
+    """Tools whose use also switches it on."""
 
 
 @dataclass(frozen=True, slots=True)
 class PricePlan:
+    """One effective-dated version of an offering's prices: tiers, tool fees, request fees."""
+
     effective_from: dt.datetime | None
+    """When this version starts (UTC); None: since always."""
     effective_until: dt.datetime | None
+    """When the next version starts; None: open-ended."""
     version: str
+    """The version's name, shown on every line it prices."""
     currency: str
-    tier_by: str
-    tier_boundary: str
+    """ISO 4217 code (``USD``)."""
+    tier_by: TierCount
+    """What the tiers are selected by (:func:`tier_count`)."""
+    tier_boundary: TierBoundary
+    """Which side of a bound is inclusive (:meth:`Tier.closed_range`)."""
     tiered: bool
+    """True when the card declares tiers (lines then carry the tier label)."""
     tiers: tuple[Tier, ...]
+    """Ascending; one open tier for an untiered plan."""
     tools: tuple[ToolCharge, ...]
+    """The tool table, in card order."""
     request_fees: tuple[RequestCharge, ...]
+    """Per-request fees, in card order."""
     notes: tuple[str, ...] = ()
+    """The card's notes on this version."""
     #: tool_usage name (canonical or alias) → its charge row
     tool_lookup: Mapping[str, ToolCharge] = field(default_factory=dict)
+
+    def tier_count(self, counts: Mapping[str, int]) -> int:
+        """The count this plan's tiers are selected by (see :func:`tier_count`)."""
+        return tier_count(self.tier_by, counts)
 
     def tier_for(self, count: int) -> Tier | None:
         """The tier a count selects, or None when it is beyond the top tier."""
@@ -136,10 +214,16 @@ class Parameter:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    kind: str  # "requires" or "conflicts_with"
+    """A cross-parameter rule of an offering, checked by the request validator."""
+
+    kind: RuleKind
+    """``requires``: ``when`` needs ``then``; ``conflicts_with``: the two exclude each other."""
     when: Mapping[str, Any]
+    """Parameter → value that triggers the rule."""
     then: Mapping[str, Any]
+    """Parameter → value required (or excluded)."""
     message: str | None = None
+    """The card's own wording, used instead of the generated sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +278,8 @@ class Offering:
     provider: str
     name: str
     model: str
-    status: str
+    status: Status
+    """``available`` and ``deprecated`` can be called (:attr:`callable`)."""
     new: bool | None
     task: str | None
     description: str | None
@@ -215,6 +300,7 @@ class Offering:
     base: str | None = None  # the base offering's id, for a variant
     variant: str | None = None  # the variant's name ("variant1")
     variants: tuple[str, ...] = ()  # full ids of this offering's variants
+    match: Matcher | None = None  # other ids that name it (catalog.matching)
 
     @property
     def key(self) -> str:
@@ -226,11 +312,14 @@ class Offering:
         return self.status in ("available", "deprecated")
 
     def plan_at(self, when: dt.datetime | None) -> PricePlan | None:
-        """The price plan in effect at ``when`` (the newest one when ``when`` is None)."""
+        """THE plan in effect at ``when`` (an aware datetime; None means now): the newest
+        version that covers it (:meth:`PricePlan.covers`), or None when none does. billing
+        prices a record without a timestamp by the same rule; pages and documents show the
+        plan in effect now."""
         if not self.pricing:
             return None
         if when is None:
-            return self.pricing[-1]
+            when = dt.datetime.now(dt.UTC)
         for plan in reversed(self.pricing):
             if plan.covers(when):
                 return plan

@@ -16,15 +16,22 @@ TOKEN_UNITS = {"": 1, "K": 1024, "M": 1024 * 1024}
 PARAMETER_UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 
 _NOTATION = re.compile(r"^\s*(\d[\d,_]*(?:\.\d+)?)\s*([A-Za-z]?)\s*$")
+#: Counts are below 10^18 (a context window of 10^18 tokens is no real limit); larger ones
+#: are refused before any conversion, so a huge exponent never becomes a string of digits.
+MAX_DIGITS = 18
 
 
 def _parse(value: object, units: dict[str, int], what: str) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{what} must be a count, not a boolean")
     if isinstance(value, int):
+        if value >= 10**MAX_DIGITS:
+            raise ValueError(f"{what} must be below 10^{MAX_DIGITS}")
         if value < 0:
             raise ValueError(f"{what} must not be negative")
         return value
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"{what} must be below 10^{MAX_DIGITS}")
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return _parse(int(value), units, what)
     if not isinstance(value, str):
@@ -34,9 +41,13 @@ def _parse(value: object, units: dict[str, int], what: str) -> int:
     if not match or suffix not in units:
         allowed = ", ".join(repr(f"1{u}") for u in units if u)
         raise ValueError(f"{what} {value!r} is not an integer or a count like {allowed}")
+    if len(match.group(1)) > 2 * MAX_DIGITS:
+        raise ValueError(f"{what} {value[:40]!r} is too long: counts are below 10^{MAX_DIGITS}")
     exact = Decimal(match.group(1).replace(",", "").replace("_", "")) * units[suffix]
     if exact != exact.to_integral_value():
         raise ValueError(f"{what} {value!r} is not a whole number of units")
+    if exact.adjusted() >= MAX_DIGITS:
+        raise ValueError(f"{what} {value!r} must be below 10^{MAX_DIGITS}")
     return int(exact)
 
 
@@ -57,3 +68,9 @@ def format_tokens(count: int) -> str:
         if count and count % size == 0:
             return f"{count // size:,}{suffix}"
     return f"{count:,}"
+
+
+def slug(offering_id: str) -> str:
+    """The file stem for an id: characters other than letters, digits, '.', '_' and '-'
+    (':' '@' '/') become '-'."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)

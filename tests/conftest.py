@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,17 @@ def catalog() -> Catalog:
 def validator(catalog: Catalog) -> RequestValidator:
     """Compiled in memory (no disk cache) from the bundled cards."""
     return RequestValidator(compile_requests(catalog))
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The one Spark session of the test run (tests/spark_session.py); the command line's
+    ``--engine spark`` gets the same session from SparkSession.builder.getOrCreate."""
+    from tests.spark_session import start
+
+    session = start()
+    yield session
+    session.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -80,3 +80,20 @@ def test_wheel_ships_the_cards_and_prices(tmp_path: Path) -> None:
     assert Decimal(out["total"]) == Decimal("0.18")
     for file in out["files"]:
         assert Path(file).is_relative_to(site), file
+
+    # The bundled world catalog ships too: openai's gpt-4o out of the box, by provider and
+    # id. genai-prices 0.2.3: $2.50 input, $10 output per 1M tokens.
+    # 1,000 × 2.5 + 100 × 10 = 2,500 + 1,000 = 3,500 µ$ = 0.0035.
+    assert (site / "ratecard_data" / "world" / "providers" / "openai").is_dir()
+    record = (
+        '{"provider": "openai", "model": "gpt-4o", '
+        '"usage": {"prompt_tokens": 1000, "completion_tokens": 100}}\n'
+    )
+    cli = "import sys, ratecard.cli; sys.exit(ratecard.cli.main(['price', '--json', '-']))"
+    run = _run(
+        [str(python), "-I", "-c", cli],
+        cwd=elsewhere,
+        env={**env, "RATECARD_CACHE": str(tmp_path / "cache")},
+        input=record,
+    )
+    assert Decimal(json.loads(run.stdout)["total"]) == Decimal("0.0035")

@@ -1,21 +1,16 @@
-"""Invoices over the usage ledger: draft, finalise, void, credit notes and late usage
-(:mod:`.lifecycle`), the same lines rated in SQL (:mod:`.lines_sql`), and the renderers
-(:mod:`.render`).
+"""Invoices over the usage ledger: draft, finalise, void and credit notes (:mod:`.lifecycle`),
+which charges a line bills and late usage (:mod:`.lines`), stored invoices by number or
+customer (:mod:`.lookup`), the same lines rated in SQL (:mod:`.lines_sql`), what a rendering
+reads (:mod:`.view`) and the renderers (:mod:`.render`).
 
 Exceptions: ``InvoiceError`` (an invoice operation that cannot be done); database errors are
 SQLAlchemy's.
 """
 
-from .lifecycle import (
-    CreditNoteView,
-    InvoiceError,
-    InvoiceLineView,
-    InvoiceView,
-    charges_total,
-    credit_note,
-    invoice,
-    void,
-)
+from .errors import InvoiceError
+from .lifecycle import charges_total, credit_note, invoice, void
+from .lookup import customer_exists, customer_invoices, invoice_by_number
+from .view import CreditNoteView, InvoiceLineView, InvoiceView
 
 __all__ = [
     "CreditNoteView",
@@ -24,6 +19,9 @@ __all__ = [
     "InvoiceView",
     "charges_total",
     "credit_note",
+    "customer_exists",
+    "customer_invoices",
     "invoice",
+    "invoice_by_number",
     "void",
 ]

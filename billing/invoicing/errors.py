@@ -1,5 +1,5 @@
-"""The exception of invoice operations."""
+"""The exception of invoice operations (defined in billing.errors, the one tree)."""
 
+from ..errors import InvoiceError
 
-class InvoiceError(Exception):
-    """An invoice operation that cannot be done, with a sentence saying why."""
+__all__ = ["InvoiceError"]

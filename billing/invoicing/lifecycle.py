@@ -14,12 +14,14 @@ open invoice (the earliest draft of a later period) as an adjustment line naming
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,84 +37,16 @@ from ..ledger.tables import (
     InvoiceLine,
     InvoiceLineCharge,
     Issuer,
-    UsageEvent,
 )
-from ..rounding import is_whole_minor_units, round_money
+from ..money import is_whole_minor_units, round_money
+from ..period import period_problem
 from .errors import InvoiceError
-from .lines import line_key
+from .lines import STANDARD, _late_periods, _line_sort_key, line_key
+from .view import CreditNoteView, InvoiceLineView, InvoiceView, _view
 
-STANDARD = "standard"
+_T = TypeVar("_T")
+
 DEFAULT_ISSUER = "default"
-_CHARGE_ORDER = {"input": 0, "cache_read": 1, "cache_write": 2, "output": 3, "reasoning": 4}
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceLineView:
-    position: int
-    model: str
-    offering: str
-    charge: str
-    tier: str | None
-    unit: str
-    quantity: int
-    unit_price: Decimal
-    list_price: Decimal | None
-    precise_amount: Decimal
-    amount: Decimal
-    adjustment_period: str | None
-    events: int
-    event_ids: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CreditNoteView:
-    document_number: str
-    number: int
-    invoice_number: str | None
-    customer: str
-    period: str
-    amount: Decimal
-    currency: str
-    reason: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceView:
-    """Everything a rendering needs, read in one transaction."""
-
-    issuer: str
-    issuer_address: str
-    customer: str
-    customer_name: str | None
-    period: str
-    kind: str
-    status: str
-    number: int | None
-    document_number: str | None
-    currency: str
-    lines: tuple[InvoiceLineView, ...]
-    total: Decimal
-    precise_total: Decimal
-    created_at: datetime
-    finalized_at: datetime | None
-    voided_at: datetime | None
-    credit_notes: tuple[CreditNoteView, ...]
-    unpriceable_events: int
-    #: how this view's lines were computed: "python" or "sql" when :func:`invoice`
-    #: regenerated a draft just now, None when the lines were read as stored (a final invoice).
-    #: It says how the view was made, not what the invoice says, so it takes no part in ==.
-    rating: str | None = field(default=None, compare=False)
-
-    @property
-    def credited(self) -> Decimal:
-        # starts at 0.00 (the currency's minor unit): no credit shows as 0.00, not 0
-        zero = round_money(Decimal(0), self.currency)
-        return sum((note.amount for note in self.credit_notes), zero)
-
-    @property
-    def balance(self) -> Decimal:
-        return self.total - self.credited
 
 
 def _now() -> datetime:
@@ -151,11 +85,7 @@ def _customer(session: Session, code: str) -> Customer:
 
 
 def _check_period(period: str) -> None:
-    try:
-        datetime.strptime(period, "%Y-%m")
-    except ValueError:
-        raise InvoiceError(f"period must be YYYY-MM, got {period!r}") from None
-    if len(period) != 7:
+    if period_problem(period) is not None:
         raise InvoiceError(f"period must be YYYY-MM, got {period!r}")
 
 
@@ -205,47 +135,9 @@ def _open(session: Session, customer: Customer, period: str) -> Invoice:
     return found
 
 
-def _late_periods(session: Session, invoice: Invoice) -> list[str]:
-    """Earlier periods whose invoice is final and whose late usage this draft should carry."""
-    rows = session.execute(
-        select(Invoice.period, Invoice.status).where(
-            Invoice.customer_id == invoice.customer_id,
-            Invoice.kind == STANDARD,
-            Invoice.status != "void",
-        )
-    ).all()
-    drafts = sorted(p for p, s in rows if s == "draft")
-    late = []
-    for period, status in rows:
-        if status != "finalized" or period >= invoice.period:
-            continue
-        # the next open invoice after `period` is the earliest draft of a later period
-        nxt = next((d for d in drafts if d > period), None)
-        if nxt == invoice.period:
-            late.append(period)
-    return late
-
-
-def _tier_rank(tier: str | None) -> int:
-    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M', and
-    '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label)."""
-    if not tier or tier.startswith("<"):
-        return -1
-    head = tier.split("-", 1)[0].rstrip("+").replace(",", "")
-    scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
-    digits = head.rstrip("KM")
-    return int(digits) * scale if digits.isdigit() else 0
-
-
-def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
-    adjustment, offering, charge, tier, unit, unit_price, _list = key
-    kind = _CHARGE_ORDER.get(charge, 5 if charge.startswith("tool:") else 6)
-    return (adjustment or "", offering, kind, charge, _tier_rank(tier), unit, unit_price)
-
-
 #: ``auto`` rates in SQL above this many events on the invoice (README "Scale path").
 SQL_THRESHOLD = 50_000
-ENGINES = ("auto", "sql", "python")
+ENGINES = ("auto", "sql", "duckdb", "python")
 
 
 def _regenerate(
@@ -283,13 +175,20 @@ def _regenerate(
         count = session.scalar(
             select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
         )
-        if rating == "sql" or int(count or 0) > threshold:
+        if rating in ("sql", "duckdb") or int(count or 0) > threshold:
             from .lines_sql import sql_groups  # here for start-up time: it loads sqlrate
 
-            groups_sql = sql_groups(session, invoice, periods, catalog, strict=rating == "sql")
+            groups_sql = sql_groups(
+                session,
+                invoice,
+                periods,
+                catalog,
+                strict=rating != "auto",
+                engine="duckdb" if rating == "duckdb" else None,
+            )
             if groups_sql is not None:
                 _write_lines(session, invoice, *groups_sql)
-                return "sql"
+                return "duckdb" if rating == "duckdb" else "sql"
     rows = session.execute(
         select(
             ChargeRow.event_pk,
@@ -382,123 +281,26 @@ def _write_lines(
     session.flush()
 
 
-def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceView:
-    who = session.get(Issuer, invoice.issuer_id)
-    customer = session.get(Customer, invoice.customer_id)
-    assert who is not None and customer is not None
-    lines = session.scalars(
-        select(InvoiceLine)
-        .where(InvoiceLine.invoice_id == invoice.id)
-        .order_by(InvoiceLine.position)
-    ).all()
-    events: dict[int, list[str]] = defaultdict(list)
-    if with_events:
-        for line_id, event_id in session.execute(
-            select(InvoiceLineCharge.invoice_line_id, UsageEvent.event_id)
-            .join(UsageEvent, UsageEvent.id == InvoiceLineCharge.charge_id)
-            .where(InvoiceLineCharge.invoice_id == invoice.id)
-        ):
-            events[line_id].append(event_id)
-        if not events and lines:
-            events = _events_on_demand(session, invoice, lines)
-    notes = session.scalars(
-        select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.number)
-    ).all()
-    unpriceable = session.scalar(
-        select(func.count())
-        .select_from(UsageEvent)
-        .where(
-            UsageEvent.customer_id == invoice.customer_id,
-            UsageEvent.period == invoice.period,
-            UsageEvent.status == "unpriceable",
-        )
-    )
-    doc_number = f"{who.invoice_prefix}{invoice.number:06d}" if invoice.number else None
-    return InvoiceView(
-        issuer=who.name,
-        issuer_address=who.address,
-        customer=customer.code,
-        customer_name=customer.name,
-        period=invoice.period,
-        kind=invoice.kind,
-        status=invoice.status,
-        number=invoice.number,
-        document_number=doc_number,
-        currency=invoice.currency,
-        lines=tuple(
-            InvoiceLineView(
-                position=line.position,
-                model=line.model,
-                offering=line.offering,
-                charge=line.charge,
-                tier=line.tier,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                list_price=line.list_price,
-                precise_amount=line.precise_amount,
-                amount=line.amount,
-                adjustment_period=line.adjustment_period,
-                events=line.events,
-                event_ids=tuple(sorted(events[line.id])) if with_events else None,
-            )
-            for line in lines
-        ),
-        total=invoice.total,
-        precise_total=invoice.precise_total,
-        created_at=invoice.created_at,
-        finalized_at=invoice.finalized_at,
-        voided_at=invoice.voided_at,
-        credit_notes=tuple(
-            CreditNoteView(
-                document_number=f"{who.credit_note_prefix}{note.number:06d}",
-                number=note.number,
-                invoice_number=doc_number,
-                customer=customer.code,
-                period=invoice.period,
-                amount=note.amount,
-                currency=invoice.currency,
-                reason=note.reason,
-                created_at=note.created_at,
-            )
-            for note in notes
-        ),
-        unpriceable_events=int(unpriceable or 0),
-    )
+#: PostgreSQL's SQLSTATEs after which a transaction rolled back whole and may simply be
+#: run again: serialization_failure and deadlock_detected.
+_RETRY_STATES = ("40001", "40P01")
+_ATTEMPTS = 5
 
 
-def _events_on_demand(
-    session: Session, invoice: Invoice, lines: Sequence[InvoiceLine]
-) -> dict[int, list[str]]:
-    """The event ids behind each line of an invoice built in SQL (which stores no links):
-    the stored charge lines of the invoice's charges, matched to its lines by key."""
-    by_key: dict[tuple[Any, ...], int] = {}
-    for line in lines:
-        key = line_key(line.adjustment_period, line)
-        by_key[key] = line.id
-    events: dict[int, list[str]] = defaultdict(list)
-    rows = session.execute(
-        select(
-            UsageEvent.event_id,
-            ChargeRow.period,
-            ChargeRow.offering,
-            ChargeLineRow.charge,
-            ChargeLineRow.tier,
-            ChargeLineRow.unit,
-            ChargeLineRow.unit_price,
-            ChargeLineRow.list_price,
-        )
-        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
-        .join(UsageEvent, UsageEvent.id == ChargeRow.event_pk)
-        .where(ChargeRow.invoice_id == invoice.id)
-    )
-    for row in rows:
-        adjustment = row.period if row.period != invoice.period else None
-        key = line_key(adjustment, row)
-        line_id = by_key.get(key)
-        if line_id is not None:
-            events[line_id].append(row.event_id)
-    return events
+def _retried(work: Callable[[], _T]) -> _T:
+    """``work()`` (one transaction), run again when the database rolled it back for a
+    serialization failure or a deadlock; other errors pass through."""
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(_ATTEMPTS):
+        try:
+            return work()
+        except DBAPIError as exc:
+            state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            if state not in _RETRY_STATES or attempt == _ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1) * (1 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def invoice(
@@ -519,19 +321,26 @@ def invoice(
     lines are computed (see :func:`_regenerate`); both ways give the same lines and totals.
     """
     _check_period(period)
-    with transaction(engine) as session:
-        who = _customer(session, customer)
-        inv = _open(session, who, period)
-        used = None
-        if inv.status == "draft":
-            used = _regenerate(session, inv, rating, threshold, catalog)
-            if finalize:
-                _finalize(session, inv)
-        return replace(_view(session, inv, with_events=with_events), rating=used)
+
+    def work() -> InvoiceView:
+        with transaction(engine) as session:
+            who = _customer(session, customer)
+            inv = _open(session, who, period)
+            used = None
+            if inv.status == "draft":
+                used = _regenerate(session, inv, rating, threshold, catalog)
+                if finalize:
+                    _finalize(session, inv)
+            return replace(_view(session, inv, with_events=with_events), rating=used)
+
+    return _retried(work)
 
 
 def _finalize(session: Session, inv: Invoice) -> None:
-    stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+    # FOR NO KEY UPDATE (PostgreSQL): the number is not a key, and a plain FOR UPDATE would
+    # wait on the KEY SHARE locks that every transaction's insert referencing the issuer
+    # holds; two finalisations of different customers could then deadlock upgrading them.
+    stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update(key_share=True)
     who = session.scalars(stmt).one()
     inv.number = who.next_invoice_number
     who.next_invoice_number += 1
@@ -597,7 +406,7 @@ def credit_note(
                 f"invoice's {inv.total} {inv.currency} ({credited} already credited)"
             )
         issuing = session.scalars(
-            select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update()
+            select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update(key_share=True)
         ).one()
         note = CreditNote(
             issuer_id=issuing.id,

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ..ledger.tables import ChargeRow, Invoice, UsageEvent
-from ..rating import EXACT
+from ..money import EXACT
 from ..sqlrate import NotCompilableError, period_scope, rate_scope
 from .errors import InvoiceError
 from .lines import line_key
@@ -53,16 +53,32 @@ def sql_groups(
     catalog: Any = None,
     *,
     strict: bool = False,
+    engine: str | None = None,
 ) -> tuple[Groups, str] | None:
     """Invoice lines keyed as billing.invoicing.lifecycle keys them, with the currency; None
     when the SQL path cannot rate these events exactly and ``strict`` is off (the caller
-    then sums the stored charges in Python)."""
+    then sums the stored charges in Python). ``engine="duckdb"`` rates in DuckDB: the
+    invoice's events are streamed out of the ledger into an in-process DuckDB and the same
+    statements run there (billing.sqlrate.duck)."""
     conn = session.connection()
     groups: dict[tuple[Any, ...], list[Any]] = {}
     currencies: set[str] = set()
     for period in periods:
         try:
-            result = rate_scope(conn, _scope(session, invoice, period), catalog)
+            scope = _scope(session, invoice, period)
+            if engine == "duckdb":
+                # here for start-up time: only this engine path needs it
+                from ..sqlrate.duck import EngineUnavailableError, duckdb_connection
+
+                try:
+                    with duckdb_connection(ledger=conn, scope=scope) as duck:
+                        # every loaded event is one the invoice bills
+                        billed = period_scope(period, invoice.customer_id, priced_only=True)
+                        result = rate_scope(duck, billed, catalog)
+                except EngineUnavailableError as exc:
+                    raise InvoiceError(str(exc)) from None
+            else:
+                result = rate_scope(conn, scope, catalog)
         except NotCompilableError as exc:
             if strict:
                 raise InvoiceError(

@@ -1,21 +1,42 @@
 """The usage ledger's storage, on SQLite (default) or PostgreSQL: tables, the exact money
-type, migrations, ingest and the bulk stores. Invoices are :mod:`billing.invoicing`.
+type, migrations, ingest and the bulk stores, and the HTTP service's tenants and API keys
+(:mod:`.tenants`). Invoices are :mod:`billing.invoicing`.
 
 Database errors are SQLAlchemy's. Problems with single usage records are not exceptions:
-ingest reports them.
+ingest reports them; tenant and key operations raise ``TenantError``.
 """
 
 from .db import database_url, make_engine
 from .ingest import IngestSummary, Problem, ingest_lines, make_pricer
-from .migrate import ensure_schema, upgrade
+from .migrate import current_revision, ensure_schema, head_revision, upgrade
+from .tenants import (
+    NewKey,
+    TenantError,
+    authenticate,
+    create_key,
+    create_tenant,
+    list_keys,
+    revoke_key,
+    tenant_customer,
+)
 
 __all__ = [
     "IngestSummary",
+    "NewKey",
     "Problem",
+    "TenantError",
+    "authenticate",
+    "create_key",
+    "create_tenant",
+    "current_revision",
     "database_url",
     "ensure_schema",
+    "head_revision",
     "ingest_lines",
+    "list_keys",
     "make_engine",
     "make_pricer",
+    "revoke_key",
+    "tenant_customer",
     "upgrade",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..charge import Charge
+from ..period import period_of
 from ..usage import Usage
 from .tables import Customer
 
@@ -49,11 +50,6 @@ class BatchResult:
     ingested: list[PreparedEvent] = field(default_factory=list)
     duplicates: list[PreparedEvent] = field(default_factory=list)
     conflicts: list[PreparedEvent] = field(default_factory=list)
-
-
-def period_of(when: datetime) -> str:
-    """The UTC calendar month of ``when``: '2026-11'."""
-    return when.astimezone(UTC).strftime("%Y-%m")
 
 
 def insert_for(conn: Connection, table: Table) -> Any:

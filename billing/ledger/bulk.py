@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ..period import period_of
 from .batch import BatchResult, PreparedEvent, customer_ids, jsonable, split
 
 _Key = tuple[str, str]  # (customer code, event id)
@@ -269,12 +270,7 @@ def store_postgres(
 
 
 def _period(when: datetime | None) -> str | None:
-    """The UTC calendar month, as ``batch.period_of`` (without strftime, which is slow)."""
-    if when is None:
-        return None
-    if when.tzinfo is not UTC:
-        when = when.astimezone(UTC)
-    return f"{when.year}-{when.month:02d}"  # as strftime("%Y-%m") on glibc: 999-01
+    return None if when is None else period_of(when)
 
 
 # -- SQLite ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,8 +26,12 @@ from sqlalchemy import Connection, Engine, Table, select, tuple_
 from sqlalchemy.exc import OperationalError
 
 from catalog import Catalog
+from catalog.jsontext import json_problem
 
 from ..charge import Charge
+from ..errors import PricingError, RecordError, ShapeError
+from ..rating import price
+from ..records import loads, parse_record, stored_text_problem
 from . import bulk
 from .batch import (
     BatchResult,
@@ -79,20 +84,31 @@ class Problem:
 
 @dataclass
 class IngestSummary:
+    """What an ingest did. Every non-blank line read is exactly one of ``ingested``,
+    ``duplicates``, ``conflicts`` and ``invalid`` (they add up to ``lines``);
+    ``unpriceable`` counts the ingested events stored without a charge."""
+
     lines: int = 0
     ingested: int = 0  #: new events stored, priced or not
     duplicates: int = 0
     conflicts: int = 0
     rejected: int = 0  #: unpriceable (stored) plus invalid (not storable)
+    unpriceable: int = 0  #: stored, never charged (counted in ingested too)
+    invalid: int = 0  #: not storable (not JSON, no id or customer, text no column keeps)
+    chars: int = 0  #: characters of the lines read so far (for progress)
+    interrupted: bool = False  #: stopped early on request; the batches before are stored
     problems: list[Problem] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, int]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "lines": self.lines,
             "ingested": self.ingested,
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
+            "invalid": self.invalid,
+            "unpriceable": self.unpriceable,
             "rejected": self.rejected,
+            "interrupted": self.interrupted,
         }
 
 
@@ -117,18 +133,19 @@ Pricer = Callable[[str, int], "PreparedEvent | Problem"]
 
 def make_pricer(catalog: Catalog) -> Pricer:
     """Parse and price one line with billing.records and billing.rating."""
-    from ..rating import PricingError, price
-    from ..records import RecordError, loads, parse_record
 
     def prepare(text: str, line: int) -> PreparedEvent | Problem:
         raw = text.rstrip("\r\n")
         try:
             obj = loads(raw)
         except (ValueError, RecursionError) as exc:
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-            return Problem(line, "invalid", f"not valid JSON: {detail}", raw=raw)
+            return Problem(line, "invalid", json_problem(exc), raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
+        try:
+            stored_text_problem(obj)
+        except ShapeError as exc:
+            return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
         if not isinstance(event_id, str) or not event_id:
             return Problem(
@@ -347,11 +364,9 @@ def _batches(items: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple
 def _retryable() -> tuple[type[Exception], ...]:
     """Errors after which nothing of the batch was kept and trying again can succeed: the
     bulk path talks to the driver directly, so its own errors come unwrapped."""
-    import sqlite3
-
     kinds: list[type[Exception]] = [OperationalError, sqlite3.OperationalError]
     try:
-        import psycopg
+        import psycopg  # here, not at the top: PostgreSQL (psycopg) is optional
     except ImportError:  # pragma: no cover - PostgreSQL is optional
         pass
     else:
@@ -385,6 +400,7 @@ def ingest_lines(
     on_problem: Callable[[Problem], None] | None = None,
     on_progress: Callable[[IngestSummary], None] | None = None,
     bulk: bool = True,
+    should_stop: Callable[[], bool] | None = None,
 ) -> IngestSummary:
     """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
 
@@ -396,6 +412,14 @@ def ingest_lines(
     one waits for it; after a failed batch no later one is stored. Problems and progress are
     reported here, in line order. SQLite runs in this process and takes the GIL for every
     row, so there a thread would only make both wait: batches are stored in turn.
+
+    ``should_stop`` is asked before each batch is submitted (a signal handler sets it): when
+    it answers True, the batch being stored is finished, nothing more is read, and the
+    summary comes back with ``interrupted`` set; running the same input again stores the
+    rest, the stored lines counting as duplicates. A ``KeyboardInterrupt`` raised by
+    ``lines`` (a handler may raise one while input is being read) ends the same way; one
+    raised while a batch is written rolls that batch back (its transaction) and the batch
+    before it is finished.
     """
 
     summary = IngestSummary()
@@ -433,17 +457,20 @@ def ingest_lines(
             done.set_exception(exc)
         return done
 
-    def finish(future: Future[BatchResult], size: int, invalid: list[Problem]) -> None:
+    def finish(future: Future[BatchResult], size: int, invalid: list[Problem], chars: int) -> None:
         result = future.result()
         summary.lines += size
+        summary.chars += chars
         summary.ingested += len(result.ingested)
         summary.duplicates += len(result.duplicates)
         summary.conflicts += len(result.conflicts)
         summary.rejected += len(invalid)
+        summary.invalid += len(invalid)
         problems = list(invalid)
         for ev in result.ingested:
             if ev.charge is None:
                 summary.rejected += 1
+                summary.unpriceable += 1
                 problems.append(
                     Problem(
                         ev.line, "unpriceable", ev.error or "", ev.event_id, ev.customer, ev.raw
@@ -467,9 +494,12 @@ def ingest_lines(
             on_progress(summary)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        pending: tuple[Future[BatchResult], int, list[Problem]] | None = None
+        pending: tuple[Future[BatchResult], int, list[Problem], int] | None = None
         try:
             for batch in _batches(lines, batch_size):
+                if should_stop is not None and should_stop():
+                    summary.interrupted = True
+                    break
                 prepared: list[PreparedEvent] = []
                 invalid: list[Problem] = []
                 for number, text in batch:
@@ -479,13 +509,23 @@ def ingest_lines(
                     else:
                         prepared.append(item)
                 run = writer.submit(write, job(prepared)) if pipelined else now(job(prepared))
-                submitted = (run, len(batch), invalid)
+                submitted = (run, len(batch), invalid, sum(len(t) for _, t in batch))
                 if pending is not None:
                     finish(*pending)
                 pending = submitted
             if pending is not None:
                 finish(*pending)
                 pending = None
+        except KeyboardInterrupt:
+            # raised while reading input (the caller's signal handler decides when): the
+            # batch being read is dropped, the one being stored is finished and counted
+            summary.interrupted = True
+            if pending is not None:
+                try:
+                    finish(*pending)
+                except BaseException:
+                    failed.set()
+                    raise
         except BaseException:
             failed.set()  # the batch waiting, if any, is not stored
             raise

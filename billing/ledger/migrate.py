@@ -46,3 +46,11 @@ def ensure_schema(engine: Engine) -> None:
     """Upgrade the database unless it is already at the newest revision."""
     if current_revision(engine) != head_revision():
         upgrade(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (for tests of the migrations)."""
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)

@@ -238,3 +238,25 @@ class CreditNote(Base):
     amount: Mapped[Decimal]
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Tenant(Base):
+    """An account of the HTTP service. Its customers are stored as ``<tenant>/<customer>``
+    (a tenant's name never contains ``/``), so no query of one tenant can reach another's."""
+
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A tenant's API key: only its SHA-256 is kept; ``key_id`` finds the row to compare."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)  #: public part of the key
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    key_hash: Mapped[str] = mapped_column(String(64))  #: sha256 hex of the whole key
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

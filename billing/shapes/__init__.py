@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..errors import ShapeError
 from . import anthropic_messages, openai_chat, openai_responses, runware_task
-from .counts import Counts, ShapeError
+from .counts import Counts
 
 Shape = Callable[[Mapping[str, Any]], Counts]
 

@@ -7,17 +7,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..errors import ShapeError
+
 #: Larger counts are refused as implausible; it also bounds the digits a product can have,
-#: so the rating context never rounds (see billing.rating.EXACT).
+#: so the rating context never rounds (see billing.money.EXACT).
 MAX_COUNT = 10**15
-
-
-class ShapeError(ValueError):
-    """A usage object that does not hold valid counts; the message names the field."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 def count_value(value: Any, field: str) -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .counts import Counts, ShapeError, details, get_count, part_of
+from ..errors import ShapeError
+from .counts import Counts, details, get_count, part_of
 
 _NO_TOOLS: Mapping[str, int] = {}
 

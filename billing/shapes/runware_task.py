@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import ShapeError
 from . import openai_chat
-from .counts import Counts, ShapeError, details, get_count, part_of
+from .counts import Counts, details, get_count, part_of
 
 _NO_TOOLS: Mapping[str, int] = {}
 

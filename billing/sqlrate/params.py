@@ -2,7 +2,10 @@
 a JSON value, with the same meaning as billing.rating (true is not 1).
 
 One small class per dialect, because JSON extraction is the one place where SQL dialects
-differ: SQLite's ``json_type``/``json_extract``, PostgreSQL's ``json_typeof`` and ``->``/``->>``.
+differ: SQLite's ``json_type``/``json_extract``, PostgreSQL's ``json_typeof`` and ``->``/``->>``,
+DuckDB's ``json_type``/``json_extract_string`` (upper-case type names) and Spark's
+``variant_get``/``schema_of_variant`` over ``parse_json`` (Spark 4; ``get_json_object`` cannot
+tell ``true`` from ``"true"``).
 Conditions compare booleans, strings and null only; a fee that compares a number is refused
 (ingest stores decimal request values as text, so a numeric comparison could not be exact).
 """
@@ -14,9 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, func, literal
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-
-class NotCompilableError(Exception):
-    """A price plan the SQL path cannot express exactly (the Python path still prices it)."""
+from ..errors import NotCompilableError
 
 
 def _json_path(name: str) -> str:
@@ -70,7 +71,61 @@ class PgJsonParams(JsonParams):
         raise NotCompilableError(f"a request fee compares {name} with {want!r}")
 
 
+class DuckJsonParams(JsonParams):
+    """DuckDB (the json extension, built in): ``json_type`` names the type in upper case
+    (``BOOLEAN``, ``VARCHAR``, ``NULL``) and is NULL for an absent key."""
+
+    def equals(self, name: str, want: Any) -> ColumnElement[bool]:
+        kind = self._type(name)
+        text = func.json_extract_string(self.column, literal(_json_path(name), String))
+        if want is True or want is False:
+            return and_(kind == "BOOLEAN", text == ("true" if want else "false"))
+        if want is None:
+            return kind == "NULL"
+        if isinstance(want, str):
+            return and_(kind == "VARCHAR", text == literal(want, String))
+        raise NotCompilableError(f"a request fee compares {name} with {want!r}")
+
+
+def _spark_path(name: str) -> str:
+    return "$['" + name.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+class SparkJsonParams(JsonParams):
+    """Spark SQL 4: the JSON text parsed to a VARIANT; ``schema_of_variant`` of the member
+    names its type (``BOOLEAN``, ``STRING``, ``VOID`` for a JSON null) and is NULL when the
+    key is absent."""
+
+    def _node(self, name: str) -> ColumnElement[Any]:
+        return func.variant_get(func.parse_json(self.column), literal(_spark_path(name), String))
+
+    def _type(self, name: str) -> ColumnElement[Any]:
+        return func.schema_of_variant(self._node(name))
+
+    def equals(self, name: str, want: Any) -> ColumnElement[bool]:
+        kind = self._type(name)
+        if want is True or want is False:
+            value = func.variant_get(
+                func.parse_json(self.column), literal(_spark_path(name), String), "string"
+            )
+            return and_(kind == "BOOLEAN", value == ("true" if want else "false"))
+        if want is None:
+            return kind == "VOID"
+        if isinstance(want, str):
+            value = func.variant_get(
+                func.parse_json(self.column), literal(_spark_path(name), String), "string"
+            )
+            return and_(kind == "STRING", value == literal(want, String))
+        raise NotCompilableError(f"a request fee compares {name} with {want!r}")
+
+
 def json_params(dialect: str, column: KeyedColumnElement[Any]) -> JsonParams:
+    """The class for ``dialect`` (SQLAlchemy's dialect name: sqlite, postgresql, duckdb,
+    spark); other dialects get SQLite's JSON1 functions, which several engines share."""
     if dialect == "postgresql":
         return PgJsonParams(column)
+    if dialect == "duckdb":
+        return DuckJsonParams(column)
+    if dialect == "spark":
+        return SparkJsonParams(column)
     return JsonParams(column)

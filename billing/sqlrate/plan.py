@@ -5,9 +5,10 @@ per event, exactly what billing.rating decides:
 
 - ``vt``: the plan version and tier as one integer, ``version × 1000 + tier``: a CASE over
   ``event_time`` (the newest version that covers it, as ``PricePlan.covers``), then a CASE
-  over the plan's declared tier count with its boundary rule (``Tier.contains``). -1: no
+  over the plan's declared tier count (``TIER_COUNT_KINDS``) and ``Tier.closed_range``. -1: no
   version covers the event; -2: the count is beyond the top tier.
-- ``err``: why the event cannot be priced, 0 when it can (codes in :data:`ERRORS`).
+- ``err``: why the event cannot be priced, 0 when it can (:data:`CODES` maps it to
+  billing.errors.PRICING_CODES).
 - ``mask``: which request fees apply by the request's parameters (absent ones take the
   offering's default), one bit per fee of the version.
 - per tool row: its row code (``version × 100 + row``, -1 for an unknown tool), whether it
@@ -25,29 +26,34 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, and_, case, literal, or_, true
 
 from catalog import Offering, PriceState
+from catalog.model import TIER_COUNT_KINDS
 
+from ..errors import PRICING_CODES, NotCompilableError, PricingCode
 from ..rating import KINDS, _build_offering, _OfferingTable, _PlanTable, _same
-from .params import JsonParams, NotCompilableError
+from .params import JsonParams
 
 VT = 1000  #: vt = version × VT + tier
 ROW = 100  #: tool row code = version × ROW + row
 NO_PLAN, BEYOND_TIER, TOKEN_RATE, TOOL_RATE, UNKNOWN_TOOL, FEE_RATE = 1, 2, 3, 4, 5, 6
-ERRORS = {
-    NO_PLAN: "no price version is in effect at the event's time",
-    BEYOND_TIER: "the count is beyond the top price tier",
-    TOKEN_RATE: "a token rate is unpublished or not applicable and the count is above 0",
-    TOOL_RATE: "a tool's fee is unpublished or not applicable and it was called",
-    UNKNOWN_TOOL: "tool_usage names a tool the plan does not price",
-    FEE_RATE: "a request fee applies but is unpublished or not applicable",
-    7: "unknown offering",
-    8: "every count is 0 and neither the input nor the output rate is published, so the "
-    "event would get no line at all (a 0 at an unknown price is not charged)",
-}
 UNKNOWN_OFFERING = 7
 #: billing.rating's "no line at all" error. The statements flag events with every token
 #: count 0 in a tier without a published input or output rate; billing.sqlrate.rate clears
 #: the flag when a request fee or a called tool gives the event a line after all.
 NOTHING = 8
+#: The one map from the SQL statements' integer error codes to billing's pricing codes
+#: (billing.errors.PRICING_CODES): SQL computes small integers, people and tests read codes.
+CODES: dict[int, PricingCode] = {
+    NO_PLAN: "no_price_version",
+    BEYOND_TIER: "beyond_top_tier",
+    TOKEN_RATE: "token_rate_unavailable",
+    TOOL_RATE: "tool_fee_unavailable",
+    UNKNOWN_TOOL: "unknown_tool",
+    FEE_RATE: "request_fee_unavailable",
+    UNKNOWN_OFFERING: "unknown_offering",
+    NOTHING: "nothing_published",
+}
+#: Each SQL error code's reason, in words (derived from CODES).
+ERRORS = {n: PRICING_CODES[code] for n, code in CODES.items()}
 
 #: The token columns of usage_events, in billing.rating.KINDS order.
 TOKEN_COLUMNS = dict(
@@ -217,6 +223,14 @@ class CompiledOffering:
         return case((hit, _int(1)), else_=_int(0))
 
 
+def _sum_columns(terms: Sequence[Any]) -> Any:
+    """``c1 + c2 + ...`` over at least one column."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[int]:
     """``t1 + t2 + ...`` (0 for none): the fee bits of a mask."""
     if not terms:
@@ -230,36 +244,22 @@ def _sum(terms: Sequence[ColumnElement[Any]]) -> ColumnElement[int]:
 def _tier_case(plan: _PlanTable, version: int, cols: Any) -> VtTree:
     if plan.single is not None:
         return version * VT
-    c = {kind: cols[col] for kind, col in TOKEN_COLUMNS.items()}
-    if plan.by == "input_tokens":
-        count = c["input"] + c["cache_read"] + c["cache_write"]
-    elif plan.by == "uncached_input_tokens":
-        count = c["input"]
-    elif plan.by == "total_tokens":
-        count = c["input"] + c["cache_read"] + c["cache_write"] + c["output"] + c["reasoning"]
-    else:
+    kinds = TIER_COUNT_KINDS.get(plan.by)
+    if kinds is None:
         raise NotCompilableError(f"tier count {plan.by!r}")
+    # the catalog's tier rule: the count sums these kinds, each tier covers a closed range
+    count = _sum_columns([cols[TOKEN_COLUMNS[kind]] for kind in kinds])
+    ranges = [tier.closed_range() for tier in plan.plan.tiers]
     whens: list[tuple[ColumnElement[bool], VtTree]] = []
-    previous: int | None = None
-    for t, tier in enumerate(plan.tiers):
+    for t, (first, last) in enumerate(ranges):
         parts = []
-        # the tier below already took every count up to its bound: the lower bound is implied
-        implied = (
-            t > 0
-            and plan.tiers[0].lower is None
-            and tier.lower == previous
-            and tier.inclusive == plan.tiers[t - 1].inclusive
-        )
-        previous = tier.upper
-        if implied:
-            pass
-        elif tier.inclusive:
-            if tier.lower is not None:
-                parts.append(count > tier.lower)
-        elif tier.lower is not None:
-            parts.append(count >= tier.lower)
-        if tier.upper is not None:
-            parts.append(count <= tier.upper if tier.inclusive else count < tier.upper)
+        # the tiers below already took every count up to their bound: the lower one is implied
+        below = ranges[t - 1][1] if t else None
+        implied = t > 0 and ranges[0][0] is None and below is not None and first == below + 1
+        if first is not None and not implied:
+            parts.append(count >= first)
+        if last is not None:
+            parts.append(count <= last)
         cond = and_(*parts) if parts else literal(True)
         whens.append((cond, version * VT + t))
     out: VtTree = (list(whens), -2)
@@ -346,6 +346,7 @@ def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> Compi
 
 
 __all__ = [
+    "CODES",
     "ERRORS",
     "NOTHING",
     "CompiledOffering",

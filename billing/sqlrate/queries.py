@@ -31,6 +31,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from ..ledger.tables import UsageEvent, UsageToolCall
 from .params import json_params
@@ -38,6 +39,11 @@ from .plan import ROW, TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
 
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
+
+#: Engines whose tool statement rates each event with tools first and then joins its tool
+#: rows (a semi-join and a hash join); SQLite and PostgreSQL walk usage_tool_calls and look
+#: each event up by its primary key instead. Both forms run on every engine.
+EVENTS_FIRST = ("duckdb", "spark")
 
 #: Optional kinds: a line only for events whose count is above 0 (billing.rating).
 OPTIONAL = ("cache_read", "cache_write", "reasoning")
@@ -158,7 +164,9 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     key = _by_offering(e.offering, key_parts)
     o_col = o_expr.label("o")
     k_col = key.label("k")
-    group: list[Any] = [o_col, k_col]
+    # a constant (one offering) is left out of GROUP BY: DuckDB and Spark read an integer
+    # literal there as a column position
+    group: list[Any] = [col for col in (o_col, k_col) if not isinstance(col.element, BindParameter)]
     outputs: list[Any] = [o_col, k_col]
     outputs.append(
         e.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
@@ -185,6 +193,67 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
 
     # events with tools: one row per event, what its tools change
     t = tools_t.c
+    err_expr = _by_offering(
+        e.offering,
+        [
+            (k_, c.by_vt(partial(c.err_at, cols=e, params=params)))
+            for k_, c in zip(keys, compiled, strict=True)
+        ],
+    )
+    mask_expr = _by_offering(
+        e.offering,
+        [
+            (k_, c.by_vt(partial(c.mask_at, params=params)))
+            for k_, c in zip(keys, compiled, strict=True)
+        ],
+    )
+    if dialect in EVENTS_FIRST:
+        # each event with tools rated once (a semi-join), then joined to its tool rows, whose
+        # expressions read its offering index and vt (integers) instead of re-deciding them
+        # per tool row: an order that suits hash joins (DuckDB: ~10× less work than below)
+        ev = (
+            select(
+                e.id,
+                e.customer_id,
+                e.period,
+                o_expr.label("o"),
+                vt_expr.label("vt"),
+                err_expr.label("err"),
+                mask_expr.label("mask"),
+                *(e[c] for c in TOKEN_COLUMNS.values()),
+            )
+            .where(where, e.id.in_(select(t.event_pk)))
+            .subquery("ev")
+        )
+        sel: ColumnElement[Any] = ev.c.o
+        sel_keys: list[Any] = list(range(len(compiled)))
+        vt_col: ColumnElement[int] = ev.c.vt
+        event_cols: dict[str, ColumnElement[Any]] = {
+            "customer_id": ev.c.customer_id,
+            "period": ev.c.period,
+            "o": ev.c.o,
+            "vt": ev.c.vt,
+            "err": ev.c.err,
+            "mask": ev.c.mask,
+            **{c: ev.c[c] for c in TOKEN_COLUMNS.values()},
+        }
+    else:
+        sel, sel_keys = e.offering, list(keys)
+        vt_col = vt_expr
+        event_cols = {
+            "customer_id": e.customer_id,
+            "period": e.period,
+            "o": o_expr,
+            "vt": vt_expr,
+            "err": err_expr,
+            "mask": mask_expr,
+            **{c: e[c] for c in TOKEN_COLUMNS.values()},
+        }
+
+    def vt_of(i: int) -> ColumnElement[int]:
+        # the offering's own vt: its CASE over the event's columns, or the vt column
+        return vt_col if dialect in EVENTS_FIRST else compiled[i].vt
+
     zero = literal(0, BigInteger)
     tool_fees: list[tuple[int, Fee, str]] = []
     fee_columns = []
@@ -194,7 +263,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
                 name = f"f{i}_{len(tool_fees)}"
                 tool_fees.append((i, fee, name))
                 hit = case(
-                    (e.offering == keys[i], c.tool_fee(fee, c.vt, t.tool, t.calls)), else_=zero
+                    (sel == sel_keys[i], c.tool_fee(fee, vt_of(i), t.tool, t.calls)), else_=zero
                 )
                 fee_columns.append(func.max(hit).label(name))
     # calls per tool row (aliases summed), one column per (offering, version, row)
@@ -211,59 +280,47 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         for code in codes:
             name = f"r{i}_{code}"
             tool_rows.append((i, code, name))
-            hit_row = and_(e.offering == keys[i], c.row(c.vt, t.tool) == code)
+            hit_row = and_(sel == sel_keys[i], c.row(vt_of(i), t.tool) == code)
             row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
+    # one row per event with tools, grouped by the tool rows' event_pk alone: the event's own
+    # columns are the same in every row of its group, so MAX() takes them (portable: DuckDB
+    # and Spark refuse a GROUP BY by functional dependency on the primary key); SQLite walks
+    # usage_tool_calls in event_pk order and looks events up by rowid, grouping without a sort
+    one_event = func.max
+    pairs = list(zip(sel_keys, compiled, strict=True))
     per_event = (
         select(
-            e.id,
-            e.customer_id,
-            e.period,
-            o_expr.label("o"),
-            vt_expr.label("vt"),
-            _by_offering(
-                e.offering,
-                [
-                    (k_, c.by_vt(partial(c.err_at, cols=e, params=params)))
-                    for k_, c in zip(keys, compiled, strict=True)
-                ],
-            ).label("err"),
-            _by_offering(
-                e.offering,
-                [
-                    (k_, c.by_vt(partial(c.mask_at, params=params)))
-                    for k_, c in zip(keys, compiled, strict=True)
-                ],
-            ).label("mask"),
-            *(e[c] for c in TOKEN_COLUMNS.values()),
+            t.event_pk.label("id"),
+            *(one_event(col).label(name) for name, col in event_cols.items()),
             func.max(
                 _by_offering(
-                    e.offering,
+                    sel,
                     [
-                        (k_, c.tool_err(c.row(c.vt, t.tool), t.calls))
-                        for k_, c in zip(keys, compiled, strict=True)
+                        (k_, c.tool_err(c.row(vt_of(i), t.tool), t.calls))
+                        for i, (k_, c) in enumerate(pairs)
                     ],
                 )
             ).label("terr"),
             # 1 when the event called a tool its version prices: it has a tool line
             func.max(
                 _by_offering(
-                    e.offering,
+                    sel,
                     [
-                        (k_, case((and_(c.row(c.vt, t.tool) >= 0, t.calls > 0), 1), else_=0))
-                        for k_, c in zip(keys, compiled, strict=True)
+                        (k_, case((and_(c.row(vt_of(i), t.tool) >= 0, t.calls > 0), 1), else_=0))
+                        for i, (k_, c) in enumerate(pairs)
                     ],
                 )
             ).label("called"),
             *fee_columns,
             *row_columns,
         )
-        .select_from(tools_t.join(events_t, e.id == t.event_pk))
-        .where(where)
-        # the other columns depend on e.id, the primary key (PostgreSQL accepts that);
-        # t.event_pk first lets SQLite walk usage_tool_calls and look events up by rowid, and
-        # alone (SQLite takes the event's columns from the group's rows, all of one event)
-        # it groups in the index's order instead of sorting every tool row
-        .group_by(*((t.event_pk,) if dialect == "sqlite" else (t.event_pk, e.id)))
+        .select_from(
+            tools_t.join(ev, ev.c.id == t.event_pk)
+            if dialect in EVENTS_FIRST
+            else tools_t.join(events_t, e.id == t.event_pk)
+        )
+        .where(*(() if dialect in EVENTS_FIRST else (where,)))
+        .group_by(t.event_pk)
         .subquery("tev")
     )
     p = per_event.c

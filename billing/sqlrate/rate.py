@@ -2,7 +2,7 @@
 
 The database returns, per (customer, period, offering, plan version, tier, charge), the summed
 quantity and the number of events; this module multiplies each sum by its Decimal price in
-:data:`billing.rating.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
+:data:`billing.money.EXACT` (Σ quantity × price is exactly the sum of the per-event amounts,
 because the context never rounds). Events that cannot be priced are counted per reason,
 never charged 0.
 """
@@ -20,9 +20,12 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from catalog import Catalog
 
 from ..charge import Line
-from ..rating import EXACT, bundled_catalog
-from .params import NotCompilableError, json_params
+from ..errors import NotCompilableError, PricingCode
+from ..money import EXACT
+from ..rating import bundled_catalog
+from .params import json_params
 from .plan import (
+    CODES,
     ERRORS,
     FEE_RATE,
     NOTHING,
@@ -79,12 +82,19 @@ class RateError:
     def reason(self) -> str:
         return ERRORS[self.code]
 
+    @property
+    def reason_code(self) -> PricingCode:
+        """The same code billing.price gives (``PricingError.code``)."""
+        return CODES[self.code]
+
 
 @dataclass
 class RateResult:
     lines: list[RatedLine] = field(default_factory=list)
     errors: list[RateError] = field(default_factory=list)
     priced_events: int = 0
+    #: the SQLAlchemy dialect that ran the statements: sqlite, postgresql, duckdb, spark
+    engine: str = ""
 
     @property
     def error_events(self) -> int:
@@ -111,6 +121,21 @@ class _Groups:
         for i, name in enumerate(_FIELDS):
             value = getattr(row, name)
             acc[i] += sign * int(value or 0)
+
+
+#: engines that get the statements with their values written in (DuckDB refuses parameters
+#: in GROUP BY, and a constant in the text lets it fold the CASE branches)
+LITERAL_ENGINES = ("duckdb",)
+
+
+def execute(conn: Connection, stmt: Any) -> Any:
+    """``conn.execute(stmt)``, with the values rendered inline on :data:`LITERAL_ENGINES`."""
+    if conn.dialect.name not in LITERAL_ENGINES:
+        return conn.execute(stmt)
+    text = stmt.compile(
+        dialect=conn.dialect, compile_kwargs={"literal_binds": True, "render_postcompile": True}
+    )
+    return conn.exec_driver_sql(str(text))
 
 
 _GROUPS_TABLE = "ratecard_rate_groups"
@@ -152,7 +177,7 @@ def _assemble(
     if conn.dialect.name == "sqlite" and st.event_rows is not None:
         event_groups: Iterable[Any] = _sqlite_groups(conn, st)
     else:
-        event_groups = conn.execute(st.events)
+        event_groups = execute(conn, st.events)
     for row in event_groups:
         vt, err, mask = split_key(st.compiled[row.o], row.k)
         groups.add((row.o, row.customer_id, row.period, vt, _lined(err, mask), mask), row)
@@ -163,16 +188,19 @@ def _assemble(
         # scan cost more than the main statement); undone right after
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    tool_rows = conn.execute(st.tool_events).all()
+    tool_rows = execute(conn, st.tool_events).all()
     if drive_from_tools:
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
     for row in tool_rows:
         first = _lined(row.err, row.mask)
         base = (row.o, row.customer_id, row.period, row.vt, first, row.mask)
-        # as billing.rating: token and parameter-fee errors, then unknown tools, then a
-        # tool-switched fee that is unpublished, and last "no line at all"
-        err = (first if first != NOTHING else 0) or row.terr
+        # as billing.rating: token errors, then unknown tools and unpublished tool fees, then
+        # an unpublished request fee (switched on by parameters or by a tool), and last "no
+        # line at all" (the differential test compares these reasons with billing.price's)
+        err = (first if first not in (NOTHING, FEE_RATE) else 0) or row.terr
+        if not err and first == FEE_RATE:
+            err = FEE_RATE
         mask = row.mask
         for o, fee, name in st.tool_fees:
             if o == row.o and getattr(row, name) and row.vt // VT == fee.version:
@@ -306,9 +334,10 @@ def offerings_in_scope(conn: Connection, scope: Sequence[ColumnElement[bool]]) -
     period's events."""
     e = events_t.c
     customer, period = _fixed(list(scope))
-    if customer is None or period is None:
+    if customer is None or period is None or conn.dialect.name not in ("sqlite", "postgresql"):
+        # no index to seek (DuckDB, Spark: a scan of columnar files): one GROUP BY
         stmt = select(e.offering).where(*scope).group_by(e.offering)
-        return [row[0] for row in conn.execute(stmt)]
+        return [row[0] for row in execute(conn, stmt)]
     # only the indexed columns: an offering with no event in the full scope rates nothing
     where = [e.customer_id == customer, e.period == period]
     found: list[str | None] = []
@@ -337,7 +366,7 @@ def rate_scope(
     """Rate every event matching ``scope`` (conditions on usage_events) in the database."""
     catalog = catalog if catalog is not None else bundled_catalog()
     dialect = conn.dialect.name
-    result = RateResult()
+    result = RateResult(engine=dialect)
     errors: dict[tuple[Any, ...], int] = defaultdict(int)
     e = events_t.c
     if dialect == "postgresql":
@@ -359,7 +388,7 @@ def rate_scope(
                 .where(*scope, e.offering.is_(None) if key is None else e.offering == key)
                 .group_by(e.customer_id, e.period)
             )
-            for row in conn.execute(stmt):
+            for row in execute(conn, stmt):
                 errors[(row.customer_id, row.period, key, UNKNOWN_OFFERING)] += row.n
             continue
         assert key is not None
@@ -385,6 +414,11 @@ def rate_scope(
             ln.price_version,
             ln.tier or "",
             ln.charge,
+            # a charge can have several lines (events in different fee-mask groups): a total
+            # order, so that every engine lists the same lines in the same order
+            ln.unit_price,
+            ln.quantity,
+            ln.events,
         )
     )
     return result

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from ..ledger.tables import ChargeLineRow, ChargeRow, UsageEvent
-from ..rating import EXACT
+from ..money import EXACT
 
 _ZERO = Decimal(0)
 

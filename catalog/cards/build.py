@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ..matching import build_matcher
 from ..model import (
     Endpoint,
     Model,
@@ -16,6 +17,7 @@ from ..model import (
     Provider,
     RequestCharge,
     Rule,
+    RuleKind,
     Tier,
     TokenPrice,
     ToolCharge,
@@ -195,7 +197,7 @@ def build_plans(cards: list[PricePlanCard]) -> tuple[PricePlan, ...]:
 def build_rules(cards: OfferingFields) -> tuple[Rule, ...]:
     rules = []
     for rule in cards.rules or []:
-        kind = "requires" if rule.requires is not None else "conflicts_with"
+        kind: RuleKind = "requires" if rule.requires is not None else "conflicts_with"
         then = rule.requires if rule.requires is not None else rule.conflicts_with
         rules.append(
             Rule(
@@ -256,4 +258,6 @@ def build_offering(
         base=base,
         variant=variant,
         variants=variants,
+        # A variant is addressed as base:name; the base's rules name the base only.
+        match=build_matcher(fields.match) if fields.match is not None and base is None else None,
     )

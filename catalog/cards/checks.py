@@ -7,6 +7,7 @@ salvaged (see :mod:`catalog.cards.salvage`), with None wherever a part was broke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -123,7 +124,7 @@ def check_value(spec: ParamSpec, value: Any, loc: Loc, what: str, check_enum: bo
             yield loc, f"{what} {show(value)} is below the minimum {show(spec.minimum)}"
         if spec.maximum is not None and value > spec.maximum:
             yield loc, f"{what} {show(value)} is above the maximum {show(spec.maximum)}"
-        if spec.step is not None and spec.step > 0 and Decimal(value) % spec.step != 0:
+        if spec.step is not None and spec.step > 0 and not _multiple(Decimal(value), spec.step):
             yield loc, f"{what} {show(value)} is not a multiple of the step {show(spec.step)}"
     if check_enum and spec.values is not None and value not in spec.values:
         allowed = ", ".join(show(v) for v in spec.values)
@@ -296,6 +297,8 @@ def _check_model(c: LoadedCard, models: set[str]) -> list[CardProblem]:
         problems.append(c.problem(("parameters", "active"), "active exceeds total"))
     for i, bench in enumerate(card.benchmarks or []):
         if bench is not None and bench.as_published is not None:
+            if not isinstance(bench.value, Decimal | int) or isinstance(bench.value, bool):
+                continue  # validation reports a missing or non-numeric value
             why = abbreviation_mismatch(bench.as_published, bench.value)
             if why:
                 problems.append(c.problem(("benchmarks", i, "value"), why))
@@ -305,12 +308,19 @@ def _check_model(c: LoadedCard, models: set[str]) -> list[CardProblem]:
 _DECIMAL_SUFFIX = {"K": 3, "M": 6, "B": 9, "T": 12}
 
 
+def _multiple(value: Decimal, step: Decimal) -> bool:
+    """Whether ``value`` is a whole multiple of ``step`` (exactly; a quotient too long for
+    the context is not a multiple anyone wrote)."""
+    try:
+        return value % step == 0
+    except ArithmeticError:
+        return False
+
+
 def abbreviation_mismatch(published: str, value: Decimal) -> str | None:
     """Benchmark figures are decimal (Artificial Analysis' 62M tokens is 62,000,000), unlike
     token limits, whose K and M are 1,024 and 1,048,576. ``value`` must round to
     ``as_published`` read in decimal, at the precision written; None when it does."""
-    import re
-
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KkMBT])\s*", published)
     if found is None:
         return None
@@ -351,13 +361,26 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
     providers = {c.id: c for c in cards if c.kind is ProviderCard}
     offerings = {(c.provider, c.id): c for c in cards if c.kind is OfferingCard}
     seen: dict[str, LoadedCard] = {}
+    files: dict[str, str] = {}  # provider/file stem -> the id written there
 
     def claim(c: LoadedCard, full: str, loc: Loc) -> None:
         key = f"{c.provider}/{full}"
         if key in seen:
             problems.append(c.problem(loc, f"id {full!r} is already used by {seen[key].display}"))
+            return
+        seen[key] = c
+        stem = f"{c.provider}/{file_stem(full)}"
+        other = files.get(stem)
+        if other is not None and other != full:
+            problems.append(
+                c.problem(
+                    loc,
+                    f"ids {other!r} and {full!r} would be written to the same file "
+                    f"({file_stem(full)}.json) by compile; rename one",
+                )
+            )
         else:
-            seen[key] = c
+            files[stem] = full
 
     for c in sorted(cards, key=lambda c: c.display):
         found: list[CardProblem] = []
@@ -391,7 +414,80 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
                 found += _check_variant_file(c, offerings, shared, prov_card, models)
                 claim(c, c.id, ("id",))
         problems += [p for p in found if not c.is_broken(p)]
+    problems += _check_match_rules(cards)
+    problems += _supersession_loops([c for c in cards if c.kind is ModelCard])
     return sorted(set(problems))
+
+
+def _check_match_rules(cards: list[LoadedCard]) -> list[CardProblem]:
+    """Two offerings of one provider whose ids or match rules name the same id: every id
+    and every id a rule names outright is tried against the provider's other offerings."""
+    # here, not at the top: only this path needs it (keeps imports light and acyclic)
+    from ..matching import build_matcher
+
+    by_provider: dict[str, list[tuple[LoadedCard, Any]]] = {}
+    out: list[CardProblem] = []
+    for c in cards:
+        if c.kind is OfferingCard and c.valid:
+            rule = c.card.match
+            try:
+                matcher = build_matcher(rule) if rule is not None else None
+            except re.error as exc:
+                out.append(c.problem(("match",), f"the regex does not compile: {exc}"))
+                continue
+            by_provider.setdefault(c.provider, []).append((c, matcher))
+    for entries in by_provider.values():
+        names: dict[str, LoadedCard] = {}
+        for c, matcher in entries:
+            names.setdefault(c.id.lower(), c)
+            for literal in matcher.literals() if matcher is not None else ():
+                names.setdefault(literal, c)
+        for name in sorted(names):
+            hits = [
+                c
+                for c, matcher in entries
+                if c.id.lower() == name or (matcher is not None and matcher.test(name))
+            ]
+            if len(hits) > 1:
+                # The offering whose own id it is keeps it; the rules of the others are wrong.
+                hits.sort(key=lambda c: (c.id.lower() != name, c.display))
+                for c in hits[1:]:
+                    out.append(
+                        c.problem(
+                            ("match",) if c.card.match is not None else ("id",),
+                            f"the id {name!r} is also named by {hits[0].display}: two "
+                            "offerings' ids or match rules must never name the same id",
+                        )
+                    )
+    return out
+
+
+def file_stem(offering_id: str) -> str:
+    """The file stem compile writes an id to: ':' '@' '/' and other characters become '-'
+    (the same rule as ``catalog.cards.loader.slug``)."""
+
+    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
+
+
+def _supersession_loops(cards: list[LoadedCard]) -> list[CardProblem]:
+    """Each model whose ``superseded_by`` chain comes back to it (a → b → a): no model in
+    such a loop has a newest successor. A model superseding itself is reported apart."""
+    successor = {
+        c.id: c.card.superseded_by
+        for c in cards
+        if isinstance(getattr(c.card, "superseded_by", None), str)
+    }
+    out = []
+    for c in cards:
+        chain = [c.id]
+        current = successor.get(c.id)
+        while current is not None and current not in chain and len(chain) <= len(successor):
+            chain.append(current)
+            current = successor.get(current)
+        if current == c.id and len(chain) > 1:
+            loop = " → ".join([*chain, c.id])
+            out.append(c.problem(("superseded_by",), f"superseded_by goes round in a loop: {loop}"))
+    return out
 
 
 def _check_variant_file(

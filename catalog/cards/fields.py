@@ -16,6 +16,7 @@ from pydantic import (
 
 from ..rates import PriceState, Rate
 from ..units import parse_parameter_count, parse_tokens
+from .yamlsource import bounded_decimal
 
 #: More significant digits than a binary float holds means the number went through a float
 #: somewhere (0.30000000000000004); the published price was shorter.
@@ -37,7 +38,8 @@ def to_money(value: object) -> Decimal:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise ValueError(f"{text!r} is not a decimal price") from None
+            raise ValueError(f"{text[:40]!r} is not a decimal price") from None
+        bounded_decimal(value, text)
         if "e" in text.lower():
             raise ValueError(
                 f"write {text!r} as a plain decimal ({value:f}); YAML 1.1 reads exponents "
@@ -47,6 +49,7 @@ def to_money(value: object) -> Decimal:
         raise ValueError("a price must be a decimal number")
     if not value.is_finite():
         raise ValueError("a price must be a finite number")
+    bounded_decimal(value, str(value))
     if value < 0:
         raise ValueError(f"a price must not be negative; got {value}")
     digits = len(value.as_tuple().digits)

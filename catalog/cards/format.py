@@ -13,15 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..endpoints import Endpoint
+from ..model import Status, TierBoundary, TierCount
 from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
 
-Endpoint = Literal["chat.completions", "completions", "responses", "messages", "runware.task"]
-Status = Literal["available", "coming_soon", "deprecated", "retired"]
 Modality = Literal["text", "image", "video", "audio"]
 ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "object"]
 Format = Literal["uuid4", "uri", "date-time", "email"]
-TierCount = Literal["input_tokens", "uncached_input_tokens", "total_tokens"]
-TierBoundary = Literal["upper_inclusive", "lower_inclusive"]
 
 #: A JSON value as a request would carry it (defaults, enum members, rule values).
 JSONValue = Any
@@ -253,6 +251,36 @@ class PricePlanCard(TokenRates):
 # ------------------------------------------------------------------ offerings
 
 
+class MatchRule(Card):
+    """How a model id a provider returns maps to this offering (genai-prices' match
+    clauses). Exactly one key is set. Ids are compared in lower case, as genai-prices does.
+    Two offerings of one provider whose rules match the same id are a lint error."""
+
+    equals: str | None = None
+    """The id is exactly this (a dated snapshot: claude-sonnet-4-5-20250929)."""
+    starts_with: str | None = None
+    """The id starts with this."""
+    ends_with: str | None = None
+    """The id ends with this."""
+    contains: str | None = None
+    """The id contains this."""
+    regex: str | None = None
+    """The id matches this regular expression (Python ``re.search``)."""
+    any_of: list[MatchRule] | None = None
+    """Any of these rules matches."""
+    all_of: list[MatchRule] | None = None
+    """Every one of these rules matches."""
+
+    @model_validator(mode="after")
+    def _one_clause(self) -> MatchRule:
+        if len(self.model_fields_set) != 1:
+            raise ValueError(
+                "a match rule has exactly one of equals, starts_with, ends_with, contains, "
+                "regex, any_of, all_of"
+            )
+        return self
+
+
 class Limits(Card):
     context_window: TokenCount | None = None
     """Maximum prompt plus output, in tokens."""
@@ -295,6 +323,8 @@ class OfferingFields(Card):
     """Rules across parameters."""
     pricing: list[PricePlanCard] | None = None
     """Price plan versions, oldest first."""
+    match: MatchRule | None = None
+    """Other ids that name this offering (the dated ids a provider returns), as rules."""
     notes: list[str] | None = None
     """What the page says that has no field."""
     sources: list[str] | None = None
@@ -362,10 +392,12 @@ class ProviderCard(Card):
 
 
 ParamSpec.model_rebuild()
+MatchRule.model_rebuild()
 
 __all__ = [
     "Benchmark",
     "Decimal",
+    "MatchRule",
     "ModelCard",
     "OfferingCard",
     "ParamSpec",

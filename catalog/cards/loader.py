@@ -6,7 +6,10 @@ is raised: a person fixing cards wants the whole list at once.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,13 +19,14 @@ from pydantic import BaseModel, ValidationError
 from ..catalog import Catalog
 from ..errors import CardErrors, CardProblem
 from ..model import Offering
+from ..units import slug
 from .build import build_model, build_offering, build_provider, merge_variant
 from .checks import check_cards
 from .format import ModelCard, OfferingCard, OfferingFields, ProviderCard, VariantFileCard
 from .loaded import LoadedCard, dotted
 from .messages import did_you_mean, humanize, merge_union
 from .salvage import placeholder, salvage
-from .yamlsource import load_text
+from .yamlsource import MAX_FILE_BYTES, load_text
 
 SCHEMA_DIR = "schema"
 SCHEMA_FILES: dict[type[BaseModel], str] = {
@@ -32,12 +36,6 @@ SCHEMA_FILES: dict[type[BaseModel], str] = {
     VariantFileCard: "variant.schema.json",
 }
 _SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
-
-
-def slug(offering_id: str) -> str:
-    """The file stem for an id: characters other than letters, digits, '.', '_' and '-'
-    (':' '@' '/') become '-'."""
-    return re.sub(r"[^A-Za-z0-9._-]", "-", offering_id)
 
 
 def _kind_for(rel: Path) -> tuple[type[BaseModel], str, str] | None:
@@ -146,14 +144,30 @@ def validate_card(loaded: LoadedCard) -> list[CardProblem]:
         value = {}
     if not isinstance(value, dict):
         loaded.broken.add("")
-        return [loaded.problem((), "a card is a mapping of fields (key: value)")]
+        loaded.card = placeholder(loaded.kind)
+        return [
+            loaded.problem((), f"a card is a mapping of fields (key: value), not {_kind_of(value)}")
+        ]
+    # a scalar that was not a valid value is already reported (and read as None)
+    reported = {dotted(path) for path in loaded.source.invalid}
+    loaded.broken.update(reported)
     try:
         loaded.card = loaded.kind.model_validate(value)
     except ValidationError as exc:
         loaded.card = salvage(loaded.kind, value)
-        return _problems_of(exc, loaded, value)
+        return [
+            p
+            for p in _problems_of(exc, loaded, value)
+            if not any(p.field == b or p.field.startswith(b + ".") for b in reported)
+        ]
     loaded.valid = True
     return []
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return "a single value"
 
 
 def parse_card(
@@ -199,6 +213,87 @@ def _schema_line(loaded: LoadedCard, text: str, root: Path) -> list[CardProblem]
     return []
 
 
+#: The two directories that hold cards (anything else under the card directory is left
+#: alone, so ``--data /`` does not walk the whole filesystem).
+CARD_DIRS = ("models", "providers")
+#: Cards are a few kilobytes; more files than this under the card directories is a mistake.
+MAX_CARD_FILES = 20_000
+
+
+def _read_card(path: Path) -> str:
+    """The text of one card, at most :data:`~catalog.yamlsource.MAX_FILE_BYTES` + 1 bytes
+    (``load_text`` reports a longer one)."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    return data.decode("utf-8")
+
+
+def _card_files(root: Path) -> tuple[list[Path], list[CardProblem]]:
+    """The YAML files under ``root/models`` and ``root/providers``, sorted, and a problem for
+    each entry that cannot be a card: a dangling or looping symbolic link, a FIFO or device,
+    a directory named like a card. Directory links are not followed (no loops).
+    A tree with neither directory, or with no card at all, is a problem too."""
+    problems: list[CardProblem] = []
+    found: list[Path] = []
+    present = [root / name for name in CARD_DIRS if (root / name).is_dir()]
+    if not present:
+        where = "models/ and providers/"
+        problems.append(
+            CardProblem(str(root), 1, 1, "", f"no cards here: a card directory holds {where}")
+        )
+        return found, problems
+    for top in present:
+        for current, dirs, files in os.walk(top, followlinks=False):
+            here = Path(current)
+            dirs.sort()
+            for name in sorted(dirs):
+                if (here / name).is_symlink():
+                    dirs.remove(name)
+                    problems.append(
+                        CardProblem(
+                            str(here / name), 1, 1, "", "a link to a directory is not followed"
+                        )
+                    )
+                elif name.endswith((".yaml", ".yml")):
+                    problems.append(
+                        CardProblem(str(here / name), 1, 1, "", "a directory, not a card file")
+                    )
+            for name in sorted(files):
+                if not name.endswith((".yaml", ".yml")):
+                    continue
+                path = here / name
+                try:
+                    mode = path.stat().st_mode
+                except OSError as exc:
+                    reason = (
+                        "a symbolic link that loops"
+                        if exc.errno == errno.ELOOP
+                        else "a symbolic link to nothing"
+                        if path.is_symlink()
+                        else exc.strerror
+                    )
+                    problems.append(CardProblem(str(path), 1, 1, "", f"cannot read it: {reason}"))
+                    continue
+                if not stat.S_ISREG(mode):
+                    problems.append(
+                        CardProblem(str(path), 1, 1, "", "not a regular file (a FIFO or device?)")
+                    )
+                    continue
+                found.append(path)
+                if len(found) > MAX_CARD_FILES:
+                    problems.append(
+                        CardProblem(
+                            str(root), 1, 1, "", f"more than {MAX_CARD_FILES:,} card files here"
+                        )
+                    )
+                    return sorted(found), problems
+    if not found and not problems:
+        problems.append(
+            CardProblem(str(root), 1, 1, "", "no cards here: models/ and providers/ are empty")
+        )
+    return sorted(found), problems
+
+
 def read_cards(root: Path) -> tuple[list[LoadedCard], list[CardProblem]]:
     """Read and validate every card below ``root`` (each on its own)."""
     cards: list[LoadedCard] = []
@@ -206,10 +301,9 @@ def read_cards(root: Path) -> tuple[list[LoadedCard], list[CardProblem]]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root} is not a directory")
-    for path in sorted(root.rglob("*.y*ml")):
+    paths, problems = _card_files(root)
+    for path in paths:
         rel = path.relative_to(root)
-        if rel.parts[0] not in ("models", "providers"):
-            continue
         display = str(path)
         kind_info = _kind_for(rel)
         if kind_info is None:
@@ -230,9 +324,12 @@ def read_cards(root: Path) -> tuple[list[LoadedCard], list[CardProblem]]:
             continue
         kind, card_id, provider = kind_info
         try:
-            text = path.read_text(encoding="utf-8")
+            text = _read_card(path)
         except UnicodeDecodeError as exc:
             problems.append(CardProblem(display, 1, 1, "", f"not UTF-8 text: {exc.reason}"))
+            continue
+        except OSError as exc:
+            problems.append(CardProblem(display, 1, 1, "", f"cannot read it: {exc.strerror}"))
             continue
         source = load_text(text)
         if kind is OfferingCard and isinstance(source.value, dict) and "base" in source.value:

@@ -23,6 +23,15 @@ Path = tuple[str | int, ...]
 MAX_EXPANDED_NODES = 200_000
 MAX_FILE_BYTES = 2_000_000
 MAX_DEPTH = 200
+#: Aliases of one long string repeated many times stay under the node count; the characters
+#: of the expanded document are counted too (a card is far smaller than this).
+MAX_EXPANDED_CHARS = 4 * MAX_FILE_BYTES
+#: Every number in a card lies strictly between -10^18 and 10^18 and has at most 18
+#: decimal places: no count, price or limit comes near, and a larger exponent
+#: (``1e+999999999``) must never reach ``int()`` or a string of digits.
+MAX_NUMBER_EXPONENT = 18
+#: An integer literal with more digits than this is refused before ``int()`` sees it.
+MAX_INT_DIGITS = 19
 
 
 class _TooDeep(Exception):
@@ -53,6 +62,8 @@ class Source:
     values: dict[Path, Mark] = field(default_factory=dict)
     keys: dict[Path, Mark] = field(default_factory=dict)
     problems: list[SourceProblem] = field(default_factory=list)
+    #: paths of scalars that were not valid values (already reported; read as None)
+    invalid: set[Path] = field(default_factory=set)
 
     def mark_of(self, path: Path, *, key: bool = False) -> Mark:
         """The position of ``path``, or of its nearest ancestor that has one."""
@@ -87,52 +98,126 @@ def _decimal_from_text(text: str) -> Decimal | None:
     return value
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:float":
-        value = _decimal_from_text(node.value)
-        if value is None:  # .inf, .nan and friends: keep the text, checks reject it
-            return node.value
+class ScalarError(ValueError):
+    """A scalar that is not a valid value of its YAML type (the message is a sentence)."""
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(shown)
+
+
+def bounded_decimal(value: Decimal, shown: str) -> Decimal:
+    """``value`` if it lies within the card bounds (:data:`MAX_NUMBER_EXPONENT`), else
+    :class:`ScalarError` naming the limit. Never expands the exponent."""
+    if not value.is_finite() or value.is_zero():
         return value
+    if value.adjusted() >= MAX_NUMBER_EXPONENT:
+        raise ScalarError(
+            f"the number {_quote(shown)} is too large: numbers in a card must be below "
+            f"10^{MAX_NUMBER_EXPONENT}"
+        )
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent < -MAX_NUMBER_EXPONENT:
+        raise ScalarError(
+            f"the number {_quote(shown)} has too many decimal places: numbers in a card have "
+            f"at most {MAX_NUMBER_EXPONENT}"
+        )
+    return value
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a plain scalar; :class:`ScalarError` when it is not a valid one."""
+    tag = node.tag
+    text = node.value
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in text:
+        raise ScalarError(
+            f"{_quote(text)} would be read as a base-60 number (YAML 1.1); quote it if it is "
+            "text, or write the number in decimal"
+        )
+    if tag == "tag:yaml.org,2002:float":
+        value = _decimal_from_text(text)
+        if value is None:  # .inf, .nan and friends: keep the text, checks reject it
+            if node.style is None and not text.lstrip("+-").startswith("."):
+                raise ScalarError(f"{_quote(text)} is not a number")
+            return text
+        return bounded_decimal(value, text)
     if tag == "tag:yaml.org,2002:int":
-        return _SCALARS.construct_yaml_int(node)
+        digits = sum(ch.isdigit() or ch in "abcdefABCDEF" for ch in text)
+        if digits > MAX_INT_DIGITS:
+            raise ScalarError(
+                f"the integer {_quote(text)} has {digits} digits: numbers in a card must be "
+                f"below 10^{MAX_NUMBER_EXPONENT}"
+            )
+        try:
+            number = _SCALARS.construct_yaml_int(node)
+        except (ValueError, TypeError):
+            raise ScalarError(f"{_quote(text)} is not an integer") from None
+        bounded_decimal(Decimal(number), text)
+        return number
     if tag == "tag:yaml.org,2002:bool":
-        return _SCALARS.construct_yaml_bool(node)
+        try:
+            return _SCALARS.construct_yaml_bool(node)
+        except (KeyError, ValueError):
+            raise ScalarError(f"{_quote(text)} is not a boolean (true or false)") from None
     if tag == "tag:yaml.org,2002:null":
         return None
     if tag == "tag:yaml.org,2002:timestamp":
-        stamp = _SCALARS.construct_yaml_timestamp(node)
+        try:
+            stamp = _SCALARS.construct_yaml_timestamp(node)
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+            raise ScalarError(f"{_quote(text)} is not a valid date or time ({exc})") from None
         if isinstance(stamp, dt.datetime) and stamp.tzinfo is not None:
             stamp = stamp.astimezone(dt.UTC)
         return stamp
-    return node.value
+    if tag.startswith("tag:yaml.org,2002:") and tag not in _TEXT_TAGS:
+        name = tag.removeprefix("tag:yaml.org,2002:")
+        raise ScalarError(f"the YAML tag !!{name} is not allowed in cards")
+    return text
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
+#: Standard tags whose value is the scalar's text.
+_TEXT_TAGS = frozenset({"tag:yaml.org,2002:str"})
+
+
+def _expanded_size(
+    node: yaml.Node, memo: dict[int, tuple[int, int]], depth: int = 0
+) -> tuple[int, int]:
+    """(nodes, characters of scalars) of ``node`` with every alias expanded; stops counting
+    once either limit is passed."""
     key = id(node)
     if key in memo:
         return memo[key]
     if depth > MAX_DEPTH:
         raise _TooDeep
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            size += _expanded_size(child, memo, depth + 1)
-            if size > MAX_EXPANDED_NODES:
-                break
+    size, chars = 1, 0
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.ScalarNode):
+        chars = len(node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        children = node.value
     elif isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            size += _expanded_size(k, memo, depth + 1) + _expanded_size(v, memo, depth + 1)
-            if size > MAX_EXPANDED_NODES:
-                break
-    memo[key] = size
-    return size
+        children = [part for pair in node.value for part in pair]
+    for child in children:
+        n, c = _expanded_size(child, memo, depth + 1)
+        size += n
+        chars += c
+        if size > MAX_EXPANDED_NODES or chars > MAX_EXPANDED_CHARS:
+            break
+    memo[key] = (size, chars)
+    return size, chars
 
 
 def _build(node: yaml.Node, path: Path, src: Source) -> Any:
     src.values.setdefault(path, _mark(node))
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        try:
+            return _scalar(node)
+        except ScalarError as exc:
+            src.problems.append(SourceProblem(_mark(node), path, str(exc)))
+            src.invalid.add(path)
+            return None
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, (*path, i), src) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -148,7 +233,11 @@ def _build(node: yaml.Node, path: Path, src: Source) -> Any:
                     SourceProblem(_mark(key_node), path, "merge keys (<<) are not allowed in cards")
                 )
                 continue
-            key = _scalar(key_node)
+            try:
+                key = _scalar(key_node)
+            except ScalarError as exc:
+                src.problems.append(SourceProblem(_mark(key_node), path, f"key {exc}"))
+                continue
             if not isinstance(key, str | int):
                 key = str(key)
             child = (*path, key)
@@ -179,12 +268,26 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> SourceProblem:
     return SourceProblem(Mark(line, col), (), message)
 
 
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> SourceProblem:
+    """A character YAML does not allow (NUL, DEL, other controls), at its own place."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    col = exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character
+    code = f"U+{ord(char) if isinstance(char, str) else int(char):04X}"
+    return SourceProblem(
+        Mark(line, col), (), f"YAML does not allow the control character {code} in a card"
+    )
+
+
 def load_text(text: str) -> Source:
     """Parse one YAML document. Syntax errors become a single problem with a position."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return Source(None, problems=[SourceProblem(Mark(1, 1), (), "file is too large")])
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        return Source(None, problems=[_reader_problem(text, exc)])
     except yaml.MarkedYAMLError as exc:
         return Source(None, problems=[_syntax_problem(exc)])
     except yaml.YAMLError as exc:
@@ -196,7 +299,7 @@ def load_text(text: str) -> Source:
     if node is None:
         return Source(None)
     try:
-        size = _expanded_size(node, {})
+        size, chars = _expanded_size(node, {})
     except _TooDeep:
         message = f"YAML: nested more than {MAX_DEPTH} levels deep, or an alias contains itself"
         return Source(None, problems=[SourceProblem(_mark(node), (), message)])
@@ -212,6 +315,12 @@ def load_text(text: str) -> Source:
                 )
             ],
         )
+    if chars > MAX_EXPANDED_CHARS:
+        message = (
+            f"document expands to more than {MAX_EXPANDED_CHARS:,} characters through "
+            "aliases (a YAML bomb?); refusing to load it"
+        )
+        return Source(None, problems=[SourceProblem(_mark(node), (), message)])
     src = Source(None)
     src.value = _build(node, (), src)
     return src

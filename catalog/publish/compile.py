@@ -12,13 +12,14 @@ Each step of :data:`STEPS` writes its part and returns the paths it wrote.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..cards.loader import slug
 from ..catalog import Catalog
+from ..units import slug
 from .documents import catalog_doc, offering_doc
 
 Step = Callable[[Catalog, Path], list[Path]]
@@ -48,6 +49,7 @@ def write_catalog(catalog: Catalog, out: Path) -> list[Path]:
 
 def write_requests(catalog: Catalog, out: Path) -> list[Path]:
     """Request schemas per offering, variant and supported endpoint, usable from any language."""
+    # here for start-up time: the request schemas load every dialect builder
     from ..requests.schemas import compile_requests, write_request_schemas
 
     return write_request_schemas(compile_requests(catalog), out)
@@ -60,6 +62,17 @@ STEPS: list[Step] = [write_offerings, write_catalog, write_requests]
 def compile_catalog(catalog: Catalog, out: Path, steps: Sequence[Step] | None = None) -> list[Path]:
     """Write the machine-readable catalog below ``out``; return every path written."""
     out = Path(out)
+    targets: dict[Path, str] = {}
+    for offering in catalog:
+        path = offering_path(out, offering.provider, offering.id)
+        if path in targets:
+            raise FileExistsError(
+                errno.EEXIST,
+                f"{targets[path]!r} and {offering.id!r} would both be written to this file; "
+                "nothing was written (rename one of the ids)",
+                str(path),
+            )
+        targets[path] = offering.id
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for step in STEPS if steps is None else steps:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -212,11 +213,12 @@ def catalog_doc(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def list_doc(catalog: Catalog) -> list[dict[str, Any]]:
-    """One row per offering and variant: exact token counts, the first tier's input and
-    output rates (with their state), and the number of tiers."""
+def list_doc(catalog: Catalog, offerings: Iterable[Offering] | None = None) -> list[dict[str, Any]]:
+    """One row per offering and variant (``offerings``, else all): exact token counts, the
+    first tier's input and output rates (with their state), and the number of tiers, from
+    the plan in effect now."""
     rows = []
-    for o in catalog:
+    for o in catalog if offerings is None else offerings:
         plan = o.plan_at(None)
         first = plan.tiers[0].prices if plan else None
         rows.append(

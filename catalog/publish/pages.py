@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -61,9 +61,12 @@ def _headline_rates(offering: Offering) -> tuple[str, str]:
     )
 
 
-def list_rows(catalog: Catalog) -> list[dict[str, str]]:
+def list_rows(
+    catalog: Catalog, offerings: Iterable[Offering] | None = None
+) -> list[dict[str, str]]:
+    """One row per offering (``offerings``, else every one in the catalog)."""
     rows = []
-    for o in catalog:
+    for o in catalog if offerings is None else offerings:
         inp, out = _headline_rates(o)
         rows.append(
             {

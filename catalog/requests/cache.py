@@ -60,6 +60,7 @@ def load_compiled(root: Path | str = "data", *, use_cache: bool = True) -> Compi
                 return found
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
             pass
+    # here for start-up time: only a cache miss reads the cards (pydantic) and builds schemas
     from ..cards.loader import load_catalog
     from .schemas import compile_requests
 

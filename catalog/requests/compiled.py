@@ -15,15 +15,6 @@ from typing import Any, NamedTuple
 
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
-#: Where the output-token limit sits in each dialect's request (or task).
-MAX_TOKENS_PATH = {
-    "chat.completions": ("max_tokens",),
-    "completions": ("max_tokens",),
-    "responses": ("max_output_tokens",),
-    "messages": ("max_tokens",),
-    "runware.task": ("settings", "maxTokens"),
-}
-
 
 class ParamFacts(NamedTuple):
     """What the token estimator reads of a parameter."""

@@ -30,8 +30,19 @@ class Issue(NamedTuple):
         return f"{self.pointer or '/'}: {self.message}"
 
 
+#: A key longer than this is cut (with "…") where a pointer or a message quotes it: a
+#: megabyte-long unknown key is not echoed whole.
+MAX_QUOTED_KEY = 60
+
+
+def _cut(part: str | int) -> str:
+    text = str(part)
+    return text if len(text) <= MAX_QUOTED_KEY else text[: MAX_QUOTED_KEY - 1] + "…"
+
+
 def pointer(path: Sequence[str | int]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    """The RFC 6901 pointer of ``path`` (a key over :data:`MAX_QUOTED_KEY` characters is cut)."""
+    return "".join("/" + _cut(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def field_name(path: Sequence[str | int]) -> str:
@@ -41,7 +52,7 @@ def field_name(path: Sequence[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{_cut(part)}" if out else _cut(part)
     return out or "the request"
 
 
@@ -139,6 +150,8 @@ def range_text(schema: Mapping[str, Any]) -> str | None:
 def suggestion(name: str, known: Sequence[str]) -> str:
     import difflib  # only on the failing path
 
+    if len(name) > MAX_QUOTED_KEY:
+        return ""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -216,7 +229,8 @@ def schema_issue(
                     pointer(extra_path),
                     "unknown_parameter",
                     ", ".join(known),
-                    f"unknown parameter {str(extra)!r}{where}{suggestion(str(extra), known)}",
+                    f"unknown parameter {_cut(str(extra))!r}{where}"
+                    + suggestion(str(extra), known),
                 )
             )
         return issues

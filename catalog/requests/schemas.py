@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..endpoints import MAX_TOKENS_PATH
+from ..units import slug
 from .compiled import (
-    MAX_TOKENS_PATH,
     CompiledCatalog,
     CompiledEndpoint,
     OfferingInfo,
@@ -190,7 +191,6 @@ def compile_requests(catalog: Catalog, digest: str = "") -> CompiledCatalog:
 
 def write_request_schemas(compiled: CompiledCatalog, out: Path) -> list[Path]:
     """Write each standalone schema to ``out/requests/<provider>/<slug>.<endpoint>.schema.json``."""
-    from ..cards.loader import slug
 
     written = []
     for (key, endpoint), entry in sorted(compiled.endpoints.items()):

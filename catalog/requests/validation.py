@@ -30,28 +30,34 @@ warning, and returns the cleaned request. Validation never raises.
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    pass
 
 from ..datadir import data_dir
-from .compiled import MAX_TOKENS_PATH, CompiledCatalog, CompiledEndpoint, OfferingInfo
-from .issues import Issue, field_name, pointer, schema_issue, show, suggestion
-from .token_estimate import (
-    MESSAGE_OVERHEAD,
-    REQUEST_OVERHEAD,
-    TOOLS_OVERHEAD,
-    VIDEO_TOKENS,
-    VISION_MARKERS,
-    estimate_prompt_range,
-    extract_prompt,
-    image_token_cap,
+from ..endpoints import ENDPOINTS, MAX_TOKENS_PATH
+from ..errors import RequestError
+from ..jsontext import clip
+from .checks import (
+    _NOT_PLAIN_CHAT,
+    _UNSET,
+    _Findings,
+    _get,
+    _quick_chat_bound,
+    _tokens,
+    context_window,
+    multiple_of,
+    partial_enums,
+    rules,
+    unique_task_uuids,
 )
-
-ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
-_UNSET = object()
+from .compiled import CompiledCatalog, CompiledEndpoint, OfferingInfo
+from .infer import infer_endpoint
+from .issues import Issue, pointer, schema_issue, show, suggestion
+from .jsonnum import dump_request, is_multiple, parse_request
 
 
 class ValidationResult(NamedTuple):
@@ -74,146 +80,6 @@ class ValidationResult(NamedTuple):
             "issues": [i.as_dict() for i in self.issues],
             "warnings": [w.as_dict() for w in self.warnings],
         }
-
-
-class RequestError(ValueError):
-    """A request body that is not JSON at all (``parse_request``)."""
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def parse_request(text: str | bytes) -> Any:
-    """Parse request JSON with every non-integer number as a Decimal (never a float)."""
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
-    except RecursionError:
-        raise RequestError("the request is nested too deeply to read") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestError(f"the request is not valid JSON: {exc}") from None
-
-
-def dump_request(body: Any, *, indent: int | None = None) -> str:
-    """A parsed request back as JSON, each Decimal written as the JSON number it was read
-    from (``0.07``, never the string ``"0.07"`` nor a float's 0.07000000000000001), so a
-    cleaned request (``--lenient``) can be sent as it is."""
-    import re
-    import secrets
-
-    mark = "\0" + secrets.token_hex(8) + ":"
-
-    def default(value: Any) -> Any:
-        if isinstance(value, Decimal) and value.is_finite():
-            return mark + str(value)
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-    text = json.dumps(body, default=default, ensure_ascii=False, indent=indent)
-    escaped = re.escape(json.dumps(mark)[1:-1])
-    return re.sub(f'"{escaped}([^"]*)"', lambda m: m[1], text)
-
-
-_MESSAGES_KEYS = ("system", "stop_sequences", "thinking", "anthropic_version")
-_MESSAGES_BLOCKS = ("tool_use", "tool_result", "document", "thinking", "redacted_thinking")
-
-
-def _anthropic_like(body: Mapping[str, Any]) -> bool:
-    """Marks only Anthropic's messages API has: a top-level ``system``, ``stop_sequences`` or
-    ``thinking``, tools with ``input_schema``, or content blocks of Anthropic's types (an image
-    block with a ``source``)."""
-    if any(key in body for key in _MESSAGES_KEYS):
-        return True
-    tools = body.get("tools")
-    if isinstance(tools, list) and any(isinstance(t, dict) and "input_schema" in t for t in tools):
-        return True
-    messages = body.get("messages")
-    for message in messages if isinstance(messages, list) else ():
-        content = message.get("content") if isinstance(message, dict) else None
-        for block in content if isinstance(content, list) else ():
-            if isinstance(block, dict) and (
-                block.get("type") in _MESSAGES_BLOCKS
-                or (block.get("type") == "image" and "source" in block)
-            ):
-                return True
-    return False
-
-
-def infer_endpoint(body: Any) -> str:
-    """The dialect a body looks like: an array or a task object is ``runware.task``;
-    ``prompt`` means completions, ``input`` responses; ``messages`` with a mark of Anthropic's
-    API (:func:`_anthropic_like`) means messages; else chat.completions."""
-    if isinstance(body, list):
-        return "runware.task"
-    if isinstance(body, dict):
-        if "taskType" in body or "taskUUID" in body:
-            return "runware.task"
-        if "prompt" in body and "messages" not in body:
-            return "completions"
-        if "input" in body and "messages" not in body:
-            return "responses"
-        if _anthropic_like(body):
-            return "messages"
-    return "chat.completions"
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    """A JSON number as a Decimal; a float by its shortest text (0.07 → Decimal('0.07'))."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    return None
-
-
-def is_multiple(value: Decimal, step: Decimal) -> bool:
-    """Exact: is ``value`` an integer multiple of ``step``? Works for any exponent."""
-    _, vdigits, vexp = value.as_tuple()
-    _, sdigits, sexp = step.as_tuple()
-    assert isinstance(vexp, int) and isinstance(sexp, int)
-    m = int("".join(map(str, vdigits)) or "0")
-    s = int("".join(map(str, sdigits)) or "0")
-    if s == 0:
-        return m == 0
-    shift = vexp - sexp  # value/step = (m/s) * 10**shift
-    if m == 0:
-        return True
-    if shift >= 0:
-        return bool((m % s) * pow(10, shift, s) % s == 0)
-    if -shift > len(vdigits) + 1:
-        return False
-    return bool(m % (s * 10 ** (-shift)) == 0)
-
-
-def json_equal(a: Any, b: Any) -> bool:
-    """JSON equality: true is not 1, 1 is 1.0."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if is_number(a) and is_number(b):
-        da, db = as_decimal(a), as_decimal(b)
-        return da is not None and db is not None and da == db
-    if type(a) is not type(b):
-        return False
-    return bool(a == b)
-
-
-class _Findings:
-    __slots__ = ("issues", "warnings")
-
-    def __init__(self) -> None:
-        self.issues: list[Issue] = []
-        self.warnings: list[Issue] = []
-
-
-#: keys that make infer_endpoint look past chat.completions (or the prompt bound give up)
-_NOT_PLAIN_CHAT = frozenset({"taskType", "taskUUID", "tools", *_MESSAGES_KEYS})
 
 
 class _Route(NamedTuple):
@@ -261,7 +127,8 @@ class RequestValidator:
         try:
             body = parse_request(text)
         except RequestError as exc:
-            return ValidationResult(False, None, endpoint, (Issue("", "json", None, str(exc)),))
+            issue = Issue(exc.pointer, "json", None, str(exc))
+            return ValidationResult(False, None, endpoint, (issue,))
         return self.validate(body, endpoint=endpoint, lenient=lenient)
 
     # -------------------------------------------------------------------- fast path
@@ -356,7 +223,7 @@ class RequestValidator:
                 "",
                 "endpoint",
                 ", ".join(ENDPOINTS),
-                f"unknown endpoint {endpoint!r}; use one of {', '.join(ENDPOINTS)}",
+                f"unknown endpoint {clip(str(endpoint))}; use one of {', '.join(ENDPOINTS)}",
             )
             return ValidationResult(False, None, endpoint, (issue,), (), body)
         chosen = endpoint or infer_endpoint(body)
@@ -382,7 +249,7 @@ class RequestValidator:
                 return ValidationResult(False, info.id, chosen, tuple(found.issues), (), body)
         entry = self.compiled.endpoints[(info.key, chosen)]
         cleaned = self._check(entry, info, body, (), lenient, found)
-        self._partials(entry, [((), cleaned)], found)
+        partial_enums(entry, [((), cleaned)], found)
         return ValidationResult(
             not found.issues, info.id, chosen, tuple(found.issues), tuple(found.warnings), cleaned
         )
@@ -441,8 +308,8 @@ class RequestValidator:
             cleaned_tasks.append((prefix, cleaned))
             by_entry.setdefault(entry.offering, (entry, []))[1].append((prefix, cleaned))
         for entry, group in by_entry.values():
-            self._partials(entry, group, found)
-        found.issues.extend(_duplicate_task_uuids(tasks))
+            partial_enums(entry, group, found)
+        found.issues.extend(unique_task_uuids(tasks))
         request: Any = (
             cleaned_tasks[0][1] if isinstance(body, dict) else [t for _, t in cleaned_tasks]
         )
@@ -478,7 +345,7 @@ class RequestValidator:
         info, why = self.compiled.resolve(model)
         if info is None:
             known = sorted(self.compiled.by_id)
-            text = why or f"unknown model {model!r}{suggestion(model, known)}"
+            text = why or f"unknown model {clip(model)}{suggestion(model, known)}"
             found.issues.append(Issue(here, "known_model", ", ".join(known), text))
             return None
         if info.status == "coming_soon":
@@ -501,7 +368,7 @@ class RequestValidator:
         key = (entry.offering, entry.endpoint)
         validator = self._fast.get(key)
         if validator is None:
-            import jsonschema_rs
+            import jsonschema_rs  # here for start-up time: loaded on the first route checked
 
             validator = jsonschema_rs.validator_for(dict(entry.fast), validate_formats=True)
             self._fast[key] = validator
@@ -559,8 +426,8 @@ class RequestValidator:
                 return self._check(entry, info, obj, prefix, False, found)
             found.issues.extend(issues)
         if entry.steps:
-            self._steps(entry.steps, obj, [], prefix, found)
-        self._context(entry, info, obj, prefix, found)
+            multiple_of(entry.steps, obj, [], prefix, found)
+        context_window(entry, info, obj, prefix, found)
         return obj
 
     def _explain(
@@ -604,7 +471,7 @@ class RequestValidator:
                 keyword, ipath, error.instance, sub, detail, modalities=info.input_modalities
             ):
                 issues.append(_prefixed(issue, prefix))
-        issues.extend(_rule_issues(entry, obj, prefix))
+        issues.extend(rules(entry, obj, prefix))
         issues = list(dict.fromkeys(issues))  # a pattern and a format may say the same thing
         if not issues and (rule_broken or errors):
             issues.append(
@@ -612,157 +479,8 @@ class RequestValidator:
             )
         return issues, unknown
 
-    def _steps(
-        self,
-        tree: Mapping[str, Any],
-        value: Any,
-        path: list[str | int],
-        prefix: tuple[int, ...],
-        found: _Findings,
-    ) -> None:
-        step = tree.get("step")
-        if step is not None:
-            number = as_decimal(value)
-            if number is not None and not is_multiple(number, step):
-                found.issues.append(
-                    Issue(
-                        pointer((*prefix, *path)),
-                        "multipleOf",
-                        tree.get("allowed"),
-                        f"{field_name(path)} must be a multiple of {step}; got {show(value)}",
-                    )
-                )
-        props = tree.get("props")
-        if props and isinstance(value, dict):
-            for name, sub in props.items():
-                if name in value:
-                    self._steps(sub, value[name], [*path, name], prefix, found)
-        items = tree.get("items")
-        if items and isinstance(value, list):
-            for i, item in enumerate(value):
-                self._steps(items, item, [*path, i], prefix, found)
-
-    def _partials(
-        self, entry: CompiledEndpoint, objs: Sequence[tuple[tuple[int, ...], Any]], found: _Findings
-    ) -> None:
-        for partial in entry.partial:
-            seen: dict[Any, str] = {}
-            for prefix, obj in objs:
-                for path, value in _values_at(obj, partial.path, []):
-                    if not isinstance(value, str) or value in seen:
-                        continue
-                    here = pointer((*prefix, *path))
-                    seen[value] = here
-                    if value in partial.known:
-                        continue
-                    known = ", ".join(map(str, partial.known)) if partial.known else "none of them"
-                    count = f"{partial.count} allowed values" if partial.count else "more values"
-                    found.warnings.append(
-                        Issue(
-                            here,
-                            "values_known",
-                            ", ".join(map(str, partial.known)) or None,
-                            f"{partial.name} {show(value)} cannot be checked: the source "
-                            f"says there are {count} and names {known}; accepted with a warning",
-                        )
-                    )
-            if partial.count is not None and len(seen) > partial.count:
-                names = ", ".join(show(v) for v in seen)
-                last = list(seen.values())[partial.count]
-                found.issues.append(
-                    Issue(
-                        last,
-                        "values_count",
-                        f"{partial.count} distinct values",
-                        f"{partial.name} has only {partial.count} allowed values, but this request "
-                        f"uses {len(seen)}: {names}",
-                    )
-                )
-
-    def _context(
-        self,
-        entry: CompiledEndpoint,
-        info: OfferingInfo,
-        obj: Any,
-        prefix: tuple[int, ...],
-        found: _Findings,
-    ) -> None:
-        window = info.context_window
-        if window is None or not isinstance(obj, dict):
-            return
-        limit_path = MAX_TOKENS_PATH[entry.endpoint]
-        explicit = _get(obj, limit_path)
-        out_certain = _tokens(explicit)
-        out_typical = out_certain if explicit is not _UNSET else _tokens(entry.max_tokens_default)
-        quick_chat = _quick_chat_bound(obj, entry.endpoint)
-        if quick_chat is not None and quick_chat + max(out_certain, out_typical) <= window:
-            return
-        parts = extract_prompt(obj, entry.endpoint)
-        quick = (
-            parts.token_ids + 4 * sum(map(len, parts.texts)) + 4 * sum(map(len, parts.tool_texts))
-        )
-        quick += parts.messages * MESSAGE_OVERHEAD[2] + REQUEST_OVERHEAD[2]
-        if parts.tool_texts:
-            quick += TOOLS_OVERHEAD[2]
-        if parts.images:
-            quick += parts.images * (image_token_cap(obj, info)[0] + VISION_MARKERS)
-        quick += parts.videos * (VIDEO_TOKENS + VISION_MARKERS)
-        if quick + max(out_certain, out_typical) <= window:
-            return
-        estimate = estimate_prompt_range(obj, entry.endpoint, info)
-        name = limit_path[-1]
-        here = pointer((*prefix, *limit_path)) if explicit is not _UNSET else pointer(prefix)
-        allowed = f"prompt + {name} <= {window:,} tokens"
-        if estimate.lower + out_certain > window:
-            found.issues.append(
-                Issue(
-                    here,
-                    "context_window",
-                    allowed,
-                    f"the prompt takes at least {estimate.lower:,} tokens and {name} is "
-                    f"{out_certain:,}, more than the {window:,}-token context window",
-                )
-            )
-        elif estimate.typical + out_typical > window:
-            found.warnings.append(
-                Issue(
-                    here,
-                    "context_window",
-                    allowed,
-                    f"the prompt takes about {estimate.typical:,} tokens (at least "
-                    f"{estimate.lower:,}) and {name} is {out_typical:,}: it may not fit the "
-                    f"{window:,}-token context window",
-                )
-            )
-
 
 # -------------------------------------------------------------------- helpers
-
-
-_QUICK_FALLBACK = ("tools", "functions", "response_format")
-
-
-def _quick_chat_bound(obj: dict[str, Any], endpoint: str) -> int | None:
-    """An upper bound on the prompt tokens of a chat request whose messages are plain
-    role + string content (at most 4 UTF-8 bytes a character); None when it needs the full
-    walk of :func:`catalog.requests.token_estimate.extract_prompt`."""
-    if endpoint != "chat.completions":
-        return None
-    messages = obj.get("messages")
-    if type(messages) is not list:
-        return None
-    for key in _QUICK_FALLBACK:
-        if key in obj:
-            return None
-    chars = 0
-    for message in messages:
-        if type(message) is not dict or len(message) != 2:
-            return None
-        content = message.get("content")
-        if type(content) is not str:
-            return None
-        chars += len(content)
-    return 4 * chars + len(messages) * MESSAGE_OVERHEAD[2] + REQUEST_OVERHEAD[2]
 
 
 def _text(model: Any) -> str | None:
@@ -797,24 +515,6 @@ def _walk(schema: Any, path: Sequence[Any]) -> Mapping[str, Any]:
     return node if isinstance(node, Mapping) else {}
 
 
-def _get(obj: Any, path: Sequence[str]) -> Any:
-    node = obj
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return _UNSET
-        node = node[part]
-    return node
-
-
-def _tokens(value: Any) -> int:
-    if type(value) is int:
-        return min(value, 10**12) if value > 0 else 0
-    number = as_decimal(value) if value is not _UNSET else None
-    if number is None or number <= 0:
-        return 0
-    return int(min(number, Decimal(10**12)).to_integral_value(rounding="ROUND_CEILING"))
-
-
 def _drop(obj: Any, path: Sequence[str | int]) -> None:
     node = obj
     for part in path[:-1]:
@@ -826,124 +526,6 @@ def _drop(obj: Any, path: Sequence[str | int]) -> None:
             return
     if isinstance(node, dict):
         node.pop(str(path[-1]), None)
-
-
-def _values_at(
-    obj: Any, path: Sequence[str], here: list[str | int]
-) -> Iterator[tuple[list[str | int], Any]]:
-    if not path:
-        yield here, obj
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(obj, list):
-            for i, item in enumerate(obj):
-                yield from _values_at(item, rest, [*here, i])
-    elif isinstance(obj, dict) and head in obj:
-        yield from _values_at(obj[head], rest, [*here, head])
-
-
-def _lookup(obj: Any, path: Sequence[str]) -> tuple[bool, Any]:
-    """The value at a dotted name's path (``settings.topK``), and whether it is set."""
-    for name in path:
-        if not isinstance(obj, dict) or name not in obj:
-            return False, None
-        obj = obj[name]
-    return True, obj
-
-
-def _parent(obj: Any, path: Sequence[str]) -> list[str]:
-    """The deepest present object on the way to ``path``'s last name (where a missing field
-    is reported)."""
-    found: list[str] = []
-    for name in path[:-1]:
-        if not isinstance(obj, dict) or not isinstance(obj.get(name), dict):
-            break
-        obj = obj[name]
-        found.append(name)
-    return found
-
-
-def _duplicate_task_uuids(tasks: Sequence[tuple[tuple[int, ...], Any]]) -> list[Issue]:
-    """Runware matches responses to tasks by ``taskUUID`` ("must be unique per task"): a UUID
-    that an earlier task of the request already has is an error at the later task. UUIDs
-    compare case-insensitively. JSON Schema cannot say this (``uniqueItems`` compares whole
-    tasks), so it is Python only."""
-    seen: dict[str, tuple[int, ...]] = {}
-    issues: list[Issue] = []
-    for prefix, task in tasks:
-        value = task.get("taskUUID") if isinstance(task, dict) else None
-        if not isinstance(value, str):
-            continue
-        first = seen.setdefault(value.lower(), prefix)
-        if first != prefix:
-            issues.append(
-                Issue(
-                    pointer((*prefix, "taskUUID")),
-                    "unique",
-                    "a taskUUID no other task of the request has",
-                    f"taskUUID {value!r} is already the taskUUID of task {first[0]}; "
-                    "each task needs its own UUID v4",
-                )
-            )
-    return issues
-
-
-def _rule_issues(entry: CompiledEndpoint, obj: Any, prefix: tuple[int, ...]) -> list[Issue]:
-    """Rules across fields, worded. A rule fires only on ``when`` values set explicitly; a
-    ``requires`` value is met by an explicit value or by the default; a ``conflicts_with``
-    value counts only when set explicitly. Dotted names are nested (``settings.topK``)."""
-    if not isinstance(obj, dict):
-        return []
-    issues: list[Issue] = []
-    for rule in entry.rules:
-        fired = True
-        for k, v in rule.when.items():
-            present, value = _lookup(obj, k.split("."))
-            if not present or not json_equal(value, v):
-                fired = False
-                break
-        if not fired:
-            continue
-        cond = " and ".join(f"{k}: {show(v)}" for k, v in rule.when.items())
-        note = f" ({rule.message.rstrip('.')})" if rule.message else ""
-        for name, wanted in rule.then.items():
-            path = name.split(".")
-            present, value = _lookup(obj, path)
-            where: tuple[str | int, ...]
-            if rule.kind == "requires":
-                if present:
-                    if json_equal(value, wanted):
-                        continue
-                    where, got = (*prefix, *path), f"got {show(value)}"
-                else:
-                    default = rule.defaults.get(name, _UNSET)
-                    if default is not _UNSET and json_equal(default, wanted):
-                        continue
-                    where = (*prefix, *_parent(obj, path))
-                    got = (
-                        f"{name} is not set and defaults to {show(default)}"
-                        if default is not _UNSET
-                        else f"{name} is not set"
-                    )
-                issues.append(
-                    Issue(
-                        pointer(where),
-                        "requires",
-                        f"{name}: {show(wanted)}",
-                        f"{cond} requires {name}: {show(wanted)}; {got}{note}",
-                    )
-                )
-            elif present and json_equal(value, wanted):
-                issues.append(
-                    Issue(
-                        pointer((*prefix, *path)),
-                        "conflicts_with",
-                        f"not {name}: {show(wanted)}",
-                        f"{cond} conflicts with {name}: {show(wanted)}{note}",
-                    )
-                )
-    return issues
 
 
 _DEFAULT: dict[str, RequestValidator] = {}
@@ -960,7 +542,7 @@ def request_validator(data: str | None = None) -> RequestValidator:
     root = data or default_data_dir()
     found = _DEFAULT.get(root)
     if found is None:
-        from .cache import load_compiled
+        from .cache import load_compiled  # here for start-up time: hashing, pickle
 
         found = _DEFAULT[root] = RequestValidator(load_compiled(root))
     return found

@@ -8,12 +8,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
-from .common import EXIT_USAGE, UsageError
+from .boundary import ArgumentError, fail, report
+from .common import EXIT_OK, EXIT_USAGE
 
 #: Subcommand → the module (in this package) that registers it, in the order the help
 #: shows. Only the module of the command being run is imported, so that one command's
@@ -29,6 +32,11 @@ COMMANDS = {
     "credit-note": "ledger_cmd",
     "db": "ledger_cmd",
     "rate": "rate_cmd",
+    "export-events": "rate_cmd",
+    "serve": "service_cmd",
+    "tenant": "service_cmd",
+    "key": "service_cmd",
+    "openapi": "service_cmd",
 }
 
 
@@ -83,11 +91,15 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose subcommand parsers (of the same class) use :class:`_Formatter`."""
+    """An ArgumentParser whose subcommand parsers (of the same class) use :class:`_Formatter`
+    and whose errors go through the error boundary (with the subcommand's own usage)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentError(f"{self.prog}: {message}", self.format_usage())
 
 
 def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
@@ -96,11 +108,17 @@ def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ratecard",
         description="Model catalog, request validation, exact pricing and invoices for LLM APIs.",
+        epilog="Exit status: 0 success, 1 the input was judged bad, 2 a usage error, "
+        "130 interrupted. RATECARD_DEBUG=1 shows tracebacks.",
     )
+    parser.add_argument("--version", "-V", action="store_true", help="print the version and exit")
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="the card directory (default: $RATECARD_DATA, else the bundled cards)",
+        action="append",
+        help="a card directory; repeat for layers, lowest first: a higher layer's offering "
+        "replaces the same provider/id below it (default: $RATECARD_DATA, a "
+        f"'{os.pathsep}'-separated list, else the bundled world catalog under the bundled cards)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in _modules(argv):
@@ -108,23 +126,102 @@ def build_parser(argv: Sequence[str] | None = ()) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+#: Options of the ``ratecard`` command itself that take a value; they may also be written
+#: after the subcommand (``ratecard catalog list --data DIR``).
+GLOBAL_OPTIONS = ("--data",)
+
+
+def _globals_first(argv: list[str]) -> list[str]:
+    """``argv`` with the global options (and their values) moved before the subcommand."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in GLOBAL_OPTIONS and i + 1 < len(argv):
+            front.extend(argv[i : i + 2])
+            i += 2
+            continue
+        if arg.startswith(tuple(f"{o}=" for o in GLOBAL_OPTIONS)):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def version() -> str:
+    # here for start-up time: loaded only when this command runs
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
     try:
-        code: int = args.func(args)
-    except UsageError as exc:
-        print(f"ratecard: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except UnicodeDecodeError as exc:
-        # an input file that is not UTF-8 (a JSON file must be): a usage error, not a trace
-        where = getattr(args, "file", None) or "the input"
-        name = "standard input" if where == "-" else where
-        print(f"ratecard: {name}: not UTF-8 text ({exc.reason})", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        return 0
-    return code
+        return installed("ratecard")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt  # handled like Ctrl-C: the batch in flight finishes or rolls back
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ratecard ARGV``; the exit status. Every expected error is one sentence on
+    stderr (and a JSON error object on stdout with ``--json``): see :mod:`.boundary`."""
+    args_list = _globals_first(list(sys.argv[1:] if argv is None else argv))
+    as_json = any(a == "--json" or a.startswith("--json=") for a in args_list)
+    if args_list[:1] in (["--version"], ["-V"]):
+        print(f"ratecard {version()}")
+        return EXIT_OK
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        parser = build_parser(args_list)
+        try:
+            args, extra = parser.parse_known_args(args_list)
+            if extra:
+                _innermost(parser, args_list).error(f"unrecognized arguments: {' '.join(extra)}")
+        except ArgumentError as exc:
+            fail(str(exc), EXIT_USAGE, "usage", as_json=as_json, usage=exc.usage)
+            return EXIT_USAGE
+        except SystemExit as exc:  # --help
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        try:
+            code: int = args.func(args)
+        except BrokenPipeError:
+            _quiet_stdout()
+            return EXIT_OK
+        except (Exception, KeyboardInterrupt) as exc:
+            source = getattr(args, "file", None)
+            return report(exc, as_json=as_json, source=source if isinstance(source, str) else None)
+        return code
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _innermost(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:
+    """The (sub)parser of the deepest subcommand named in ``argv``: its errors show its usage."""
+    current = parser
+    while True:
+        subs = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = next((subs[0].choices[w] for w in argv if subs and w in subs[0].choices), None)
+        if chosen is None:
+            return current
+        current = chosen
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (``ratecard ... | head``), keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

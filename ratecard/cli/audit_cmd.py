@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from billing.audit import Finding, audit_stream
-from billing.text import decimal_text
+from billing.money import decimal_text
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, open_input, read_json_lines
 from .price_cmd import load_catalog_for
@@ -83,7 +83,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     tolerance = _tolerance(args.tolerance)
     counts = {"agree": 0, "disagree": 0, "unreported": 0, "failed": 0}
     with open_input(args.file) as stream:
-        for finding in audit_stream(read_json_lines(stream), catalog, tolerance):
+        for finding in audit_stream(read_json_lines(stream, args.file), catalog, tolerance):
             if finding.error is not None:
                 counts["failed"] += 1
             elif finding.agrees is None:

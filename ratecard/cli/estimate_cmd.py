@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.estimate import ENDPOINTS, Estimate, EstimateError, estimate
+from billing.errors import EstimateError
+from billing.estimating import Estimate, estimate
+from billing.money import decimal_text
 from billing.records import loads
-from billing.text import decimal_text, explain_line
+from billing.text import explain_line
+from catalog.endpoints import ENDPOINTS
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, open_input, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, print_json, read_body
 from .price_cmd import load_catalog_for
 
 
@@ -102,13 +104,17 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.tool_calls < 0:
         raise UsageError("--tool-calls must be at least 0")
     catalog = load_catalog_for(args)
-    with open_input(args.file) as stream:
-        text = stream.read()
+    text = read_body(args.file)
     try:
         body = loads(text)
     except (ValueError, RecursionError) as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        return _cannot(args, f"the request is not valid JSON: {detail}")
+        # here for start-up time: loaded only when this command runs
+        from catalog.jsontext import json_problem
+
+        problem = json_problem(exc)
+        if problem.startswith("not valid JSON"):
+            return _cannot(args, f"the request is {problem}")
+        return _cannot(args, f"the request cannot be used: {problem}")
     try:
         result = estimate(body, args.endpoint, catalog, tool_calls=args.tool_calls)
     except EstimateError as exc:

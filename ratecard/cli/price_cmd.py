@@ -9,7 +9,7 @@ from typing import Any
 
 from billing.priced import Priced, price_stream, priced_doc
 from billing.text import decimal_text, explain_line
-from catalog import CardErrors, Catalog
+from catalog import Catalog
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -32,17 +32,47 @@ def register(sub: Any) -> None:
             "priced (exit status 1 if any failed)."
         ),
     )
-    p.add_argument("file", metavar="FILE|-", help="JSON Lines usage records, or - for stdin")
+    p.add_argument(
+        "file",
+        metavar="FILE|-",
+        nargs="*",
+        help="JSON Lines usage records, or - for stdin (none with -m); with --engine "
+        "duckdb, any number of JSON Lines or Parquet (.parquet) files",
+    )
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
+    p.add_argument(
+        "--engine",
+        choices=["python", "duckdb"],
+        default="python",
+        help="python (default): each record in turn, output per record; duckdb: the files in "
+        "bulk, output per offering and charge (README: Scale path)",
+    )
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="duckdb: also give each record's result (priced one by one, at Python's rate)",
+    )
+    quick = p.add_argument_group(
+        "quick pricing from flags (instead of FILE): one row per model, cheapest first"
+    )
+    quick.add_argument(
+        "-m", "--model", action="append", metavar="MODEL", help="a model id (repeatable)"
+    )
+    quick.add_argument("-i", "--input-tokens", type=int, default=0, help="input tokens")
+    quick.add_argument("-o", "--output-tokens", type=int, default=0, help="output tokens")
+    quick.add_argument(
+        "--cached", type=int, default=0, help="of the input tokens, how many were cache reads"
+    )
+    quick.add_argument(
+        "--reasoning", type=int, default=0, help="of the output tokens, how many were reasoning"
+    )
+    quick.add_argument("--provider", help="the provider whose offerings the models are")
     p.set_defaults(func=cmd_price)
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
-    try:
-        return get_catalog(args)
-    except CardErrors as exc:
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint'\n{exc}") from None
+    return get_catalog(args)
 
 
 class Tally:
@@ -69,11 +99,23 @@ class Tally:
 
 
 def cmd_price(args: argparse.Namespace) -> int:
+    if args.model:
+        return quick_price(args)
+    if not args.file:
+        raise UsageError("give a FILE of usage records (- for stdin), or -m MODEL -i N -o N")
     catalog = load_catalog_for(args)
+    if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
+        from .price_bulk import cmd_price_bulk
+
+        return cmd_price_bulk(args, catalog)
+    if len(args.file) > 1 or args.records:
+        raise UsageError("several files and --records are for --engine duckdb")
+    args.file = args.file[0]  # one path, as the error messages name it
     tally = Tally()
     rows: list[Priced] = []
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream), catalog):
+        for result in price_stream(read_json_lines(stream, args.file), catalog):
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))
@@ -86,6 +128,79 @@ def cmd_price(args: argparse.Namespace) -> int:
             print(table(rows))
         print(tally.summary())
     return EXIT_BAD_INPUT if tally.failed else EXIT_OK
+
+
+def quick_price(args: argparse.Namespace) -> int:
+    """``-m MODEL ... -i N -o N``: the same record priced on each model, cheapest first
+    (the records are chat-shaped: input includes the cached tokens, output the reasoning)."""
+    # here for start-up time: loaded only when this command runs
+    from billing import PricingError, RecordError, price
+
+    if args.file:
+        raise UsageError("give either FILE or -m MODEL, not both")
+    for name in ("input_tokens", "output_tokens", "cached", "reasoning"):
+        if getattr(args, name) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must not be negative")
+    catalog = load_catalog_for(args)
+    usage = {
+        "prompt_tokens": args.input_tokens,
+        "completion_tokens": args.output_tokens,
+        "prompt_tokens_details": {"cached_tokens": args.cached},
+        "completion_tokens_details": {"reasoning_tokens": args.reasoning},
+    }
+    results: list[dict[str, Any]] = []
+    for model in args.model:
+        record: dict[str, Any] = {"model": model, "usage": usage}
+        if args.provider:
+            record["provider"] = args.provider
+        try:
+            charge = price(record, catalog)
+        except (PricingError, RecordError) as exc:
+            results.append({"model": model, "offering": None, "total": None, "error": exc.message})
+            continue
+        tiers = sorted({line.tier for line in charge.lines if line.tier})
+        results.append(
+            {
+                "model": model,
+                "offering": f"{charge.provider}/{charge.offering}",
+                "currency": charge.currency,
+                "total": charge.total,
+                "input": sum(
+                    (ln.amount for ln in charge.lines if ln.charge == "input"), Decimal(0)
+                ),
+                "output": sum(
+                    (ln.amount for ln in charge.lines if ln.charge in ("output", "reasoning")),
+                    Decimal(0),
+                ),
+                "tier": ", ".join(tiers),
+                "error": None,
+            }
+        )
+    results.sort(key=lambda r: (r["total"] is None, r["total"] or 0, r["model"]))
+    if args.json:
+        for row in results:
+            print(dumps(row))
+    else:
+        headers = ["MODEL", "OFFERING", "TOTAL", "INPUT", "OUTPUT", "TIER / ERROR"]
+        rows: list[list[str]] = [headers]
+        for r in results:
+            if r["total"] is None:
+                rows.append([r["model"], "-", "-", "-", "-", r["error"]])
+            else:
+                rows.append(
+                    [
+                        r["model"],
+                        r["offering"],
+                        f"{r['currency']} {decimal_text(r['total'])}",
+                        decimal_text(r["input"]),
+                        decimal_text(r["output"]),
+                        r["tier"] or "-",
+                    ]
+                )
+        widths = [max(len(cells[i]) for cells in rows) for i in range(5)]
+        for cells in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(cells[:5], widths, strict=True)), cells[5])
+    return EXIT_BAD_INPUT if any(r["total"] is None for r in results) else EXIT_OK
 
 
 def explained(result: Priced) -> str:

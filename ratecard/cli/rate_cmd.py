@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, get_catalog, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, get_catalog, print_json
 
 
 def register(sub: Any) -> None:
@@ -19,25 +20,105 @@ def register(sub: Any) -> None:
         metavar="URL",
         help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
     )
-    p.add_argument("--period", required=True, metavar="YYYY-MM")
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
     p.add_argument("--customer", help="only this customer")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--engine",
+        choices=["db", "duckdb", "spark"],
+        default="db",
+        help="where the statements run: the ledger's own database (db, the default), DuckDB "
+        "in this process, or Spark (see the README's Scale path)",
+    )
+    p.add_argument(
+        "--events",
+        metavar="DIR",
+        help="duckdb, spark: read the events from this export (ratecard export-events) "
+        "instead of the ledger; the stored charges are then compared only with --db",
+    )
+    p.add_argument(
+        "--events-format",
+        choices=["parquet", "delta", "table"],
+        default="parquet",
+        help="spark: --events is a Parquet export (default), Delta tables, or a prefix of "
+        "tables in the Spark catalog (db. for db.usage_events ...)",
+    )
+    p.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="spark: local[N] (default local[2]), spark://host:7077, yarn, or sc://host:15002 "
+        "for Spark Connect",
+    )
     p.add_argument(
         "--show-sql",
         action="store_true",
         help="print the compiled SQL for each offering in the period instead of running it",
     )
     p.set_defaults(func=cmd_rate)
+    register_export(sub)
 
 
 def _text(value: Any) -> str:
+    # here for start-up time: loaded only when this command runs
     from billing.text import decimal_text
 
     return decimal_text(value)
 
 
+def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) -> Any:
+    """The connection the statements run on, when it does not need the scope: the ledger
+    itself, or an engine over the export in --events. None: load the ledger (after the
+    customer is known)."""
+    # here for start-up time: loaded only when this command runs
+    from pathlib import Path
+
+    if args.engine == "db":
+        return ledger
+    if not args.events:
+        return None
+    if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
+        from billing.sqlrate.duck import duckdb_connection
+
+        return stack.enter_context(duckdb_connection(parquet=Path(args.events)))
+    # here for start-up time: loaded only when this command runs
+    from billing.sqlrate.spark import SparkConnection, register_events, spark_session
+
+    spark = spark_session(args.spark_master)
+    if args.events_format != "table" and "://" not in args.events:
+        if not Path(args.events).exists():
+            raise FileNotFoundError(f"{args.events}: no such directory")
+    register_events(spark, args.events, args.events_format)
+    return SparkConnection(spark)
+
+
+def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope: Any) -> Any:
+    """DuckDB or Spark over the ledger's events in ``scope``: DuckDB loads them as Arrow
+    batches; Spark reads a Parquet export written to a temporary directory."""
+    # here for start-up time: loaded only when this command runs
+    import tempfile
+    from pathlib import Path
+
+    if args.engine == "duckdb":
+        # here for start-up time: loaded only when this command runs
+        from billing.sqlrate.duck import duckdb_connection
+
+        return stack.enter_context(duckdb_connection(ledger=ledger, scope=scope))
+    # here for start-up time: loaded only when this command runs
+    from billing.sqlrate.events import export_events
+    from billing.sqlrate.spark import SparkConnection, register_events, spark_session
+
+    out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratecard-spark-")))
+    export_events(ledger, scope, out)
+    spark = spark_session(args.spark_master)
+    register_events(spark, str(out))
+    return SparkConnection(spark)
+
+
 def cmd_rate(args: argparse.Namespace) -> int:
-    from billing.invoicing.lifecycle import InvoiceError, _check_period
+    # here for start-up time: loaded only when this command runs
     from billing.sqlrate import (
         NotCompilableError,
         customer_codes,
@@ -46,41 +127,61 @@ def cmd_rate(args: argparse.Namespace) -> int:
         show_sql,
         unread_events,
     )
+
+    # here for start-up time: loaded only when this command runs
+    from billing.sqlrate.duck import EngineUnavailableError
     from billing.sqlrate.rate import offerings_in_scope
     from billing.sqlrate.stored import compare, stored_sums
-    from ratecard.cli.ledger_cmd import _engine
+    from ratecard.cli.ledger_cmd import check_period, open_ledger
 
-    try:
-        _check_period(args.period)
-    except InvoiceError as exc:
-        raise UsageError(str(exc)) from None
+    check_period(args.period)
     catalog = get_catalog(args)
-    engine = _engine(args)
-    try:
-        with engine.connect() as conn:
-            codes = customer_codes(conn)
-            customer_id = None
-            if args.customer is not None:
-                found = [pk for pk, code in codes.items() if code == args.customer]
-                if not found:
-                    raise UsageError(f"unknown customer {args.customer!r}")
-                customer_id = found[0]
-            scope = period_scope(args.period, customer_id)
-            if args.show_sql:
-                for key in offerings_in_scope(conn, scope):
-                    offering = catalog.offerings.get(key) if key else None
-                    if offering is not None:
-                        print(show_sql(conn, scope, offering) + "\n")
-                return EXIT_OK
-            try:
-                result = rate_scope(conn, scope, catalog)
-            except NotCompilableError as exc:
-                print(f"ratecard: the SQL path cannot rate this period: {exc}", file=sys.stderr)
-                return EXIT_BAD_INPUT
-            rows = compare(result, stored_sums(conn, scope))
-            unread = unread_events(conn, args.period, customer_id)
-    finally:
-        engine.dispose()
+    if args.engine == "db" and args.events:
+        raise UsageError("--events needs --engine duckdb or --engine spark")
+    if args.engine != "spark" and (args.spark_master or args.events_format != "parquet"):
+        raise UsageError("--spark-master and --events-format are for --engine spark")
+    with ExitStack() as stack:
+        ledger = None
+        if not args.events or args.db:
+            engine = open_ledger(args)
+            stack.callback(engine.dispose)
+            ledger = stack.enter_context(engine.connect())
+        try:
+            conn = _rating_connection(args, stack, ledger)
+        except FileNotFoundError as exc:
+            raise UsageError(str(exc)) from None  # a missing export is a usage error (exit 2)
+        except EngineUnavailableError as exc:
+            print(f"ratecard: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        codes = customer_codes(ledger if ledger is not None else conn)
+        customer_id = None
+        if args.customer is not None:
+            found = [pk for pk, code in codes.items() if code == args.customer]
+            if not found:
+                raise InputError(
+                    f"unknown customer {args.customer!r}: no usage has been ingested for it"
+                )
+            customer_id = found[0]
+        scope = period_scope(args.period, customer_id)
+        if conn is None:
+            conn = _load_ledger(args, stack, ledger, scope)
+        if args.show_sql:
+            for key in offerings_in_scope(conn, scope):
+                offering = catalog.offerings.get(key) if key else None
+                if offering is not None:
+                    print(show_sql(conn, scope, offering) + "\n")
+            return EXIT_OK
+        try:
+            result = rate_scope(conn, scope, catalog)
+        except NotCompilableError as exc:
+            print(f"ratecard: the SQL path cannot rate this period: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        stored = stored_sums(ledger, scope) if ledger is not None else None
+        rows = compare(result, stored if stored is not None else {})
+        if stored is None:
+            for row in rows:
+                row["same"] = None
+        unread = unread_events(conn, args.period, customer_id)
     for row in rows:
         row["customer"] = codes.get(row.pop("customer_id"), "?")
     errors = [
@@ -89,15 +190,17 @@ def cmd_rate(args: argparse.Namespace) -> int:
             "period": err.period,
             "offering": err.offering,
             "events": err.events,
+            "code": err.reason_code,
             "reason": err.reason,
         }
         for err in result.errors
     ]
-    differences = sum(1 for row in rows if not row["same"])
+    differences = sum(1 for row in rows if row["same"] is False)
     if args.json:
         print_json(
             {
                 "period": args.period,
+                "engine": result.engine,
                 "priced_events": result.priced_events,
                 "unrated_events": result.error_events,
                 "unread_events": unread,
@@ -118,14 +221,18 @@ def cmd_rate(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"{args.period}: {result.priced_events:,} events rated in SQL, "
-            f"{result.error_events:,} cannot be rated, {differences} lines differ from the "
-            "stored charges"
+            f"{args.period}: {result.priced_events:,} events rated in {result.engine}, "
+            f"{result.error_events:,} cannot be rated, "
+            + (
+                f"{differences} lines differ from the stored charges"
+                if stored is not None
+                else "stored charges not compared (no --db)"
+            )
         )
         for row in rows:
             mark = (
                 ""
-                if row["same"]
+                if row["same"] is not False
                 else (
                     f"  stored {row['stored_quantity']:,} = {_text(row['stored_amount'])}"
                     f" (difference {_text(row['difference'])})"
@@ -148,3 +255,65 @@ def cmd_rate(args: argparse.Namespace) -> int:
                 f"({err['offering'] or 'unknown offering'}): {err['reason']}"
             )
     return EXIT_BAD_INPUT if errors else EXIT_OK
+
+
+def register_export(sub: Any) -> None:
+    p = sub.add_parser(
+        "export-events",
+        help="write a period's events as Parquet, for ratecard rate --engine duckdb|spark",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
+    )
+    p.add_argument(
+        "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
+    )
+    p.add_argument("--customer", help="only this customer")
+    p.add_argument("--out", required=True, metavar="DIR", help="the export directory")
+    p.add_argument("--json", action="store_true", help="print the rows written as JSON")
+    p.set_defaults(func=cmd_export_events)
+
+
+def cmd_export_events(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
+    import time
+    from pathlib import Path
+
+    # here for start-up time: loaded only when this command runs
+    from billing.sqlrate import customer_codes, period_scope
+    from billing.sqlrate.events import export_events
+    from ratecard.cli.ledger_cmd import check_period, open_ledger
+
+    check_period(args.period)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        print("ratecard: export-events needs pyarrow: pip install 'ratecard[duckdb]'")
+        return EXIT_BAD_INPUT
+    engine = open_ledger(args)
+    start = time.perf_counter()
+    try:
+        with engine.connect() as conn:
+            customer_id = None
+            if args.customer is not None:
+                found = [pk for pk, code in customer_codes(conn).items() if code == args.customer]
+                if not found:
+                    raise UsageError(f"unknown customer {args.customer!r}")
+                customer_id = found[0]
+            # every event of the period (unpriceable ones too: rate counts them per reason)
+            scope = period_scope(args.period, customer_id)
+            written = export_events(conn, scope, Path(args.out))
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - start
+    if args.json:
+        print_json({"out": args.out, "rows": written, "seconds": round(elapsed, 3)})
+    else:
+        print(
+            f"{args.out}: {written['usage_events']:,} events, "
+            f"{written['usage_tool_calls']:,} tool calls, {written['customers']:,} customers "
+            f"written as Parquet in {elapsed:.1f} s"
+        )
+    return EXIT_OK

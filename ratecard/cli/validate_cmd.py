@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, open_input
+from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, data_dir, read_body
 
 ENDPOINTS = ("chat.completions", "completions", "responses", "messages", "runware.task")
 
@@ -35,18 +35,20 @@ def register(sub: Any) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    # here for start-up time: loaded only when this command runs
+    from catalog.errors import CardErrors
     from catalog.requests.validation import request_validator
 
     root = str(data_dir(args))
-    with open_input(args.file) as stream:
-        try:
-            text = stream.read()
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{args.file}: not UTF-8 text ({exc.reason})") from None
+    text = read_body(args.file)
     try:
         validator = request_validator(root)
-    except Exception as exc:  # the cards do not load: not the request's fault
-        raise UsageError(f"the catalog has problems; run 'ratecard catalog lint' ({exc})") from None
+    except CardErrors as exc:  # the cards do not load: exit 1, as for every command
+        count = len(exc.problems)
+        raise InputError(
+            f"the cards have {count} problem{'s' if count != 1 else ''}; "
+            "run 'ratecard catalog lint' to see them all"
+        ) from None
     result = validator.validate_text(text, endpoint=args.endpoint, lenient=args.lenient)
     if args.json:
         doc = result.as_dict()
@@ -59,20 +61,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def dump_request(body: Any, *, indent: int | None = None) -> str:
+    # here for start-up time: loaded only when this command runs
     from catalog.requests.validation import dump_request as dump
 
     return dump(body, indent=indent)
 
 
 def _print_text(result: Any, lenient: bool) -> None:
-    what = f"{result.model or '?'} ({result.endpoint})"
+    """Issues and the verdict on stdout; with ``--lenient`` stdout holds only the cleaned
+    request (ready to send) and the rest goes to stderr."""
+    report = sys.stderr if lenient else sys.stdout
+    what = f"{result.model} ({result.endpoint})" if result.model else ""
     for issue in result.issues:
-        print(f"error: {issue.pointer or '/'}: {issue.message}", file=sys.stdout)
+        print(f"error: {issue.pointer or '/'}: {issue.message}", file=report)
     for warning in result.warnings:
-        print(f"warning: {warning.pointer or '/'}: {warning.message}", file=sys.stdout)
+        print(f"warning: {warning.pointer or '/'}: {warning.message}", file=report)
+    count = len(result.issues)
+    issues = f"{count} issue" + ("" if count == 1 else "s")
     if result.valid:
-        print(f"valid: {what}")
+        print(f"valid: {what}", file=report)
     else:
-        print(f"invalid: {what}: {len(result.issues)} issue(s)")
+        print(f"invalid: {what}: {issues}" if what else f"invalid: {issues}", file=report)
     if lenient and result.valid:
         print(dump_request(result.request, indent=2))

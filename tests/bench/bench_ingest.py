@@ -24,9 +24,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from billing.ledger.batch import PreparedEvent  # noqa: E402
 from billing.ledger.db import make_engine  # noqa: E402
 from billing.ledger.ingest import (  # noqa: E402
-    PreparedEvent,
     Pricer,
     ingest_lines,
     make_pricer,

@@ -22,12 +22,14 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from billing import parse_json_line, parse_record, price  # noqa: E402
-from billing.rating import EXACT, bundled_catalog  # noqa: E402
+from billing.money import EXACT  # noqa: E402
+from billing.rating import bundled_catalog  # noqa: E402
 
 M = 1_048_576
 
@@ -137,17 +139,112 @@ def measure(n: int, quick: bool = False) -> dict[str, float]:
     return figures
 
 
+#: the fair comparison: the same three kinds of records on each side, priced from raw inputs
+#: (ours: the record dict as it arrives; genai-prices: its Usage built from the same dict)
+FAIR_KINDS = (
+    # (kind, our model, genai-prices model, genai-prices provider)
+    ("tiered", "qwen3-5-flash:variant1", "gemini-2.5-pro", "google"),
+    ("cached", "qwen3-5-4b", "claude-sonnet-4-0", "anthropic"),
+    ("plain", "qwen3-5-flash", "gpt-4o", "openai"),
+)
+
+
+def fair_records(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Raw usage dicts, a third of each kind: tiered prompts up to 400K tokens, cached
+    prompts, plain ones (the genai-prices model of each kind prices the same counts)."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        kind = FAIR_KINDS[i % 3]
+        prompt = rng.randrange(1, 400_000 if kind[0] == "tiered" else 60_000)
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": rng.randrange(1, 8_000),
+        }
+        if kind[0] == "cached":
+            usage["prompt_tokens_details"] = {"cached_tokens": rng.randrange(0, prompt + 1)}
+        out.append({"id": f"f{i}", "model": kind[1], "usage": usage, "_genai": kind[2:]})
+    return out
+
+
+def measure_fair(n: int, quick: bool) -> dict[str, float]:
+    """records/s of billing.price(dict) and of genai-prices' calc_price, same records, both
+    from raw inputs, interleaved best-of rounds."""
+    raw = fair_records(n)
+    ours_in = [{k: v for k, v in r.items() if k != "_genai"} for r in raw]
+    catalog = bundled_catalog()
+    price(ours_in[0], catalog)
+
+    def ours() -> None:
+        for record in ours_in:
+            price(record, catalog)
+
+    figures = {"ours": n / best_of([ours], 3 if quick else 5)[0]}
+    try:
+        from genai_prices import Usage, calc_price
+    except ImportError:
+        return figures
+    sample = raw[: max(3, n // 10)]
+
+    def theirs() -> None:
+        for r in sample:
+            u = r["usage"]
+            cached = u.get("prompt_tokens_details", {}).get("cached_tokens", 0)
+            usage = Usage(
+                input_tokens=u["prompt_tokens"],
+                cache_read_tokens=cached,
+                output_tokens=u["completion_tokens"],
+            )
+            model, provider = r["_genai"]
+            calc_price(usage, model, provider_id=provider)
+
+    ours_s, theirs_s = best_of([ours, theirs], 2 if quick else 5)
+    figures["ours"] = max(figures["ours"], n / ours_s)
+    figures["genai"] = len(sample) / theirs_s
+    return figures
+
+
 def bench(quick: bool = False) -> list[dict[str, object]]:
     """The figures for tests/bench/report.py (``make bench``)."""
     n = 20_000 if quick else 100_000
+    fair = measure_fair(n, quick)
+    fair_rows: list[dict[str, object]] = [
+        {
+            "name": "price: billing.price(dict), fair headline",
+            "value": fair["ours"],
+            "unit": "records/s",
+            "target": {"op": ">=", "value": 250_000},
+            "met": fair["ours"] >= 250_000,
+            "ratios": (
+                {"vs genai-prices calc_price": fair["ours"] / fair["genai"]}
+                if "genai" in fair
+                else {}
+            ),
+            "detail": f"{n:,} raw record dicts (a third each tiered, cached, plain), parsed and "
+            "priced with full line items; genai-prices "
+            + (
+                f"{fair['genai']:,.0f} records/s pricing the same kinds (gemini-2.5-pro "
+                "tiered, claude-sonnet-4-0 cached, gpt-4o plain) from the same dicts"
+                if "genai" in fair
+                else "not installed"
+            )
+            + ".",
+        }
+    ]
     f = measure(n, quick)
+    share = 1 - fair["ours"] / f["ours"]
+    fair_rows[0]["detail"] = (
+        f"{fair_rows[0]['detail']} Limit: reading and checking the dict (billing.records) "
+        f"takes {share:.0%} of the time in this run (parsed records price at "
+        f"{f['ours']:,.0f}/s); the parser was not profiled further in this change"
+    )
     ours = f["ours"]
     ratios = {"vs bare Decimal loop": ours / f["bare"]}
     if "genai" in f:
         ratios["vs genai-prices"] = ours / f["genai"]
     rows: list[dict[str, object]] = [
         {
-            "name": "price: Python, full line items",
+            "name": "price: parsed records (old headline: parsing excluded)",
             "value": ours,
             "unit": "records/s",
             "target": {"op": ">=", "value": 300_000},
@@ -161,7 +258,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
     if "genai" in f:
         rows.append(
             {
-                "name": "price: vs genai-prices calc_price",
+                "name": "price: vs genai-prices, OpenRouter lookup (old, flatters ratecard)",
                 "value": ours / f["genai"],
                 "unit": "x",
                 "target": {"op": ">=", "value": 35},
@@ -183,7 +280,7 @@ def bench(quick: bool = False) -> list[dict[str, object]]:
                 "detail": "genai-prices is not installed (pip install -e '.[bench]')",
             }
         )
-    return rows
+    return fair_rows + rows
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from billing.estimate import EstimateError, estimate
+from billing.estimating import EstimateError, estimate
 from catalog import Catalog
 from ratecard.cli import main
 
@@ -114,7 +114,7 @@ def test_budget_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     ],
 )
 def test_endpoint_from_the_body(body: object, expected: str) -> None:
-    from billing.estimate import detect_endpoint
+    from billing.estimating import detect_endpoint
 
     assert detect_endpoint(body) == expected
 

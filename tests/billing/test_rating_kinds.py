@@ -77,10 +77,11 @@ def test_a_mapping_record_errors_name_its_fields() -> None:
 
 
 def test_pricing_error_args_carry_the_sentence() -> None:
-    error = PricingError("beyond the top", 3, "evt-3")
+    error = PricingError("beyond the top", 3, "evt-3", code="beyond_top_tier")
     assert error.args == ("line 3, record 'evt-3': beyond the top",)
     assert (error.message, error.line, error.record_id) == ("beyond the top", 3, "evt-3")
-    assert PricingError("no plan").args == ("no plan",)
+    assert error.code == "beyond_top_tier"
+    assert PricingError("no plan", code="no_price_version").args == ("no plan",)
 
 
 def _gapped(catalog: Catalog, inclusive: bool) -> Catalog:

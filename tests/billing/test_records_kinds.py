@@ -15,6 +15,7 @@ from billing import RecordError, parse_json_line
 from billing.records import loads, parse_record
 from billing.shapes.counts import ShapeError, count_value
 from billing.usage import Usage
+from catalog.model import TOKEN_KINDS, tier_count
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "vectors" / "records.yaml").read_text(encoding="utf-8")
@@ -106,16 +107,17 @@ def test_request_is_kept_read_only() -> None:
 
 
 def test_tier_counts() -> None:
-    """Usage.tier_count: input 1 + read 2 + write 4 = 7 prompt tokens; 7 + out 8 + reasoning 16
-    = 31 total; uncached 1."""
+    """The tier count (catalog.model.tier_count, the one owner) over a Usage's counts: input 1
+    + read 2 + write 4 = 7 prompt tokens; 7 + out 8 + reasoning 16 = 31 total; uncached 1."""
     u = Usage(1, 2, 4, 8, 16)
     assert u.prompt_tokens == 7
     assert u.completion_tokens == 24
-    assert u.tier_count("input_tokens") == 7
-    assert u.tier_count("uncached_input_tokens") == 1
-    assert u.tier_count("total_tokens") == 31
+    counts = {kind: getattr(u, kind) for kind in TOKEN_KINDS}
+    assert tier_count("input_tokens", counts) == 7
+    assert tier_count("uncached_input_tokens", counts) == 1
+    assert tier_count("total_tokens", counts) == 31
     with pytest.raises(ValueError, match="unknown tier count 'output'"):
-        u.tier_count("output")
+        tier_count("output", counts)
 
 
 def test_where_prefixes() -> None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.rounding import is_whole_minor_units, minor_unit, round_money
+from billing.money import is_whole_minor_units, minor_unit, round_money
 
 D = Decimal
 

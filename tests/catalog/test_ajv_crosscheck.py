@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from catalog import Catalog, RequestValidator
-from catalog.cards.loader import slug
 from catalog.requests.schemas import compile_requests, write_request_schemas
+from catalog.units import slug
 
 from .request_corpus import corpus
 

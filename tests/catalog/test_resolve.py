@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import Catalog, UnknownOfferingError, load_catalog
+from catalog import AmbiguousOfferingError, Catalog, UnknownOfferingError, load_catalog
 
 TREE = Path(__file__).parent / "trees" / "two_providers"
 
@@ -46,6 +46,16 @@ def test_shared_id_is_ambiguous(two: Catalog) -> None:
     )
     with pytest.raises(UnknownOfferingError):
         two.find("shared")  # ambiguity is never "not found"
+
+
+def test_ambiguity_is_its_own_error_with_the_choices(two: Catalog) -> None:
+    with pytest.raises(AmbiguousOfferingError) as err:
+        two.find("shared")
+    assert err.value.choices == ("alpha/shared", "beta/shared")
+    assert isinstance(err.value, UnknownOfferingError)  # callers that catch "unknown" still do
+    assert two.find("no-such-model") is None
+    # a message that merely contains the word is not ambiguity (find used to test the text)
+    assert two.find("ambiguous") is None
 
 
 def test_provider_slash_id_disambiguates(two: Catalog) -> None:

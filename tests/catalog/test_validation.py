@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from catalog import RequestValidator, ValidationResult
-from catalog.requests.validation import is_multiple, parse_request
+from catalog.requests.jsonnum import is_multiple, parse_request
 
 from .request_corpus import (
     BOUNDS,

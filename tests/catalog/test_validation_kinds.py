@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import RequestValidator
-from catalog.requests.validation import _Findings, as_decimal, is_multiple, is_number, parse_request
+from catalog.requests.checks import _Findings, multiple_of
+from catalog.requests.jsonnum import as_decimal, is_multiple, is_number, parse_request
 
 from .request_corpus import base_request
 
@@ -225,13 +226,13 @@ def test_steps_inside_array_items(validator: RequestValidator) -> None:
     found = _Findings()
     tree = {"items": {"step": D("0.5"), "allowed": "multiples of 0.5"}}
     # 1 and 1.5 are multiples of 0.5; 0.7 is not (1.4 steps); a string is not a number
-    validator._steps(tree, [D("1"), D("0.7"), D("1.5"), "x"], ["weights"], (2,), found)
+    multiple_of(tree, [D("1"), D("0.7"), D("1.5"), "x"], ["weights"], (2,), found)
     assert [(i.pointer, i.rule, i.allowed) for i in found.issues] == [
         ("/2/weights/1", "multipleOf", "multiples of 0.5")
     ]
     assert found.issues[0].message.endswith("must be a multiple of 0.5; got 0.7")
     found = _Findings()
-    validator._steps(tree, {"not": "a list"}, ["weights"], (), found)
+    multiple_of(tree, {"not": "a list"}, ["weights"], (), found)
     assert found.issues == []
 
 

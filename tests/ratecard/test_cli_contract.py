@@ -50,7 +50,7 @@ def test_input_that_is_not_utf8_is_a_usage_error(
         ["price", str(bad)],
         ["audit", str(bad)],
         ["validate", str(bad)],
-        ["ingest", "--db", str(tmp_path / "ledger.db"), str(bad)],
+        ["ingest", "--create", "--db", str(tmp_path / "ledger.db"), str(bad)],
     ):
         assert main(args) == 2, args
         err = capsys.readouterr().err

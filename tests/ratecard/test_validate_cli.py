@@ -74,9 +74,7 @@ def test_bad_json_is_invalid_and_usage_errors_exit_2(
     code, out = run(tmp_path, capsys, '{"model": NaN}', "--json")
     assert code == 1 and json.loads(out)["issues"][0]["rule"] == "json"
     assert main(["--data", str(DATA), "validate", str(tmp_path / "missing.json")]) == 2
-    with pytest.raises(SystemExit) as exit_info:
-        main(["validate", "--endpoint", "nope", "-"])
-    assert exit_info.value.code == 2
+    assert main(["validate", "--endpoint", "nope", "-"]) == 2  # the boundary: no SystemExit
 
 
 def test_lenient_request_keeps_numbers_as_numbers(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from ...text import decimal_text, price_text
-from ..lifecycle import InvoiceView
+from ...money import decimal_text, price_text
+from ..view import InvoiceView
 
 HEADER = [
     "kind",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from decimal import Decimal
 from html import escape
 
-from ...text import decimal_text
-from ..lifecycle import InvoiceLineView, InvoiceView
+from ...money import decimal_text
+from ...period import period_label
+from ..view import InvoiceLineView, InvoiceView
 
 _TOKEN_LABELS = {
     "input": "Input tokens",
@@ -29,11 +29,6 @@ def charge_label(charge: str) -> str:
     if kind == "request":
         return f"{pretty} (per request)"
     return charge
-
-
-def period_label(period: str) -> str:
-    year, month = period.split("-")
-    return f"{calendar.month_name[int(month)]} {year}"
 
 
 def _money(value: Decimal, currency: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...text import decimal_text, price_text
-from ..lifecycle import CreditNoteView, InvoiceLineView, InvoiceView
+from ...money import decimal_text, price_text
+from ..view import CreditNoteView, InvoiceLineView, InvoiceView
 
 
 def _money(value: Any) -> str | None:

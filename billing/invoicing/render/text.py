@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...text import decimal_text, price_text
-from ..lifecycle import InvoiceView
+from ...money import decimal_text, price_text
+from ..view import InvoiceView
 
 _HEAD = ("MODEL", "CHARGE", "TIER", "QUANTITY", "UNIT PRICE", "PRECISE", "AMOUNT")
 _RIGHT = {3, 4, 5, 6}

@@ -98,7 +98,7 @@ def schema(offering: Offering) -> dict[str, Any]:
     if "max_tokens" not in props:
         props["max_tokens"] = {"type": "integer", "minimum": 1}
         if offering.max_output_tokens is not None:
-            props["max_tokens"]["maximum"] = number(offering.max_output_tokens)  # type: ignore[arg-type]
+            props["max_tokens"]["maximum"] = number(offering.max_output_tokens)
     if stop is not None:
         spec = param_schema(stop, offering.id)
         props["stop_sequences"] = {

@@ -23,9 +23,11 @@ URI_PATTERN = "^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]*$"
 JSON_TYPES = ("integer", "number", "boolean", "string", "array", "object", "null")
 
 
-def number(value: Decimal) -> int | float:
+def number(value: Decimal | int) -> int | float:
     """A bound as a JSON number: an int when integral, else the float whose shortest text is
     the decimal's own (0.01 → 0.01)."""
+    if isinstance(value, int):
+        return value
     if value == value.to_integral_value():
         return int(value)
     as_float = float(value)

@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from billing.charge import Charge, Line
-from billing.ledger.ingest import BatchResult, PreparedEvent, store_batch
+from billing.ledger.batch import BatchResult, PreparedEvent
+from billing.ledger.ingest import store_batch
 from billing.usage import Usage
 
 D = Decimal

@@ -13,6 +13,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from billing.invoicing.lifecycle import invoice
@@ -75,7 +76,17 @@ def test_summary_duplicates_conflicts_and_rejects(
     code = main(["ingest", "--db", db_url, "--rejects", str(rejects), "--json", str(src)])
     assert code == 1
     out = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
-    assert out == {"lines": 6, "ingested": 3, "duplicates": 1, "conflicts": 1, "rejected": 2}
+    # 6 lines = 3 stored (1 of them unpriceable) + 1 duplicate + 1 conflict + 1 invalid
+    assert out == {
+        "lines": 6,
+        "ingested": 3,
+        "duplicates": 1,
+        "conflicts": 1,
+        "invalid": 1,
+        "unpriceable": 1,
+        "rejected": 2,
+        "interrupted": False,
+    }
     problems = [json.loads(x) for x in rejects.read_text().splitlines()]
     assert [(p["line"], p["id"], p["kind"]) for p in problems] == [
         (4, "evt-00002", "conflict"),
@@ -109,7 +120,16 @@ def test_summary_duplicates_conflicts_and_rejects(
     # running the file again stores nothing new
     assert main(["ingest", "--db", db_url, "--json", str(src)]) == 1
     again = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
-    assert again == {"lines": 6, "ingested": 0, "duplicates": 4, "conflicts": 1, "rejected": 1}
+    assert again == {
+        "lines": 6,
+        "ingested": 0,
+        "duplicates": 4,
+        "conflicts": 1,
+        "invalid": 1,
+        "unpriceable": 0,
+        "rejected": 1,
+        "interrupted": False,
+    }
     assert count(engine) == 3
 
 
@@ -191,3 +211,73 @@ def test_eight_concurrent_ingests_over_overlapping_files(
     assert count(engine) == expected
     assert count(engine, "SELECT count(*) FROM charges") == expected
     assert count(engine, "SELECT count(DISTINCT event_id) FROM usage_events") == expected
+
+
+def _interrupted_run(
+    db_url: str, engine: Engine, tmp_path: Path, sig: int, *, from_file: bool
+) -> tuple[int, str, int]:
+    """Ingest 2,000 records in batches of 50, send ``sig`` once some batches are stored;
+    (exit status, stderr, events stored)."""
+    lines = [rec(i, customer=f"c{i % 3}") for i in range(1, 2001)]
+    src = tmp_path / "all.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    argv = [*RATECARD, "ingest", "--db", db_url, "--batch-size", "50", "--no-progress"]
+    proc = subprocess.Popen(
+        [*argv, str(src) if from_file else "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+    )
+    assert proc.stdin is not None
+    if not from_file:  # half the input, then the reader waits for more
+        proc.stdin.write("\n".join(lines[:1020]) + "\n")
+        proc.stdin.flush()
+    for _ in range(600):
+        if count(engine) >= 100 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err, count(engine)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("from_file", [True, False], ids=["file", "stdin"])
+def test_an_interrupted_ingest_says_what_it_kept_and_a_rerun_completes(
+    db_url: str, engine: Engine, tmp_path: Path, sig: int, from_file: bool
+) -> None:
+    code, err, stored = _interrupted_run(db_url, engine, tmp_path, sig, from_file=from_file)
+    assert "Traceback" not in err
+    if code == 0:  # the machine was fast enough to finish before the signal
+        assert stored == 2000
+        return
+    assert code == 130, err
+    assert f"interrupted: {stored} events stored, run the same command again to finish" in err
+    assert stored % 50 == 0 and 0 < stored < 2000  # whole batches, nothing cut
+    assert count(engine, "SELECT count(*) FROM charges") == stored
+    done = subprocess.run(
+        [*RATECARD, "ingest", "--db", db_url, "--json", str(tmp_path / "all.jsonl")],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert (summary["duplicates"], summary["ingested"]) == (stored, 2000 - stored)
+    assert count(engine) == 2000  # nothing lost, nothing doubled
+    assert count(engine, "SELECT count(*) FROM charges") == 2000
+
+
+def test_summary_numbers_add_up(tmp_path: Path, capsys: object) -> None:
+    db = tmp_path / "l.db"
+    sample = ROOT / "data" / "samples" / "usage-2026-11.jsonl"
+    assert main(["ingest", "--create", "--db", str(db), "--json", str(sample)]) == 1
+    s = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    assert s["ingested"] + s["duplicates"] + s["conflicts"] + s["invalid"] == s["lines"]
+    non_blank = [x for x in sample.read_text().splitlines() if x.strip()]
+    assert s["lines"] == len(non_blank)

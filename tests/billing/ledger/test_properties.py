@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 
 from billing.charge import Line
 from billing.invoicing.lifecycle import InvoiceView, charges_total, invoice
-from billing.ledger.ingest import PreparedEvent
-from billing.rounding import round_money
+from billing.ledger.batch import PreparedEvent
+from billing.money import round_money
 
 from .helpers import event, store
 

@@ -56,6 +56,16 @@ def test_sql_and_python_invoices_agree(engine: Engine, catalog: Catalog, custome
     auto = invoice(engine, customer, "2026-11", threshold=0, with_events=True, catalog=catalog)
     assert auto.rating == "sql"
     assert _lines(auto) == _lines(py)
+    duck = invoice(engine, customer, "2026-11", rating="duckdb", with_events=True, catalog=catalog)
+    assert _lines(duck) == _lines(py)
+    assert (str(duck.total), str(duck.precise_total)) == (str(py.total), str(py.precise_total))
+    # which engine computed each draft's lines
+    assert (py.rating, sql.rating, auto.rating, duck.rating) == (
+        "python",
+        "sql",
+        "sql",
+        "duckdb",
+    )
 
 
 def test_late_usage_in_sql(engine: Engine, catalog: Catalog) -> None:
@@ -73,6 +83,9 @@ def test_late_usage_in_sql(engine: Engine, catalog: Catalog) -> None:
     assert sql.rating == "sql"
     assert any(ln.adjustment_period == "2026-11" for ln in py.lines)
     assert _lines(sql) == _lines(py)
+    duck = invoice(engine, "acme", "2026-12", rating="duckdb", with_events=True, catalog=catalog)
+    assert duck.rating == "duckdb"
+    assert _lines(duck) == _lines(py)
     assert str(sql.total) == str(py.total)
 
 

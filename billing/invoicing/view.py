@@ -1,0 +1,216 @@
+"""What a rendering of an invoice reads: the view types and how they are assembled from the
+stored invoice (and, on demand, the events behind each line)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..ledger.tables import (
+    ChargeLineRow,
+    ChargeRow,
+    CreditNote,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceLineCharge,
+    Issuer,
+    UsageEvent,
+)
+from ..money import round_money
+from .lines import line_key
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineView:
+    position: int
+    model: str
+    offering: str
+    charge: str
+    tier: str | None
+    unit: str
+    quantity: int
+    unit_price: Decimal
+    list_price: Decimal | None
+    precise_amount: Decimal
+    amount: Decimal
+    adjustment_period: str | None
+    events: int
+    event_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNoteView:
+    document_number: str
+    number: int
+    invoice_number: str | None
+    customer: str
+    period: str
+    amount: Decimal
+    currency: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """Everything a rendering needs, read in one transaction."""
+
+    issuer: str
+    issuer_address: str
+    customer: str
+    customer_name: str | None
+    period: str
+    kind: str
+    status: str
+    number: int | None
+    document_number: str | None
+    currency: str
+    lines: tuple[InvoiceLineView, ...]
+    total: Decimal
+    precise_total: Decimal
+    created_at: datetime
+    finalized_at: datetime | None
+    voided_at: datetime | None
+    credit_notes: tuple[CreditNoteView, ...]
+    unpriceable_events: int
+    #: how this view's lines were computed: "python", "sql" or "duckdb" when :func:`invoice`
+    #: regenerated a draft just now, None when the lines were read as stored (a final invoice).
+    #: It says how the view was made, not what the invoice says, so it takes no part in ==.
+    rating: str | None = field(default=None, compare=False)
+
+    @property
+    def credited(self) -> Decimal:
+        # starts at 0.00 (the currency's minor unit): no credit shows as 0.00, not 0
+        zero = round_money(Decimal(0), self.currency)
+        return sum((note.amount for note in self.credit_notes), zero)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total - self.credited
+
+
+def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceView:
+    who = session.get(Issuer, invoice.issuer_id)
+    customer = session.get(Customer, invoice.customer_id)
+    assert who is not None and customer is not None
+    lines = session.scalars(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice.id)
+        .order_by(InvoiceLine.position)
+    ).all()
+    events: dict[int, list[str]] = defaultdict(list)
+    if with_events:
+        for line_id, event_id in session.execute(
+            select(InvoiceLineCharge.invoice_line_id, UsageEvent.event_id)
+            .join(UsageEvent, UsageEvent.id == InvoiceLineCharge.charge_id)
+            .where(InvoiceLineCharge.invoice_id == invoice.id)
+        ):
+            events[line_id].append(event_id)
+        if not events and lines:
+            events = _events_on_demand(session, invoice, lines)
+    notes = session.scalars(
+        select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.number)
+    ).all()
+    unpriceable = session.scalar(
+        select(func.count())
+        .select_from(UsageEvent)
+        .where(
+            UsageEvent.customer_id == invoice.customer_id,
+            UsageEvent.period == invoice.period,
+            UsageEvent.status == "unpriceable",
+        )
+    )
+    doc_number = f"{who.invoice_prefix}{invoice.number:06d}" if invoice.number else None
+    return InvoiceView(
+        issuer=who.name,
+        issuer_address=who.address,
+        customer=customer.code,
+        customer_name=customer.name,
+        period=invoice.period,
+        kind=invoice.kind,
+        status=invoice.status,
+        number=invoice.number,
+        document_number=doc_number,
+        currency=invoice.currency,
+        lines=tuple(
+            InvoiceLineView(
+                position=line.position,
+                model=line.model,
+                offering=line.offering,
+                charge=line.charge,
+                tier=line.tier,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                list_price=line.list_price,
+                precise_amount=line.precise_amount,
+                amount=line.amount,
+                adjustment_period=line.adjustment_period,
+                events=line.events,
+                event_ids=tuple(sorted(events[line.id])) if with_events else None,
+            )
+            for line in lines
+        ),
+        total=invoice.total,
+        precise_total=invoice.precise_total,
+        created_at=invoice.created_at,
+        finalized_at=invoice.finalized_at,
+        voided_at=invoice.voided_at,
+        credit_notes=tuple(
+            CreditNoteView(
+                document_number=f"{who.credit_note_prefix}{note.number:06d}",
+                number=note.number,
+                invoice_number=doc_number,
+                customer=customer.code,
+                period=invoice.period,
+                amount=note.amount,
+                currency=invoice.currency,
+                reason=note.reason,
+                created_at=note.created_at,
+            )
+            for note in notes
+        ),
+        unpriceable_events=int(unpriceable or 0),
+    )
+
+
+def _events_on_demand(
+    session: Session, invoice: Invoice, lines: Sequence[InvoiceLine]
+) -> dict[int, list[str]]:
+    """The event ids behind each line of an invoice built in SQL (which stores no links):
+    the stored charge lines of the invoice's charges, matched to its lines by key."""
+    by_key: dict[tuple[Any, ...], int] = {}
+    for line in lines:
+        key = line_key(line.adjustment_period, line)
+        by_key[key] = line.id
+    events: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            UsageEvent.event_id,
+            ChargeRow.period,
+            ChargeRow.offering,
+            ChargeLineRow.charge,
+            ChargeLineRow.tier,
+            ChargeLineRow.unit,
+            ChargeLineRow.unit_price,
+            ChargeLineRow.list_price,
+        )
+        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
+        .join(UsageEvent, UsageEvent.id == ChargeRow.event_pk)
+        .where(ChargeRow.invoice_id == invoice.id)
+    )
+    for row in rows:
+        adjustment = row.period if row.period != invoice.period else None
+        key = line_key(adjustment, row)
+        line_id = by_key.get(key)
+        if line_id is not None:
+            events[line_id].append(row.event_id)
+    return events

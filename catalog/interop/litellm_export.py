@@ -1,0 +1,148 @@
+"""Export cards as LiteLLM's ``model_cost`` JSON (usable with ``litellm.register_model``).
+
+LiteLLM treats a missing price as 0 and prices tiers by ``*_above_<N>k_tokens`` with
+``k`` = 1,000 and an open top tier. So, never to turn a price into a free one:
+
+- an offering whose input or output price is unpublished, or whose plan has request fees
+  or tier bounds LiteLLM cannot say (not a multiple of 1,000, or a tier count other than
+  prompt tokens), is **left out** and reported;
+- a not-applicable rate is omitted (the charge cannot occur) and reported;
+- a tool fee LiteLLM has no key for is omitted and reported (LiteLLM does not price that
+  tool at all); ``web_search`` becomes ``search_context_cost_per_query``;
+- a bounded top tier becomes LiteLLM's open one, with a report line (LiteLLM prices the
+  counts ratecard refuses).
+
+Prices are written per token as exact decimal numbers (``0.00000009``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from ..catalog import Catalog
+from ..model import Offering
+from ..rates import PriceState, Rate
+from .report import ImportReport
+
+_KEYS = {
+    "input": "input_cost_per_token",
+    "output": "output_cost_per_token",
+    "cache_read": "cache_read_input_token_cost",
+    "cache_write": "cache_creation_input_token_cost",
+    "reasoning": "output_cost_per_reasoning_token",
+}
+_PER_TOKEN = Decimal("0.000001")
+
+
+class _Omit(Exception):
+    pass
+
+
+def _per_token(rate: Rate) -> Decimal:
+    assert rate.price is not None
+    return (rate.price * _PER_TOKEN).normalize()
+
+
+def entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
+    """The LiteLLM entry of ``o``, or None (reported) when LiteLLM cannot hold its prices."""
+    plan = o.plan_at(None)
+    try:
+        if plan is None:
+            raise _Omit("no price plan")
+        if plan.request_fees:
+            raise _Omit("request fees: LiteLLM has no per-request fee")
+        out: dict[str, Any] = {"litellm_provider": o.provider, "mode": "chat"}
+        if o.context_window:
+            out["max_input_tokens"] = o.context_window
+        if o.max_output_tokens:
+            out["max_output_tokens"] = o.max_output_tokens
+        if plan.tiered and plan.tier_by != "input_tokens":
+            raise _Omit(f"tiers by {plan.tier_by}: LiteLLM tiers by prompt tokens")
+        for i, tier in enumerate(plan.tiers):
+            suffix = ""
+            if i > 0:
+                lower = tier.lower
+                assert lower is not None
+                bound = lower if tier.upper_inclusive else lower - 1
+                if bound % 1000:
+                    raise _Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
+                suffix = f"_above_{bound // 1000}k_tokens"
+            for kind, key in _KEYS.items():
+                token_price = tier.prices.get(kind)
+                if token_price is None or token_price.inherited_from is not None:
+                    continue
+                rate = token_price.rate
+                if rate.state is PriceState.UNPUBLISHED:
+                    if kind in ("input", "output"):
+                        raise _Omit(f"{kind} price unpublished (LiteLLM would charge 0)")
+                    raise _Omit(f"{kind} price unpublished")
+                if rate.state is PriceState.NOT_APPLICABLE:
+                    report.add(o.provider, o.id, key + suffix, "not_applicable", "omitted")
+                    continue
+                out[key + suffix] = _per_token(rate)
+        top = plan.tiers[-1]
+        if plan.tiered and top.upper is not None:
+            report.add(
+                o.provider,
+                o.id,
+                "top tier",
+                f"{top.upper:,}",
+                "LiteLLM's top tier is open: it prices counts above this that ratecard refuses",
+            )
+        for tool in plan.tools:
+            if tool.per_call.price is None:
+                raise _Omit(f"tool {tool.name} fee unpublished")
+            if tool.name == "web_search":
+                fee = tool.per_call.price
+                out["search_context_cost_per_query"] = {
+                    f"search_context_size_{size}": fee for size in ("low", "medium", "high")
+                }
+            elif tool.per_call.price != 0:
+                report.add(
+                    o.provider,
+                    o.id,
+                    f"tool:{tool.name}",
+                    format(tool.per_call.price, "f"),
+                    "LiteLLM has no key for this tool's fee: omitted (LiteLLM does not price it)",
+                )
+        out["source"] = o.sources[0] if o.sources else "ratecard"
+        return out
+    except _Omit as why:
+        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+        return None
+
+
+def export_litellm(catalog: Catalog, report: ImportReport) -> str:
+    """The ``model_cost`` JSON of every offering LiteLLM can hold, keyed ``provider/id``."""
+    doc: dict[str, Any] = {}
+    for o in catalog:
+        found = entry(o, report)
+        if found is not None:
+            doc[o.key] = found
+    return dumps_exact(doc)
+
+
+_MARK = "\u0001dec:"
+_MARKED = re.compile(r'"\\u0001dec:([0-9.]+)"')
+
+
+def dumps_exact(doc: Any) -> str:
+    """JSON with every Decimal written as a number from its exact decimal text."""
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return _MARK + format(value, "f")
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(doc), indent=2, sort_keys=True)
+    return _MARKED.sub(lambda m: m.group(1), text) + "\n"
+
+
+__all__ = ["dumps_exact", "entry", "export_litellm"]

@@ -1,0 +1,111 @@
+"""Export cards as an OpenRouter-style ``/api/v1/models`` document, for a platform's own API.
+
+OpenRouter prices are per-token decimal strings (``prompt``, ``completion``, ``request``,
+``image``, ``web_search``, ``internal_reasoning``, ``input_cache_read``,
+``input_cache_write``), one price per key and no tiers. So, never to turn a price into a free
+one, an offering with tiers, request fees or an unpublished input or output price is **left
+out** and reported; a not-applicable rate and a tool fee the format has no key for are
+omitted and reported. ``context_length``, ``top_provider.max_completion_tokens``, the
+modalities and ``supported_parameters`` (the parameter table's names) come from the card.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from ..catalog import Catalog
+from ..model import Offering
+from ..rates import PriceState
+from .report import ImportReport
+
+_KEYS = {
+    "input": "prompt",
+    "output": "completion",
+    "reasoning": "internal_reasoning",
+    "cache_read": "input_cache_read",
+    "cache_write": "input_cache_write",
+}
+_PER_TOKEN = Decimal("0.000001")
+
+
+def _text(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
+    """One ``data`` item for ``o``, or None (reported) when the format cannot hold it."""
+    plan = o.plan_at(None)
+
+    def omit(why: str) -> None:
+        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+
+    if plan is None:
+        omit("no price plan")
+        return None
+    if plan.tiered:
+        omit("tiered prices: OpenRouter's pricing has one price per key")
+        return None
+    if plan.request_fees:
+        omit("request fees: OpenRouter's 'request' is a fee on every request")
+        return None
+    pricing: dict[str, str] = {}
+    for kind, key in _KEYS.items():
+        token_price = plan.tiers[0].prices.get(kind)
+        if token_price is None or token_price.inherited_from is not None:
+            continue
+        rate = token_price.rate
+        if rate.state is PriceState.UNPUBLISHED:
+            omit(f"{kind} price unpublished (a missing price would read as free)")
+            return None
+        if rate.state is PriceState.NOT_APPLICABLE:
+            report.add(o.provider, o.id, key, "not_applicable", "omitted")
+            continue
+        assert rate.price is not None
+        pricing[key] = _text(rate.price * _PER_TOKEN)
+    for tool in plan.tools:
+        if tool.per_call.price is None:
+            omit(f"tool {tool.name} fee unpublished")
+            return None
+        if tool.name == "web_search":
+            pricing["web_search"] = _text(tool.per_call.price)
+        elif tool.per_call.price != 0:
+            report.add(
+                o.provider,
+                o.id,
+                f"tool:{tool.name}",
+                _text(tool.per_call.price),
+                "no OpenRouter pricing key for this tool: omitted",
+            )
+    inputs = list(o.input_modalities) or ["text"]
+    outputs = list(o.output_modalities) or ["text"]
+    return {
+        "id": o.key,
+        "canonical_slug": o.key,
+        "name": o.name,
+        "description": o.description or "",
+        "context_length": o.context_window,
+        "architecture": {
+            "modality": f"{'+'.join(inputs)}->{'+'.join(outputs)}",
+            "input_modalities": inputs,
+            "output_modalities": outputs,
+        },
+        "pricing": pricing,
+        "top_provider": {
+            "context_length": o.context_window,
+            "max_completion_tokens": o.max_output_tokens,
+            "is_moderated": False,
+        },
+        "supported_parameters": sorted(o.parameters),
+    }
+
+
+def export_openrouter(catalog: Catalog, report: ImportReport) -> str:
+    """The ``{"data": [...]}`` document of every offering the format can hold."""
+    data = [e for e in (model_entry(o, report) for o in catalog) if e is not None]
+    return json.dumps({"data": data}, indent=2, ensure_ascii=False) + "\n"
+
+
+__all__ = ["export_openrouter", "model_entry"]

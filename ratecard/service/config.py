@@ -1,0 +1,29 @@
+"""What ``ratecard serve`` is told: the database, the cards and the limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: 10 MiB: a batch of 10,000 usage records of about 1 KiB each
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+DEFAULT_MAX_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Settings of one service instance.
+
+    ``db`` is a database URL or SQLite path (``None``: ``$RATECARD_DB``, else
+    ``./ratecard.db``); ``data`` the card directory. ``max_body_bytes`` and
+    ``max_batch_lines`` bound one request (413 above them). ``anonymous_catalog=False``
+    requires a key on the catalog routes too. A key that was checked is trusted for
+    ``key_cache_seconds`` (a revoked key stops working within that time).
+    """
+
+    data: Path
+    db: str | None = None
+    anonymous_catalog: bool = True
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_batch_lines: int = DEFAULT_MAX_BATCH
+    key_cache_seconds: float = 5.0

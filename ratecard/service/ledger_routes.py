@@ -1,0 +1,415 @@
+"""The ledger, with an API key: ``POST /v1/events`` and the invoice routes.
+
+A tenant's customer ``acme`` is the ledger's customer ``<tenant>/acme``
+(:func:`billing.ledger.tenant_customer`), so every query stays inside the tenant: another
+tenant's customer or invoice is simply not found (404, never 403, never data). Answers
+name the customer as the tenant knows it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from billing.invoicing import (
+    InvoiceError,
+    InvoiceView,
+    credit_note,
+    customer_exists,
+    customer_invoices,
+    invoice,
+    invoice_by_number,
+    void,
+)
+from billing.invoicing.render.csv import invoice_csv
+from billing.invoicing.render.html import invoice_html
+from billing.invoicing.render.json import credit_note_doc, invoice_doc
+from billing.ledger import Problem, ingest_lines, tenant_customer
+from billing.records import loads
+from catalog import dump_request
+
+from .problems import ProblemError, problem_responses
+from .state import ServiceState, json_response, state_of
+
+router = APIRouter(tags=["ledger"])
+
+_KEY: list[dict[str, list[str]]] = [{"bearer": []}]
+NDJSON = "application/x-ndjson"
+#: the ledger's column holds 200 characters: the tenant prefix takes its share
+_CUSTOMER_MAX = 200
+_PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+_CUSTOMER_PATH = Path(min_length=1, max_length=128, pattern=r"^[^/]+$")
+_PERIOD_PATH = Path(pattern=_PERIOD, description="a UTC calendar month, YYYY-MM")
+
+
+def _tenant_pricer(base: Callable[[str, int], Any], tenant: str) -> Callable[[str, int], Any]:
+    prefix = tenant_customer(tenant, "")
+
+    def prepare(text: str, line: int) -> Any:
+        item = base(text, line)
+        if isinstance(item, Problem):
+            return item
+        code = prefix + item.customer
+        if len(code) > _CUSTOMER_MAX:
+            limit = _CUSTOMER_MAX - len(prefix)
+            return Problem(
+                line,
+                "invalid",
+                f"the customer id is longer than {limit} characters",
+                item.event_id,
+                item.customer,
+                text,
+            )
+        return dataclasses.replace(item, customer=code)
+
+    return prepare
+
+
+def _plain(problem: Problem, prefix: str) -> dict[str, Any]:
+    customer = problem.customer
+    message = problem.message
+    if customer is not None and customer.startswith(prefix):
+        plain = customer[len(prefix) :]
+        message = message.replace(f"customer {customer} ", f"customer {plain} ")
+        customer = plain
+    return {
+        "line": problem.line,
+        "id": problem.event_id,
+        "customer": customer,
+        "kind": problem.kind,
+        "reason": message,
+    }
+
+
+def _event_lines(text: str, media: str) -> list[tuple[int, str]]:
+    """(line, record text): JSON Lines, or the elements of a JSON array (line = 1-based
+    position in the array)."""
+    if media == "application/json" or (media != NDJSON and text.lstrip().startswith("[")):
+        try:
+            items = loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise ProblemError(
+                400, f"the body is not a JSON array of usage records: {exc}"
+            ) from None
+        if not isinstance(items, list):
+            raise ProblemError(
+                400,
+                "a JSON body must be an array of usage records; send one record per line "
+                "with Content-Type: application/x-ndjson",
+            )
+        return [(n, dump_request(item)) for n, item in enumerate(items, 1)]
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+@router.post(
+    "/v1/events",
+    summary="Ingest usage events",
+    description="Usage records (README: the usage record format) as JSON Lines "
+    "(`Content-Type: application/x-ndjson`) or as a JSON array. Each is priced and stored "
+    "once per (tenant, customer, id), exactly as `ratecard ingest`: the same id with the "
+    "same payload is a duplicate (nothing changes), with a different payload a conflict (not "
+    "stored). A client that retries a batch stores nothing twice. The answer counts `lines`, "
+    "`ingested` (stored), `duplicates`, `conflicts` and `rejected` (unpriceable, stored but "
+    "never charged, plus invalid), and lists each problem with its `line` and `reason`. "
+    "Everything counted is committed before the answer is sent.",
+    status_code=200,
+    openapi_extra={
+        "security": _KEY,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "description": "a usage record; an element that is not one is "
+                            "reported as a problem at its position, and the rest are stored"
+                        },
+                    }
+                },
+                NDJSON: {"schema": {"description": "JSON Lines: one usage record per line"}},
+            },
+        },
+    },
+    responses=problem_responses(400, 401, 413),
+)
+async def ingest(request: Request) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    text = await state.text(request)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    lines = _event_lines(text, media)
+    limit = state.config.max_batch_lines
+    if len(lines) > limit:
+        raise ProblemError(
+            413,
+            f"the request holds {len(lines):,} records; this service takes at most {limit:,} "
+            "per request: send them in smaller batches",
+        )
+    pricer = _tenant_pricer(state.pricer, tenant)
+    summary = await run_in_threadpool(
+        ingest_lines, state.engine, lines, pricer, batch_size=max(len(lines), 1)
+    )
+    metrics = state.metrics
+    metrics.events_stored.inc(summary.ingested)
+    metrics.events_duplicates.inc(summary.duplicates)
+    for problem in summary.problems:
+        metrics.event_rejects.labels(problem.kind).inc()
+    prefix = tenant_customer(tenant, "")
+    doc = {
+        **summary.as_json(),
+        "problems": [_plain(p, prefix) for p in summary.problems],
+    }
+    return json_response(doc)
+
+
+# -- invoices -------------------------------------------------------------------------
+
+
+def _shown(view: InvoiceView, customer: str) -> InvoiceView:
+    return dataclasses.replace(view, customer=customer)
+
+
+async def _ledger(
+    state: ServiceState, customer: str, tenant: str, work: Callable[[str], Any]
+) -> Any:
+    """Run ``work(code)`` in a thread; InvoiceError becomes a problem worded for the
+    tenant (its own customer id, not the ledger's)."""
+    code = tenant_customer(tenant, customer)
+    try:
+        return await run_in_threadpool(work, code)
+    except InvoiceError as exc:
+        message = str(exc).replace(repr(code), repr(customer)).replace(code, customer)
+        status = 404 if message.startswith("unknown customer") else 409
+        raise ProblemError(status, message) from None
+
+
+def _period_query(period: str | None) -> str | None:
+    if period is not None and re.fullmatch(_PERIOD, period) is None:
+        raise ProblemError(422, f"period must be YYYY-MM (for example 2026-11), got {period!r}")
+    return period
+
+
+@router.get(
+    "/v1/customers/{customer}/invoices",
+    summary="A customer's invoices",
+    description="Without `period`: every stored invoice of the customer (void ones "
+    "included). With `period`: that month's invoice, a draft regenerated from the charges "
+    "now (as `ratecard invoice`), or the final one.",
+    openapi_extra={"security": _KEY},
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def list_invoices(
+    request: Request,
+    customer: str = _CUSTOMER_PATH,
+    period: str | None = Query(None, pattern=_PERIOD, description="YYYY-MM"),
+) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    _period_query(period)
+
+    def work(code: str) -> list[InvoiceView]:
+        if period is not None:
+            return [invoice(state.engine, code, period, catalog=state.catalog)]
+        if not customer_exists(state.engine, code):
+            raise InvoiceError(f"unknown customer {code!r}: no usage has been ingested for it")
+        return customer_invoices(state.engine, code)
+
+    views = await _ledger(state, customer, tenant, work)
+    return json_response(
+        {"object": "list", "data": [invoice_doc(_shown(v, customer)) for v in views]}
+    )
+
+
+@router.post(
+    "/v1/customers/{customer}/invoices/{period}/finalize",
+    summary="Finalise the period's invoice",
+    description="Regenerate the draft, freeze it and give it the next gapless number; an "
+    "invoice that is already final is returned as it is.",
+    openapi_extra={"security": _KEY},
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def finalize(
+    request: Request, customer: str = _CUSTOMER_PATH, period: str = _PERIOD_PATH
+) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    view = await _ledger(
+        state,
+        customer,
+        tenant,
+        lambda code: invoice(state.engine, code, period, finalize=True, catalog=state.catalog),
+    )
+    return json_response(invoice_doc(_shown(view, customer)))
+
+
+@router.post(
+    "/v1/customers/{customer}/invoices/{period}/void",
+    summary="Void the period's finalised invoice",
+    description="It keeps its number and lines; its charges are released to be invoiced "
+    "again. A draft, or an invoice with credit notes, cannot be voided (409).",
+    openapi_extra={"security": _KEY},
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def void_invoice(
+    request: Request, customer: str = _CUSTOMER_PATH, period: str = _PERIOD_PATH
+) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    view = await _ledger(state, customer, tenant, lambda code: void(state.engine, code, period))
+    return json_response(invoice_doc(_shown(view, customer)))
+
+
+_CREDIT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["amount", "reason"],
+                "properties": {
+                    "amount": {
+                        "type": "string",
+                        "pattern": r"^[0-9]+(\.[0-9]+)?$",
+                        "description": "a decimal amount in the invoice's currency, e.g. 1.50",
+                    },
+                    "reason": {"type": "string", "minLength": 1, "maxLength": 2000},
+                },
+                "additionalProperties": False,
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/v1/customers/{customer}/invoices/{period}/credit-notes",
+    summary="Credit part of a finalised invoice",
+    description="Issue a credit note (the next gapless `CN-` number). Credit notes together "
+    "never exceed the invoice (409 beyond it).",
+    status_code=201,
+    openapi_extra={"security": _KEY, "requestBody": _CREDIT_BODY},
+    responses=problem_responses(400, 401, 404, 409, 413, 422),
+)
+async def credit(
+    request: Request, customer: str = _CUSTOMER_PATH, period: str = _PERIOD_PATH
+) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    text = await state.text(request)
+    try:
+        body = loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ProblemError(400, f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict) or set(body) != {"amount", "reason"}:
+        raise ProblemError(
+            422, 'the body must be {"amount": "1.50", "reason": "why"} and nothing else'
+        )
+    raw_amount, reason = body["amount"], body["reason"]
+    if not isinstance(raw_amount, str) or not isinstance(reason, str) or not reason.strip():
+        raise ProblemError(422, 'amount must be a decimal string ("1.50") and reason a sentence')
+    try:
+        amount = Decimal(raw_amount)
+    except InvalidOperation:
+        raise ProblemError(422, f"amount must be a decimal number, got {raw_amount!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ProblemError(422, f"amount must be a positive amount, got {raw_amount!r}")
+    note = await _ledger(
+        state,
+        customer,
+        tenant,
+        lambda code: credit_note(state.engine, code, period, amount, reason),
+    )
+    doc = credit_note_doc(dataclasses.replace(note, customer=customer))
+    return json_response(doc, status=201)
+
+
+_FORMATS = {
+    "application/json": "json",
+    "text/csv": "csv",
+    "text/html": "html",
+}
+
+
+def _negotiate(accept: str) -> str | None:
+    """The best format the Accept header allows (q-values honoured), else None."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media in ("*/*", "application/*"):
+            found = "json"
+        elif media == "text/*":
+            found = "html"
+        else:
+            found = _FORMATS.get(media, "")
+        if found and (best is None or (q, -position) > (best[0], best[1])):
+            best = (q, -position, found)
+    return best[2] if best else None
+
+
+@router.get(
+    "/v1/invoices/{number}",
+    summary="One invoice by its number",
+    description="By `Accept`: `application/json` (the `ratecard invoice --json` document, the "
+    "default), `text/csv` or `text/html` (printable). PDF is not rendered by this version: "
+    "`application/pdf` alone is a 406 problem.",
+    openapi_extra={"security": _KEY},
+    responses={
+        200: {
+            "description": "the invoice",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+        **problem_responses(401, 404, 406),
+    },
+)
+async def get_invoice(
+    request: Request, number: str = Path(min_length=1, max_length=64)
+) -> Response:
+    state = state_of(request)
+    tenant = await state.tenant(request)
+    assert tenant is not None
+    fmt = _negotiate(request.headers.get("accept", "*/*"))
+    if fmt is None:
+        raise ProblemError(
+            406,
+            "an invoice is available as application/json, text/csv or text/html; this "
+            "version renders no PDF (print the HTML invoice to get one)",
+        )
+    view = await run_in_threadpool(invoice_by_number, state.engine, number)
+    prefix = tenant_customer(tenant, "")
+    if view is None or not view.customer.startswith(prefix):
+        raise ProblemError(404, f"no invoice numbered {number!r}")
+    shown = _shown(view, view.customer[len(prefix) :])
+    if fmt == "csv":
+        return Response(invoice_csv(shown), media_type="text/csv")
+    if fmt == "html":
+        return Response(invoice_html(shown), media_type="text/html")
+    return json_response(invoice_doc(shown))

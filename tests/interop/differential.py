@@ -1,0 +1,219 @@
+"""genai-prices' own ``calc_price`` against ratecard's ``billing.price``, on random usage.
+
+Records are drawn over every genai-prices model with token prices: counts around every tier
+start, cache reads and writes, timestamps across every dated price and every hour of the day.
+genai-prices prices ``Usage(input_tokens=all input, cache_read_tokens, cache_write_tokens,
+output_tokens)`` with the model object itself; ratecard prices the same counts as an
+Anthropic-shaped record (disjoint counts) naming the imported offering by provider and id.
+
+Run alone for the table: ``python -m tests.interop.differential [N]`` (``make crosscheck``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from billing import PricingError, RecordError, price
+from catalog import Catalog, load_catalog
+
+START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+SPAN = int((dt.datetime(2027, 1, 1, tzinfo=dt.UTC) - START).total_seconds())
+
+
+def token_priced(model: Any) -> bool:
+    from genai_prices import types as t
+
+    prices = [model.prices] if isinstance(model.prices, t.ModelPrice) else model.prices
+    for p in prices:
+        mp = p if isinstance(p, t.ModelPrice) else p.prices
+        if any(getattr(mp, k, None) is not None for k in ("input_mtok", "output_mtok")):
+            return True
+    return False
+
+
+def _starts(model: Any) -> list[int]:
+    from genai_prices import types as t
+
+    prices = [model.prices] if isinstance(model.prices, t.ModelPrice) else model.prices
+    out: set[int] = set()
+    for p in prices:
+        mp = p if isinstance(p, t.ModelPrice) else p.prices
+        for v in vars(mp).values():
+            if isinstance(v, t.TieredPrices):
+                out.update(tier.start for tier in v.tiers)
+    return sorted(out)
+
+
+def _count(rng: random.Random, starts: list[int]) -> int:
+    roll = rng.random()
+    if starts and roll < 0.4:
+        return max(0, rng.choice(starts) + rng.choice((-1, 0, 1, rng.randint(-5000, 5000))))
+    if roll < 0.5:
+        return 0
+    if roll < 0.8:
+        return rng.randint(1, 5000)
+    return rng.randint(1, 2_000_000)
+
+
+@dataclass
+class Result:
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    models: int = 0
+    priced_by_genai: set[str] = field(default_factory=set)
+    priced_by_both: set[str] = field(default_factory=set)
+
+    def add(self, cls: str, example: str) -> None:
+        self.counts[cls] += 1
+        self.examples.setdefault(cls, example)
+
+
+def classify_refusal(message: str) -> str:
+    if "time of day" in message or "time-of-day" in message:
+        return "time-of-day prices (not in the card format yet)"
+    if "unpublished" in message:
+        return "a price genai-prices does not give (it charges 0; ratecard refuses)"
+    if "before" in message and "first" in message:
+        return "before the first dated price"
+    return message.split(": ", 1)[-1][:80]
+
+
+def run(world: Catalog, n: int, seed: int = 11) -> Result:
+    from genai_prices import Usage
+    from genai_prices.data import providers
+
+    rng = random.Random(seed)
+    pairs = [(p, m) for p in providers for m in p.models if token_priced(m)]
+    noisy = {o.key for o in world if any("float noise" in note for note in o.notes)}
+    by_day = {o.key for o in world if any("time of day" in note for note in o.notes)}
+    by_request = {o.key for o in world if any("fee per request" in note for note in o.notes)}
+    result = Result(models=len(pairs))
+    for i in range(n):
+        p, m = pairs[i % len(pairs)] if i < len(pairs) else rng.choice(pairs)
+        starts = _starts(m)
+        total_in = _count(rng, starts)
+        read = rng.randint(0, total_in) if rng.random() < 0.5 else 0
+        write = rng.randint(0, total_in - read) if rng.random() < 0.3 else 0
+        out = _count(rng, [])
+        when = START + dt.timedelta(seconds=rng.randrange(SPAN))
+        key = f"{p.id}/{m.id}"
+        example = (
+            f"{key} in={total_in} read={read} write={write} out={out} at {when:%Y-%m-%dT%H:%M}"
+        )
+        try:
+            theirs: Decimal | None = m.calc_price(
+                Usage(
+                    input_tokens=total_in,
+                    cache_read_tokens=read,
+                    cache_write_tokens=write,
+                    output_tokens=out,
+                ),
+                p,
+                genai_request_timestamp=when,
+            ).total_price
+            their_error = ""
+        except Exception as exc:  # genai-prices raises ValueError and friends
+            theirs, their_error = None, f"{type(exc).__name__}: {exc}"[:80]
+        if theirs is not None:
+            result.priced_by_genai.add(key)
+        record = {
+            "model": m.id,
+            "provider": p.id,
+            "endpoint": "messages",
+            "timestamp": when.isoformat().replace("+00:00", "Z"),
+            "usage": {
+                "input_tokens": total_in - read - write,
+                "cache_read_input_tokens": read,
+                "cache_creation_input_tokens": write,
+                "output_tokens": out,
+            },
+        }
+        try:
+            ours: Decimal | None = price(record, world).total
+            our_error = ""
+        except (PricingError, RecordError) as exc:
+            ours, our_error = None, exc.message
+        if ours is not None and theirs is not None:
+            result.priced_by_both.add(key)
+            if ours == theirs:
+                result.add("equal", example)
+            elif key in noisy:
+                result.add(
+                    "different: a float-noise price rounded to 15 digits on the card",
+                    f"{example}: ours {ours}, genai-prices {theirs}",
+                )
+            else:
+                result.add("different: unexplained", f"{example}: ours {ours}, theirs {theirs}")
+        elif ours is None and key in by_day:
+            result.add(
+                "refused by ratecard: time-of-day prices (imported unpublished until the card "
+                "format holds them)",
+                f"{example}: {our_error}",
+            )
+        elif ours is None and key in by_request:
+            result.add(
+                "refused by ratecard: a per-request fee (imported unpublished until the card "
+                "format holds it)",
+                f"{example}: {our_error}",
+            )
+        elif ours is None and theirs is None:
+            result.add(
+                f"refused by both: {classify_refusal(our_error)}", f"{example}: {their_error}"
+            )
+        elif ours is None:
+            result.add(
+                f"refused by ratecard: {classify_refusal(our_error)}", f"{example}: {our_error}"
+            )
+        else:
+            result.add(f"refused by genai-prices: {their_error}", example)
+    return result
+
+
+def table(result: Result, n: int, seconds: float) -> str:
+    lines = [
+        f"{n:,} records over {result.models:,} genai-prices models with token prices "
+        f"({seconds:.1f} s)",
+        f"{'class':<78} {'records':>9} {'share':>7}",
+    ]
+    for cls, count in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"{cls[:78]:<78} {count:>9,} {count / n:>7.2%}")
+    both = sum(c for k, c in result.counts.items() if k == "equal" or k.startswith("different"))
+    equal = result.counts.get("equal", 0)
+    lines.append(
+        f"comparable (both priced): {both:,}; equal: {equal:,} ({equal / both if both else 0:.3%})"
+    )
+    share = (
+        len(result.priced_by_both) / len(result.priced_by_genai) if result.priced_by_genai else 0
+    )
+    lines.append(
+        f"models genai-prices priced that ratecard also priced: "
+        f"{len(result.priced_by_both):,} of {len(result.priced_by_genai):,} ({share:.2%})"
+    )
+    lines.append("first example of each class:")
+    for cls, example in sorted(result.examples.items()):
+        lines.append(f"  {cls[:60]}: {example[:160]}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 100_000
+    world = (
+        Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2] / "data" / "world"
+    )
+    catalog = load_catalog(world)
+    started = time.perf_counter()
+    result = run(catalog, n)
+    print(table(result, n, time.perf_counter() - started))
+    return 1 if any(k == "different: unexplained" for k in result.counts) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

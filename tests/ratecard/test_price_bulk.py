@@ -1,0 +1,99 @@
+"""``ratecard price --engine duckdb FILE...``: usage exports priced in bulk by DuckDB, equal
+to the Python calculator record for record, with every failure counted per reason."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billing.priced import price_stream
+from ratecard.cli import main
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "usage-2026-11.jsonl"
+
+
+def _record(i: int, prompt: object, completion: object, **extra: object) -> str:
+    doc = {
+        "id": f"r{i}",
+        "customer": "acme",
+        "model": "qwen3-5-4b",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion},
+        **extra,
+    }
+    return json.dumps(doc)
+
+
+def test_hand_computed_totals_and_failures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "usage.jsonl"
+    lines = [
+        _record(1, 1_000_000, 500_000),
+        _record(2, 2_000, 0),
+        _record(3, -5, 10),  # a negative count: fails, never priced 0
+        "{not json",
+        _record(4, 10, 10, model="no-such-model"),
+        # tool counts that are not whole numbers, and a tool name with a quote: the Python
+        # calculator judges them (the bulk path must not fail on them)
+        _record(
+            5,
+            10,
+            10,
+            usage={"prompt_tokens": 1, "completion_tokens": 1, "tool_usage": {"web_search": "3"}},
+        ),
+        _record(
+            6,
+            10,
+            10,
+            usage={"prompt_tokens": 1, "completion_tokens": 1, "tool_usage": {'we"b': 1.5}},
+        ),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    code = main(["price", "--engine", "duckdb", "--json", str(path)])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert (doc["records"], doc["priced"]) == (7, 2)
+    assert sum(doc["failed"].values()) == 5
+    # qwen3-5-4b (seed): input 0.04 and output 0.07 per 1M tokens
+    # input  1,000,000 + 2,000 = 1,002,000 × 0.04 / 10⁶ = 0.04008
+    # output   500,000 + 0     =   500,000 × 0.07 / 10⁶ = 0.035
+    # total 0.04008 + 0.035 = 0.07508
+    assert doc["total"] == "0.07508"
+    by_charge = {ln["charge"]: (ln["quantity"], ln["events"], ln["amount"]) for ln in doc["lines"]}
+    assert by_charge == {"input": (1_002_000, 2, "0.04008"), "output": (500_000, 2, "0.035")}
+
+
+def test_sample_month_equals_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every record of the sample, in JSON Lines and as Parquet, against billing.priced."""
+    want_total = Decimal(0)
+    want_failed = 0
+    with SAMPLE.open() as stream:
+        numbered = ((i, t) for i, t in enumerate(stream, 1) if t.strip())
+        for priced in price_stream(numbered):
+            if priced.charge is None:
+                want_failed += 1
+            else:
+                want_total += priced.charge.total
+    main(["price", "--engine", "duckdb", "--json", str(SAMPLE)])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["engine"]["duckdb"] > 400  # most records took DuckDB's path
+    assert Decimal(doc["total"]) == want_total
+    assert sum(doc["failed"].values()) == want_failed == 3
+    parquet = tmp_path / "usage.parquet"
+    import duckdb
+
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_json('{SAMPLE}', format = 'newline_delimited')) "
+        f"TO '{parquet}' (FORMAT parquet)"
+    )
+    main(["price", "--engine", "duckdb", "--json", str(parquet)])
+    again = json.loads(capsys.readouterr().out)
+    assert again["total"] == doc["total"] and again["failed"] == doc["failed"]
+    main(["price", "--engine", "duckdb", "--records", "--json", str(SAMPLE)])
+    with_records = json.loads(capsys.readouterr().out)
+    assert len(with_records["results"]) == 634
+    assert sum(r["total"] is None for r in with_records["results"]) == 3
