@@ -422,7 +422,7 @@ def check_cards(cards: list[LoadedCard]) -> list[CardProblem]:
 def _check_match_rules(cards: list[LoadedCard]) -> list[CardProblem]:
     """Two offerings of one provider whose ids or match rules name the same id: every id
     and every id a rule names outright is tried against the provider's other offerings."""
-    from ..matching import build_matcher
+    from ..matching import build_matcher  # only on this path (start-up time)
 
     by_provider: dict[str, list[tuple[LoadedCard, Any]]] = {}
     out: list[CardProblem] = []

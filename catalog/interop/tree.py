@@ -27,7 +27,7 @@ def write_tree(
     """Write ``providers`` (id → card), ``offerings`` ((provider, id) → card) and
     ``models`` (creator/name → card) below ``out``, replacing its ``providers/``,
     ``models/`` and ``schema/``. Returns the files written, sorted."""
-    from ..cards.editor_schema import write_schemas
+    from ..cards.editor_schema import write_schemas  # only on this path (start-up time)
 
     for sub in ("providers", "models", "schema"):
         if (out / sub).exists():

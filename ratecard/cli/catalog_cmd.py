@@ -74,7 +74,7 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_schema)
 
-    from . import crosscheck_cmd, interop_cmd
+    from . import crosscheck_cmd, interop_cmd  # only on this path (start-up time)
 
     interop_cmd.register(csub)
     interop_cmd.register_export(csub)
@@ -119,7 +119,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     }
     # Warnings, not problems: imported ids are kept exactly as their source writes them.
     if not args.dir and len(data_dirs(args)) > 1:
-        from catalog import load_layers
+        from catalog import load_layers  # only on this path (start-up time)
 
         collisions = load_layers(data_dirs(args)).key_collisions()
     else:

@@ -36,11 +36,17 @@ def register(csub: Any) -> None:
 
 
 def cmd_crosscheck(args: argparse.Namespace) -> int:
-    from catalog import CardErrors, load_catalog, load_layers
-    from catalog.interop import SourceError, fetch, source
-    from catalog.interop.crosscheck import crosscheck, offering_facts
-    from catalog.interop.facts import PriceFacts
-    from catalog.interop.litellm import entry_facts, load_litellm
+    from catalog import CardErrors, load_catalog, load_layers  # only on this path (start-up time)
+    from catalog.interop import SourceError, fetch, source  # only on this path (start-up time)
+    from catalog.interop.crosscheck import (
+        crosscheck,
+        offering_facts,
+    )  # only on this path (start-up time)
+    from catalog.interop.facts import PriceFacts  # only on this path (start-up time)
+    from catalog.interop.litellm import (
+        entry_facts,
+        load_litellm,
+    )  # only on this path (start-up time)
 
     peers_asked = [p.strip() for p in args.against.split(",") if p.strip()]
     for peer in peers_asked:

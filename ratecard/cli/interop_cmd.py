@@ -40,9 +40,12 @@ def register(csub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    # imported here: only on this path (start-up time)
     from catalog.interop import ImportReport, SourceError, fetch, source
+
+    # imported here: only on this path (start-up time)
     from catalog.interop.genai_prices import import_genai_prices, load_providers
-    from catalog.interop.tree import write_tree
+    from catalog.interop.tree import write_tree  # only on this path (start-up time)
 
     try:
         src = source(args.source)
@@ -60,6 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     cards = import_genai_prices(providers, src, report)
     enriched = 0
     if not args.no_models_dev:
+        # imported here: only on this path (start-up time)
         from catalog.interop.models_dev import enrich, load_models_dev
 
         md = source("models.dev")
@@ -121,13 +125,17 @@ def register_export(csub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from catalog import CardErrors, load_catalog, load_layers
-    from catalog.interop import ImportReport
-    from catalog.interop.genai_prices_export import export_genai_prices
-    from catalog.interop.litellm_export import export_litellm
-    from catalog.interop.openrouter_export import export_openrouter
+    from catalog import CardErrors, load_catalog, load_layers  # only on this path (start-up time)
+    from catalog.interop import ImportReport  # only on this path (start-up time)
 
-    from .common import data_dir, data_dirs
+    # imported here: only on this path (start-up time)
+    from catalog.interop.genai_prices_export import export_genai_prices
+    from catalog.interop.litellm_export import export_litellm  # only on this path (start-up time)
+    from catalog.interop.openrouter_export import (
+        export_openrouter,
+    )  # only on this path (start-up time)
+
+    from .common import data_dir, data_dirs  # only on this path (start-up time)
 
     try:
         catalog = load_layers(data_dirs(args)) if args.all_layers else load_catalog(data_dir(args))

@@ -133,7 +133,7 @@ def cmd_price(args: argparse.Namespace) -> int:
 def quick_price(args: argparse.Namespace) -> int:
     """``-m MODEL ... -i N -o N``: the same record priced on each model, cheapest first
     (the records are chat-shaped: input includes the cached tokens, output the reasoning)."""
-    from billing import PricingError, RecordError, price
+    from billing import PricingError, RecordError, price  # only on this path (start-up time)
 
     if args.file:
         raise UsageError("give either FILE or -m MODEL, not both")
