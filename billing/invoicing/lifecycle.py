@@ -25,7 +25,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..ledger.db import transaction
@@ -291,6 +290,8 @@ _ATTEMPTS = 5
 def _retried(work: Callable[[], _T]) -> _T:
     """``work()`` (one transaction), run again when the database rolled it back for a
     serialization failure or a deadlock; other errors pass through."""
+    from sqlalchemy.exc import DBAPIError  # only on this path (start-up time)
+
     for attempt in range(_ATTEMPTS):
         try:
             return work()

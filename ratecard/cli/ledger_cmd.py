@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -300,12 +298,17 @@ class _StopFlag:
             yield item
 
     def __enter__(self) -> _StopFlag:
+        import signal  # only on this path (start-up time)
+        import threading  # only on this path (start-up time)
+
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        import signal  # only on this path (start-up time)
+
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
 
