@@ -23,10 +23,12 @@ if TYPE_CHECKING:
         RecordError,
         ShapeError,
     )
-    from .estimating import Estimate, TaskEstimate, estimate
-    from .priced import Priced, price_stream
+    from .estimating import Estimate, TaskEstimate, estimate, estimate_doc
+    from .money import decimal_text
+    from .period import period_problem
+    from .priced import Priced, price_one, price_stream, priced_doc
     from .rating import bundled_catalog, price
-    from .records import UsageRecord, parse_json_line, parse_record
+    from .records import UsageRecord, loads, parse_json_line, parse_record
     from .text import explain_line
     from .usage import Usage
 
@@ -55,6 +57,12 @@ _LAZY = {
     "parse_record": "records",
     "price": "rating",
     "price_stream": "priced",
+    "decimal_text": "money",
+    "estimate_doc": "estimating",
+    "loads": "records",
+    "period_problem": "period",
+    "price_one": "priced",
+    "priced_doc": "priced",
 }
 
 
@@ -86,10 +94,16 @@ __all__ = [
     "UsageRecord",
     "audit_stream",
     "bundled_catalog",
+    "decimal_text",
     "estimate",
+    "estimate_doc",
     "explain_line",
+    "loads",
     "parse_json_line",
     "parse_record",
+    "period_problem",
     "price",
+    "price_one",
     "price_stream",
+    "priced_doc",
 ]

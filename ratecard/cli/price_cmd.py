@@ -7,8 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from billing.priced import Priced, price_stream, priced_doc
-from billing.text import decimal_text, explain_line
+from billing import Priced, decimal_text, explain_line, price_stream, priced_doc
 from catalog import Catalog
 
 from .common import (
