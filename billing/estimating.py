@@ -41,9 +41,10 @@ from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
 from .errors import EstimateError, PricingError
-from .money import EXACT
+from .money import EXACT, decimal_text
 from .rating import bundled_catalog, price
 from .records import UsageRecord
+from .text import explain_line
 from .usage import Usage
 
 
@@ -109,6 +110,44 @@ def estimate(
     unique = list(dict.fromkeys(assumptions))
     served = results[0].endpoint  # the inferred endpoint, or the offering's only one
     return Estimate(served, tuple(results), total, ", ".join(sorted(currencies)), tuple(unique))
+
+
+def estimate_doc(result: Estimate, budget: Decimal | None) -> dict[str, Any]:
+    """``result`` as the JSON document ``ratecard estimate --json`` prints and
+    ``POST /v1/estimate`` answers: amounts as decimal strings in ``result.currency``,
+    ``within_budget`` null without a ``budget``, one entry per task with its lines."""
+    return {
+        "endpoint": result.endpoint,
+        "currency": result.currency,
+        "worst_case": decimal_text(result.worst_case),
+        "budget": None if budget is None else decimal_text(budget),
+        "within_budget": None if budget is None else result.worst_case <= budget,
+        "tasks": [
+            {
+                "offering": t.offering,
+                "prompt_tokens": t.prompt_tokens,
+                "output_tokens": t.output_tokens,
+                "reasoning_tokens": t.reasoning_tokens,
+                "tool_calls": dict(t.tool_calls),
+                "multiplier": t.multiplier,
+                "worst_case": decimal_text(t.worst_case),
+                "lines": [
+                    {
+                        "charge": li.charge,
+                        "quantity": li.quantity,
+                        "unit": li.unit,
+                        "unit_price": format(li.unit_price, "f"),
+                        "amount": decimal_text(li.amount),
+                        "tier": li.tier,
+                        "explain": explain_line(li),
+                    }
+                    for li in t.charge.lines
+                ],
+            }
+            for t in result.tasks
+        ],
+        "assumptions": list(result.assumptions),
+    }
 
 
 def _task(

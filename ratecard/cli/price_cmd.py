@@ -7,8 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from billing.priced import Priced, price_stream, priced_doc
-from billing.text import decimal_text, explain_line
+from billing import Priced, decimal_text, explain_line, price_stream, priced_doc
 from catalog import Catalog
 
 from .common import (
@@ -89,10 +88,7 @@ def register(sub: Any) -> None:
 def _response_result(text: str, args: argparse.Namespace, catalog: Catalog) -> Priced:
     """The one priced result of ``--response FILE``."""
     # here for start-up time: loaded only when this command runs
-    from billing.errors import PricingError, RecordError
-    from billing.rating import price
-    from billing.records import parse_record
-    from billing.responses import record_from_response
+    from billing import PricingError, RecordError, parse_record, price, record_from_response
 
     record = None
     try:
