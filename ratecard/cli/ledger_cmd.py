@@ -77,6 +77,11 @@ def register(sub: Any) -> None:
         )
     p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --finalize: issue it even if its period has not ended or it has no usage",
+    )
+    p.add_argument(
         "--engine",
         choices=["auto", "sql", "duckdb", "python"],
         default="auto",
@@ -464,6 +469,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 rating=args.engine,
                 threshold=args.sql_threshold,
                 catalog=get_catalog(args) if args.engine != "python" else None,
+                force=args.force,
             )
     finally:
         engine.dispose()
