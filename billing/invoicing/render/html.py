@@ -133,8 +133,20 @@ td.amount { font-weight: 600; }
 .empty { color: #7b8794; text-align: center; padding: 24px; }
 .parties .addr { color: #52606d; margin-top: 2px; }
 @media print {
-  body { background: #fff; }
+  body { background: #fff; font-size: 10.5px; }
   .page { max-width: none; margin: 0; padding: 0; border: 0; }
+  header { padding-bottom: 10px; }
+  .issuer .name { font-size: 17px; }
+  .doc h1 { font-size: 22px; }
+  .parties { margin: 12px 0; }
+  table.lines td { padding: 3px 5px; }
+  table.lines th { padding: 5px; }
+  table.lines th:first-child { width: 42%; }
+  .muted { font-size: 9.5px; }
+  .totals { margin-top: 10px; }
+  .totals td { padding: 3px 6px; }
+  .notes { margin-top: 14px; padding-top: 8px; font-size: 9.5px; }
+  .stamp { top: 180px; }
   table.lines tr { break-inside: avoid; }
   .totals, .notes { break-inside: avoid; }
 }
