@@ -394,6 +394,20 @@ def _finalize(session: Session, inv: Invoice, *, force: bool = False) -> None:
     terms = inv.terms_days if inv.terms_days is not None else DEFAULT_TERMS_DAYS
     inv.terms_days = terms
     inv.due_date = (now.date() + timedelta(days=terms)).isoformat()
+    inv.parties = {
+        "issuer": {
+            "name": who.name,
+            "address": who.address,
+            "email": who.email,
+            "tax_id": who.tax_id,
+        },
+        "customer": {
+            "name": customer.name,
+            "address": customer.address,
+            "email": customer.email,
+            "tax_id": customer.tax_id,
+        },
+    }
     session.flush()
 
 

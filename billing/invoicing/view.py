@@ -155,11 +155,25 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
         )
     )
     doc_number = f"{who.invoice_prefix}{invoice.number:06d}" if invoice.number else None
+    # an issued invoice shows the parties as they were when it was issued
+    parties = invoice.parties or {}
+    issuer_as = parties.get("issuer") or {
+        "name": who.name,
+        "address": who.address,
+        "email": who.email,
+        "tax_id": who.tax_id,
+    }
+    customer_as = parties.get("customer") or {
+        "name": customer.name,
+        "address": customer.address,
+        "email": customer.email,
+        "tax_id": customer.tax_id,
+    }
     return InvoiceView(
-        issuer=who.name,
-        issuer_address=who.address,
+        issuer=issuer_as["name"],
+        issuer_address=issuer_as["address"] or "",
         customer=customer.code,
-        customer_name=customer.name,
+        customer_name=customer_as["name"],
         period=invoice.period,
         kind=invoice.kind,
         status=invoice.status,
@@ -211,11 +225,11 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
         tax_treatment=invoice.tax_treatment,
         terms_days=invoice.terms_days,
         due_date=invoice.due_date,
-        customer_address=customer.address,
-        customer_email=customer.email,
-        customer_tax_id=customer.tax_id,
-        issuer_email=who.email,
-        issuer_tax_id=who.tax_id,
+        customer_address=customer_as["address"],
+        customer_email=customer_as["email"],
+        customer_tax_id=customer_as["tax_id"],
+        issuer_email=issuer_as["email"],
+        issuer_tax_id=issuer_as["tax_id"],
         period_ends_at=period_end(invoice.period),
     )
 

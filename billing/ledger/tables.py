@@ -205,6 +205,9 @@ class Invoice(Base):
     tax_treatment: Mapped[str | None] = mapped_column(String(16))
     terms_days: Mapped[int | None] = mapped_column(Integer)
     due_date: Mapped[str | None] = mapped_column(String(10))  #: YYYY-MM-DD, once finalised
+    #: both parties' profiles as they were at finalisation ({"issuer": {...}, "customer":
+    #: {...}}); None on drafts and on invoices issued before revision 0006
+    parties: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     finalized_at: Mapped[datetime | None]

@@ -127,10 +127,14 @@ def test_customer_profile_tax_and_terms_on_the_invoice(engine: Engine) -> None:
     assert final.finalized_at is not None
     due = (final.finalized_at.date() + timedelta(days=14)).isoformat()
     assert (final.total, final.due_date, final.terms_days) == (D("9.71"), due, 14)
-    # the profile changing later does not change the issued invoice
-    set_customer(engine, "acme", tax_rate=D("0.10"), terms_days=60)
+    # the profiles changing later do not change the issued invoice
+    set_customer(engine, "acme", tax_rate=D("0.10"), terms_days=60, name="Renamed", address="x")
+    set_issuer(engine, name="New Issuer Name")
     again = invoice(engine, "acme", "2026-11")
     assert (again.tax, again.total, again.due_date) == (D("1.62"), D("9.71"), due)
+    assert (again.customer_name, again.customer_address) == ("Acme Corp", "1 Road\nSpringfield")
+    assert again.issuer == "Test Issuer Ltd"  # $RATECARD_ISSUER_NAME when it was issued
+    set_customer(engine, "acme", name="Acme Corp", address="1 Road\nSpringfield")
     # every format says it
     text = invoice_text(final)
     assert "Customer: Acme Corp (acme)" in text and "1 Road" in text and "Springfield" in text

@@ -13,12 +13,15 @@ Written by hand. Only nullable columns are added, so existing rows keep their da
   ``tax_treatment`` (``rate``, ``reverse_charge``, ``not_applicable`` or NULL) and
   ``tax_rate`` (exact, e.g. 0.20).
 - ``invoices``: ``subtotal`` (the sum of the rounded lines), ``tax``, ``tax_rate``,
-  ``tax_treatment``, ``terms_days`` and ``due_date`` (``YYYY-MM-DD``). They stay NULL on
+  ``tax_treatment``, ``terms_days``, ``due_date`` (``YYYY-MM-DD``) and ``parties`` (the
+  issuer's and customer's names and addresses as they were when it was finalised). They stay NULL on
   existing invoices (issued ones are frozen, and void ones refuse any update): a NULL
   ``subtotal`` reads as ``total`` and a NULL ``tax`` as none, what they were issued with.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,7 +39,7 @@ def upgrade() -> None:
     op.add_column("issuers", sa.Column("tax_id", sa.String(64), nullable=True))
     op.add_column("issuers", sa.Column("profile_set", sa.Boolean(), nullable=True))
     op.execute("UPDATE issuers SET profile_set = (name <> 'ratecard')")
-    for name, kind in (
+    customer_columns: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
         ("address", sa.Text()),
         ("email", sa.String(200)),
         ("tax_id", sa.String(64)),
@@ -44,21 +47,32 @@ def upgrade() -> None:
         ("terms_days", sa.Integer()),
         ("tax_treatment", sa.String(16)),
         ("tax_rate", Money()),
-    ):
+    )
+    for name, kind in customer_columns:
         op.add_column("customers", sa.Column(name, kind, nullable=True))
-    for name, kind in (
+    invoice_columns: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
         ("subtotal", Money()),
         ("tax", Money()),
         ("tax_rate", Money()),
         ("tax_treatment", sa.String(16)),
         ("terms_days", sa.Integer()),
         ("due_date", sa.String(10)),
-    ):
+        ("parties", sa.JSON()),
+    )
+    for name, kind in invoice_columns:
         op.add_column("invoices", sa.Column(name, kind, nullable=True))
 
 
 def downgrade() -> None:
-    for name in ("due_date", "terms_days", "tax_treatment", "tax_rate", "tax", "subtotal"):
+    for name in (
+        "parties",
+        "due_date",
+        "terms_days",
+        "tax_treatment",
+        "tax_rate",
+        "tax",
+        "subtotal",
+    ):
         op.drop_column("invoices", name)
     for name in (
         "tax_rate",
