@@ -22,10 +22,15 @@ run: $(STAMP)
 	rm -f build/ledger.db build/ledger.db-wal build/ledger.db-shm
 	$(RATECARD) ingest --create --db build/ledger.db --rejects build/rejects.jsonl \
 	  data/samples/usage-2026-11.jsonl || test $$? -eq 1
-	RATECARD_ISSUER_NAME='Example AI Platform Ltd' \
-	RATECARD_ISSUER_ADDRESS='1 Sample Street, London EC1A 1AA, United Kingdom' \
+	$(RATECARD) issuer set --db build/ledger.db --name 'Example AI Platform Ltd' \
+	  --address '1 Sample Street\nLondon EC1A 1AA\nUnited Kingdom' \
+	  --email billing@example.com --tax-id GB123456789
+	$(RATECARD) customer set acme --db build/ledger.db --name 'Acme Analytics GmbH' \
+	  --address 'Musterstrasse 1\n10115 Berlin\nGermany' --email ap@acme.example \
+	  --tax-id DE123456789 --currency USD --terms-days 30 --reverse-charge
+	# --force: the sample month may not have ended yet when this runs (the invoice says so)
 	$(RATECARD) invoice --db build/ledger.db --customer acme --period 2026-11 --finalize \
-	  --html build/invoice-acme-2026-11.html
+	  --force --html build/invoice-acme-2026-11.html
 
 # The benchmark report (tests/bench/report.py): `make bench`, or `make bench QUICK=1`.
 # The bench extra is installed once from the registry; the run itself needs no network.

@@ -8,7 +8,9 @@ Every module that adds, multiplies or rounds money takes it from here (README "M
 - Charges keep exact, unrounded amounts. An invoice line's precise amount is rounded here,
   once, by :func:`round_money` to the currency's minor unit (cents for USD) with
   ``ROUND_HALF_UP``: a tie goes away from zero, so 0.005 becomes 0.01 and -0.005 becomes
-  -0.01. An invoice total is the sum of its rounded lines, never the rounding of a sum.
+  -0.01. An invoice subtotal is the sum of its rounded lines, never the rounding of a sum;
+  its tax is the subtotal × rate rounded once the same way (billing.invoicing.tax), and its
+  total is subtotal + tax.
 - Money text is exact and has no exponent: :func:`decimal_text` for amounts,
   :func:`price_text` for a published price as it was written.
 

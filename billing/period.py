@@ -52,6 +52,16 @@ def check_period(period: str) -> str:
     return period
 
 
+def period_end(period: str) -> datetime:
+    """The first instant after ``period`` (UTC): '2026-11' → 2026-12-01T00:00:00+00:00."""
+    year, month = (int(part) for part in period.split("-"))
+    if month == 12:
+        if year == 9999:  # the last month datetime has: it never ends
+            return datetime.max.replace(tzinfo=UTC)
+        return datetime(year + 1, 1, 1, tzinfo=UTC)
+    return datetime(year, month + 1, 1, tzinfo=UTC)
+
+
 def period_label(period: str) -> str:
     """A period as people read it: '2026-11' → 'November 2026'."""
     year, month = period.split("-")

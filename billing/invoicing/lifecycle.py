@@ -19,12 +19,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..ledger.db import transaction
@@ -39,48 +38,27 @@ from ..ledger.tables import (
     Issuer,
 )
 from ..money import is_whole_minor_units, round_money
-from ..period import period_problem
+from ..period import period_end, period_problem
 from .errors import InvoiceError
 from .lines import STANDARD, _late_periods, _line_sort_key, line_key
+from .profiles import DEFAULT_TERMS_DAYS, PLACEHOLDER_ISSUER, issuer
+from .profiles import insert_stmt as _insert
+from .tax import tax_amount
 from .view import CreditNoteView, InvoiceLineView, InvoiceView, _view
 
 _T = TypeVar("_T")
-
-DEFAULT_ISSUER = "default"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert(session: Session, table: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def issuer(session: Session, code: str = DEFAULT_ISSUER) -> Issuer:
-    """The issuer row (created on first use from $RATECARD_ISSUER_NAME/_ADDRESS)."""
-    session.execute(
-        _insert(session, Issuer.__table__)
-        .values(
-            code=code,
-            name=os.environ.get("RATECARD_ISSUER_NAME", "ratecard"),
-            address=os.environ.get("RATECARD_ISSUER_ADDRESS", ""),
-            invoice_prefix="INV-",
-            credit_note_prefix="CN-",
-            next_invoice_number=1,
-            next_credit_note_number=1,
-        )
-        .on_conflict_do_nothing(index_elements=["code"])
-    )
-    return session.scalars(select(Issuer).where(Issuer.code == code)).one()
-
-
 def _customer(session: Session, code: str) -> Customer:
     found = session.scalars(select(Customer).where(Customer.code == code)).one_or_none()
     if found is None:
-        raise InvoiceError(f"unknown customer {code!r}: no usage has been ingested for it")
+        raise InvoiceError(
+            f"unknown customer {code!r}: no usage has been ingested for it and no profile was set"
+        )
     return found
 
 
@@ -237,7 +215,13 @@ def _write_lines(
     groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]],
     currency: str,
 ) -> None:
-    """Insert the invoice lines: key → (quantity, precise amount, events, charge ids or None)."""
+    """Insert the invoice lines: key → (quantity, precise amount, events, charge ids or None),
+    then the subtotal, the tax of the customer's profile (billing.invoicing.tax) and the total."""
+    who = session.get(Customer, invoice.customer_id)
+    assert who is not None
+    if who.currency and not groups:
+        currency = who.currency  # an invoice without usage is in the customer's currency
+    _check_currency(session, invoice, currency)
     total = round_money(Decimal(0), currency)  # 0.00: an invoice without usage totals 0.00
     precise_total = Decimal(0)
     link_rows: list[dict[str, Any]] = []
@@ -274,11 +258,35 @@ def _write_lines(
         precise_total += precise
     if link_rows:
         session.execute(insert(InvoiceLineCharge), link_rows)
+    invoice.subtotal = total
+    invoice.tax_treatment = who.tax_treatment
+    invoice.tax_rate = who.tax_rate if who.tax_treatment == "rate" else None
+    invoice.tax = tax_amount(total, invoice.tax_treatment, invoice.tax_rate, currency)
+    if invoice.tax is not None:
+        total += invoice.tax
+    invoice.terms_days = who.terms_days if who.terms_days is not None else DEFAULT_TERMS_DAYS
     invoice.total = total
     invoice.precise_total = precise_total
     invoice.currency = currency
     invoice.updated_at = _now()
     session.flush()
+
+
+def _check_currency(session: Session, invoice: Invoice, currency: str) -> None:
+    """A customer whose profile names a currency is invoiced in it: charges in another
+    currency are an error, not an invoice in the wrong money."""
+    who = session.get(Customer, invoice.customer_id)
+    assert who is not None
+    if who.currency and who.currency != currency:
+        charges = session.scalar(
+            select(func.count()).select_from(ChargeRow).where(ChargeRow.invoice_id == invoice.id)
+        )
+        if charges:
+            raise InvoiceError(
+                f"customer {who.code!r} is invoiced in {who.currency} (its profile) but its "
+                f"charges for {invoice.period} are in {currency}; change the customer's "
+                "--currency or the prices it is charged"
+            )
 
 
 #: PostgreSQL's SQLSTATEs after which a transaction rolled back whole and may simply be
@@ -313,12 +321,19 @@ def invoice(
     rating: str = "auto",
     threshold: int = SQL_THRESHOLD,
     catalog: Any = None,
+    force: bool = False,
 ) -> InvoiceView:
     """The customer's invoice for the period: a draft regenerated now, or the final one.
 
     With ``finalize``, a draft is regenerated, frozen and numbered in one transaction;
     an invoice that is already final is returned as it is. ``rating`` chooses how a draft's
     lines are computed (see :func:`_regenerate`); both ways give the same lines and totals.
+
+    Finalisation is refused (:class:`InvoiceError`, nothing changes) while the issuer is
+    the placeholder (no ``ratecard issuer set`` and no ``$RATECARD_ISSUER_NAME``), and,
+    unless ``force``, for a period that has not ended (UTC) or an invoice without usage
+    lines, so gapless numbers are not spent by accident. The due date is the issue date
+    plus the customer's payment terms (30 days when unset).
     """
     _check_period(period)
 
@@ -330,23 +345,69 @@ def invoice(
             if inv.status == "draft":
                 used = _regenerate(session, inv, rating, threshold, catalog)
                 if finalize:
-                    _finalize(session, inv)
+                    _finalize(session, inv, force=force)
             return replace(_view(session, inv, with_events=with_events), rating=used)
 
     return _retried(work)
 
 
-def _finalize(session: Session, inv: Invoice) -> None:
+def _finalize(session: Session, inv: Invoice, *, force: bool = False) -> None:
+    now = _now()
+    customer = session.get(Customer, inv.customer_id)
+    assert customer is not None
+    if not force:
+        if now < period_end(inv.period):
+            raise InvoiceError(
+                f"the {inv.period} period of {customer.code} has not ended yet (it ends "
+                f"{period_end(inv.period).date().isoformat()} 00:00 UTC); finalise it then, "
+                "or give --force to issue it now"
+            )
+        lines = session.scalar(
+            select(func.count()).select_from(InvoiceLine).where(InvoiceLine.invoice_id == inv.id)
+        )
+        if not lines:
+            raise InvoiceError(
+                f"{customer.code} has no billable usage in {inv.period}: finalising would "
+                "spend an invoice number on an empty invoice; give --force to issue it anyway"
+            )
     # FOR NO KEY UPDATE (PostgreSQL): the number is not a key, and a plain FOR UPDATE would
     # wait on the KEY SHARE locks that every transaction's insert referencing the issuer
     # holds; two finalisations of different customers could then deadlock upgrading them.
     stmt = select(Issuer).where(Issuer.id == inv.issuer_id).with_for_update(key_share=True)
     who = session.scalars(stmt).one()
+    if not who.profile_set:
+        env_name = os.environ.get("RATECARD_ISSUER_NAME", "").strip()
+        if not env_name:
+            raise InvoiceError(
+                f"the issuer is still the placeholder {PLACEHOLDER_ISSUER!r}: an invoice "
+                "must name who issues it; run 'ratecard issuer set --name NAME --address "
+                "ADDRESS' first"
+            )
+        who.name = env_name
+        who.address = os.environ.get("RATECARD_ISSUER_ADDRESS", who.address)
+        who.profile_set = True
     inv.number = who.next_invoice_number
     who.next_invoice_number += 1
     inv.status = "finalized"
-    inv.finalized_at = _now()
-    inv.updated_at = inv.finalized_at
+    inv.finalized_at = now
+    inv.updated_at = now
+    terms = inv.terms_days if inv.terms_days is not None else DEFAULT_TERMS_DAYS
+    inv.terms_days = terms
+    inv.due_date = (now.date() + timedelta(days=terms)).isoformat()
+    inv.parties = {
+        "issuer": {
+            "name": who.name,
+            "address": who.address,
+            "email": who.email,
+            "tax_id": who.tax_id,
+        },
+        "customer": {
+            "name": customer.name,
+            "address": customer.address,
+            "email": customer.email,
+            "tax_id": customer.tax_id,
+        },
+    }
     session.flush()
 
 

@@ -25,6 +25,7 @@ from ..ledger.tables import (
     UsageEvent,
 )
 from ..money import round_money
+from ..period import period_end
 from .lines import line_key
 
 
@@ -85,6 +86,31 @@ class InvoiceView:
     #: regenerated a draft just now, None when the lines were read as stored (a final invoice).
     #: It says how the view was made, not what the invoice says, so it takes no part in ==.
     rating: str | None = field(default=None, compare=False)
+    #: the sum of the rounded lines (total = subtotal + tax)
+    subtotal: Decimal | None = None
+    #: the tax line, rounded once on the subtotal; None: the customer has no tax treatment
+    tax: Decimal | None = None
+    tax_rate: Decimal | None = None
+    #: "rate", "reverse_charge", "not_applicable" or None
+    tax_treatment: str | None = None
+    terms_days: int | None = None
+    due_date: str | None = None  #: YYYY-MM-DD: issue date + terms_days, once finalised
+    customer_address: str | None = None
+    customer_email: str | None = None
+    customer_tax_id: str | None = None
+    issuer_email: str | None = None
+    issuer_tax_id: str | None = None
+    #: the first instant after the period (UTC)
+    period_ends_at: datetime | None = None
+
+    @property
+    def issued_before_period_end(self) -> bool:
+        """Finalised (with --force) before its period ended: it may not bill the whole month."""
+        return (
+            self.finalized_at is not None
+            and self.period_ends_at is not None
+            and self.finalized_at < self.period_ends_at
+        )
 
     @property
     def credited(self) -> Decimal:
@@ -129,11 +155,25 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
         )
     )
     doc_number = f"{who.invoice_prefix}{invoice.number:06d}" if invoice.number else None
+    # an issued invoice shows the parties as they were when it was issued
+    parties = invoice.parties or {}
+    issuer_as = parties.get("issuer") or {
+        "name": who.name,
+        "address": who.address,
+        "email": who.email,
+        "tax_id": who.tax_id,
+    }
+    customer_as = parties.get("customer") or {
+        "name": customer.name,
+        "address": customer.address,
+        "email": customer.email,
+        "tax_id": customer.tax_id,
+    }
     return InvoiceView(
-        issuer=who.name,
-        issuer_address=who.address,
+        issuer=issuer_as["name"],
+        issuer_address=issuer_as["address"] or "",
         customer=customer.code,
-        customer_name=customer.name,
+        customer_name=customer_as["name"],
         period=invoice.period,
         kind=invoice.kind,
         status=invoice.status,
@@ -179,6 +219,18 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
             for note in notes
         ),
         unpriceable_events=int(unpriceable or 0),
+        subtotal=invoice.subtotal if invoice.subtotal is not None else invoice.total,
+        tax=invoice.tax,
+        tax_rate=invoice.tax_rate,
+        tax_treatment=invoice.tax_treatment,
+        terms_days=invoice.terms_days,
+        due_date=invoice.due_date,
+        customer_address=customer_as["address"],
+        customer_email=customer_as["email"],
+        customer_tax_id=customer_as["tax_id"],
+        issuer_email=issuer_as["email"],
+        issuer_tax_id=issuer_as["tax_id"],
+        period_ends_at=period_end(invoice.period),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -66,6 +67,10 @@ class Issuer(Base):
     #: the number the next finalised invoice gets; read and bumped under a row lock
     next_invoice_number: Mapped[int] = mapped_column(Integer, default=1)
     next_credit_note_number: Mapped[int] = mapped_column(Integer, default=1)
+    email: Mapped[str | None] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(64))
+    #: true once ``ratecard issuer set`` stored the profile; the placeholder is not issued
+    profile_set: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Customer(Base):
@@ -74,6 +79,14 @@ class Customer(Base):
     code: Mapped[str] = mapped_column(String(200), unique=True)  #: the id usage records carry
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(server_default=text("CURRENT_TIMESTAMP"))
+    address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(200))
+    tax_id: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    terms_days: Mapped[int | None] = mapped_column(Integer)  #: payment terms; None is 30
+    #: "rate" (``tax_rate`` applies), "reverse_charge", "not_applicable", or None (no tax line)
+    tax_treatment: Mapped[str | None] = mapped_column(String(16))
+    tax_rate: Mapped[Decimal | None]  #: exact fraction, 0.20 for 20 %
 
 
 class UsageEvent(Base):
@@ -190,8 +203,17 @@ class Invoice(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     number: Mapped[int | None] = mapped_column(Integer)  #: gapless per issuer; None while draft
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    total: Mapped[Decimal]  #: the sum of the rounded lines
+    total: Mapped[Decimal]  #: subtotal + tax (before revision 0006: the sum of the lines)
     precise_total: Mapped[Decimal]  #: the exact sum of the lines' precise amounts
+    subtotal: Mapped[Decimal | None]  #: the sum of the rounded lines; None reads as total
+    tax: Mapped[Decimal | None]  #: rounded once on the subtotal; None: no tax line
+    tax_rate: Mapped[Decimal | None]
+    tax_treatment: Mapped[str | None] = mapped_column(String(16))
+    terms_days: Mapped[int | None] = mapped_column(Integer)
+    due_date: Mapped[str | None] = mapped_column(String(10))  #: YYYY-MM-DD, once finalised
+    #: both parties' profiles as they were at finalisation ({"issuer": {...}, "customer":
+    #: {...}}); None on drafts and on invoices issued before revision 0006
+    parties: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     finalized_at: Mapped[datetime | None]

@@ -31,6 +31,8 @@ COMMANDS = {
     "invoice": "ledger_cmd",
     "credit-note": "ledger_cmd",
     "db": "ledger_cmd",
+    "customer": "profile_cmd",
+    "issuer": "profile_cmd",
     "rate": "rate_cmd",
     "export-events": "rate_cmd",
     "serve": "service_cmd",

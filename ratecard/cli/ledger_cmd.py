@@ -75,7 +75,17 @@ def register(sub: Any) -> None:
             metavar="OUT",
             help=f"write it as {fmt.upper()} to OUT (default: stdout)",
         )
+    p.add_argument(
+        "--pdf",
+        metavar="FILE",
+        help="write it as an A4 PDF to FILE (printed by headless Chromium; not stdout)",
+    )
     p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --finalize: issue it even if its period has not ended or it has no usage",
+    )
     p.add_argument(
         "--engine",
         choices=["auto", "sql", "duckdb", "python"],
@@ -449,6 +459,18 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     paths = {
         fmt: check_output(f"--{fmt}", target, _sqlite_file(args.db)) for fmt, target in outputs
     }
+    if args.pdf is not None:
+        # here for start-up time: loaded only when --pdf is given
+        from billing.invoicing import chromium_path
+
+        if args.pdf == "-":
+            raise UsageError("--pdf writes a file, not standard output: give a path")
+        if chromium_path() is None:  # before the invoice is finalised, not after
+            raise UsageError(
+                "--pdf needs Chromium: install it (Debian: apt-get install chromium) or set "
+                "RATECARD_CHROMIUM to its path"
+            )
+        paths["pdf"] = check_output("--pdf", args.pdf, _sqlite_file(args.db))
     named = [p for p in paths.values() if p is not None]
     if len({p.resolve() for p in named}) != len(named):
         raise UsageError("two invoice outputs name the same file; nothing was written")
@@ -466,6 +488,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 rating=args.engine,
                 threshold=args.sql_threshold,
                 catalog=get_catalog(args) if args.engine != "python" else None,
+                force=args.force,
             )
     finally:
         engine.dispose()
@@ -478,6 +501,17 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             write_output(paths[fmt], invoice_csv(view))
         else:
             write_output(paths[fmt], invoice_html(view))
+    if args.pdf is not None:
+        # here for start-up time: loaded only when --pdf is given
+        from billing.invoicing import PdfError, invoice_pdf
+
+        target = paths["pdf"]
+        assert target is not None
+        try:
+            invoice_pdf(view, target)
+        except PdfError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"wrote {target}", file=sys.stderr)
     return EXIT_OK
 
 

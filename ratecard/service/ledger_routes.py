@@ -237,12 +237,19 @@ async def list_invoices(
     "/v1/customers/{customer}/invoices/{period}/finalize",
     summary="Finalise the period's invoice",
     description="Regenerate the draft, freeze it and give it the next gapless number; an "
-    "invoice that is already final is returned as it is.",
+    "invoice that is already final is returned as it is. Refused (409) while the issuer is "
+    "the placeholder (`ratecard issuer set`), and, unless `force=true`, for a period that "
+    "has not ended or an invoice without usage.",
     openapi_extra={"security": _KEY},
     responses=problem_responses(401, 404, 409, 422),
 )
 async def finalize(
-    request: Request, customer: str = _CUSTOMER_PATH, period: str = _PERIOD_PATH
+    request: Request,
+    customer: str = _CUSTOMER_PATH,
+    period: str = _PERIOD_PATH,
+    force: bool = Query(
+        False, description="issue it even if the period has not ended or it has no usage"
+    ),
 ) -> Response:
     state = state_of(request)
     tenant = await state.tenant(request)
@@ -251,7 +258,9 @@ async def finalize(
         state,
         customer,
         tenant,
-        lambda code: invoice(state.engine, code, period, finalize=True, catalog=state.catalog),
+        lambda code: invoice(
+            state.engine, code, period, finalize=True, catalog=state.catalog, force=force
+        ),
     )
     return json_response(invoice_doc(_shown(view, customer)))
 

@@ -97,6 +97,10 @@ EVERY = {
     "db upgrade": lambda f, db: ["db", "upgrade", "--db", db],
     "db current": lambda f, db: ["db", "current", "--db", db],
     "rate": lambda f, db: ["rate", "--db", db, "--period", "2026-11"],
+    "customer set": lambda f, db: ["customer", "set", "--db", db, "acme", "--name", "Acme"],
+    "customer show": lambda f, db: ["customer", "show", "--db", db, "acme"],
+    "issuer set": lambda f, db: ["issuer", "set", "--db", db, "--name", "Example Ltd"],
+    "issuer show": lambda f, db: ["issuer", "show", "--db", db],
 }
 
 

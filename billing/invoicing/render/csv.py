@@ -1,4 +1,13 @@
-"""The invoice as CSV: one row per line, then a total row (kind = "total")."""
+"""The invoice as CSV: one row per line (kind "line" or "adjustment"), then the totals.
+
+After the lines, by ``kind``: "subtotal" and "tax" when the customer has a tax treatment
+(the tax row's ``charge`` is the treatment, ``unit_price`` the rate, ``note`` the
+reverse-charge or not-applicable sentence); "total" (subtotal + tax); when there are credit
+notes, one "credit_note" row each (``charge`` its number, ``date`` its day, a negative
+``amount``, ``note`` its reason) and a "balance" row (total - credited); on a finalised
+invoice, a "due" row (``date`` the due date, ``note`` the terms). ``amount`` is what the
+customer reads; ``precise_amount`` the exact sum before rounding.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import csv
 import io
 
 from ...money import decimal_text, price_text
+from ..profiles import TAX_NOTES
 from ..view import InvoiceView
 
 HEADER = [
@@ -23,13 +33,32 @@ HEADER = [
     "amount",
     "currency",
     "event_ids",
+    "date",
+    "note",
 ]
+
+
+def _summary(
+    kind: str,
+    amount: str,
+    currency: str,
+    *,
+    charge: str = "",
+    unit_price: str = "",
+    precise: str = "",
+    date: str = "",
+    note: str = "",
+) -> list[str]:
+    blank = ["", "", ""]  # position, model, offering
+    middle = ["", "", "", ""]  # tier, adjustment_period, quantity, unit
+    return [kind, *blank, charge, *middle, unit_price, precise, amount, currency, "", date, note]
 
 
 def invoice_csv(view: InvoiceView) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
+    cur = view.currency
     for line in view.lines:
         writer.writerow(
             [
@@ -45,12 +74,44 @@ def invoice_csv(view: InvoiceView) -> str:
                 price_text(line.unit_price),
                 decimal_text(line.precise_amount),
                 format(line.amount, "f"),
-                view.currency,
+                cur,
                 " ".join(line.event_ids) if line.event_ids is not None else "",
+                "",
+                "",
             ]
         )
-    total = ["total", "", "", "", "", "", "", "", "", ""]
+    subtotal = view.subtotal if view.subtotal is not None else view.total
+    if view.tax is not None:
+        writer.writerow(_summary("subtotal", format(subtotal, "f"), cur))
+        writer.writerow(
+            _summary(
+                "tax",
+                format(view.tax, "f"),
+                cur,
+                charge=view.tax_treatment or "",
+                unit_price=price_text(view.tax_rate) if view.tax_rate is not None else "",
+                note=TAX_NOTES.get(view.tax_treatment or "", ""),
+            )
+        )
     writer.writerow(
-        [*total, decimal_text(view.precise_total), format(view.total, "f"), view.currency, ""]
+        _summary("total", format(view.total, "f"), cur, precise=decimal_text(view.precise_total))
     )
+    for note in view.credit_notes:
+        writer.writerow(
+            _summary(
+                "credit_note",
+                format(-note.amount, "f"),
+                cur,
+                charge=note.document_number,
+                date=note.created_at.date().isoformat(),
+                note=note.reason,
+            )
+        )
+    if view.credit_notes:
+        writer.writerow(_summary("balance", format(view.balance, "f"), cur))
+    if view.due_date and view.status == "finalized":
+        terms = f"net {view.terms_days} days"
+        writer.writerow(
+            _summary("due", format(view.balance, "f"), cur, date=view.due_date, note=terms)
+        )
     return out.getvalue()

@@ -7,7 +7,9 @@ from html import escape
 
 from ...money import decimal_text
 from ...period import period_label
+from ..profiles import TAX_NOTES
 from ..view import InvoiceLineView, InvoiceView
+from .text import unpriceable_note
 
 _TOKEN_LABELS = {
     "input": "Input tokens",
@@ -129,6 +131,25 @@ td.amount { font-weight: 600; }
          border: 4px solid #c53030; color: #c53030; font-size: 40px; font-weight: 800;
          padding: 4px 18px; letter-spacing: 6px; opacity: 0.55; }
 .empty { color: #7b8794; text-align: center; padding: 24px; }
+.parties .addr { color: #52606d; margin-top: 2px; }
+@media print {
+  body { background: #fff; font-size: 10.5px; }
+  .page { max-width: none; margin: 0; padding: 0; border: 0; }
+  header { padding-bottom: 10px; }
+  .issuer .name { font-size: 17px; }
+  .doc h1 { font-size: 22px; }
+  .parties { margin: 12px 0; }
+  table.lines td { padding: 3px 5px; }
+  table.lines th { padding: 5px; }
+  table.lines th:first-child { width: 42%; }
+  .muted { font-size: 9.5px; }
+  .totals { margin-top: 10px; }
+  .totals td { padding: 3px 6px; }
+  .notes { margin-top: 14px; padding-top: 8px; font-size: 9.5px; }
+  .stamp { top: 180px; }
+  table.lines tr { break-inside: avoid; }
+  .totals, .notes { break-inside: avoid; }
+}
 """
 
 
@@ -154,17 +175,31 @@ def invoice_html(view: InvoiceView) -> str:
         ("Invoice no.", number),
         ("Status", f'<span class="badge {escape(view.status)}">{escape(view.status)}</span>'),
         ("Issue date", issued),
-        ("Period", escape(period_label(view.period))),
-        ("Currency", escape(cur)),
     ]
+    if view.due_date and view.status == "finalized":
+        meta.append(("Due date", escape(view.due_date)))
+        meta.append(("Terms", f"net {view.terms_days} days"))
+    meta += [("Period", escape(period_label(view.period))), ("Currency", escape(cur))]
     meta_rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in meta)
     totals = [
         (
             "Exact usage total (before rounding)",
             escape(decimal_text(view.precise_total)) + f" {cur}",
         ),
-        ("Total of rounded lines", _money(view.total, cur)),
     ]
+    subtotal = view.subtotal if view.subtotal is not None else view.total
+    if view.tax is not None:
+        totals.append(("Subtotal", _money(subtotal, cur)))
+        if view.tax_treatment == "rate" and view.tax_rate is not None:
+            rate = decimal_text(view.tax_rate * 100)
+            totals.append((f"Tax {rate}% of {_money(subtotal, cur)}", _money(view.tax, cur)))
+        else:
+            totals.append(
+                (escape(TAX_NOTES.get(view.tax_treatment or "", "Tax")), _money(view.tax, cur))
+            )
+        totals.append(("Total", _money(view.total, cur)))
+    else:
+        totals.append(("Total of rounded lines", _money(view.total, cur)))
     for note in view.credit_notes:
         totals.append(
             (
@@ -182,15 +217,22 @@ def invoice_html(view: InvoiceView) -> str:
         due = Decimal(0)
     total_rows += f'<tr class="grand"><td>{label}</td><td class="num">{_money(due, cur)}</td></tr>'
     notes = [
-        "Each line's amount is its exact amount rounded once to the cent, half up; the total "
-        "is the sum of the rounded lines.",
+        "Each line's amount is its exact amount rounded once to the cent, half up; the "
+        "subtotal is the sum of the rounded lines"
+        + ("; tax is computed once on the subtotal, rounded half up." if view.tax else "."),
         "Usage is grouped by model, charge and unit price. Periods are calendar months in UTC.",
     ]
-    if view.unpriceable_events:
+    if view.status == "finalized" and view.due_date:
+        notes.insert(0, f"Payment is due by {view.due_date} ({view.terms_days} days from issue).")
+    if view.tax_treatment in TAX_NOTES:
+        notes.append(TAX_NOTES[view.tax_treatment or ""])
+    if view.issued_before_period_end:
         notes.append(
-            f"{view.unpriceable_events} usage event(s) in this period could not be priced and "
-            "are not billed here; they are held for review."
+            f"This invoice was issued before the end of {period_label(view.period)}; usage "
+            "after its issue is billed on a later invoice."
         )
+    if view.unpriceable_events:
+        notes.append(unpriceable_note(view.unpriceable_events))
     if view.status == "draft":
         notes.append(
             "This is a draft: it changes as usage arrives and is not a demand for payment."
@@ -201,6 +243,17 @@ def invoice_html(view: InvoiceView) -> str:
     elif view.status == "draft":
         stamp = '<div class="stamp" style="border-color:#b7950b;color:#b7950b">DRAFT</div>'
     customer = escape(view.customer_name or view.customer)
+    extra = [escape(line) for line in (view.customer_address or "").splitlines() if line.strip()]
+    if view.customer_email:
+        extra.append(escape(view.customer_email))
+    if view.customer_tax_id:
+        extra.append("Tax id " + escape(view.customer_tax_id))
+    bill_to = "".join(f'<div class="addr">{line}</div>' for line in extra)
+    issuer_extra = ""
+    if view.issuer_email:
+        issuer_extra += f'<div class="addr">{escape(view.issuer_email)}</div>'
+    if view.issuer_tax_id:
+        issuer_extra += f'<div class="addr">Tax id {escape(view.issuer_tax_id)}</div>'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Invoice {number} · {escape(view.customer)} · {escape(view.period)}</title>
@@ -208,11 +261,11 @@ def invoice_html(view: InvoiceView) -> str:
 <body><div class="page">{stamp}
 <header>
   <div class="issuer"><div class="name">{escape(view.issuer)}</div>
-    <div class="addr">{escape(view.issuer_address)}</div></div>
+    <div class="addr">{escape(view.issuer_address)}</div>{issuer_extra}</div>
   <div class="doc"><h1>INVOICE</h1><table>{meta_rows}</table></div>
 </header>
 <div class="parties">
-  <div><h2>Bill to</h2><div class="value">{customer}</div>
+  <div><h2>Bill to</h2><div class="value">{customer}</div>{bill_to}
     <div class="muted">customer id {escape(view.customer)}</div></div>
   <div><h2>Service period</h2><div class="value">{escape(period_label(view.period))}</div>
     <div class="muted">{escape(view.period)}-01 to end of month, UTC</div></div>

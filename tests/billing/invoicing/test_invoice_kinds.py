@@ -50,7 +50,9 @@ def test_the_view_says_which_engine_ran(engine: Engine, catalog: Catalog) -> Non
     below = invoice(engine, "acme", "2026-11", threshold=events - 1, catalog=catalog)
     assert (at.rating, below.rating) == ("python", "sql")
     assert [ln.precise_amount for ln in at.lines] == [ln.precise_amount for ln in below.lines]
-    final = invoice(engine, "acme", "2026-11", finalize=True, rating="sql", catalog=catalog)
+    final = invoice(
+        engine, "acme", "2026-11", finalize=True, force=True, rating="sql", catalog=catalog
+    )
     assert final.rating == "sql"
     assert invoice(engine, "acme", "2026-11").rating is None  # final: read as stored
 
@@ -99,7 +101,7 @@ def test_two_currencies_on_one_invoice_are_refused(engine: Engine, catalog: Cata
 @pytest.mark.parametrize("amount", ["0", "-0.01", "-5", "NaN", "Infinity", "-Infinity", "sNaN"])
 def test_credit_note_amount_must_be_positive(engine: Engine, amount: str) -> None:
     store(engine, EVT1, EVT2)
-    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    invoice(engine, "acme", "2026-11", finalize=True, force=True, rating="python")
     with pytest.raises(InvoiceError, match="a credit note's amount must be positive, got "):
         credit_note(engine, "acme", "2026-11", Decimal(amount), "goodwill")
     # a positive amount in whole cents is accepted: 0.04 of the 0.05 invoice
@@ -158,7 +160,7 @@ def test_tier_labels_sort_by_their_lower_bound() -> None:
 def test_credited_and_balance(engine: Engine) -> None:
     # the invoice: 0.00009 -> 0.00 and 0.045 -> 0.05; total 0.05
     store(engine, EVT1, EVT2)
-    final = invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    final = invoice(engine, "acme", "2026-11", finalize=True, force=True, rating="python")
     assert (str(final.total), str(final.credited), str(final.balance)) == ("0.05", "0.00", "0.05")
     credit_note(engine, "acme", "2026-11", Decimal("0.02"), "goodwill")
     view = invoice(engine, "acme", "2026-11")
@@ -214,7 +216,7 @@ def test_credit_note_needs_a_final_invoice(engine: Engine) -> None:
     assert str(info.value) == (
         "acme has a draft invoice for 2026-11: credit notes correct finalised invoices"
     )
-    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    invoice(engine, "acme", "2026-11", finalize=True, force=True, rating="python")
     with pytest.raises(InvoiceError) as info:  # the total is 0.05
         credit_note(engine, "acme", "2026-11", Decimal("0.06"), "x")
     assert str(info.value) == (

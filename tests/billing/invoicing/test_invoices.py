@@ -84,11 +84,11 @@ def test_draft_follows_usage_and_final_is_frozen(engine: Engine) -> None:
     assert invoice(engine, "acme", "2026-11").total == D("0.01")  # 0.01111104 + 0.000368
     store(engine, EVT2)
     assert invoice(engine, "acme", "2026-11").total == D("0.07")
-    final = invoice(engine, "acme", "2026-11", finalize=True)
+    final = invoice(engine, "acme", "2026-11", finalize=True, force=True)
     assert final.status == "finalized" and final.number == 1
     assert final.document_number == "INV-000001"
     # finalising again is a no-op that shows the same invoice
-    again = invoice(engine, "acme", "2026-11", finalize=True)
+    again = invoice(engine, "acme", "2026-11", finalize=True, force=True)
     assert again.number == 1 and again.lines == final.lines
 
 
@@ -109,7 +109,7 @@ def test_draft_follows_usage_and_final_is_frozen(engine: Engine) -> None:
 )
 def test_the_database_refuses_changes_to_a_final_invoice(engine: Engine, statement: str) -> None:
     store(engine, EVT1, EVT2)
-    invoice(engine, "acme", "2026-11", finalize=True)
+    invoice(engine, "acme", "2026-11", finalize=True, force=True)
     with pytest.raises(DBAPIError, match="no longer a draft"), engine.begin() as conn:
         conn.execute(text(statement))
 
@@ -121,9 +121,9 @@ def test_numbers_are_gapless_per_issuer(engine: Engine) -> None:
     )
     invoice(engine, "acme", "2026-11")  # a draft takes no number
     numbers = [
-        invoice(engine, "zeta", "2026-11", finalize=True).number,
-        invoice(engine, "acme", "2026-12", finalize=True).number,
-        invoice(engine, "acme", "2026-11", finalize=True).number,
+        invoice(engine, "zeta", "2026-11", finalize=True, force=True).number,
+        invoice(engine, "acme", "2026-12", finalize=True, force=True).number,
+        invoice(engine, "acme", "2026-11", finalize=True, force=True).number,
     ]
     assert numbers == [1, 2, 3]
 
@@ -135,16 +135,16 @@ def test_void_releases_the_charges_for_a_new_invoice(engine: Engine) -> None:
     invoice(engine, "acme", "2026-11")
     with pytest.raises(InvoiceError, match="only a finalised invoice"):
         void(engine, "acme", "2026-11")
-    invoice(engine, "acme", "2026-11", finalize=True)
+    invoice(engine, "acme", "2026-11", finalize=True, force=True)
     voided = void(engine, "acme", "2026-11")
     assert voided.status == "void" and voided.number == 1 and voided.total == D("0.01")
-    reissued = invoice(engine, "acme", "2026-11", finalize=True)
+    reissued = invoice(engine, "acme", "2026-11", finalize=True, force=True)
     assert reissued.number == 2 and reissued.total == D("0.01")
 
 
 def test_late_usage_goes_on_the_next_open_invoice_as_an_adjustment(engine: Engine) -> None:
     store(engine, EVT1, EVT3)
-    final = invoice(engine, "acme", "2026-11", finalize=True)
+    final = invoice(engine, "acme", "2026-11", finalize=True, force=True)
     store(engine, EVT2)  # November usage arriving after November was finalised
     assert invoice(engine, "acme", "2026-11").lines == final.lines  # never rewritten
     december = invoice(engine, "acme", "2026-12", with_events=True)
@@ -173,7 +173,7 @@ def test_credit_notes_never_exceed_the_invoice(engine: Engine) -> None:
     store(engine, EVT1, EVT2)
     with pytest.raises(InvoiceError, match="finalised"):
         credit_note(engine, "acme", "2026-11", D("0.01"), "draft")
-    invoice(engine, "acme", "2026-11", finalize=True)  # total 0.07
+    invoice(engine, "acme", "2026-11", finalize=True, force=True)  # total 0.07
     first = credit_note(engine, "acme", "2026-11", D("0.05"), "goodwill")
     assert first.number == 1 and first.document_number == "CN-000001"
     with pytest.raises(InvoiceError, match="more than the invoice"):
@@ -203,7 +203,7 @@ def test_concurrent_runs_make_one_invoice(engine: Engine) -> None:
     def run(finalize: bool) -> None:
         barrier.wait()
         try:
-            results.append(invoice(engine, "acme", "2026-11", finalize=finalize))
+            results.append(invoice(engine, "acme", "2026-11", finalize=finalize, force=True))
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             results.append(exc)
 
@@ -240,7 +240,7 @@ def test_finalising_different_customers_at_once_neither_deadlocks_nor_skips_a_nu
     def finalise(customer: str) -> None:
         start.wait()
         try:
-            numbers.append(invoice(engine, customer, "2026-11", finalize=True).number)
+            numbers.append(invoice(engine, customer, "2026-11", finalize=True, force=True).number)
         except BaseException as exc:
             errors.append(exc)
 

@@ -45,7 +45,7 @@ def test_first_revision_upgrades_to_head_keeping_data(
             amount = conn.execute(text("SELECT amount FROM charge_lines")).scalar_one()
         assert tuple(row) == ("evt-1", 123456, "2026-11")
         assert D(str(amount)) == D("0.01111104")
-        final = invoice(engine, "acme", "2026-11", finalize=True)
+        final = invoice(engine, "acme", "2026-11", finalize=True, force=True)
         assert final.total == D("0.01") and final.number == 1
     finally:
         engine.dispose()
@@ -145,5 +145,134 @@ def test_ensure_schema_is_idempotent(db_url: str) -> None:
         ensure_schema(engine)
         ensure_schema(engine)
         assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_profiles_revision_upgrades_a_ledger_with_issued_invoices(
+    request: pytest.FixtureRequest, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0005 → head on a ledger holding usage and a named issuer: the issuer counts as set,
+    and finalising, voiding and the new customer profiles work at once after it."""
+    # here: only these two tests use them
+    from billing.invoicing.lifecycle import void
+    from billing.invoicing.profiles import set_customer
+
+    engine = make_engine(blank_database(request, dialect, tmp_path))
+    try:
+        upgrade(engine, "0005")
+        # 123456 × 0.090 / 1M = 0.01111104 -> 0.01 (October); 100000 × 0.090 / 1M = 0.009
+        # -> 0.01 (November); December is left as a draft
+        store(
+            engine,
+            event(
+                "acme",
+                "e-oct",
+                "2026-10-03T10:00:00Z",
+                line("input", 123456, "0.090", "0.01111104"),
+            ),
+            event("acme", "e-nov", "2026-11-03T10:00:00Z", line("input", 100000, "0.090", "0.009")),
+            event("acme", "e-dec", "2026-12-03T10:00:00Z", line("input", 100000, "0.090", "0.009")),
+        )
+        monkeypatch.setenv("RATECARD_ISSUER_NAME", "Old Issuer")
+        with engine.begin() as conn:  # what ratecard before 0006 wrote: rows by hand
+            conn.execute(
+                text(
+                    "INSERT INTO issuers (code, name, address, invoice_prefix, "
+                    "credit_note_prefix, next_invoice_number, next_credit_note_number) "
+                    "VALUES ('default', 'Old Issuer', 'Old Road', 'INV-', 'CN-', 1, 1)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as conn:
+            profile_set = conn.execute(text("SELECT profile_set FROM issuers")).scalar_one()
+        assert bool(profile_set)  # an issuer named before 0006 was named on purpose
+        oct_final = invoice(engine, "acme", "2026-10", finalize=True)
+        nov_final = invoice(engine, "acme", "2026-11", finalize=True, force=True)
+        void(engine, "acme", "2026-11")
+        set_customer(engine, "acme", name="Acme Corp", tax_rate=D("0.20"))
+        assert (oct_final.total, oct_final.number, nov_final.number) == (D("0.01"), 1, 2)
+        # December's draft picks up the tax: 0.01 × 0.20 = 0.002 -> 0.00; total 0.01
+        dec = invoice(engine, "acme", "2026-12")
+        assert (dec.subtotal, dec.tax, dec.total, dec.customer_name) == (
+            D("0.01"),
+            D("0.00"),
+            D("0.01"),
+            "Acme Corp",
+        )
+    finally:
+        engine.dispose()
+
+
+def test_profiles_revision_keeps_rows_written_before_it(
+    request: pytest.FixtureRequest, dialect: str, tmp_path: Path
+) -> None:
+    """Invoices finalised and voided at revision 0005 (so without the new columns) read
+    after the upgrade as they were issued: subtotal = total, no tax, no due date."""
+    engine = make_engine(blank_database(request, dialect, tmp_path))
+    try:
+        upgrade(engine, "0005")
+        store(
+            engine,
+            event(
+                "acme",
+                "e-oct",
+                "2026-10-03T10:00:00Z",
+                line("input", 123456, "0.090", "0.01111104"),
+            ),
+        )
+        now = "2026-11-05 10:00:00+00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO issuers (code, name, address, invoice_prefix, "
+                    "credit_note_prefix, next_invoice_number, next_credit_note_number) "
+                    "VALUES ('default', 'ratecard', '', 'INV-', 'CN-', 2, 1)"
+                )
+            )
+            customer = conn.execute(text("SELECT id FROM customers")).scalar_one()
+            for period, status, number in (("2026-10", "draft", None), ("2026-09", "draft", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO invoices (issuer_id, customer_id, period, kind, status, "
+                        "number, currency, total, precise_total, created_at, updated_at) "
+                        "VALUES (1, :c, :p, 'standard', :s, :n, 'USD', '0.01', '0.01111104', "
+                        ":t, :t)"
+                    ),
+                    {"c": customer, "p": period, "s": status, "n": number, "t": now},
+                )
+            conn.execute(
+                text(
+                    "UPDATE invoices SET status = 'finalized', number = 1, finalized_at = :t "
+                    "WHERE period = '2026-10'"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "UPDATE invoices SET status = 'finalized', number = 2, finalized_at = :t "
+                    "WHERE period = '2026-09'"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                text(
+                    "UPDATE invoices SET status = 'void', voided_at = :t WHERE period = '2026-09'"
+                ),
+                {"t": now},
+            )
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            profile_set = conn.execute(text("SELECT profile_set FROM issuers")).scalar_one()
+        assert not profile_set  # the placeholder stays a placeholder
+        final = invoice(engine, "acme", "2026-10")
+        assert (final.status, final.number, final.total, final.subtotal) == (
+            "finalized",
+            1,
+            D("0.01"),
+            D("0.01"),
+        )
+        assert (final.tax, final.due_date) == (None, None)
     finally:
         engine.dispose()

@@ -117,10 +117,10 @@ def test_finalised_invoices_never_change(
 ) -> None:
     customer = f"final{next(_customers)}"
     _ingest(shared_engine, _events(customer, spec), batch=3)
-    final = invoice(shared_engine, customer, "2026-11", finalize=True, with_events=True)
+    final = invoice(shared_engine, customer, "2026-11", finalize=True, with_events=True, force=True)
     late = [(f"late-{eid}", when, o, lines) for eid, when, o, lines in later]
     _ingest(shared_engine, _events(customer, late), batch=3)
-    again = invoice(shared_engine, customer, "2026-11", finalize=True, with_events=True)
+    again = invoice(shared_engine, customer, "2026-11", finalize=True, with_events=True, force=True)
     assert again == final
     december = invoice(shared_engine, customer, "2026-12")
     late_exact = sum((line.amount for _, _, _, lines in late for line in lines), Decimal(0))

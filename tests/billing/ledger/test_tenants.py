@@ -55,6 +55,7 @@ def test_0003_upgrades_to_0004_keeping_data(
         assert "api_keys" not in inspect(engine).get_table_names()
         upgrade(engine)
         assert current_revision(engine) == head_revision()
+        # invoices are read with the newest schema (revision 0006 adds invoice columns)
         assert invoice(engine, "acme", "2026-11").precise_total == D("0.01111104")
     finally:
         engine.dispose()

@@ -72,7 +72,7 @@ def test_late_usage_in_sql(engine: Engine, catalog: Catalog) -> None:
     lines = SAMPLE.read_text().splitlines()
     acme = [ln for ln in lines if '"customer": "acme"' in ln]
     _ingest(engine, catalog, acme[:200])
-    invoice(engine, "acme", "2026-11", finalize=True, rating="sql", catalog=catalog)
+    invoice(engine, "acme", "2026-11", finalize=True, force=True, rating="sql", catalog=catalog)
     late = [
         ln.replace('"acme-', '"acme-dec-', 1).replace("2026-11-", "2026-12-", 1)
         for ln in acme[200:210]

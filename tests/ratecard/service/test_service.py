@@ -139,7 +139,7 @@ def test_events_and_invoices(service: Service) -> None:
     drafts = c.get("/v1/customers/acme/invoices", params={"period": "2026-11"}, headers=auth)
     draft = drafts.json()["data"][0]
     assert draft["status"] == "draft" and draft["total"] == "0.25" and draft["customer"] == "acme"
-    final = c.post("/v1/customers/acme/invoices/2026-11/finalize", headers=auth).json()
+    final = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=auth).json()
     assert final["status"] == "finalized" and final["total"] == "0.25"
     number = final["document_number"]
     listed = c.get("/v1/customers/acme/invoices", headers=auth).json()["data"]
@@ -185,8 +185,8 @@ def test_tenant_isolation(service: Service) -> None:
         c.post("/v1/events", json=[record("e9", customer="solo")], headers=a).json()["ingested"]
         == 1
     )
-    final_a = c.post("/v1/customers/acme/invoices/2026-11/finalize", headers=a).json()
-    final_b = c.post("/v1/customers/acme/invoices/2026-11/finalize", headers=b).json()
+    final_a = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=a).json()
+    final_b = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=b).json()
     assert (final_a["total"], final_b["total"]) == ("0.18", "0.08")
     number_a = final_a["document_number"]
     # beta asks for what is alpha's: not found, never forbidden, never data
@@ -194,7 +194,7 @@ def test_tenant_isolation(service: Service) -> None:
         ("GET", f"/v1/invoices/{number_a}", None),
         ("GET", "/v1/customers/solo/invoices", None),
         ("GET", "/v1/customers/solo/invoices?period=2026-11", None),
-        ("POST", "/v1/customers/solo/invoices/2026-11/finalize", None),
+        ("POST", "/v1/customers/solo/invoices/2026-11/finalize?force=true", None),
         ("POST", "/v1/customers/solo/invoices/2026-11/void", None),
         (
             "POST",
@@ -271,7 +271,7 @@ ROUTES = [
     ("POST", "/v1/price"),
     ("POST", "/v1/events"),
     ("POST", "/v1/customers/acme/invoices/2026-11/credit-notes"),
-    ("POST", "/v1/customers/acme/invoices/2026-11/finalize"),
+    ("POST", "/v1/customers/acme/invoices/2026-11/finalize?force=true"),
     ("GET", "/v1/customers/acme/invoices"),
     ("GET", "/v1/invoices/INV-000001"),
     ("GET", "/v1/models"),
