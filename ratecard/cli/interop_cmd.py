@@ -172,13 +172,14 @@ def _import_other(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-FORMATS = ("genai-prices", "litellm", "openrouter")
+FORMATS = ("genai-prices", "litellm", "models.dev", "openrouter")
 
 
 def register_export(csub: Any) -> None:
     p = csub.add_parser(
         "export",
-        help="write the platform's cards in a peer's format (genai-prices, litellm, openrouter)",
+        help="write the platform's cards in a peer's format (genai-prices, litellm, models.dev, "
+        "openrouter)",
         description="Unpublished and not-applicable prices never become free: such a model "
         "is left out, or its key omitted, and the export report (stderr, or --report FILE) "
         "says so.",
@@ -188,7 +189,8 @@ def register_export(csub: Any) -> None:
         "--out",
         required=True,
         type=Path,
-        help="the file to write (genai-prices: a directory of <provider>.yml)",
+        help="the file to write (genai-prices: a directory of <provider>.yml; models.dev: a "
+        "directory, providers/<p>/models/<id>.toml)",
     )
     p.add_argument("--report", type=Path, help="write the export report (.json or .tsv)")
     p.add_argument(
@@ -216,6 +218,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     report = ImportReport(args.format)
     if args.format == "genai-prices":
         export_genai_prices(catalog, args.out, report)
+    elif args.format == "models.dev":
+        # here for start-up time: loaded only when this format is asked for
+        from catalog.interop.models_dev_export import export_models_dev
+
+        export_models_dev(catalog, args.out, report)
     else:
         writer = export_litellm if args.format == "litellm" else export_openrouter
         args.out.parent.mkdir(parents=True, exist_ok=True)
