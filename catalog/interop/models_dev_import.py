@@ -113,7 +113,14 @@ class _Importer:
         else:
             base = self.rates(pid, mid, cost, "cost.", notes)
             above: list[tuple[int, dict[str, Decimal]]] = []
-            for i, t in enumerate(cost.get("tiers") or []):
+            listed = cost.get("tiers") or []
+            if not listed and isinstance(cost.get("context_over_200k"), dict):
+                # the older spelling of one context tier (every 1.0.398 model that has it
+                # also has "tiers", which then wins)
+                listed = [
+                    {**cost["context_over_200k"], "tier": {"type": "context", "size": 200000}}
+                ]
+            for i, t in enumerate(listed):
                 tier = t.get("tier") or {}
                 if tier.get("type") != "context" or not isinstance(tier.get("size"), int):
                     self.report.add(
