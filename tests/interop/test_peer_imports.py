@@ -357,3 +357,50 @@ def test_models_dev_real_slice_lints_and_round_trips(tmp_path: Path) -> None:
     for key, card in again[1].items():
         assert card["pricing"] == cards[1][key]["pricing"], key
         assert card.get("limits") == cards[1][key].get("limits"), key
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # here: the CLI is ratecard's; the rest of this file tests catalog.interop alone
+    from ratecard.cli import main
+
+    out = tmp_path / "cards"
+    code = main(
+        [
+            "catalog",
+            "import",
+            "openrouter",
+            "--from",
+            str(FIXTURE),
+            "--out",
+            str(out),
+            "--report",
+            str(tmp_path / "report.json"),
+            "--json",
+        ]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["providers"], summary["offerings"], summary["report_lines"]) == (1, 5, 5)
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {"provider", "model", "key", "value", "reason"} == set(report[0])
+    assert main(["--data", str(out), "catalog", "lint"]) == 0
+    capsys.readouterr()
+    tree = tmp_path / "md"
+    code = main(
+        ["--data", str(out), "catalog", "export", "--format", "models.dev", "--out", str(tree)]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "openrouter/auto: (offering) : left out" in captured.err
+    gpt = tomllib.loads(
+        (tree / "providers/openrouter/models/openai/gpt-4o.toml").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+    )
+    # 2.5 per 1M input, 10 output, 1.25 cached (the fixture's per-token prices x 1M)
+    assert gpt["cost"] == {"input": Decimal("2.5"), "output": 10, "cache_read": Decimal("1.25")}
+    # OpenRouter without --from is a usage error, not a traceback
+    assert main(["catalog", "import", "openrouter", "--out", str(out)]) != 0
+    assert "--from FILE" in capsys.readouterr().err
