@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import filecmp
 import json
+import tempfile
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from billing import PricingError, price
 from catalog import Catalog, lint_cards, load_catalog
@@ -185,6 +188,33 @@ def test_litellm_real_slice_lints_and_round_trips(
         card = cards[1][(pid, oid)]
         assert again[1][(pid, oid)]["pricing"] == card["pricing"], key
         assert again[1][(pid, oid)].get("limits") == card.get("limits"), key
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_litellm_round_trip_over_real_entries(
+    litellm_data: dict[str, Any], data: st.DataObject
+) -> None:
+    """Any real LiteLLM entry: import → export (LiteLLM) → import gives the same prices and
+    limits, or the export leaves it out (reported) because LiteLLM would read it as free."""
+    src = source("litellm")
+    key = data.draw(st.sampled_from(sorted(litellm_data)))
+    cards = import_litellm({key: litellm_data[key]}, src, ImportReport("litellm"))
+    if not cards[1]:
+        return  # not imported (another mode, no provider): reported, tested above
+    (pid, oid), card = next(iter(cards[1].items()))
+    with tempfile.TemporaryDirectory() as tmp:
+        cat = _written(Path(tmp), cards)
+    report = ImportReport("x")
+    exported = json.loads(export_litellm(cat, report), parse_float=Decimal)
+    if not exported:
+        assert [e for e in report.entries if e.reason.startswith("left out")]
+        return
+    again = import_litellm(exported, src, ImportReport("litellm"))
+    assert again[1][(pid, oid)]["pricing"] == card["pricing"], key
+    assert again[1][(pid, oid)].get("limits") == card.get("limits"), key
 
 
 # ---------------------------------------------------------------- OpenRouter
