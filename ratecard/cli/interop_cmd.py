@@ -117,6 +117,7 @@ def _import_other(args: argparse.Namespace) -> int:
 
     try:
         if args.source == "openrouter":
+            # here: only the source asked for is loaded
             from catalog.interop.openrouter_import import import_openrouter, load_openrouter
 
             if args.source_file is None:
@@ -136,11 +137,13 @@ def _import_other(args: argparse.Namespace) -> int:
             name = src.provenance
             report = ImportReport(src.name)
             if src.name == "litellm":
+                # here: only the source asked for is loaded
                 from catalog.interop.litellm import load_litellm
                 from catalog.interop.litellm_import import import_litellm
 
                 cards = import_litellm(load_litellm(src, wheel), src, report)
             else:
+                # here: only the source asked for is loaded
                 from catalog.interop.models_dev import load_models_dev
                 from catalog.interop.models_dev_import import import_models_dev
 
