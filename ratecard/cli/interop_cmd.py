@@ -52,8 +52,10 @@ def register(csub: Any) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from catalog.interop import ImportReport, SourceError, fetch, source
+
+    # imported here: only on this path (start-up time)
     from catalog.interop.genai_prices import import_genai_prices, load_providers
-    from catalog.interop.tree import write_tree
+    from catalog.interop.tree import write_tree  # only on this path (start-up time)
 
     if args.source != "genai-prices":
         return _import_other(args)

@@ -298,8 +298,8 @@ class _StopFlag:
             yield item
 
     def __enter__(self) -> _StopFlag:
-        import signal
-        import threading
+        import signal  # only on this path (start-up time)
+        import threading  # only on this path (start-up time)
 
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -307,7 +307,7 @@ class _StopFlag:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import signal
+        import signal  # only on this path (start-up time)
 
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
