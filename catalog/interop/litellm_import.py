@@ -1,0 +1,244 @@
+"""Import LiteLLM's ``model_cost`` map (MIT; BerriAI/litellm) into cards.
+
+Read from the hash-pinned wheel with :func:`catalog.interop.litellm.load_litellm` (numbers as
+exact Decimals from the JSON text; LiteLLM is never installed). One offering per entry whose
+``mode`` is one ratecard prices (``chat``, ``responses``, ``completion``, or no mode):
+
+- provider = ``litellm_provider``; id = the key without its ``<provider>/`` prefix when the
+  key has one (``gemini/gemini-2.5-pro`` → ``gemini`` / ``gemini-2.5-pro``), else the key as
+  LiteLLM writes it (``gpt-4o`` → ``openai`` / ``gpt-4o``; ``openrouter/openai/gpt-4o`` →
+  ``openrouter`` / ``openai/gpt-4o``). Two keys naming the same provider/id (or the same file
+  name): the first in key order is kept, the other reported;
+- prices per token × 10^6 = per 1M tokens (``input_cost_per_token``,
+  ``output_cost_per_token``, ``cache_read_input_token_cost``,
+  ``cache_creation_input_token_cost``, ``output_cost_per_reasoning_token``), the
+  ``*_above_<N>k_tokens`` tiers (k = 1,000; a prompt count above N uses the higher price:
+  ``up_to: N`` with ``upper_inclusive``), ``search_context_cost_per_query`` as the
+  ``web_search`` tool fee when one price holds for every search context size;
+- ``max_input_tokens`` / ``max_output_tokens`` → ``limits`` (as the cross-check reads them);
+  ``supports_<x>: true`` → feature ``<x>``; ``supported_endpoints`` → endpoints ratecard
+  knows; ``deprecation_date`` → a note (and ``deprecated`` once past the source's pin date).
+
+A missing input or output price is ``unpublished``, never free. Float noise is rounded to 15
+significant digits with a note and a report line. Everything else (batch / priority / flex
+prices, per-image, per-audio-token and per-character prices, ``tiered_pricing``, other modes)
+is in the report: provider, model, LiteLLM key, value, reason.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..units import slug
+from .build import MTOK, Prices, model_card, model_key, plan, provider_card
+from .litellm import TOKEN_KEYS, entry_facts
+from .report import ImportReport
+from .sources import Source
+
+#: LiteLLM modes whose records ratecard prices, and the endpoint each implies.
+MODES: dict[str | None, str] = {
+    "chat": "chat.completions",
+    "responses": "responses",
+    "completion": "completions",
+    None: "chat.completions",
+}
+#: LiteLLM ``supported_endpoints`` → ratecard endpoint (dialect).
+ENDPOINTS: dict[str, str] = {
+    "/v1/chat/completions": "chat.completions",
+    "/v1/responses": "responses",
+    "/v1/completions": "completions",
+    "/v1/messages": "messages",
+}
+_KEY_OF = {kind: key for key, kind in TOKEN_KEYS.items()}
+#: Fact keys read here (not prices): never reported.
+_READ = frozenset(
+    {"litellm_provider", "mode", "source", "max_input_tokens", "max_output_tokens", "max_tokens"}
+)
+
+
+def card_id(key: str, provider: str) -> str:
+    """The offering id of LiteLLM key ``key``: without the ``provider/`` prefix if any."""
+    prefix = provider + "/"
+    return key[len(prefix) :] if key.startswith(prefix) and len(key) > len(prefix) else key
+
+
+class _Importer:
+    def __init__(self, src: Source, report: ImportReport) -> None:
+        self.src = src
+        self.report = report
+        self.prices = Prices(f"{src.name} {src.version}", report)
+        self.providers: dict[str, set[str]] = {}
+        self.offerings: dict[tuple[str, str], dict[str, Any]] = {}
+        self.models: dict[str, dict[str, Any]] = {}
+        self.files: dict[tuple[str, str], str] = {}
+
+    def entry(self, key: str, e: dict[str, Any]) -> None:
+        pid = e.get("litellm_provider")
+        if not isinstance(pid, str) or not pid:
+            self.report.add("", key, "litellm_provider", "(missing)", "no provider: not imported")
+            return
+        mid = card_id(key, pid)
+        mode = e.get("mode")
+        if mode not in MODES:
+            self.report.add(
+                pid,
+                mid,
+                "mode",
+                str(mode),
+                "not a mode ratecard prices (token-priced "
+                "chat, responses, completion): not imported",
+            )
+            return
+        if (pid, slug(mid)) in self.files:
+            self.report.add(
+                pid,
+                mid,
+                "(key)",
+                f"{key} (kept: {self.files[(pid, slug(mid))]})",
+                "same provider/id or file name as a key imported first: not imported",
+            )
+            return
+        self.files[(pid, slug(mid))] = key
+        notes: list[str] = []
+        facts, unread = entry_facts(e)
+        tiers = []
+        lower: int | None = None
+        for tier in facts.tiers:
+            rates = {}
+            for kind, value in sorted(tier.rates.items()):
+                where = _KEY_OF[kind] + ("" if lower is None else f" (above {lower:,} tokens)")
+                rates[kind] = self.prices.clean(pid, mid, where, value / MTOK, value, notes)
+            tiers.append((tier.upper, rates))
+            lower = tier.upper
+        tools: dict[str, Decimal] = {}
+        for name, fee in facts.fees.items():
+            if name == "web_search":
+                tools[name] = self.prices.clean(
+                    pid, mid, "search_context_cost_per_query", fee, fee, notes
+                )
+            else:
+                self.report.add(
+                    pid,
+                    mid,
+                    "search_context_cost_per_query",
+                    f"{name}: {format(fee, 'f')}",
+                    "the fee depends on the search context size; the card format has "
+                    "one fee per tool, so web searches are unpriced (refused, never free)",
+                )
+        card: dict[str, Any] = {"id": mid, "name": mid, "model": model_key(pid, mid)}
+        card["status"] = "available"
+        limits: dict[str, int] = {}
+        if isinstance(facts.context_window, int) and facts.context_window > 0:
+            limits["context_window"] = facts.context_window
+        cap = facts.max_output_tokens
+        if isinstance(cap, int) and cap > 0:
+            if cap > limits.get("context_window", cap):
+                self.report.add(
+                    pid,
+                    mid,
+                    "max_output_tokens",
+                    f"{cap} (max_input_tokens {limits['context_window']})",
+                    "above max_input_tokens (read as the context window): not written",
+                )
+            else:
+                limits["max_output_tokens"] = cap
+        elif "max_tokens" in e:
+            self.report.add(
+                pid,
+                mid,
+                "max_tokens",
+                str(e["max_tokens"]),
+                "legacy key (input or output cap, LiteLLM does not say): not read",
+            )
+        if limits:
+            card["limits"] = limits
+        features = sorted(
+            k.removeprefix("supports_")
+            for k, v in e.items()
+            if k.startswith("supports_") and v is True
+        )
+        if features:
+            card["features"] = features
+        endpoints = self.endpoints(pid, mid, e)
+        card["endpoints"] = endpoints
+        card["pricing"] = [plan(tiers, tools, f"LiteLLM {self.src.version}", notes)]
+        for k, v in sorted(unread.items()):
+            if k == "deprecation_date" and isinstance(v, str):
+                notes.append(f"LiteLLM gives a deprecation date: {v}.")
+                if v <= self.src.pinned:
+                    card["status"] = "deprecated"
+                continue
+            if k in _READ or k.startswith("supports_"):
+                continue
+            self.report.add(pid, mid, k, _text(v), _reason(k))
+        if notes:
+            card["notes"] = notes
+        sources = [f"{self.src.provenance}: {key}"]
+        if isinstance(e.get("source"), str):
+            sources.append(e["source"])
+        card["sources"] = sources
+        self.offerings[(pid, mid)] = card
+        self.providers.setdefault(pid, set()).update(endpoints)
+        self.models[model_key(pid, mid)] = model_card(
+            mid,
+            pid,
+            self.src.provenance,
+            [f"Imported from LiteLLM's {pid} entries; the creator is the seller it lists."],
+        )
+
+    def endpoints(self, pid: str, mid: str, e: dict[str, Any]) -> list[str]:
+        listed = e.get("supported_endpoints")
+        if isinstance(listed, list):
+            known = [ENDPOINTS[x] for x in listed if x in ENDPOINTS]
+            for x in listed:
+                if x not in ENDPOINTS:
+                    self.report.add(
+                        pid,
+                        mid,
+                        "supported_endpoints",
+                        x,
+                        "not an endpoint ratecard reads records from",
+                    )
+            if known:
+                return sorted(set(known))
+        return [MODES[e.get("mode")]]
+
+
+def _text(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _reason(key: str) -> str:
+    if key.endswith(("_batches", "_priority", "_flex")) or "_batches_" in key:
+        return "batch / priority / flex price: no price contexts in the card format yet (issue 10)"
+    if key == "tiered_pricing":
+        return "tiered_pricing ranges: not read yet (the *_above_Nk_tokens tiers are)"
+    if "cost" in key:
+        return "a price in a unit or context with no card field yet (issue 10)"
+    return "a fact with no card field"
+
+
+def import_litellm(
+    data: dict[str, Any], src: Source, report: ImportReport
+) -> tuple[dict[str, Any], dict[tuple[str, str], Any], dict[str, Any]]:
+    """Provider, offering and model cards (plain dicts) from LiteLLM's ``model_cost`` map
+    (as :func:`~catalog.interop.litellm.load_litellm` returns it), in key order."""
+    importer = _Importer(src, report)
+    for key in sorted(data):
+        if isinstance(data[key], dict):
+            importer.entry(key, data[key])
+    providers = {
+        pid: provider_card(
+            pid,
+            endpoints,
+            src.provenance,
+            "Imported from LiteLLM: the provider is its litellm_provider; endpoints are the "
+            "ones its entries list.",
+        )
+        for pid, endpoints in sorted(importer.providers.items())
+    }
+    return providers, importer.offerings, importer.models
+
+
+__all__ = ["ENDPOINTS", "MODES", "card_id", "import_litellm"]
