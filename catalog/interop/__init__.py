@@ -21,8 +21,12 @@ from .genai_prices import import_genai_prices, load_providers
 from .genai_prices_export import export_genai_prices
 from .litellm import entry_facts, load_litellm
 from .litellm_export import export_litellm
+from .litellm_import import import_litellm
 from .models_dev import enrich, load_models_dev
+from .models_dev_export import export_models_dev
+from .models_dev_import import import_models_dev
 from .openrouter_export import export_openrouter
+from .openrouter_import import import_openrouter, load_openrouter
 from .report import ImportReport, ReportEntry
 from .sources import Source, SourceError, fetch, source, sources
 from .tree import write_tree
@@ -38,11 +42,16 @@ __all__ = [
     "entry_facts",
     "export_genai_prices",
     "export_litellm",
+    "export_models_dev",
     "export_openrouter",
     "fetch",
     "import_genai_prices",
+    "import_litellm",
+    "import_models_dev",
+    "import_openrouter",
     "load_litellm",
     "load_models_dev",
+    "load_openrouter",
     "load_providers",
     "offering_facts",
     "source",

