@@ -231,3 +231,31 @@ def test_charges_total_of_invoices(engine: Engine) -> None:
     assert charges_total(engine, "acme", ids) == Decimal("0.04509")
     none = charges_total(engine, "nobody")
     assert (type(none), none) == (Decimal, Decimal(0))
+
+
+def test_credit_note_locks_the_invoice_and_the_issuer(engine: Engine) -> None:
+    """Two credit notes at once must not both pass the "more than the invoice" check, nor take
+    the same number: credit_note reads the invoice FOR UPDATE and the issuer's counter FOR NO
+    KEY UPDATE. The statements are compiled for PostgreSQL here (SQLite has no row locks), so
+    the test reads the same on both databases."""
+    from sqlalchemy import event
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.sql import Select
+
+    store(engine, EVT1, EVT2)
+    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    seen: list[str] = []
+
+    def record(conn: object, clause: object, *args: object) -> None:
+        if isinstance(clause, Select):
+            seen.append(" ".join(str(clause.compile(dialect=postgresql.dialect())).split()))
+
+    event.listen(engine, "before_execute", record)
+    try:
+        credit_note(engine, "acme", "2026-11", Decimal("0.01"), "goodwill")
+    finally:
+        event.remove(engine, "before_execute", record)
+    invoices = [s for s in seen if s.startswith("SELECT invoices.")]
+    issuers = [s for s in seen if s.startswith("SELECT issuers.")]
+    assert invoices and invoices[0].endswith(" FOR UPDATE"), invoices
+    assert issuers and issuers[-1].endswith(" FOR NO KEY UPDATE"), issuers
