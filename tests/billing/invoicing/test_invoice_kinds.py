@@ -259,3 +259,23 @@ def test_credit_note_locks_the_invoice_and_the_issuer(engine: Engine) -> None:
     issuers = [s for s in seen if s.startswith("SELECT issuers.")]
     assert invoices and invoices[0].endswith(" FOR UPDATE"), invoices
     assert issuers and issuers[-1].endswith(" FOR NO KEY UPDATE"), issuers
+
+
+def test_line_model_keeps_a_slash_in_the_offering_id(engine: Engine) -> None:
+    """An invoice line's model is the offering key without its provider: everything after the
+    first "/" ("empiriolabs/meta/llama-3" → "meta/llama-3"); an id may itself hold a "/"."""
+    store(
+        engine,
+        # 1000 input × 0.090 / 1M = 0.00009
+        event(
+            "acme",
+            "evt-s",
+            "2026-11-03T10:00:00Z",
+            line("input", 1000, "0.090", "0.00009"),
+            offering="meta/llama-3",
+        ),
+    )
+    view = invoice(engine, "acme", "2026-11", rating="python")
+    assert [(ln.offering, ln.model) for ln in view.lines] == [
+        ("empiriolabs/meta/llama-3", "meta/llama-3")
+    ]
