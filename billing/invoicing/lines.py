@@ -52,11 +52,12 @@ def _late_periods(session: Session, invoice: Invoice) -> list[str]:
 
 
 def _tier_rank(tier: str | None) -> int:
-    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M', and
-    '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label)."""
+    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M' < '>1M', and
+    '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label: '<=X' or '<X' for a
+    first tier, 'X-Y' for one between bounds, '>X' for an open top tier)."""
     if not tier or tier.startswith("<"):
         return -1
-    head = tier.split("-", 1)[0].rstrip("+").replace(",", "")
+    head = tier.removeprefix(">").split("-", 1)[0].replace(",", "")
     scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
     digits = head.rstrip("KM")
     return int(digits) * scale if digits.isdigit() else 0

@@ -139,9 +139,14 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
 
 def test_tier_labels_sort_by_their_lower_bound() -> None:
     labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
+    labels += [">2M", ">4,000", "<1,000"]
     ranks = {label: _tier_rank(label) for label in labels}
     # by hand: None and "<..." first; 1,000; 2,000; 128K = 131,072; 256K = 262,144; 1M = 1,048,576
+    # an open top tier ranks by its lower bound: >4,000 = 4,000; >2M = 2 × 1,048,576 = 2,097,152
     assert ranks == {
+        "<1,000": -1,
+        ">4,000": 4000,
+        ">2M": 2097152,
         None: -1,
         "<=128K": -1,
         "1,000-2,000": 1000,
