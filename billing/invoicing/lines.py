@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..ledger.tables import Invoice
 
 STANDARD = "standard"
+_LAST = 1 << 62  #: the rank of a tier label that shows no bound ('all'): above every count
 _CHARGE_ORDER = {"input": 0, "cache_read": 1, "cache_write": 2, "output": 3, "reasoning": 4}
 
 
@@ -54,13 +55,14 @@ def _late_periods(session: Session, invoice: Invoice) -> list[str]:
 def _tier_rank(tier: str | None) -> int:
     """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M' < '>1M', and
     '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label: '<=X' or '<X' for a
-    first tier, 'X-Y' for one between bounds, '>X' for an open top tier)."""
+    first tier, 'X-Y' for one between bounds, '>X' for an open top tier); 'all', a tier with
+    no upper bound (the top of its plan), ranks last."""
     if not tier or tier.startswith("<"):
         return -1
     head = tier.removeprefix(">").split("-", 1)[0].replace(",", "")
     scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
     digits = head.rstrip("KM")
-    return int(digits) * scale if digits.isdigit() else 0
+    return int(digits) * scale if digits.isdigit() else _LAST
 
 
 def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:
