@@ -23,10 +23,13 @@ if TYPE_CHECKING:
         RecordError,
         ShapeError,
     )
-    from .estimating import Estimate, TaskEstimate, estimate
-    from .priced import Priced, price_stream
+    from .estimating import Estimate, TaskEstimate, estimate, estimate_doc
+    from .money import decimal_text
+    from .period import period_problem
+    from .priced import Priced, price_one, price_stream, priced_doc
     from .rating import bundled_catalog, price
-    from .records import UsageRecord, parse_json_line, parse_record
+    from .records import UsageRecord, loads, parse_json_line, parse_record
+    from .responses import price_response, record_from_response
     from .text import explain_line
     from .usage import Usage
 
@@ -54,7 +57,15 @@ _LAZY = {
     "parse_json_line": "records",
     "parse_record": "records",
     "price": "rating",
+    "price_response": "responses",
     "price_stream": "priced",
+    "record_from_response": "responses",
+    "decimal_text": "money",
+    "estimate_doc": "estimating",
+    "loads": "records",
+    "period_problem": "period",
+    "price_one": "priced",
+    "priced_doc": "priced",
 }
 
 
@@ -86,10 +97,18 @@ __all__ = [
     "UsageRecord",
     "audit_stream",
     "bundled_catalog",
+    "decimal_text",
     "estimate",
+    "estimate_doc",
     "explain_line",
+    "loads",
     "parse_json_line",
     "parse_record",
+    "period_problem",
     "price",
+    "price_one",
+    "price_response",
     "price_stream",
+    "priced_doc",
+    "record_from_response",
 ]

@@ -9,9 +9,11 @@ it is counted as unreported, and it does not change the exit status.
 
 For each disagreement the audit tries the usual mistakes, each as an exact alternative
 total: tool fees or request fees left out, cached input priced as uncached, billed twice or
-not at all, reasoning left out or billed twice, another tier, the list price instead of the
-current one. Those within the tolerance of the reported cost are the likely causes; when
-none is, the nearest is named as such.
+not at all, reasoning left out or billed twice, and for every other token kind the record
+carries (cache writes of any duration, audio, image, video, tool-use prompt, input and
+output themselves) the kind left out, priced at its direction's rate, or billed twice;
+another tier, the list price instead of the current one. Those within the tolerance of the
+reported cost are the likely causes; when none is, the nearest is named as such.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalog import Catalog, PricePlan, PriceState
+from catalog.kinds import KIND_TEXT, KINDS
 
 from .charge import Charge, Line
 from .money import EXACT, decimal_text
@@ -167,6 +170,30 @@ def _alternatives(charge: Charge, catalog: Catalog | None) -> Iterator[tuple[str
             "reasoning tokens are billed twice (in output and again)",
             _add(total, reasoning.amount),
         )
+    # every other kind the record carries: left out, priced at its root rate (input or
+    # output), or billed twice (at the root rate as well)
+    for line in charge.lines:
+        info = KINDS.get(line.charge)
+        if info is None or line.charge in ("cache_read", "reasoning") or not line.quantity:
+            continue
+        text = KIND_TEXT[line.charge]
+        yield f"{text} tokens are not charged", _sub(total, line.amount)
+        if info.parent is None:
+            yield f"{text} tokens are billed twice", _add(total, line.amount)
+            continue
+        root_line = by_kind.get(info.direction)
+        if root_line is None:
+            continue
+        as_root = _tokens(line.quantity, root_line.unit_price)
+        if root_line.unit_price != line.unit_price:
+            yield (
+                f"{text} tokens are priced at the {info.direction} rate, not the {text} rate",
+                _add(_sub(total, line.amount), as_root),
+            )
+        yield (
+            f"{text} tokens are billed twice (as {info.direction} and as {text})",
+            _add(total, as_root),
+        )
     token_lines = [li for li in charge.lines if li.unit == "1M tokens"]
     listed = ZERO
     for line in token_lines:
@@ -185,7 +212,7 @@ def _alternatives(charge: Charge, catalog: Catalog | None) -> Iterator[tuple[str
                 continue
             alt = rest
             for line in token_lines:
-                rate = tier.prices[line.charge].rate
+                rate = tier.price_of(line.charge).rate
                 if rate.state is not PriceState.PUBLISHED or rate.price is None:
                     break
                 alt = _add(alt, _tokens(line.quantity, rate.price))

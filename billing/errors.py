@@ -32,6 +32,7 @@ PricingCode = Literal[
     "unknown_tool",
     "request_fee_unavailable",
     "nothing_published",
+    "not_rated_in_sql",
 ]
 
 #: Each pricing code and what it means (the SQL path's reason text).
@@ -48,6 +49,11 @@ PRICING_CODES: dict[PricingCode, str] = {
     "nothing_published": (
         "every count is 0 and neither the input nor the output rate is published, so the "
         "event would get no line at all (a 0 at an unknown price is not charged)"
+    ),
+    "not_rated_in_sql": (
+        "the event carries token kinds beyond the five count columns (audio, image, video, "
+        "cache-write durations, tool-use prompt) or a price context (flex, priority, batch…), "
+        "which the SQL path does not rate; rate it in Python (invoice --engine python)"
     ),
 }
 assert set(PRICING_CODES) == set(get_args(PricingCode))

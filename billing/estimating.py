@@ -26,6 +26,7 @@ A prompt beyond the top price tier is an error, like in pricing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,9 +41,10 @@ from catalog.requests.token_estimate import estimate_prompt_tokens
 
 from .charge import Charge
 from .errors import EstimateError, PricingError
-from .money import EXACT
+from .money import EXACT, decimal_text
 from .rating import bundled_catalog, price
 from .records import UsageRecord
+from .text import explain_line
 from .usage import Usage
 
 
@@ -110,6 +112,44 @@ def estimate(
     return Estimate(served, tuple(results), total, ", ".join(sorted(currencies)), tuple(unique))
 
 
+def estimate_doc(result: Estimate, budget: Decimal | None) -> dict[str, Any]:
+    """``result`` as the JSON document ``ratecard estimate --json`` prints and
+    ``POST /v1/estimate`` answers: amounts as decimal strings in ``result.currency``,
+    ``within_budget`` null without a ``budget``, one entry per task with its lines."""
+    return {
+        "endpoint": result.endpoint,
+        "currency": result.currency,
+        "worst_case": decimal_text(result.worst_case),
+        "budget": None if budget is None else decimal_text(budget),
+        "within_budget": None if budget is None else result.worst_case <= budget,
+        "tasks": [
+            {
+                "offering": t.offering,
+                "prompt_tokens": t.prompt_tokens,
+                "output_tokens": t.output_tokens,
+                "reasoning_tokens": t.reasoning_tokens,
+                "tool_calls": dict(t.tool_calls),
+                "multiplier": t.multiplier,
+                "worst_case": decimal_text(t.worst_case),
+                "lines": [
+                    {
+                        "charge": li.charge,
+                        "quantity": li.quantity,
+                        "unit": li.unit,
+                        "unit_price": format(li.unit_price, "f"),
+                        "amount": decimal_text(li.amount),
+                        "tier": li.tier,
+                        "explain": explain_line(li),
+                    }
+                    for li in t.charge.lines
+                ],
+            }
+            for t in result.tasks
+        ],
+        "assumptions": list(result.assumptions),
+    }
+
+
 def _task(
     body: Any,
     endpoint: str,
@@ -162,15 +202,67 @@ def _task(
         tools=MappingProxyType(tools),
         request=MappingProxyType(params),
     )
-    record = UsageRecord(0, "", None, model, None, endpoint, usage, None, MappingProxyType({}))
-    try:
-        charge = price(record, catalog)
-    except PricingError as exc:
-        raise EstimateError(f"cannot estimate: {exc.message}") from None
+    charge = _worst_context(body, offering, model, endpoint, usage, catalog, notes)
     worst = EXACT.multiply(charge.total, multiplier)
     return TaskEstimate(
         offering.id, endpoint, prompt, output, reasoning, tools, multiplier, charge, worst
     )
+
+
+#: request values of ``service_tier`` that name no context (the provider picks one)
+_AUTO_TIERS = frozenset({"auto"})
+_DEFAULT_TIERS = frozenset({"default", "standard", "standard_only"})
+
+
+def _worst_context(
+    body: Mapping[str, Any],
+    offering: Offering,
+    model: str,
+    endpoint: str,
+    usage: Usage,
+    catalog: Catalog,
+    notes: list[str],
+) -> Any:
+    """The charge in the request's price context (``service_tier``), or, when it names none,
+    the dearest of the contexts and daily windows the offering prices (issue 10)."""
+    tier = body.get("service_tier")
+    named = isinstance(tier, str) and tier not in _AUTO_TIERS
+    options: list[tuple[str, dt.datetime | None]]
+    if named:
+        options = [("default" if tier in _DEFAULT_TIERS else str(tier), None)]
+    else:
+        options = [("default", None)]
+        today = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        for key, plans in offering.contexts.items():
+            context, _, window = key.partition("@")
+            if not window:
+                options.append((context, None))
+                continue
+            for plan in plans:
+                if plan.daily_utc is not None:
+                    start = plan.daily_utc[0]
+                    options.append((context, today.replace(hour=start // 60, minute=start % 60)))
+    best: Any = None
+    best_label = ""
+    for context, when in dict.fromkeys(options):
+        record = UsageRecord(
+            0, "", None, model, when, endpoint, usage, None, MappingProxyType({}), None, context
+        )
+        try:
+            charge = price(record, catalog)
+        except PricingError as exc:
+            if named or context == "default":
+                raise EstimateError(f"cannot estimate: {exc.message}") from None
+            continue  # a context the offering prices only at other times
+        if best is None or charge.total > best.total:
+            best = charge
+            best_label = context + (f" at {when:%H:%M} UTC" if when is not None else "")
+    if len(dict.fromkeys(options)) > 1:
+        notes.append(
+            f"The request names no service_tier: priced in the dearest context the offering "
+            f"prices ({best_label})."
+        )
+    return best
 
 
 def _get(body: Mapping[str, Any], path: tuple[str, ...]) -> Any:

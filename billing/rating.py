@@ -38,6 +38,8 @@ from decimal import Decimal
 from typing import Any
 
 from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOfferingError
+from catalog.kinds import EXTRA_KINDS, KIND_TEXT
+from catalog.model import tier_count
 from catalog.units import format_tokens
 
 from .charge import Charge, Line
@@ -50,13 +52,7 @@ _add = EXACT.add
 ZERO = Decimal(0)
 
 KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
-KIND_TEXT = {
-    "input": "input",
-    "cache_read": "cache-read (cached input)",
-    "cache_write": "cache-write",
-    "output": "output",
-    "reasoning": "reasoning",
-}
+KINDS_PARENT = {"cache_read": "input", "cache_write": "input", "reasoning": "output"}
 TIER_COUNT_TEXT = {
     "input_tokens": "prompt tokens (cached included)",
     "uncached_input_tokens": "uncached input tokens",
@@ -102,6 +98,7 @@ class _TierTable:
     output: _KindRate
     reasoning: _KindRate
     charge: dict[str, Any]  # a Charge's fields: no lines, total 0
+    extra: dict[str, _KindRate]  # the kinds beyond the first five (catalog.kinds)
 
 
 @dataclass(slots=True)
@@ -144,6 +141,8 @@ class _OfferingTable:
     offering: Offering
     plans: tuple[_PlanTable, ...]
     timeless: _PlanTable | None  # the only plan, in effect at every time
+    #: the other contexts' plans and the windowed ones (catalog.build.build_contexts)
+    contexts: dict[str, tuple[_PlanTable, ...]]
 
 
 def _rate_problem(offering: Offering, rate: Rate, what: str, via: str | None) -> str | None:
@@ -172,34 +171,11 @@ def _problem(
 def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: str) -> _TierTable:
     tier = plan.tiers[tier_index]
     label = tier.label if plan.tiered else None
-    rates = []
-    for kind in KINDS:
-        token_price = tier.prices[kind]
-        rate = token_price.rate
-        via = token_price.inherited_from
-        problem = _rate_problem(offering, rate, f"{KIND_TEXT[kind]} tokens", via)
-        template = None
-        scaled = ZERO
-        if problem is None:
-            assert rate.price is not None
-            scaled = EXACT.scaleb(rate.price, -6)
-            note = None
-            if via is not None:
-                note = FALLBACK_NOTE[kind]
-            template = Line(
-                charge=kind,
-                quantity=0,
-                unit="1M tokens",
-                unit_price=rate.price,
-                amount=ZERO,
-                list_price=rate.list_price,
-                tier=label,
-                price_version=version,
-                note=note,
-            )
-        base = dict(template.__dict__) if template is not None else None
-        zero = template if kind in ALWAYS_SHOWN else None
-        rates.append(_KindRate(kind, scaled, template, base, zero, problem))
+    rates = [_kind_rate(offering, tier.prices[kind], kind, label, version) for kind in KINDS]
+    extra = {
+        kind: _kind_rate(offering, tier.price_of(kind), kind, label, version)
+        for kind in EXTRA_KINDS
+    }
     charge = Charge(
         offering=offering.id,
         provider=offering.provider,
@@ -220,7 +196,43 @@ def _build_tier(offering: Offering, plan: PricePlan, tier_index: int, version: s
         output=rates[3],
         reasoning=rates[4],
         charge=dict(charge.__dict__),
+        extra=extra,
     )
+
+
+def _kind_rate(
+    offering: Offering, token_price: Any, kind: str, label: str | None, version: str
+) -> _KindRate:
+    rate = token_price.rate
+    via = token_price.inherited_from
+    problem = _rate_problem(offering, rate, f"{KIND_TEXT[kind]} tokens", via)
+    template = None
+    scaled = ZERO
+    if problem is None:
+        assert rate.price is not None
+        scaled = EXACT.scaleb(rate.price, -6)
+        note = None
+        if via is not None:
+            note = FALLBACK_NOTE.get(kind) if via == KINDS_PARENT.get(kind) else None
+            if note is None:
+                note = (
+                    f"{KIND_TEXT[kind]} tokens at the {KIND_TEXT[via]} rate (the card "
+                    f"publishes no {KIND_TEXT[kind]} rate)"
+                )
+        template = Line(
+            charge=kind,
+            quantity=0,
+            unit="1M tokens",
+            unit_price=rate.price,
+            amount=ZERO,
+            list_price=rate.list_price,
+            tier=label,
+            price_version=version,
+            note=note,
+        )
+    base = dict(template.__dict__) if template is not None else None
+    zero = template if kind in ALWAYS_SHOWN else None
+    return _KindRate(kind, scaled, template, base, zero, problem)
 
 
 def _build_plan(offering: Offering, plan: PricePlan) -> _PlanTable:
@@ -299,9 +311,13 @@ _NO_REQUEST: Mapping[str, Any] = {}
 def _build_offering(offering: Offering) -> _OfferingTable:
     plans = tuple(_build_plan(offering, plan) for plan in offering.pricing)
     timeless = None
-    if len(plans) == 1 and plans[0].plan.effective_from is None:
+    contexts = {
+        key: tuple(_build_plan(offering, plan) for plan in group)
+        for key, group in offering.contexts.items()
+    }
+    if len(plans) == 1 and plans[0].plan.effective_from is None and not contexts:
         timeless = plans[0]
-    return _OfferingTable(offering, plans, timeless)
+    return _OfferingTable(offering, plans, timeless, contexts)
 
 
 class _Tables:
@@ -406,8 +422,12 @@ def price(
             table = tables.by_ref.get(record.model) or tables.get(record.model)
         else:
             table = tables.get_in(record.model, record.provider)
-        plan = table.timeless or _plan_at(table, record.timestamp)
+        if record.context != "default" or table.contexts:
+            plan = _context_plan(table, record)
+        else:
+            plan = table.timeless or _plan_at(table, record.timestamp)
         usage = record.usage
+        extra = usage.extra
         n_in = usage.input
         n_read = usage.cache_read
         n_write = usage.cache_write
@@ -422,6 +442,8 @@ def price(
                 count = n_in
             else:
                 count = n_in + n_read + n_write + n_out + n_think
+            if extra:
+                count += tier_count(by, extra)  # the extra kinds (the one tier rule)
             for lo, hi, tier in plan.ranges:  # noqa: B007
                 if lo <= count and (hi is None or count <= hi):
                     break
@@ -505,6 +527,8 @@ def price(
             _set(line, "__dict__", fields)
             add_line(line)
             total = _add(total, amount)
+        if extra:
+            total = _extra_lines(tier, extra, lines, total)
         tools = usage.tools
         if tools or (plan.fees and (plan.quiet_fees or usage.request)):
             total = _extras(table, plan, tier, tools, usage.request, lines, total)
@@ -529,6 +553,32 @@ price.__signature__ = _public.replace(parameters=list(_public.parameters.values(
 del _public
 
 
+def _context_plan(table: _OfferingTable, record: UsageRecord) -> _PlanTable:
+    """The version for the record's context and time: a windowed version of the context
+    whose daily UTC window holds the time wins over the context's plain versions."""
+    context = record.context
+    when = record.timestamp
+    moment = when if when is not None else dt.datetime.now(dt.UTC)
+    for key, group in table.contexts.items():
+        if "@" not in key or key.partition("@")[0] != context:
+            continue
+        for plan in reversed(group):
+            if plan.plan.covers(moment) and plan.plan.in_window(moment):
+                return plan
+    if context == "default":
+        return table.timeless or _plan_at(table, when)
+    plans = table.contexts.get(context)
+    if not plans:
+        priced = sorted({"default", *(k.partition("@")[0] for k in table.contexts)})
+        raise PricingError(
+            f"{table.offering.id} has no price for the {context!r} context (the record's "
+            f"{'batch flag' if context == 'batch' else 'service_tier'}); it prices "
+            f"{', '.join(priced)}. The record is not priced at another context's rate",
+            code="no_price_version",  # no version of the offering's prices is for this context
+        )
+    return _plan_at(_OfferingTable(table.offering, plans, None, {}), when, context)
+
+
 def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
     """A record that would be priced with no line at all: every count is 0 and neither the
     input nor the output rate (the lines always shown) is published. 0 tokens at an unknown
@@ -543,11 +593,14 @@ def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
     )
 
 
-def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
+def _plan_at(
+    table: _OfferingTable, when: dt.datetime | None, context: str = "default"
+) -> _PlanTable:
     plans = table.plans
     if not plans:
         raise PricingError(f"{table.offering.id} has no price plan", code="no_price_version")
-    chosen = table.offering.plan_at(when)  # the catalog's one "plan in effect" (None: now)
+    # the catalog's one "plan in effect" (None: now), among the context's versions
+    chosen = table.offering.plan_at(when, context)
     for plan in plans:
         if plan.plan is chosen:
             return plan
@@ -564,6 +617,28 @@ def _plan_at(table: _OfferingTable, when: dt.datetime | None) -> _PlanTable:
         f"{table.offering.id} (in effect from {start})",
         code="no_price_version",
     )
+
+
+def _extra_lines(
+    tier: _TierTable, extra: Mapping[str, int], lines: list[Any], total: Decimal
+) -> Decimal:
+    """Lines of the kinds beyond the first five, in catalog.kinds order."""
+    for kind in EXTRA_KINDS:
+        n = extra.get(kind)
+        if not n:
+            continue
+        rate = tier.extra[kind]
+        if rate.base is None:
+            raise _problem(rate.problem, n)
+        amount = _mul(rate.scaled, n)
+        fields = rate.base.copy()
+        fields["quantity"] = n
+        fields["amount"] = amount
+        line = _new(Line)
+        _set(line, "__dict__", fields)
+        lines.append(line)
+        total = _add(total, amount)
+    return total
 
 
 def _beyond(table: _OfferingTable, plan: _PlanTable, count: int) -> PricingError:
@@ -643,7 +718,10 @@ def _extras(
 def _fee_reason(
     offering: Offering, fee: _FeeRate, request: Mapping[str, Any], used: set[str]
 ) -> str | None:
-    """Why a conditional request fee applies, or None when it does not."""
+    """Why a conditional request fee applies, or None when it does not. A fee with no
+    condition at all (empty ``when``, no tools) applies to every request."""
+    if not fee.when and not fee.tools:
+        return "applies to every request"
     if fee.when:
         reasons = []
         for param, want in fee.when:

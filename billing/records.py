@@ -10,6 +10,7 @@ Every problem is a :class:`RecordError` that names the line, the record id and t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ class UsageRecord:
     raw: Mapping[str, Any]  #: the record as read
     #: the provider whose offering ``model`` is (DESIGN.md §6); None: resolve ``model`` alone
     provider: str | None = None
+    #: the price context: ``default`` (also Anthropic's ``standard``), ``flex``,
+    #: ``priority``… as the record's ``service_tier`` says; ``batch`` for a batch request
+    context: str = "default"
 
 
 #: The longest line a usage record may be (characters); the command line reads no more.
@@ -151,8 +155,11 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
     if type(usage) is not dict and not isinstance(usage, Mapping):
         what = "missing" if usage is None else f"{_json_type(usage)}, not an object"
         raise ShapeError(f"usage is {what}: a record needs its provider's usage object")
-    inp, cache_read, cache_write, out, reasoning, shape_tools = shape(usage)
+    inp, cache_read, cache_write, out, reasoning, shape_tools, extra = shape(usage)
     tools = _tools(obj, usage, shape_tools)
+    provider = obj.get("provider")
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise ShapeError(f"provider must be a provider id (a string); got {_json_type(provider)}")
     request = obj.get("request")
     if request is None:
         request = _EMPTY
@@ -169,11 +176,79 @@ def _parse(obj: Mapping[str, Any], line: int, record_id: str) -> UsageRecord:
         model=model,
         timestamp=_timestamp(obj.get("timestamp")),
         endpoint=endpoint,
-        usage=Usage(inp, cache_read, cache_write, out, reasoning, tools, request),
+        usage=Usage(
+            inp,
+            cache_read,
+            cache_write,
+            out,
+            reasoning,
+            tools,
+            request,
+            MappingProxyType(extra) if extra else _NO_EXTRA,
+        ),
         reported=_reported(obj, usage),
         raw=obj,
         provider=provider,
+        context=_context(obj, usage) if _has_context(obj, usage) else "default",
     )
+
+
+_NO_EXTRA: Mapping[str, int] = MappingProxyType({})
+#: Providers' words for the base plan.
+DEFAULT_TIERS = frozenset({"default", "standard"})
+
+
+def _has_context(obj: Mapping[str, Any], usage: Mapping[str, Any]) -> bool:
+    return "service_tier" in obj or "batch" in obj or "service_tier" in usage
+
+
+def _context(obj: Mapping[str, Any], usage: Mapping[str, Any]) -> str:
+    """The price context: ``service_tier`` (top level or in ``usage``, where Anthropic puts
+    it; both must agree), ``batch: true``, or ``default``. Anthropic's ``standard`` is the
+    default; its ``batch`` tier is the batch context."""
+    tiers = []
+    for field, where_ in (("service_tier", obj), ("usage.service_tier", usage)):
+        value = where_.get("service_tier")
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise ShapeError(f"{field} must be a word (default, flex, priority…); got {value!r}")
+        tiers.append((field, value.strip()))
+    if len(tiers) == 2 and tiers[0][1] != tiers[1][1]:
+        raise ShapeError(
+            f"service_tier ({tiers[0][1]!r}) and usage.service_tier ({tiers[1][1]!r}) disagree"
+        )
+    batch = obj.get("batch")
+    if batch is not None and not isinstance(batch, bool):
+        raise ShapeError(f"batch must be true or false; got {_json_type(batch)}")
+    tier = tiers[0][1] if tiers else "default"
+    if tier in DEFAULT_TIERS:
+        tier = "default"
+    if batch:
+        if tier not in ("default", "batch"):
+            raise ShapeError(
+                f"batch is true and service_tier is {tier!r}: a record has one price context"
+            )
+        return "batch"
+    return tier
+
+
+def readable_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """What can still be read from a record whose counts cannot: its timestamp (UTC), its
+    endpoint and its reported cost, each only when valid on its own (None otherwise). An
+    unpriceable event keeps these, so it still counts in its period."""
+    out: dict[str, Any] = {"timestamp": None, "endpoint": None, "reported": None}
+    with contextlib.suppress(ShapeError):
+        out["timestamp"] = _timestamp(obj.get("timestamp"))
+    endpoint = obj.get("endpoint", DEFAULT_ENDPOINT)
+    if isinstance(endpoint, str) and endpoint in SHAPES:
+        out["endpoint"] = endpoint
+    elif endpoint is None:
+        out["endpoint"] = DEFAULT_ENDPOINT
+    usage = obj.get("usage")
+    with contextlib.suppress(ShapeError):
+        out["reported"] = _reported(obj, usage if isinstance(usage, Mapping) else _EMPTY)
+    return out
 
 
 def _tools(
@@ -308,6 +383,7 @@ __all__ = [
     "loads",
     "parse_json_line",
     "parse_record",
+    "readable_fields",
     "stored_text_problem",
     "where",
 ]

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cards.dump import dump_card
+    from .cards.editor_schema import stale_schemas, write_schemas
     from .cards.loader import lint_cards, load_catalog, parse_card, read_cards
     from .catalog import Catalog
+    from .datadir import data_dirs
+    from .endpoints import ENDPOINTS
     from .errors import (
         AmbiguousOfferingError,
         CardErrors,
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
         RequestError,
         UnknownOfferingError,
     )
+    from .jsontext import json_problem
     from .layers import load_layers
     from .model import (
         Model,
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from .rates import PriceState, Rate
     from .requests.issues import Issue
     from .requests.jsonnum import dump_request, parse_request
+    from .requests.schemas import compile_endpoint, compile_requests
     from .requests.token_estimate import (
         PromptEstimate,
         estimate_prompt_range,
@@ -95,6 +100,13 @@ _LAZY = {
     "parse_request": "requests.jsonnum",
     "request_validator": "requests.validation",
     "validate_request": "requests.validation",
+    "ENDPOINTS": "endpoints",
+    "data_dirs": "datadir",
+    "json_problem": "jsontext",
+    "compile_endpoint": "requests.schemas",
+    "compile_requests": "requests.schemas",
+    "stale_schemas": "cards.editor_schema",
+    "write_schemas": "cards.editor_schema",
 }
 
 
@@ -108,6 +120,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ENDPOINTS",
     "AmbiguousOfferingError",
     "CardErrors",
     "CardProblem",
@@ -132,11 +145,15 @@ __all__ = [
     "UnknownOfferingError",
     "ValidationResult",
     "compile_catalog",
+    "compile_endpoint",
+    "compile_requests",
+    "data_dirs",
     "dump_card",
     "dump_request",
     "estimate_prompt_range",
     "estimate_prompt_tokens",
     "format_tokens",
+    "json_problem",
     "lint_cards",
     "load_catalog",
     "load_layers",
@@ -148,5 +165,7 @@ __all__ = [
     "read_cards",
     "request_validator",
     "slug",
+    "stale_schemas",
     "validate_request",
+    "write_schemas",
 ]

@@ -146,7 +146,11 @@ class Catalog:
         matched = self._pick(ref, self.matching(ref, provider))
         if matched is not None:
             return matched
-        raise UnknownOfferingError(f"{provider} sells no model {ref!r}{self._hint(ref, provider)}")
+        sellers = sorted(self._ix.by_id.get(ref, ()))
+        also = f" ({ref!r} is sold as {', '.join(sellers)})" if sellers else ""
+        raise UnknownOfferingError(
+            f"provider {provider!r} sells no model {ref!r}{also}{self._hint(ref, provider)}"
+        )
 
     def _match(self, ref: str) -> Offering | None:
         """The one offering whose match rules name ``ref`` (or ``provider/ref``)."""

@@ -17,6 +17,11 @@ Endpoint = Literal["chat.completions", "completions", "responses", "messages", "
 #: Every endpoint, in the order messages list them.
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
 
+#: Endpoints whose usage records billing prices (billing.shapes) but that have no request
+#: dialect, output cap or card ``endpoints`` entry yet: Gemini's generateContent and OpenAI's
+#: embeddings (issue 10's usage shapes). A record names them in ``endpoint``.
+USAGE_ONLY_ENDPOINTS: tuple[str, ...] = ("generate_content", "embeddings")
+
 #: Where a request puts its output-token cap, per endpoint: every spelling, the first given
 #: wins. Chat Completions' newer ``max_completion_tokens`` comes before ``max_tokens``.
 OUTPUT_CAPS: Mapping[str, tuple[tuple[str, ...], ...]] = {
@@ -33,4 +38,4 @@ MAX_TOKENS_PATH: Mapping[str, tuple[str, ...]] = {
     endpoint: paths[-1] for endpoint, paths in OUTPUT_CAPS.items()
 }
 
-__all__ = ["ENDPOINTS", "MAX_TOKENS_PATH", "OUTPUT_CAPS", "Endpoint"]
+__all__ = ["ENDPOINTS", "MAX_TOKENS_PATH", "OUTPUT_CAPS", "USAGE_ONLY_ENDPOINTS", "Endpoint"]

@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from .kinds import INPUT_KINDS, chain
+from .kinds import KINDS as KIND_INFO
 from .matching import Matcher
 from .rates import PriceState, Rate
 from .units import format_tokens
 
 TOKEN_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+BASE_ROOTS = frozenset({"input", "output"})
+BASE_SET = frozenset(TOKEN_KINDS)
 #: A top tier bound this large is an open tier ("above N, whatever the size"): ratecard
-#: refuses counts above 10^15 anyway. Imported open tiers are written so until the card
-#: format has an open tier of its own; the label then reads ">N".
+#: refuses counts above 10^15 anyway. The card format's own open top tier is ``up_to: null``
+#: (``upper`` None); the genai-prices import still writes 10^15. The label reads ">N" either way.
 OPEN_TOP = 10**15
 
 #: An offering's status (the card's ``status``).
@@ -41,13 +45,27 @@ TIER_COUNT_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+def _counts_extra(by: str, kind: str) -> bool:
+    """Whether an extra token kind (catalog.kinds: audio, image, cache-write durations…)
+    counts toward ``by``: the prompt counts every input kind, the uncached input only
+    uncached input kinds, the total every kind."""
+    if by == "total_tokens":
+        return True
+    if kind not in INPUT_KINDS:
+        return False
+    return by == "input_tokens" or KIND_INFO[kind].cache == "uncached"
+
+
 def tier_count(by: str, counts: Mapping[str, int]) -> int:
     """The count a plan's tiers are selected by: the sum of ``counts`` (token kind → count,
-    absent kinds 0) over ``TIER_COUNT_KINDS[by]``. ValueError for an unknown ``by``."""
+    absent kinds 0) over ``TIER_COUNT_KINDS[by]``, plus the extra kinds of
+    :mod:`catalog.kinds` that belong to that count (an audio prompt token is a prompt
+    token). ValueError for an unknown ``by``."""
     kinds = TIER_COUNT_KINDS.get(by)
     if kinds is None:
         raise ValueError(f"unknown tier count {by!r}")
-    return sum(counts.get(kind, 0) for kind in kinds)
+    n = sum(counts.get(kind, 0) for kind in kinds)
+    return n + sum(v for k, v in counts.items() if k not in BASE_SET and _counts_extra(by, k))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +90,21 @@ class Tier:
     upper_inclusive: bool
     """True: ``lower < count <= upper``; False: ``lower <= count < upper``."""
     prices: Mapping[str, TokenPrice]
-    """Token kind (``TOKEN_KINDS``) → its per-1M-token rate."""
+    """Token kind (``TOKEN_KINDS`` and catalog.kinds' extra kinds) → its per-1M-token rate."""
+    published: str | None = None
+    """The bound as the price page writes it (``<=128K``); the label when given."""
 
     @property
     def label(self) -> str:
+        if self.published:
+            return self.published
         if self.upper is None:
+            if self.lower is not None:
+                return (
+                    f">{format_tokens(self.lower)}"
+                    if self.upper_inclusive
+                    else (f">={format_tokens(self.lower)}")
+                )
             return "all"
         if self.upper >= OPEN_TOP and self.lower is not None:
             return f">{format_tokens(self.lower)}"
@@ -84,6 +112,19 @@ class Tier:
         if self.lower is None:
             return f"<={up}" if self.upper_inclusive else f"<{up}"
         return f"{format_tokens(self.lower)}-{up}"
+
+    def price_of(self, kind: str) -> TokenPrice:
+        """The rate a token kind is charged at: its own, or the first one up its fallback
+        chain (:func:`catalog.kinds.chain`) that the card prices, with ``inherited_from``
+        naming it. ``input`` and ``output`` are always present (maybe unpublished)."""
+        own = self.prices.get(kind)
+        if own is not None:
+            return own
+        for parent in chain(kind)[1:]:
+            found = self.prices.get(parent)
+            if found is not None and (found.inherited_from is None or parent in BASE_ROOTS):
+                return TokenPrice(found.rate, parent)
+        raise KeyError(kind)  # pragma: no cover - every chain ends at input or output
 
     def closed_range(self) -> tuple[int | None, int | None]:
         """The counts this tier covers as ``(first, last)``, both included; None where it has
@@ -162,6 +203,22 @@ class PricePlan:
     """The card's notes on this version."""
     #: tool_usage name (canonical or alias) → its charge row
     tool_lookup: Mapping[str, ToolCharge] = field(default_factory=dict)
+    #: the price context (default, batch, flex, priority…)
+    context: str = "default"
+    #: a daily UTC window (minutes after midnight, start inclusive, end exclusive; the end
+    #: may be below the start: the window wraps past midnight), or None: all day
+    daily_utc: tuple[int, int] | None = None
+
+    def in_window(self, when: dt.datetime) -> bool:
+        """Whether ``when`` falls in the plan's daily UTC window (always, without one)."""
+        if self.daily_utc is None:
+            return True
+        start, end = self.daily_utc
+        utc = when.astimezone(dt.UTC)
+        minute = utc.hour * 60 + utc.minute
+        if start <= end:
+            return start <= minute < end
+        return minute >= start or minute < end
 
     def tier_count(self, counts: Mapping[str, int]) -> int:
         """The count this plan's tiers are selected by (see :func:`tier_count`)."""
@@ -297,6 +354,10 @@ class Offering:
     pricing: tuple[PricePlan, ...]
     notes: tuple[str, ...]
     sources: tuple[str, ...]
+    #: price plans of the contexts other than default (batch, flex, priority…), and the
+    #: default context's plans with a daily UTC window; ``pricing`` is the default context
+    #: without a window
+    contexts: Mapping[str, tuple[PricePlan, ...]] = field(default_factory=dict)
     base: str | None = None  # the base offering's id, for a variant
     variant: str | None = None  # the variant's name ("variant1")
     variants: tuple[str, ...] = ()  # full ids of this offering's variants
@@ -311,16 +372,19 @@ class Offering:
     def callable(self) -> bool:
         return self.status in ("available", "deprecated")
 
-    def plan_at(self, when: dt.datetime | None) -> PricePlan | None:
+    def plan_at(self, when: dt.datetime | None, context: str = "default") -> PricePlan | None:
         """THE plan in effect at ``when`` (an aware datetime; None means now): the newest
         version that covers it (:meth:`PricePlan.covers`), or None when none does. billing
         prices a record without a timestamp by the same rule; pages and documents show the
-        plan in effect now."""
-        if not self.pricing:
+        plan in effect now. ``context`` (batch, flex, priority…) chooses among that price
+        context's plain versions (:attr:`contexts`) instead of the default's (``pricing``);
+        windowed versions are chosen by billing.rating before this rule."""
+        plans = self.pricing if context == "default" else self.contexts.get(context, ())
+        if not plans:
             return None
         if when is None:
             when = dt.datetime.now(dt.UTC)
-        for plan in reversed(self.pricing):
+        for plan in reversed(plans):
             if plan.covers(when):
                 return plan
         return None

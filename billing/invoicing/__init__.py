@@ -10,6 +10,10 @@ SQLAlchemy's.
 from .errors import InvoiceError
 from .lifecycle import charges_total, credit_note, invoice, void
 from .lookup import customer_exists, customer_invoices, invoice_by_number
+from .render.csv import invoice_csv
+from .render.html import invoice_html
+from .render.json import credit_note_doc, invoice_doc
+from .render.text import invoice_text
 from .view import CreditNoteView, InvoiceLineView, InvoiceView
 
 __all__ = [
@@ -19,9 +23,14 @@ __all__ = [
     "InvoiceView",
     "charges_total",
     "credit_note",
+    "credit_note_doc",
     "customer_exists",
     "customer_invoices",
     "invoice",
     "invoice_by_number",
+    "invoice_csv",
+    "invoice_doc",
+    "invoice_html",
+    "invoice_text",
     "void",
 ]

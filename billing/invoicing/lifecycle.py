@@ -290,7 +290,7 @@ _ATTEMPTS = 5
 def _retried(work: Callable[[], _T]) -> _T:
     """``work()`` (one transaction), run again when the database rolled it back for a
     serialization failure or a deadlock; other errors pass through."""
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError  # only on this path (start-up time)
 
     for attempt in range(_ATTEMPTS):
         try:

@@ -53,14 +53,15 @@ def _late_periods(session: Session, invoice: Invoice) -> list[str]:
 
 
 def _tier_rank(tier: str | None) -> int:
-    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M' < '>1M', and
-    '<1,000' < '1,000-2,000' < '2,000-4,000' (catalog.model.Tier.label: '<=X' or '<X' for a
-    first tier, 'X-Y' for one between bounds, '>X' for an open top tier); 'all', a tier with
-    no upper bound (the top of its plan), ranks last."""
+    """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M' < '>1M'
+    (an open top tier), and '<1,000' < '1,000-2,000' < '2,000-4,000'
+    (catalog.model.Tier.label). K and M are read as thousands, as tier bounds are (issue
+    10); the rank only orders the labels. 'all', a tier with no upper bound (the top of its
+    plan), ranks last."""
     if not tier or tier.startswith("<"):
         return -1
-    head = tier.removeprefix(">").split("-", 1)[0].replace(",", "")
-    scale = {"K": 1 << 10, "M": 1 << 20}.get(head[-1:], 1)
+    head = tier.lstrip(">=").split("-", 1)[0].rstrip("+").replace(",", "")
+    scale = {"K": 1000, "M": 1000_000}.get(head[-1:], 1)
     digits = head.rstrip("KM")
     return int(digits) * scale if digits.isdigit() else _LAST
 

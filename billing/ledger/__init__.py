@@ -7,7 +7,7 @@ ingest reports them; tenant and key operations raise ``TenantError``.
 """
 
 from .db import database_url, make_engine
-from .ingest import IngestSummary, Problem, ingest_lines, make_pricer
+from .ingest import IngestSummary, Problem, ingest_lines, make_pricer, write_reject
 from .migrate import current_revision, ensure_schema, head_revision, upgrade
 from .tenants import (
     NewKey,
@@ -39,4 +39,5 @@ __all__ = [
     "revoke_key",
     "tenant_customer",
     "upgrade",
+    "write_reject",
 ]

@@ -5,6 +5,7 @@ parameters as JSON. Used by :mod:`.ingest` (orchestration, row-by-row store) and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ class PreparedEvent:
     reported: Decimal | None = None
     charge: Charge | None = None
     error: str | None = None
+    context: str | None = None  #: the price context; None for the default
 
     @property
     def period(self) -> str | None:
@@ -50,6 +52,15 @@ class BatchResult:
     ingested: list[PreparedEvent] = field(default_factory=list)
     duplicates: list[PreparedEvent] = field(default_factory=list)
     conflicts: list[PreparedEvent] = field(default_factory=list)
+
+
+def token_kinds_json(ev: PreparedEvent) -> str | None:
+    """The extra token kinds as stored in ``usage_events.token_kinds`` (sorted JSON of
+    exact integers), or None when the event has none."""
+    usage = ev.usage
+    if usage is None or not usage.extra:
+        return None
+    return json.dumps(dict(sorted(usage.extra.items())), separators=(",", ":"))
 
 
 def insert_for(conn: Connection, table: Table) -> Any:

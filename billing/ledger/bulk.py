@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..period import period_of
-from .batch import BatchResult, PreparedEvent, customer_ids, jsonable, split
+from .batch import BatchResult, PreparedEvent, customer_ids, jsonable, split, token_kinds_json
 
 _Key = tuple[str, str]  # (customer code, event id)
 
@@ -72,7 +72,8 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage_events (
     offering text, endpoint text, event_time timestamptz, period text,
     input_tokens bigint, cache_read_tokens bigint, cache_write_tokens bigint,
     output_tokens bigint, reasoning_tokens bigint, request_params text,
-    reported_cost numeric, status text, error text) ON COMMIT DELETE ROWS;
+    reported_cost numeric, status text, error text, token_kinds text,
+    price_context text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_stage_tools (
     line integer, tool text, calls bigint) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_stage_charges (
@@ -88,7 +89,7 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage_new (
 _EVENT_COLUMNS = (
     "payload_hash, raw, model, offering, endpoint, event_time, period, input_tokens, "
     "cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, request_params, "
-    "reported_cost, status, error"
+    "reported_cost, status, error, token_kinds, price_context"
 )
 
 # Customers, then events, in code point order (COLLATE "C": Python's order of str), as the
@@ -104,7 +105,7 @@ WITH ins AS (
     SELECT c.id, s.event_id, s.payload_hash, s.raw, s.model, s.offering, s.endpoint,
            s.event_time, s.period, s.input_tokens, s.cache_read_tokens, s.cache_write_tokens,
            s.output_tokens, s.reasoning_tokens, s.request_params::json, s.reported_cost,
-           s.status, s.error
+           s.status, s.error, s.token_kinds, s.price_context
     FROM ingest_stage_events s JOIN customers c ON c.code = s.customer
     ORDER BY c.id, s.event_id COLLATE "C"
     ON CONFLICT (customer_id, event_id) DO NOTHING
@@ -142,7 +143,8 @@ WHERE NOT EXISTS (SELECT 1 FROM ingest_stage_new n WHERE n.line = s.line)"""
 _COPY = (
     "COPY ingest_stage_events (line, customer, event_id, payload_hash, raw, model, offering, "
     "endpoint, event_time, period, input_tokens, cache_read_tokens, cache_write_tokens, "
-    "output_tokens, reasoning_tokens, request_params, reported_cost, status, error) FROM STDIN",
+    "output_tokens, reasoning_tokens, request_params, reported_cost, status, error, "
+    "token_kinds, price_context) FROM STDIN",
     "COPY ingest_stage_tools (line, tool, calls) FROM STDIN",
     "COPY ingest_stage_charges (line, period, offering, currency, total, price_version, tier) "
     "FROM STDIN",
@@ -204,14 +206,15 @@ def stage_postgres(events: Sequence[PreparedEvent]) -> StagedBatch:
         if usage is None:
             ev_rows.append(
                 f"{head}\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{_n(ev.reported)}\tunpriceable\t"
-                f"{_t(ev.error)}\n"
+                f"{_t(ev.error)}\t\\N\t{_t(ev.context)}\n"
             )
             continue
         status = "unpriceable" if ev.charge is None else "priced"
         request = _t(request_json(ev)) if usage.request else "\\N"
         ev_rows.append(
             f"{head}{usage.input}\t{usage.cache_read}\t{usage.cache_write}\t{usage.output}\t"
-            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t{status}\t{_t(ev.error)}\n"
+            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t{status}\t{_t(ev.error)}\t"
+            f"{_t(token_kinds_json(ev))}\t{_t(ev.context)}\n"
         )
         if usage.tools:
             tool_rows.extend(f"{at}\t{_t(tool)}\t{calls}\n" for tool, calls in usage.tools.items())
@@ -313,7 +316,7 @@ def store_sqlite(
             rows.append(
                 (cache[ev.customer], ev.event_id, ev.payload_hash, ev.raw, ev.model, ev.offering,
                  ev.endpoint, _sqlite_time(when), _period(when), None, None, None, None, None,
-                 None, _text(ev.reported), "unpriceable", ev.error)
+                 None, _text(ev.reported), "unpriceable", ev.error, None, ev.context)
             )  # fmt: skip
         else:
             rows.append(
@@ -321,11 +324,12 @@ def store_sqlite(
                  ev.endpoint, _sqlite_time(when), _period(when), usage.input, usage.cache_read,
                  usage.cache_write, usage.output, usage.reasoning,
                  request_json(ev) if usage.request else None, _text(ev.reported),
-                 "priced" if ev.charge is not None else "unpriceable", ev.error)
+                 "priced" if ev.charge is not None else "unpriceable", ev.error,
+                 token_kinds_json(ev), ev.context)
             )  # fmt: skip
     db.executemany(
         f"INSERT INTO usage_events (customer_id, event_id, {_EVENT_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (customer_id, event_id) DO NOTHING",
         rows,
     )

@@ -31,7 +31,7 @@ from catalog.jsontext import json_problem
 from ..charge import Charge
 from ..errors import PricingError, RecordError, ShapeError
 from ..rating import price
-from ..records import loads, parse_record, stored_text_problem
+from ..records import loads, parse_record, readable_fields, stored_text_problem
 from . import bulk
 from .batch import (
     BatchResult,
@@ -40,6 +40,7 @@ from .batch import (
     insert_for,
     jsonable,
     split,
+    token_kinds_json,
 )
 from .bulk import flush_postgres, stage_postgres
 from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
@@ -160,7 +161,10 @@ def make_pricer(catalog: Catalog) -> Pricer:
         try:
             record = parse_record(obj, line)
         except RecordError as exc:
+            # keep every field that could be read: above all the time, so the event still
+            # counts as unpriceable in its period (invoices, ratecard rate)
             offering = _find(catalog, model)
+            readable = readable_fields(obj)
             return PreparedEvent(
                 line,
                 customer,
@@ -169,6 +173,9 @@ def make_pricer(catalog: Catalog) -> Pricer:
                 raw,
                 model=model,
                 offering=offering,
+                endpoint=readable["endpoint"],
+                timestamp=readable["timestamp"],
+                reported=readable["reported"],
                 error=_reason(exc),
             )
         timestamp = record.timestamp if isinstance(record.timestamp, datetime) else None
@@ -198,6 +205,7 @@ def make_pricer(catalog: Catalog) -> Pricer:
             record.reported,
             charge,
             error,
+            None if record.context == "default" else record.context,
         )
 
     return prepare
@@ -239,6 +247,8 @@ def _event_row(ev: PreparedEvent, customer_id: int) -> dict[str, Any]:
         "output_tokens": usage.output if usage else None,
         "reasoning_tokens": usage.reasoning if usage else None,
         "request_params": jsonable(dict(usage.request)) if usage and usage.request else None,
+        "token_kinds": token_kinds_json(ev),
+        "price_context": ev.context,
         "reported_cost": ev.reported,
         "status": "priced" if ev.charge is not None else "unpriceable",
         "error": ev.error,

@@ -101,6 +101,12 @@ class UsageEvent(Base):
     output_tokens: Mapped[int | None] = mapped_column(BigInteger)
     reasoning_tokens: Mapped[int | None] = mapped_column(BigInteger)
     request_params: Mapped[dict[str, Any] | None]
+    #: the counts of the token kinds beyond the five columns above (catalog.kinds:
+    #: cache_write_1h, output_audio, input_tool…) as a JSON object of exact integers, keys
+    #: sorted; NULL when there are none (migration 0005)
+    token_kinds: Mapped[str | None] = mapped_column(Text)
+    #: the record's price context (flex, priority, batch…); NULL for the default context
+    price_context: Mapped[str | None] = mapped_column(String(32))
     reported_cost: Mapped[Decimal | None]
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)

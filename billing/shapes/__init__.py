@@ -1,5 +1,6 @@
 """One module per provider usage shape, each turning a ``usage`` object into the canonical,
-disjoint counts (input, cache_read, cache_write, output, reasoning, tools).
+disjoint counts (input, cache_read, cache_write, output, reasoning, tools, and the other
+kinds of :mod:`catalog.kinds`). A count a shape does not read is refused by name.
 
 =================  ==========================================================
 endpoint           module
@@ -8,6 +9,9 @@ chat.completions   :mod:`.openai_chat` (prompt includes cached; completion
 completions        includes reasoning)
 responses          :mod:`.openai_responses` (same inclusions, other names)
 messages           :mod:`.anthropic_messages` (input EXCLUDES cache read/write)
+generate_content   :mod:`.gemini_generate_content` (prompt includes cached;
+                   thoughts and tool-use prompt stand beside)
+embeddings         :mod:`.openai_embeddings` (all input)
 runware.task       :mod:`.runware_task` (assumed; see the module)
 =================  ==========================================================
 """
@@ -18,7 +22,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ShapeError
-from . import anthropic_messages, openai_chat, openai_responses, runware_task
+from . import (
+    anthropic_messages,
+    gemini_generate_content,
+    openai_chat,
+    openai_embeddings,
+    openai_responses,
+    runware_task,
+)
 from .counts import Counts
 
 Shape = Callable[[Mapping[str, Any]], Counts]
@@ -29,6 +40,8 @@ SHAPES: dict[str, Shape] = {
     "responses": openai_responses.to_counts,
     "messages": anthropic_messages.to_counts,
     "runware.task": runware_task.to_counts,
+    "generate_content": gemini_generate_content.to_counts,
+    "embeddings": openai_embeddings.to_counts,
 }
 
 __all__ = ["SHAPES", "Counts", "Shape", "ShapeError"]

@@ -1,10 +1,13 @@
-"""OpenAI chat.completions and completions usage.
+"""OpenAI chat.completions and completions usage, and the gateway-normalised variant LiteLLM
+returns for every provider.
 
-``prompt_tokens`` INCLUDES ``prompt_tokens_details.cached_tokens`` (cache reads) and, where a
-provider reports them there, cache writes (``cache_creation_input_tokens`` as Alibaba's
-OpenAI-compatible API does, or ``cache_write_tokens``). ``completion_tokens`` INCLUDES
-``completion_tokens_details.reasoning_tokens``. Each included part is subtracted once, so the
-canonical kinds are disjoint and nothing is priced twice.
+``prompt_tokens`` INCLUDES its cached reads, cache writes and audio/image/video tokens;
+``completion_tokens`` INCLUDES reasoning, audio and image tokens (the split is in
+:mod:`.openai_common`). LiteLLM adds Anthropic's names at the top level
+(``cache_creation_input_tokens``, ``cache_read_input_tokens``) beside its own
+(``prompt_tokens_details.cache_creation_tokens``, ``cached_tokens``): each pair must agree.
+Its ``server_tool_use.web_search_requests`` become ``web_search`` calls, as in
+:mod:`.anthropic_messages`. Any other count is refused by name (:func:`.counts.refuse_unknown`).
 """
 
 from __future__ import annotations
@@ -13,32 +16,65 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ShapeError
-from .counts import Counts, details, get_count, part_of
+from .anthropic_messages import server_tools
+from .counts import NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
+from .openai_common import OUT_DETAILS_KNOWN, in_details_known, split
 
 _NO_TOOLS: Mapping[str, int] = {}
 
+KNOWN: Known = {
+    "prompt_tokens": None,
+    "completion_tokens": None,
+    "total_tokens": None,
+    "prompt_tokens_details": in_details_known(),
+    "completion_tokens_details": OUT_DETAILS_KNOWN,
+    "cache_creation_input_tokens": None,
+    "cache_read_input_tokens": None,
+    "server_tool_use": {"web_search_requests": None, "web_fetch_requests": None},
+}
+#: The plain record (nothing but these keys) takes the short path below.
+_PLAIN = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+        "cost",
+        "cost_usd",
+        "tool_usage",
+    }
+)
+
 
 def to_counts(usage: Mapping[str, Any]) -> Counts:
+    pd = usage.get("prompt_tokens_details")
+    cd = usage.get("completion_tokens_details")
+    if (
+        _PLAIN.issuperset(usage)
+        and (pd is None or (type(pd) is dict and pd.keys() <= {"cached_tokens"}))
+        and (cd is None or (type(cd) is dict and cd.keys() <= {"reasoning_tokens"}))
+    ):
+        return _plain(usage, pd or {}, cd or {})
+    refuse_unknown(usage, KNOWN, "chat.completions")
+    tools = server_tools(usage)
+    counts = split(
+        usage,
+        "prompt_tokens",
+        "completion_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+        tools or _NO_TOOLS,
+    )
+    _total(usage, counts)
+    return counts
+
+
+def _plain(usage: Mapping[str, Any], pd: Mapping[str, Any], cd: Mapping[str, Any]) -> Counts:
     prompt = get_count(usage, "prompt_tokens", "usage.prompt_tokens", required=True)
     completion = get_count(usage, "completion_tokens", "usage.completion_tokens", required=True)
-    pd = details(usage, "prompt_tokens_details", "usage.prompt_tokens_details")
     cached = get_count(pd, "cached_tokens", "usage.prompt_tokens_details.cached_tokens")
     part_of(cached, "usage.prompt_tokens_details.cached_tokens", prompt, "usage.prompt_tokens")
-    writes = 0
-    write_field = ""
-    for key in ("cache_creation_input_tokens", "cache_write_tokens"):
-        if pd.get(key) is not None:
-            write_field = f"usage.prompt_tokens_details.{key}"
-            writes = get_count(pd, key, write_field)
-            break
-    if writes:
-        part_of(
-            cached + writes,
-            f"usage.prompt_tokens_details.cached_tokens + {write_field}",
-            prompt,
-            "usage.prompt_tokens",
-        )
-    cd = details(usage, "completion_tokens_details", "usage.completion_tokens_details")
     reasoning = get_count(
         cd, "reasoning_tokens", "usage.completion_tokens_details.reasoning_tokens"
     )
@@ -48,12 +84,23 @@ def to_counts(usage: Mapping[str, Any]) -> Counts:
         completion,
         "usage.completion_tokens",
     )
-    total = usage.get("total_tokens")
-    if total is not None:
-        stated = get_count(usage, "total_tokens", "usage.total_tokens")
-        if stated != prompt + completion:
-            raise ShapeError(
-                f"usage.total_tokens ({stated}) is not usage.prompt_tokens + "
-                f"usage.completion_tokens ({prompt} + {completion} = {prompt + completion})"
-            )
-    return prompt - cached - writes, cached, writes, completion - reasoning, reasoning, _NO_TOOLS
+    counts = (prompt - cached, cached, 0, completion - reasoning, reasoning, _NO_TOOLS, NO_EXTRA)
+    _total(usage, counts)
+    return counts
+
+
+def _total(usage: Mapping[str, Any], counts: Counts) -> None:
+    if usage.get("total_tokens") is None:
+        return
+    stated = get_count(usage, "total_tokens", "usage.total_tokens")
+    prompt = get_count(usage, "prompt_tokens", "usage.prompt_tokens")
+    completion = get_count(usage, "completion_tokens", "usage.completion_tokens")
+    if stated != prompt + completion:
+        raise ShapeError(
+            f"usage.total_tokens ({stated}) is not usage.prompt_tokens + "
+            f"usage.completion_tokens ({prompt} + {completion} = {prompt + completion})"
+        )
+    del counts
+
+
+__all__ = ["KNOWN", "details", "to_counts"]

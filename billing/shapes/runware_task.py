@@ -6,7 +6,8 @@ OpenAI chat convention in Runware's camelCase: ``promptTokens`` INCLUDES
 ``promptTokensDetails.cachedTokens`` and ``completionTokens`` INCLUDES
 ``completionTokensDetails.reasoningTokens``; ``totalTokens`` is their sum. The task's
 ``cost`` (with ``includeCost: true``) is the reported cost. A usage object written in
-snake_case (Runware's OpenAI-compatible endpoint) is read as chat.completions usage.
+snake_case (Runware's OpenAI-compatible endpoint) is read as chat.completions usage. Any
+other count is refused by name.
 """
 
 from __future__ import annotations
@@ -16,14 +17,23 @@ from typing import Any
 
 from ..errors import ShapeError
 from . import openai_chat
-from .counts import Counts, details, get_count, part_of
+from .counts import NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
 
 _NO_TOOLS: Mapping[str, int] = {}
+
+KNOWN: Known = {
+    "promptTokens": None,
+    "completionTokens": None,
+    "totalTokens": None,
+    "promptTokensDetails": {"cachedTokens": None},
+    "completionTokensDetails": {"reasoningTokens": None},
+}
 
 
 def to_counts(usage: Mapping[str, Any]) -> Counts:
     if "promptTokens" not in usage and "prompt_tokens" in usage:
         return openai_chat.to_counts(usage)
+    refuse_unknown(usage, KNOWN, "runware.task")
     prompt = get_count(usage, "promptTokens", "usage.promptTokens", required=True)
     completion = get_count(usage, "completionTokens", "usage.completionTokens", required=True)
     pd = details(usage, "promptTokensDetails", "usage.promptTokensDetails")
@@ -44,4 +54,4 @@ def to_counts(usage: Mapping[str, Any]) -> Counts:
                 f"usage.totalTokens ({stated}) is not usage.promptTokens + "
                 f"usage.completionTokens ({prompt} + {completion} = {prompt + completion})"
             )
-    return prompt - cached, cached, 0, completion - reasoning, reasoning, _NO_TOOLS
+    return prompt - cached, cached, 0, completion - reasoning, reasoning, _NO_TOOLS, NO_EXTRA

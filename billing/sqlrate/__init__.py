@@ -14,11 +14,20 @@ from __future__ import annotations
 from ..errors import NotCompilableError
 from .duck import EngineUnavailableError, duckdb_connection
 from .events import export_events
-from .files import BulkResult, price_files
+from .files import BulkResult, by_offering_and_charge, price_files, records_in_order
 from .plan import ERRORS, CompiledOffering, compile_offering
-from .rate import RatedLine, RateError, RateResult, period_scope, rate_scope, show_sql
+from .rate import (
+    RatedLine,
+    RateError,
+    RateResult,
+    offerings_in_scope,
+    period_scope,
+    rate_scope,
+    show_sql,
+)
 from .rerate import customer_codes, unread_events
 from .spark import SparkConnection, register_events, spark_session
+from .stored import compare, stored_sums
 
 __all__ = [
     "ERRORS",
@@ -30,15 +39,20 @@ __all__ = [
     "RateResult",
     "RatedLine",
     "SparkConnection",
+    "by_offering_and_charge",
+    "compare",
     "compile_offering",
     "customer_codes",
     "duckdb_connection",
     "export_events",
+    "offerings_in_scope",
     "period_scope",
     "price_files",
     "rate_scope",
+    "records_in_order",
     "register_events",
     "show_sql",
     "spark_session",
+    "stored_sums",
     "unread_events",
 ]

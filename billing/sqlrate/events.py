@@ -35,6 +35,8 @@ EVENT_COLUMNS = (
     "output_tokens",
     "reasoning_tokens",
     "request_params",
+    "token_kinds",  # issue 10: the statements refuse events that set either (reason 9)
+    "price_context",
 )
 BATCH_ROWS = 200_000
 
@@ -64,6 +66,8 @@ def schemas() -> dict[str, pa.Schema]:
                 ("status", pa.string()),
                 *counts,
                 ("request_params", pa.string()),
+                ("token_kinds", pa.string()),
+                ("price_context", pa.string()),
             ]
         ),
         "usage_tool_calls": pa.schema(

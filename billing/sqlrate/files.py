@@ -287,7 +287,8 @@ def price_files(
                 f.at_time::TIMESTAMP AT TIME ZONE 'UTC' AS event_time,
                 'priced' AS status, f.p - f.cr AS input_tokens, f.cr AS cache_read_tokens,
                 0::BIGINT AS cache_write_tokens, f.c - f.r AS output_tokens,
-                f.r AS reasoning_tokens, f.request_params
+                f.r AS reasoning_tokens, f.request_params,
+                NULL::VARCHAR AS token_kinds, NULL::VARCHAR AS price_context
             FROM fast f JOIN models m USING (model) JOIN records r USING (id) WHERE r.fast"""
         )
         raw.execute(

@@ -40,6 +40,9 @@ UNKNOWN_OFFERING = 7
 #: count 0 in a tier without a published input or output rate; billing.sqlrate.rate clears
 #: the flag when a request fee or a called tool gives the event a line after all.
 NOTHING = 8
+#: An event the SQL statements refuse rather than misprice (issue 10): extra token kinds
+#: (usage_events.token_kinds) or a price context other than the default.
+NOT_IN_SQL = 9
 #: The one map from the SQL statements' integer error codes to billing's pricing codes
 #: (billing.errors.PRICING_CODES): SQL computes small integers, people and tests read codes.
 CODES: dict[int, PricingCode] = {
@@ -51,6 +54,7 @@ CODES: dict[int, PricingCode] = {
     FEE_RATE: "request_fee_unavailable",
     UNKNOWN_OFFERING: "unknown_offering",
     NOTHING: "nothing_published",
+    NOT_IN_SQL: "not_rated_in_sql",
 }
 #: Each SQL error code's reason, in words (derived from CODES).
 ERRORS = {n: PRICING_CODES[code] for n, code in CODES.items()}
@@ -130,11 +134,14 @@ class CompiledOffering:
     def err_at(self, vt: int, cols: Any, params: JsonParams) -> ColumnElement[int]:
         """Why an event of this vt cannot be priced (0: it can), tools aside (see
         :meth:`tool_err`); only the conditions that can hold for this vt are written."""
+        # an event with extra kinds or a price context is not rated here at all, so it is
+        # refused with that reason before any other (its tier count and version are Python's)
+        refused = or_(cols["token_kinds"].is_not(None), cols["price_context"].is_not(None))
         if vt == -1:
-            return _int(NO_PLAN)
+            return case((refused, _int(NOT_IN_SQL)), else_=_int(NO_PLAN))
         if vt == -2:
-            return _int(BEYOND_TIER)
-        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = []
+            return case((refused, _int(NOT_IN_SQL)), else_=_int(BEYOND_TIER))
+        whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [(refused, _int(NOT_IN_SQL))]
         if vt >= 0:
             tier = self.table.plans[vt // VT].tiers[vt % VT]
             bad = [
@@ -176,6 +183,8 @@ class CompiledOffering:
         return and_(vt >= version * VT, vt < (version + 1) * VT)
 
     def fee_params(self, fee: Fee, params: JsonParams) -> ColumnElement[bool] | None:
+        if not fee.when and not fee.tool_names:
+            return true()  # no condition at all: every request (billing.rating._fee_reason)
         return _params_condition(self.offering, fee.when, params)
 
     # -- per tool row (usage_tool_calls joined to its event) ----------------------------------
@@ -306,6 +315,11 @@ def _params_condition(
 def compile_offering(offering: Offering, cols: Any, params: JsonParams) -> CompiledOffering:
     """Compile ``offering``'s plans over the columns ``cols`` (a table or subquery's ``.c``)."""
     table = _build_offering(offering)
+    if table.contexts:
+        raise NotCompilableError(
+            f"{offering.id} has price contexts or daily time windows, which the SQL path does "
+            "not rate"
+        )
     tree: VtTree
     if not table.plans:
         tree = -1
@@ -349,6 +363,7 @@ __all__ = [
     "CODES",
     "ERRORS",
     "NOTHING",
+    "NOT_IN_SQL",
     "CompiledOffering",
     "NotCompilableError",
     "PriceState",

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ..kinds import EXTRA_KINDS
 from ..matching import build_matcher
 from ..model import (
     Endpoint,
@@ -116,6 +117,8 @@ def build_provider(provider_id: str, card: ProviderCard) -> Provider:
 
 
 def _token_prices(rates: TokenRates) -> Mapping[str, TokenPrice]:
+    """The five base kinds always (each with its fallback), then every other kind the card
+    prices itself (:mod:`catalog.kinds`); :meth:`Tier.price_of` resolves the rest."""
     given: dict[str, Rate | None] = {
         "input": rates.input_mtok,
         "cache_read": rates.cache_read_mtok,
@@ -129,6 +132,10 @@ def _token_prices(rates: TokenRates) -> Mapping[str, TokenPrice]:
     for kind, base in FALLBACK.items():
         own = given[kind]
         out[kind] = TokenPrice(own) if own is not None else TokenPrice(out[base].rate, base)
+    for kind in EXTRA_KINDS:
+        own = getattr(rates, f"{kind}_mtok")
+        if own is not None:
+            out[kind] = TokenPrice(own)
     return MappingProxyType(out)
 
 
@@ -138,7 +145,9 @@ def build_plan(card: PricePlanCard, until: dt.datetime | None, index: int) -> Pr
         inclusive = card.tiers.boundary == "upper_inclusive"
         lower: int | None = None
         for i, row in enumerate(card.tiers.rows):
-            tiers.append(Tier(i, lower, row.up_to, inclusive, _token_prices(row)))
+            tiers.append(
+                Tier(i, lower, row.up_to, inclusive, _token_prices(row), row.up_to_published)
+            )
             lower = row.up_to
         by, boundary = card.tiers.by, card.tiers.boundary
     else:
@@ -183,15 +192,45 @@ def build_plan(card: PricePlanCard, until: dt.datetime | None, index: int) -> Pr
         request_fees=fees,
         notes=tuple(card.notes),
         tool_lookup=MappingProxyType(lookup),
+        context=card.context,
+        daily_utc=(
+            (_minutes(card.daily_utc.from_), _minutes(card.daily_utc.to))
+            if card.daily_utc is not None
+            else None
+        ),
     )
 
 
 def build_plans(cards: list[PricePlanCard]) -> tuple[PricePlan, ...]:
+    """The default context's versions without a daily window (each until the next one)."""
+    return _versions([c for c in cards if c.context == "default" and c.daily_utc is None])
+
+
+def build_contexts(cards: list[PricePlanCard]) -> Mapping[str, tuple[PricePlan, ...]]:
+    """Every other group of versions, keyed ``context`` or ``context@HH:MM-HH:MM`` (a daily
+    window). Each group has its own effective dates."""
+    groups: dict[str, list[PricePlanCard]] = {}
+    for card in cards:
+        if card.context == "default" and card.daily_utc is None:
+            continue
+        key = card.context
+        if card.daily_utc is not None:
+            key += f"@{card.daily_utc.from_}-{card.daily_utc.to}"
+        groups.setdefault(key, []).append(card)
+    return MappingProxyType({key: _versions(group) for key, group in groups.items()})
+
+
+def _versions(cards: list[PricePlanCard]) -> tuple[PricePlan, ...]:
     plans = []
     for i, card in enumerate(cards):
         until = cards[i + 1].effective_from if i + 1 < len(cards) else None
         plans.append(build_plan(card, until, i))
     return tuple(plans)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, _, minutes = hhmm.partition(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def build_rules(cards: OfferingFields) -> tuple[Rule, ...]:
@@ -253,6 +292,7 @@ def build_offering(
         parameters=MappingProxyType(params),
         rules=build_rules(fields),
         pricing=build_plans(list(fields.pricing or [])),
+        contexts=build_contexts(list(fields.pricing or [])),
         notes=tuple(fields.notes or ()),
         sources=tuple(fields.sources or ()),
         base=base,

@@ -165,6 +165,12 @@ def check_plan(plan: PricePlanCard | None, loc: Loc, params: Mapping[str, ParamS
                     f"tiers must ascend without overlap: {format_tokens(row.up_to)} is not "
                     f"above the previous bound {format_tokens(previous)}",
                 )
+            if row.up_to is None and i + 1 < len(rows or []):
+                yield (
+                    (*where, "up_to"),
+                    "only the last tier may be open (up_to: null means 'above the previous "
+                    "bound, whatever the size')",
+                )
             previous = row.up_to if row.up_to is not None else previous
             for key in ("input_mtok", "output_mtok"):
                 if getattr(row, key) is None:
@@ -242,14 +248,21 @@ def check_fields(
                     continue
                 yield from check_value(params[param], value, where, "value")
     plans = fields.pricing or []
+    # versions follow each other within a context and daily window (catalog.build)
+    last: dict[tuple[str, str], Any] = {}
     for i, plan in enumerate(plans):
         yield from check_plan(plan, (*loc, "pricing", i), params)
-        if i == 0 or plan is None:
+        if plan is None:
+            continue
+        window = plan.daily_utc
+        group = (plan.context, f"{window.from_}-{window.to}" if window is not None else "")
+        prev = last.get(group)
+        last[group] = plan
+        if prev is None:
             continue
         if plan.effective_from is None:
             where = (*loc, "pricing", i, "effective_from")
             yield where, "every version after the first needs effective_from"
-        prev = plans[i - 1]
         if prev is not None and prev.effective_from is not None and plan.effective_from:
             if plan.effective_from <= prev.effective_from:
                 yield (

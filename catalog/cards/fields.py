@@ -200,6 +200,38 @@ TokenCount = Annotated[
     WithJsonSchema(_TOKEN_SCHEMA),
 ]
 
+
+def parse_tier_bound(value: object) -> int:
+    """A tier bound: an exact integer (``200000``, ``"200,000"``). K/M notation is refused
+    here: peers write tier thresholds in thousands (Google, xAI, Alibaba; LiteLLM and
+    genai-prices read them so), so ``200K`` is ambiguous unless the tiers say which reading
+    they mean (``notation: decimal`` or ``binary``; converted by :class:`catalog.cards.Tiers`
+    before this runs)."""
+    if isinstance(value, str) and value.strip()[-1:] in ("K", "k", "M", "m"):
+        raise ValueError(
+            f"tier bound {value!r} in K/M notation is ambiguous (K = 1,000 or 1,024?): write "
+            "the exact integer with the published text in up_to_published, or say which "
+            "reading the tiers mean with notation: decimal (1K = 1,000) or binary (1K = 1,024)"
+        )
+    return parse_tokens(value)
+
+
+TierBound = Annotated[
+    int,
+    BeforeValidator(parse_tier_bound),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": r"^\d[\d,_]*$"},
+                {"type": "string", "pattern": r"^\d+(\.\d+)?[KMkm]$"},
+            ],
+            "description": "A tier bound: an exact integer. K/M notation only with the "
+            "tiers' notation (decimal or binary).",
+        }
+    ),
+]
+
 ParameterCount = Annotated[
     int,
     BeforeValidator(parse_parameter_count),

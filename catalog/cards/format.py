@@ -15,11 +15,27 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..endpoints import Endpoint
 from ..model import Status, TierBoundary, TierCount
-from .fields import Exact, Instant, Money, ParameterCount, RateField, TokenCount
+from .fields import Exact, Instant, Money, ParameterCount, RateField, TierBound, TokenCount
 
 Modality = Literal["text", "image", "video", "audio"]
 ParamType = Literal["integer", "number", "boolean", "string", "enum", "array", "object"]
 Format = Literal["uuid4", "uri", "date-time", "email"]
+TierNotation = Literal["decimal", "binary"]
+
+
+def _with_notation(text: str, unit: int) -> int | str:
+    """``128K`` → 128 × unit, ``1M`` → unit²; anything else is left for the field to judge."""
+    t = text.strip().replace(",", "").replace("_", "")
+    scale = {"k": unit, "m": unit * unit}.get(t[-1:].lower())
+    if scale is None:
+        return text
+    try:
+        number = Decimal(t[:-1])
+    except ArithmeticError:
+        return text
+    value = number * scale
+    return int(value) if value == value.to_integral_value() and value >= 0 else text
+
 
 #: A JSON value as a request would carry it (defaults, enum members, rule values).
 JSONValue = Any
@@ -189,11 +205,57 @@ class TokenRates(Card):
     """Output, per 1M tokens."""
     reasoning_mtok: RateField | None = None
     """Reasoning, per 1M tokens. Omitted: reasoning is billed as output."""
+    cache_write_5m_mtok: RateField | None = None
+    """5-minute cache-write tokens per 1M; else cache_write → input."""
+    cache_write_1h_mtok: RateField | None = None
+    """1-hour cache-write tokens per 1M; else cache_write → input."""
+    input_tool_mtok: RateField | None = None
+    """Tool-use prompt tokens per 1M; else input."""
+    input_audio_mtok: RateField | None = None
+    """Audio input tokens per 1M; else input."""
+    cache_audio_read_mtok: RateField | None = None
+    """Audio cache-read tokens per 1M; else input_audio → input."""
+    cache_audio_write_mtok: RateField | None = None
+    """Audio cache-write tokens per 1M; else input_audio → input."""
+    cache_audio_write_5m_mtok: RateField | None = None
+    """Audio 5-minute cache-write tokens per 1M; else cache_audio_write → input_audio → input."""
+    cache_audio_write_1h_mtok: RateField | None = None
+    """Audio 1-hour cache-write tokens per 1M; else cache_audio_write → input_audio → input."""
+    output_audio_mtok: RateField | None = None
+    """Audio output tokens per 1M; else output."""
+    input_image_mtok: RateField | None = None
+    """Image input tokens per 1M; else input."""
+    cache_image_read_mtok: RateField | None = None
+    """Image cache-read tokens per 1M; else input_image → input."""
+    cache_image_write_mtok: RateField | None = None
+    """Image cache-write tokens per 1M; else input_image → input."""
+    cache_image_write_5m_mtok: RateField | None = None
+    """Image 5-minute cache-write tokens per 1M; else cache_image_write → input_image → input."""
+    cache_image_write_1h_mtok: RateField | None = None
+    """Image 1-hour cache-write tokens per 1M; else cache_image_write → input_image → input."""
+    output_image_mtok: RateField | None = None
+    """Image output tokens per 1M; else output."""
+    input_video_mtok: RateField | None = None
+    """Video input tokens per 1M; else input."""
+    cache_video_read_mtok: RateField | None = None
+    """Video cache-read tokens per 1M; else input_video → input."""
+    cache_video_write_mtok: RateField | None = None
+    """Video cache-write tokens per 1M; else input_video → input."""
+    cache_video_write_5m_mtok: RateField | None = None
+    """Video 5-minute cache-write tokens per 1M; else cache_video_write → input_video → input."""
+    cache_video_write_1h_mtok: RateField | None = None
+    """Video 1-hour cache-write tokens per 1M; else cache_video_write → input_video → input."""
+    output_video_mtok: RateField | None = None
+    """Video output tokens per 1M; else output."""
 
 
 class TierRow(TokenRates):
-    up_to: TokenCount
-    """The tier's upper bound, in the plan's tier count (128K)."""
+    up_to: TierBound | None
+    """The tier's upper bound in the plan's tier count, as an exact integer (128000); null on
+    the last row: an open top tier (above the previous bound, whatever the size)."""
+    up_to_published: str | None = None
+    """The bound as the price page writes it (<=128K, 128K-256K, >200K); shown as the tier's
+    label."""
 
 
 class Tiers(Card):
@@ -203,8 +265,29 @@ class Tiers(Card):
     boundary: TierBoundary = "upper_inclusive"
     """upper_inclusive: a count equal to a bound belongs to the lower tier (<=128K);
     lower_inclusive: to the higher one (<128K)."""
+    notation: TierNotation | None = None
+    """How K and M in the rows' up_to read: decimal (1K = 1,000, as Google, xAI, Alibaba and
+    every peer catalog write thresholds) or binary (1K = 1,024). Without it, K/M in a bound
+    is an error: write exact integers."""
     rows: list[TierRow]
     """Tiers in ascending order; the whole request is priced in the one selected."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_notation(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("notation") not in ("decimal", "binary"):
+            return data
+        rows = data.get("rows")
+        if not isinstance(rows, list):
+            return data
+        unit = {"decimal": 1000, "binary": 1024}[data["notation"]]
+        out = []
+        for row in rows:
+            bound = row.get("up_to") if isinstance(row, dict) else None
+            if isinstance(bound, str):
+                row = {**row, "up_to": _with_notation(bound, unit)}
+            out.append(row)
+        return {**data, "rows": out}
 
 
 class ToolFee(Card):
@@ -223,10 +306,21 @@ class RequestFee(Card):
     """Price added once per request when the condition holds."""
     label: str | None = None
     """Name of the charge as the pricing table shows it."""
-    when: dict[str, JSONValue]
-    """Request parameters that switch the fee on (tool_web_search: true)."""
+    when: dict[str, JSONValue] = Field(default_factory=dict)
+    """Request parameters that switch the fee on (tool_web_search: true). Empty (or omitted)
+    with no or_when_tools_used: the fee applies to every request."""
     or_when_tools_used: list[str] = Field(default_factory=list)
     """Tools whose use in tool_usage also switches the fee on (using one enables it)."""
+
+
+class DailyWindow(Card):
+    """A daily window in UTC, ``from`` inclusive and ``to`` exclusive, as HH:MM; it may
+    wrap past midnight (16:30 to 00:30)."""
+
+    from_: str = Field(alias="from", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """Start, HH:MM UTC (inclusive)."""
+    to: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    """End, HH:MM UTC (exclusive); earlier than from means the next day."""
 
 
 class PricePlanCard(TokenRates):
@@ -238,6 +332,13 @@ class PricePlanCard(TokenRates):
     """A label for the version, shown on every line it prices."""
     currency: Literal["USD"] = "USD"
     """ISO 4217 currency of every amount in the plan."""
+    context: str = "default"
+    """The price context this version prices: default, or the usage record's service_tier
+    (flex, priority, scale, …) or batch. Each context has its own versions and effective
+    dates; a record whose context no version prices fails (it is never priced at default)."""
+    daily_utc: DailyWindow | None = None
+    """Only within this daily UTC window (DeepSeek's off-peak 16:30-00:30): the version then
+    replaces the one without a window of the same context and time."""
     tiers: Tiers | None = None
     """Tiered token rates; when present, rates live in the tier rows only."""
     tools: dict[str, ToolFee] = Field(default_factory=dict)

@@ -10,7 +10,37 @@
 
 from __future__ import annotations
 
+from .crosscheck import crosscheck, offering_facts
+from .facts import PriceFacts
+from .genai_prices import import_genai_prices, load_providers
+from .genai_prices_export import export_genai_prices
+from .litellm import entry_facts, load_litellm
+from .litellm_export import export_litellm
+from .models_dev import enrich, load_models_dev
+from .openrouter_export import export_openrouter
 from .report import ImportReport, ReportEntry
 from .sources import Source, SourceError, fetch, source, sources
+from .tree import write_tree
 
-__all__ = ["ImportReport", "ReportEntry", "Source", "SourceError", "fetch", "source", "sources"]
+__all__ = [
+    "ImportReport",
+    "PriceFacts",
+    "ReportEntry",
+    "Source",
+    "SourceError",
+    "crosscheck",
+    "enrich",
+    "entry_facts",
+    "export_genai_prices",
+    "export_litellm",
+    "export_openrouter",
+    "fetch",
+    "import_genai_prices",
+    "load_litellm",
+    "load_models_dev",
+    "load_providers",
+    "offering_facts",
+    "source",
+    "sources",
+    "write_tree",
+]

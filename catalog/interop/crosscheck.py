@@ -3,8 +3,8 @@
 For every offering of the platform's cards, the peers' entries for the same provider and id
 (LiteLLM's ``provider/id`` key; the world catalog's offering, which is genai-prices) are
 compared field by field: token prices tier by tier, list prices, tier bounds (as inclusive
-upper bounds in prompt tokens, so ``<=128K`` on a card is 131,072 and LiteLLM's
-``above_128k`` is 128,000), the context window, the output cap and per-call fees. Every
+upper bounds in prompt tokens, so ``<=128K`` on a card, a decimal tier bound, is 128,000
+and so is LiteLLM's ``above_128k``), the context window, the output cap and per-call fees. Every
 difference is a :class:`Disagreement`; nothing is judged right or wrong here.
 """
 

@@ -43,6 +43,19 @@ def rate_doc(rate: Rate, inherited_from: str | None = None) -> dict[str, Any]:
 
 
 def plan_doc(plan: PricePlan) -> dict[str, Any]:
+    doc = _plan_doc(plan)
+    if plan.context != "default":
+        doc["context"] = plan.context
+    if plan.daily_utc is not None:
+        start, end = plan.daily_utc
+        doc["daily_utc"] = {
+            "from": f"{start // 60:02}:{start % 60:02}",
+            "to": f"{end // 60:02}:{end % 60:02}",
+        }
+    return doc
+
+
+def _plan_doc(plan: PricePlan) -> dict[str, Any]:
     return {
         "version": plan.version,
         "effective_from": plan.effective_from.isoformat() if plan.effective_from else None,
@@ -196,6 +209,16 @@ def offering_doc(catalog: Catalog, offering: Offering) -> dict[str, Any]:
             for r in offering.rules
         ],
         "pricing": [plan_doc(plan) for plan in offering.pricing],
+        **(
+            {
+                "price_contexts": {
+                    key: [plan_doc(plan) for plan in plans]
+                    for key, plans in offering.contexts.items()
+                }
+            }
+            if offering.contexts
+            else {}
+        ),
         "base": offering.base,
         "variant": offering.variant,
         "variants": list(offering.variants),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog import Catalog
+from ..kinds import EXTRA_KINDS
 from ..model import Model, Offering, Parameter, PricePlan
 from ..rates import PriceState, Rate
 from ..units import format_tokens
@@ -114,7 +115,11 @@ def _plan_lines(plan: PricePlan) -> list[str]:
     out = []
     when = plan.effective_from.date().isoformat() if plan.effective_from else "always"
     until = f" until {plan.effective_until.date().isoformat()}" if plan.effective_until else ""
-    out.append(f"Price version {plan.version} (from {when}{until}; {plan.currency})")
+    context = "" if plan.context == "default" else f"; context {plan.context}"
+    if plan.daily_utc is not None:
+        start, end = plan.daily_utc
+        context += f"; daily {start // 60:02}:{start % 60:02}-{end // 60:02}:{end % 60:02} UTC"
+    out.append(f"Price version {plan.version} (from {when}{until}; {plan.currency}{context})")
     if plan.tiered:
         rule = (
             "a count equal to a bound stays in the lower tier"
@@ -128,6 +133,15 @@ def _plan_lines(plan: PricePlan) -> list[str]:
         cells = []
         for tier in plan.tiers:
             tp = tier.prices[kind]
+            text = f"as {tp.inherited_from}" if tp.inherited_from else money(tp.rate)
+            cells.append(f"{tier.label} {text}" if plan.tiered else text)
+        out.append(f"  {kind.replace('_', ' '):<12} per 1M tokens  " + "; ".join(cells))
+    for kind in EXTRA_KINDS:  # the other kinds the card prices itself
+        if not any(kind in tier.prices for tier in plan.tiers):
+            continue
+        cells = []
+        for tier in plan.tiers:
+            tp = tier.price_of(kind)
             text = f"as {tp.inherited_from}" if tp.inherited_from else money(tp.rate)
             cells.append(f"{tier.label} {text}" if plan.tiered else text)
         out.append(f"  {kind.replace('_', ' '):<12} per 1M tokens  " + "; ".join(cells))
@@ -148,7 +162,7 @@ def _plan_lines(plan: PricePlan) -> list[str]:
         )
         out.append(
             f"  fee  {fee.label:<24} per request    {money(fee.per_request)}"
-            f" when {_assignments(fee.when)}{used}"
+            + (f" when {_assignments(fee.when)}{used}" if fee.when or used else " on every request")
         )
     out.extend(f"  note: {n}" for n in plan.notes)
     return out
@@ -232,6 +246,9 @@ def show_page(catalog: Catalog, offering: Offering) -> str:
     lines += ["", "Pricing"]
     for plan in offering.pricing:
         lines += _plan_lines(plan)
+    for plans in offering.contexts.values():
+        for plan in plans:
+            lines += _plan_lines(plan)
     if not offering.pricing:
         lines.append("  no price plan: prices are unpublished")
     lines += ["", "Parameters"]

@@ -6,8 +6,7 @@ import argparse
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.audit import Finding, audit_stream
-from billing.money import decimal_text
+from billing import Finding, audit_stream, decimal_text
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, open_input, read_json_lines
 from .price_cmd import load_catalog_for

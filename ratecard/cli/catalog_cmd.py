@@ -150,9 +150,7 @@ def _catalog_or_problems(args: argparse.Namespace) -> Catalog | None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.publish.documents import list_doc
-    from catalog.publish.listing import select
-    from catalog.publish.pages import LIST_HEADERS, list_rows, table
+    from catalog.publish import LIST_HEADERS, list_doc, list_rows, select, table
 
     if args.limit is not None and args.limit < 0:
         raise UsageError("--limit must not be negative")
@@ -179,8 +177,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from catalog import UnknownOfferingError
-    from catalog.publish.documents import model_doc, offering_doc
-    from catalog.publish.pages import model_page, show_page
+    from catalog.publish import model_doc, model_page, offering_doc, show_page
 
     catalog = _catalog_or_problems(args)
     if catalog is None:
@@ -213,7 +210,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.publish.html import write_site
+    from catalog.publish import write_site
 
     catalog = _catalog_or_problems(args)
     if catalog is None:
@@ -229,7 +226,7 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.publish.compile import compile_catalog
+    from catalog import compile_catalog
 
     catalog = _catalog_or_problems(args)
     if catalog is None:
@@ -249,7 +246,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.cards.editor_schema import stale_schemas, write_schemas
+    from catalog import stale_schemas, write_schemas
 
     root = Path(args.dir) if args.dir else data_dir(args)
     if args.check:

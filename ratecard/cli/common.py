@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from billing.money import decimal_text
+from billing import decimal_text
 
 if TYPE_CHECKING:
     from catalog import Catalog
@@ -46,7 +46,7 @@ def data_dirs(args: argparse.Namespace) -> list[Path]:
     (repeatable), else ``$RATECARD_DATA`` (``os.pathsep``-separated), else the bundled world
     catalog under the bundled cards; a usage error if one is not a directory."""
     # here for start-up time: loaded only when this command runs
-    from catalog.datadir import data_dirs as choose
+    from catalog import data_dirs as choose
 
     paths = choose(getattr(args, "data", None))
     for path in paths:

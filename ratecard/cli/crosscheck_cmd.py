@@ -38,10 +38,16 @@ def register(csub: Any) -> None:
 def cmd_crosscheck(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog, load_layers
-    from catalog.interop import SourceError, fetch, source
-    from catalog.interop.crosscheck import crosscheck, offering_facts
-    from catalog.interop.facts import PriceFacts
-    from catalog.interop.litellm import entry_facts, load_litellm
+    from catalog.interop import (
+        PriceFacts,
+        SourceError,
+        crosscheck,
+        entry_facts,
+        fetch,
+        load_litellm,
+        offering_facts,
+        source,
+    )
 
     peers_asked = [p.strip() for p in args.against.split(",") if p.strip()]
     for peer in peers_asked:

@@ -7,12 +7,8 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from billing.errors import EstimateError
-from billing.estimating import Estimate, estimate
-from billing.money import decimal_text
-from billing.records import loads
-from billing.text import explain_line
-from catalog.endpoints import ENDPOINTS
+from billing import EstimateError, decimal_text, estimate, estimate_doc, explain_line, loads
+from catalog import ENDPOINTS
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, print_json, read_body
 from .price_cmd import load_catalog_for
@@ -45,41 +41,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_estimate)
 
 
-def estimate_doc(result: Estimate, budget: Decimal | None) -> dict[str, Any]:
-    return {
-        "endpoint": result.endpoint,
-        "currency": result.currency,
-        "worst_case": decimal_text(result.worst_case),
-        "budget": None if budget is None else decimal_text(budget),
-        "within_budget": None if budget is None else result.worst_case <= budget,
-        "tasks": [
-            {
-                "offering": t.offering,
-                "prompt_tokens": t.prompt_tokens,
-                "output_tokens": t.output_tokens,
-                "reasoning_tokens": t.reasoning_tokens,
-                "tool_calls": dict(t.tool_calls),
-                "multiplier": t.multiplier,
-                "worst_case": decimal_text(t.worst_case),
-                "lines": [
-                    {
-                        "charge": li.charge,
-                        "quantity": li.quantity,
-                        "unit": li.unit,
-                        "unit_price": format(li.unit_price, "f"),
-                        "amount": decimal_text(li.amount),
-                        "tier": li.tier,
-                        "explain": explain_line(li),
-                    }
-                    for li in t.charge.lines
-                ],
-            }
-            for t in result.tasks
-        ],
-        "assumptions": list(result.assumptions),
-    }
-
-
 def _cannot(args: argparse.Namespace, message: str) -> int:
     """No estimate (bad JSON, no or unknown model, a price that is not published): the
     sentence on stderr (with --json, also the JSON document on stdout), exit status 1:
@@ -109,7 +70,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         body = loads(text)
     except (ValueError, RecursionError) as exc:
         # here for start-up time: loaded only when this command runs
-        from catalog.jsontext import json_problem
+        from catalog import json_problem
 
         problem = json_problem(exc)
         if problem.startswith("not valid JSON"):

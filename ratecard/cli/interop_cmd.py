@@ -41,9 +41,17 @@ def register(csub: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.interop import ImportReport, SourceError, fetch, source
-    from catalog.interop.genai_prices import import_genai_prices, load_providers
-    from catalog.interop.tree import write_tree
+    from catalog.interop import (
+        ImportReport,
+        SourceError,
+        fetch,
+        import_genai_prices,
+        load_providers,
+        source,
+        write_tree,
+    )
+
+    # imported here: only on this path (start-up time)
 
     try:
         src = source(args.source)
@@ -62,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     enriched = 0
     if not args.no_models_dev:
         # here for start-up time: loaded only when this command runs
-        from catalog.interop.models_dev import enrich, load_models_dev
+        from catalog.interop import enrich, load_models_dev
 
         md = source("models.dev")
         try:
@@ -125,10 +133,12 @@ def register_export(csub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog, load_layers
-    from catalog.interop import ImportReport
-    from catalog.interop.genai_prices_export import export_genai_prices
-    from catalog.interop.litellm_export import export_litellm
-    from catalog.interop.openrouter_export import export_openrouter
+    from catalog.interop import (
+        ImportReport,
+        export_genai_prices,
+        export_litellm,
+        export_openrouter,
+    )
 
     # here for start-up time: loaded only when this command runs
     from .common import data_dir, data_dirs

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from billing.period import period_problem
+from billing import period_problem
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -135,7 +135,7 @@ def database_target(value: str | None, *, create: bool) -> str:
     import os
 
     # here for start-up time: loaded only when this command runs
-    from billing.ledger.db import database_url
+    from billing.ledger import database_url
 
     chosen = value if value is not None else os.environ.get("RATECARD_DB")
     if chosen is None:
@@ -197,8 +197,7 @@ def database_target(value: str | None, *, create: bool) -> str:
 def open_ledger(args: argparse.Namespace, *, create: bool = False) -> Any:
     """The engine of ``--db`` (checked by :func:`database_target`), schema up to date."""
     # here for start-up time: loaded only when this command runs
-    from billing.ledger.db import make_engine
-    from billing.ledger.migrate import ensure_schema
+    from billing.ledger import ensure_schema, make_engine
 
     target = database_target(args.db, create=create or bool(getattr(args, "create", False)))
     engine = make_engine(target)
@@ -298,8 +297,8 @@ class _StopFlag:
             yield item
 
     def __enter__(self) -> _StopFlag:
-        import signal
-        import threading
+        import signal  # only on this path (start-up time)
+        import threading  # only on this path (start-up time)
 
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -307,7 +306,7 @@ class _StopFlag:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import signal
+        import signal  # only on this path (start-up time)
 
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
@@ -318,7 +317,7 @@ class _StopFlag:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.ledger.ingest import Problem, ingest_lines, make_pricer, write_reject
+    from billing.ledger import Problem, ingest_lines, make_pricer, write_reject
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
@@ -430,11 +429,14 @@ def _same_file(a: str, b: str) -> bool:
 
 def cmd_invoice(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.invoicing.lifecycle import invoice, void
-    from billing.invoicing.render.csv import invoice_csv
-    from billing.invoicing.render.html import invoice_html
-    from billing.invoicing.render.json import invoice_doc
-    from billing.invoicing.render.text import invoice_text
+    from billing.invoicing import (
+        invoice,
+        invoice_csv,
+        invoice_doc,
+        invoice_html,
+        invoice_text,
+        void,
+    )
 
     check_period(args.period)
     outputs = [(fmt, getattr(args, fmt)) for fmt in ("json", "csv", "html") if getattr(args, fmt)]
@@ -481,8 +483,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
 
 def cmd_credit_note(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.invoicing.lifecycle import credit_note
-    from billing.invoicing.render.json import credit_note_doc
+    from billing.invoicing import credit_note, credit_note_doc
 
     try:
         amount = Decimal(args.amount)
@@ -513,8 +514,7 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.ledger.db import make_engine
-    from billing.ledger.migrate import current_revision, head_revision, upgrade
+    from billing.ledger import current_revision, head_revision, make_engine, upgrade
 
     engine = make_engine(database_target(args.db, create=args.db_command == "upgrade"))
     try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from billing.text import decimal_text
+from billing import decimal_text
 from catalog import Catalog
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, print_json
@@ -16,9 +16,13 @@ from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, print_json
 
 def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.priced import price_stream, priced_doc
-    from billing.sqlrate.duck import EngineUnavailableError
-    from billing.sqlrate.files import by_offering_and_charge, price_files, records_in_order
+    from billing import price_stream, priced_doc
+    from billing.sqlrate import (
+        EngineUnavailableError,
+        by_offering_and_charge,
+        price_files,
+        records_in_order,
+    )
 
     if "-" in args.file:
         raise UsageError("--engine duckdb reads files, not stdin")

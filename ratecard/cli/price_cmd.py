@@ -7,8 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from billing.priced import Priced, price_stream, priced_doc
-from billing.text import decimal_text, explain_line
+from billing import Priced, decimal_text, explain_line, price_stream, priced_doc
 from catalog import Catalog
 
 from .common import (
@@ -42,6 +41,22 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one priced record (JSON) per line")
     p.add_argument("--explain", action="store_true", help="show the arithmetic of each line")
     p.add_argument(
+        "--response",
+        action="store_true",
+        help="FILE is one raw provider response body (JSON, a JSON array of stream chunks, or "
+        "server-sent events), priced as its usage record",
+    )
+    p.add_argument(
+        "--provider",
+        help="the provider whose offering the --response body or the -m models are "
+        "(default: resolve the model id alone)",
+    )
+    p.add_argument(
+        "--endpoint",
+        help="with --response: the usage shape, when the body does not show it "
+        "(chat.completions, completions, responses, messages, generate_content, embeddings)",
+    )
+    p.add_argument(
         "--engine",
         choices=["python", "duckdb"],
         default="python",
@@ -67,8 +82,21 @@ def register(sub: Any) -> None:
     quick.add_argument(
         "--reasoning", type=int, default=0, help="of the output tokens, how many were reasoning"
     )
-    quick.add_argument("--provider", help="the provider whose offerings the models are")
     p.set_defaults(func=cmd_price)
+
+
+def _response_result(text: str, args: argparse.Namespace, catalog: Catalog) -> Priced:
+    """The one priced result of ``--response FILE``."""
+    # here for start-up time: loaded only when this command runs
+    from billing import PricingError, RecordError, parse_record, price, record_from_response
+
+    record = None
+    try:
+        raw = record_from_response(text, args.provider, args.endpoint)
+        record = parse_record(raw, 1)
+        return Priced(1, record, price(record, catalog), None, raw)
+    except (RecordError, PricingError) as exc:
+        return Priced(1, record, None, str(exc))
 
 
 def load_catalog_for(args: argparse.Namespace) -> Catalog:
@@ -114,8 +142,15 @@ def cmd_price(args: argparse.Namespace) -> int:
     args.file = args.file[0]  # one path, as the error messages name it
     tally = Tally()
     rows: list[Priced] = []
+    if (args.provider or args.endpoint) and not args.response:
+        raise UsageError("--provider goes with --response or -m; --endpoint with --response")
     with open_input(args.file) as stream:
-        for result in price_stream(read_json_lines(stream, args.file), catalog):
+        results = (
+            iter([_response_result(stream.read(), args, catalog)])
+            if args.response
+            else price_stream(read_json_lines(stream, args.file), catalog)
+        )
+        for result in results:
             tally.add(result)
             if args.json:
                 print(dumps(priced_doc(result, explain=args.explain)))

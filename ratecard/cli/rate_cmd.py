@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
 
 def _text(value: Any) -> str:
     # here for start-up time: loaded only when this command runs
-    from billing.text import decimal_text
+    from billing import decimal_text
 
     return decimal_text(value)
 
@@ -80,11 +80,11 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
         return None
     if args.engine == "duckdb":
         # here for start-up time: loaded only when this command runs
-        from billing.sqlrate.duck import duckdb_connection
+        from billing.sqlrate import duckdb_connection
 
         return stack.enter_context(duckdb_connection(parquet=Path(args.events)))
     # here for start-up time: loaded only when this command runs
-    from billing.sqlrate.spark import SparkConnection, register_events, spark_session
+    from billing.sqlrate import SparkConnection, register_events, spark_session
 
     spark = spark_session(args.spark_master)
     if args.events_format != "table" and "://" not in args.events:
@@ -103,12 +103,11 @@ def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope:
 
     if args.engine == "duckdb":
         # here for start-up time: loaded only when this command runs
-        from billing.sqlrate.duck import duckdb_connection
+        from billing.sqlrate import duckdb_connection
 
         return stack.enter_context(duckdb_connection(ledger=ledger, scope=scope))
     # here for start-up time: loaded only when this command runs
-    from billing.sqlrate.events import export_events
-    from billing.sqlrate.spark import SparkConnection, register_events, spark_session
+    from billing.sqlrate import SparkConnection, export_events, register_events, spark_session
 
     out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratecard-spark-")))
     export_events(ledger, scope, out)
@@ -120,18 +119,19 @@ def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope:
 def cmd_rate(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from billing.sqlrate import (
+        EngineUnavailableError,
         NotCompilableError,
+        compare,
         customer_codes,
+        offerings_in_scope,
         period_scope,
         rate_scope,
         show_sql,
+        stored_sums,
         unread_events,
     )
 
     # here for start-up time: loaded only when this command runs
-    from billing.sqlrate.duck import EngineUnavailableError
-    from billing.sqlrate.rate import offerings_in_scope
-    from billing.sqlrate.stored import compare, stored_sums
     from ratecard.cli.ledger_cmd import check_period, open_ledger
 
     check_period(args.period)
@@ -282,8 +282,7 @@ def cmd_export_events(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     # here for start-up time: loaded only when this command runs
-    from billing.sqlrate import customer_codes, period_scope
-    from billing.sqlrate.events import export_events
+    from billing.sqlrate import customer_codes, export_events, period_scope
     from ratecard.cli.ledger_cmd import check_period, open_ledger
 
     check_period(args.period)

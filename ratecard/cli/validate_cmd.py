@@ -36,8 +36,7 @@ def register(sub: Any) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from catalog.errors import CardErrors
-    from catalog.requests.validation import request_validator
+    from catalog import CardErrors, request_validator
 
     root = str(data_dir(args))
     text = read_body(args.file)
@@ -62,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def dump_request(body: Any, *, indent: int | None = None) -> str:
     # here for start-up time: loaded only when this command runs
-    from catalog.requests.validation import dump_request as dump
+    from catalog import dump_request as dump
 
     return dump(body, indent=indent)
 

@@ -22,8 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from billing.ledger import current_revision, ensure_schema, head_revision, make_engine, make_pricer
-from catalog import RequestValidator, load_catalog
-from catalog.requests.schemas import compile_requests
+from catalog import RequestValidator, compile_requests, load_catalog
 
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog import UnknownOfferingError
-from catalog.publish.documents import list_doc, model_doc, offering_doc
-from catalog.requests.schemas import compile_endpoint
+from catalog import UnknownOfferingError, compile_endpoint
+from catalog.publish import list_doc, model_doc, offering_doc
 
 from .problems import ProblemError, problem_responses
 from .state import ServiceState, json_response, state_of

@@ -19,21 +19,22 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from billing import loads
 from billing.invoicing import (
     InvoiceError,
     InvoiceView,
     credit_note,
+    credit_note_doc,
     customer_exists,
     customer_invoices,
     invoice,
     invoice_by_number,
+    invoice_csv,
+    invoice_doc,
+    invoice_html,
     void,
 )
-from billing.invoicing.render.csv import invoice_csv
-from billing.invoicing.render.html import invoice_html
-from billing.invoicing.render.json import credit_note_doc, invoice_doc
 from billing.ledger import Problem, ingest_lines, tenant_customer
-from billing.records import loads
 from catalog import dump_request
 
 from .problems import ProblemError, problem_responses

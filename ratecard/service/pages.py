@@ -11,8 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog.publish.documents import list_doc
-from catalog.publish.html import index_page, model_card_page, offering_page
+from catalog.publish import index_page, list_doc, model_card_page, offering_page
 
 from .catalog_routes import _catalog_access, _document
 from .problems import problem_responses

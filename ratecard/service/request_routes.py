@@ -14,16 +14,11 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from billing.errors import EstimateError
-from billing.estimating import estimate
-from billing.priced import price_one, priced_doc
-from billing.records import loads
-from catalog import dump_request
-from catalog.endpoints import ENDPOINTS
+from billing import EstimateError, estimate, estimate_doc, loads, price_one, priced_doc
+from catalog import ENDPOINTS, dump_request
 
 from .problems import ProblemError, problem_responses
 from .state import dumps, json_response, state_of
-from .wire import estimate_doc
 
 router = APIRouter(tags=["requests"])
 

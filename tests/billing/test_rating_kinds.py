@@ -165,4 +165,6 @@ def test_an_open_top_tier(vec_catalog: Catalog, inclusive: bool) -> None:
         {"model": "upper-in", "usage": {"prompt_tokens": 5000, "completion_tokens": 0}}, catalog
     )
     assert charge.total == Decimal("0.015")
-    assert charge.tier == "all"  # Tier.label of a tier without an upper bound
+    # Tier.label of an open top tier above 1,000 (issue 10: "above the previous bound, whatever
+    # the size"): ">1,000" when a bound stays in the lower tier, ">=1,000" when it opens this one
+    assert charge.tier == (">1,000" if inclusive else ">=1,000")

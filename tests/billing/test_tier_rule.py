@@ -135,6 +135,25 @@ def test_tier_count_sums_the_declared_kinds() -> None:
         tier_count("output_tokens", n)
 
 
+def test_tier_count_adds_the_extra_kinds_that_belong_to_it() -> None:
+    """Issue 10's extra kinds (catalog.kinds) count as their direction and cache say: an
+    audio prompt token is a prompt token and an uncached one; a 1-hour cache write is a
+    prompt token, not an uncached one; an audio output token counts only in the total."""
+    n = {
+        "input": 1,
+        "cache_read": 10,
+        "input_audio": 100,
+        "cache_write_1h": 1000,
+        "input_tool": 10000,
+        "output": 100000,
+        "output_audio": 1000000,
+    }
+    assert tier_count("input_tokens", n) == 11111  # 1 + 10 + 100 + 1000 + 10000
+    assert tier_count("uncached_input_tokens", n) == 101  # 1 + 100 (input_audio)
+    assert tier_count("total_tokens", n) == 1111111  # every count
+    assert tier_count("input_tokens", {"input_audio": 7}) == 7  # extra kinds alone
+
+
 def test_closed_range_of_each_boundary_rule() -> None:
     # upper_inclusive: 128K < count <= 1M; lower_inclusive: 128K <= count < 1M
     assert Tier(1, 131072, 1048576, True, _PRICES).closed_range() == (131073, 1048576)

@@ -74,3 +74,17 @@ def test_every_data_card_round_trips() -> None:
     assert len(cards) >= 9
     for loaded in cards:
         _round_trip(loaded.card)
+
+
+PEERS = Path(__file__).resolve().parents[1] / "billing" / "peers" / "providers"
+
+
+def test_issue10_card_fields_round_trip() -> None:
+    """Token kinds, contexts, daily windows, open top tiers, published bounds and fees with
+    no condition (the peer catalog of the pricing tests) survive dump and load."""
+    paths = sorted(PEERS.glob("*/models/*.yaml"))
+    assert len(paths) >= 10
+    for path in paths:
+        card, problems = parse_card(OfferingCard, path.read_text(encoding="utf-8"))
+        assert problems == [] and card is not None, path
+        _round_trip(card)

@@ -29,7 +29,7 @@ def test_at_a_glance(base: Offering) -> None:
     assert base.status == "available"
     assert base.input_modalities == ("text", "image", "video")  # line 13
     assert base.output_modalities == ("text",)  # line 14
-    assert base.context_window == 1048576  # line 15: 1M = 1024 * 1024
+    assert base.context_window == 1000000  # 1M in thousands, like the tiers (issue 10)
     assert base.weight_precision is None  # line 16: "-"
     assert base.max_output_tokens == 32768  # line 17
     assert base.region == "Singapore"  # line 18
@@ -117,7 +117,7 @@ def test_variant_fields(v1: Offering) -> None:
     assert v1.base == "qwen3-5-flash" and v1.variant == "variant1"  # line 88
     assert v1.id == "qwen3-5-flash:variant1"  # line 91
     assert v1.region == "China"  # line 92
-    assert v1.context_window == 1048576  # line 93: 1M
+    assert v1.context_window == 1000000  # 1M, decimal (issue 10)
     assert v1.weight_precision is None  # line 94: "-"
     assert v1.max_output_tokens == 65536  # line 95: 65,536
     assert v1.features == (  # line 96
@@ -142,7 +142,7 @@ def test_variant_tiers(v1: Offering) -> None:
     assert plan is not None and plan.tiered
     assert plan.tier_by == "input_tokens" and plan.tier_boundary == "upper_inclusive"
     # line 103: <=128K, 128K-256K, 256K-1M (K = 1024)
-    assert [t.upper for t in plan.tiers] == [131072, 262144, 1048576]
+    assert [t.upper for t in plan.tiers] == [128000, 256000, 1000000]  # decimal (issue 10)
     assert [t.label for t in plan.tiers] == ["<=128K", "128K-256K", "256K-1M"]
     t0, t1, t2 = plan.tiers
     published(t0.prices["input"].rate, "0.029", "0.090")  # line 103: $0.029 (was $0.090)
@@ -151,10 +151,10 @@ def test_variant_tiers(v1: Offering) -> None:
     published(t0.prices["output"].rate, "0.287", "0.368")  # line 104: $0.287 (was $0.368)
     published(t1.prices["output"].rate, "1.147")
     published(t2.prices["output"].rate, "1.72")
-    assert plan.tier_for(131072) is t0  # a count equal to a bound stays in the lower tier
-    assert plan.tier_for(131073) is t1
-    assert plan.tier_for(1048576) is t2
-    assert plan.tier_for(1048577) is None  # beyond the top tier
+    assert plan.tier_for(128000) is t0  # a count equal to a bound stays in the lower tier
+    assert plan.tier_for(128001) is t1
+    assert plan.tier_for(1000000) is t2
+    assert plan.tier_for(1000001) is None  # beyond the top tier
     for tier in plan.tiers:
         assert tier.prices["reasoning"].inherited_from == "output"
         assert tier.prices["cache_read"].inherited_from == "input"

@@ -37,7 +37,7 @@ def test_list_rows(capsys: pytest.CaptureFixture[str]) -> None:
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
     assert rows["qwen3-5-4b"] == ["empiriolabs", "available", "256K", "32K", "$0.04", "$0.07"]
     assert rows["qwen3-5-flash:variant1"] == [
-        "empiriolabs", "available", "1M", "64K", "$0.029+", "$0.287+"
+        "empiriolabs", "available", "1,000,000", "64K", "$0.029+", "$0.287+"
     ]  # fmt: skip
     assert rows["alibaba:qwen@3.5-397b"][:2] == ["runware", "coming_soon"]
     assert rows["alibaba:qwen@3.5-397b"][-2:] == ["unpublished", "unpublished"]
@@ -47,7 +47,9 @@ def test_list_rows(capsys: pytest.CaptureFixture[str]) -> None:
 def test_list_json_is_exact(capsys: pytest.CaptureFixture[str]) -> None:
     rows = {r["id"]: r for r in run_json(capsys, "catalog", "list")}
     flash = rows["qwen3-5-flash"]
-    assert flash["context_window"] == 1048576 and flash["max_output_tokens"] == 32768
+    assert (
+        flash["context_window"] == 1000000
+    )  # 1M read as thousands (issue 10) and flash["max_output_tokens"] == 32768
     assert flash["input_per_1m"] == {
         "state": "published",
         "price": "0.090",
@@ -108,7 +110,11 @@ def test_show_json(capsys: pytest.CaptureFixture[str]) -> None:
     doc = run_json(capsys, "catalog", "show", "qwen3-5-flash:variant1")
     assert doc["id"] == "qwen3-5-flash:variant1" and doc["base"] == "qwen3-5-flash"
     [plan] = doc["pricing"]
-    assert [t["up_to"] for t in plan["tiers"]] == [131072, 262144, 1048576]
+    assert [t["up_to"] for t in plan["tiers"]] == [
+        128000,
+        256000,
+        1000000,
+    ]  # issue 10: decimal bounds
     assert plan["tiers"][0]["prices"]["input"] == {
         "state": "published",
         "price": "0.029",
@@ -159,7 +165,7 @@ def test_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     )
     text = (out / "models/empiriolabs/qwen3-5-flash-variant1.json").read_text(encoding="utf-8")
     variant = json.loads(text, parse_float=Decimal)
-    assert variant["context_window"] == 1048576 and variant["max_output_tokens"] == 65536
+    assert variant["context_window"] == 1000000 and variant["max_output_tokens"] == 65536
     assert variant["pricing"][0]["request_fees"][0]["per_request"]["price"] == "0.01"
     whole = json.loads((out / "catalog.json").read_text(encoding="utf-8"), parse_float=Decimal)
     assert len(whole["offerings"]) == 5 and len(whole["models"]) == 5

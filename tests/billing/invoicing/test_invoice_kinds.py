@@ -139,22 +139,23 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
 
 def test_tier_labels_sort_by_their_lower_bound() -> None:
     labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
-    labels += [">2M", ">4,000", "<1,000", "all"]
+    labels += [">2M", ">4,000", "<1,000", "all"]  # open top tiers (issue 10: up_to null)
     ranks = {label: _tier_rank(label) for label in labels}
-    # by hand: None and "<..." first; 1,000; 2,000; 128K = 131,072; 256K = 262,144; 1M = 1,048,576
-    # an open top tier ranks by its lower bound: >4,000 = 4,000; >2M = 2 × 1,048,576 = 2,097,152
+    # by hand: None and "<..." first; 1,000; 2,000; tier bounds are decimal (issue 10):
+    # 128K = 128,000; 256K = 256,000; 1M = 1,000,000; above 2M ranks at 2,000,000;
+    # above 4,000 at 4,000; "all" shows no bound: the top of its plan, after every other
     assert ranks == {
         "<1,000": -1,
         ">4,000": 4000,
-        ">2M": 2097152,
-        "all": 1 << 62,  # no bound shown: the top of its plan, after every bounded tier
+        "all": 1 << 62,
         None: -1,
         "<=128K": -1,
         "1,000-2,000": 1000,
         "2,000-4,000": 2000,
-        "128K-256K": 131072,
-        "256K-1M": 262144,
-        "1M-2M": 1048576,
+        "128K-256K": 128000,
+        "256K-1M": 256000,
+        "1M-2M": 1000000,
+        ">2M": 2000000,
     }
 
 

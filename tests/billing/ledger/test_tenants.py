@@ -23,7 +23,8 @@ from billing.ledger.migrate import current_revision, downgrade, head_revision, u
 from billing.ledger.tenants import key_hash
 
 from .conftest import blank_database
-from .helpers import D, event, line, store
+from .helpers import D, event, line
+from .test_migrations import store_before_0005
 
 
 def test_0003_upgrades_to_0004_keeping_data(
@@ -32,8 +33,9 @@ def test_0003_upgrades_to_0004_keeping_data(
     engine = make_engine(blank_database(request, dialect, tmp_path))
     try:
         upgrade(engine, "0003")
-        # 123456 input tokens * 0.090 / 1M = 0.01111104
-        store(
+        # 123456 input tokens * 0.090 / 1M = 0.01111104 (stored as the code before revision
+        # 0005 stored it: the columns 0005 adds do not exist yet)
+        store_before_0005(
             engine,
             event(
                 "acme",
@@ -47,13 +49,13 @@ def test_0003_upgrades_to_0004_keeping_data(
         assert current_revision(engine) == "0004"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT event_id FROM usage_events")).scalar_one() == "evt-1"
-        assert invoice(engine, "acme", "2026-11").precise_total == D("0.01111104")
         new = create_tenant(engine, "alpha")
         assert authenticate(engine, new.key) == "alpha"
         downgrade(engine, "0003")
         assert "api_keys" not in inspect(engine).get_table_names()
         upgrade(engine)
         assert current_revision(engine) == head_revision()
+        assert invoice(engine, "acme", "2026-11").precise_total == D("0.01111104")
     finally:
         engine.dispose()
 

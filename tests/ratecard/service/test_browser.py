@@ -102,7 +102,9 @@ def test_flash_page(server: LiveServer) -> None:
     ) in seen
     assert "Web search | per query when enabled | $0.01" in seen
     assert "Model id | qwen3-5-flash:variant1" in seen and "Region | China" in seen
-    assert "Max output tokens | 65,536" in seen and "Context window | 1M" in seen
+    assert (
+        "Max output tokens | 65,536" in seen and "Context window | 1,000,000" in seen
+    )  # 1M in thousands (issue 10)
     assert any(r.startswith("temperature | number | no | 0.7 |") for r in seen)
     assert "<script" not in dom.lower()
 

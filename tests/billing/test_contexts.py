@@ -1,0 +1,117 @@
+"""Price contexts (service_tier, batch), daily UTC windows, and the fee that applies to every
+request, on the peer catalog (tests/billing/peers). Values computed by hand from its cards."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from billing import PricingError, RecordError, price
+from catalog import Catalog, load_catalog
+
+PEERS = Path(__file__).parent / "peers"
+USAGE = {"prompt_tokens": 1000, "completion_tokens": 100}
+
+
+@pytest.fixture(scope="module")
+def peers() -> Catalog:
+    return load_catalog(PEERS)
+
+
+def _ctx(**extra: Any) -> dict[str, Any]:
+    return {"model": "gpt-ctx", "timestamp": "2026-11-15T12:00:00Z", "usage": USAGE, **extra}
+
+
+@pytest.mark.parametrize(
+    ("extra", "total"),
+    [
+        # default: 1000 × 1.25 + 100 × 10 = 2,250 µ$, plus the every-request fee 0.001
+        ({}, "0.00325"),
+        ({"service_tier": "default"}, "0.00325"),
+        # flex: 1000 × 0.625 + 100 × 5 = 1,125 µ$ (its own plan: no request fee)
+        ({"service_tier": "flex"}, "0.001125"),
+        # priority, first version: 1000 × 2.5 + 100 × 20 = 4,500 µ$
+        ({"service_tier": "priority"}, "0.0045"),
+        # priority from 2026-12-01: 1000 × 3 + 100 × 24 = 5,400 µ$
+        ({"service_tier": "priority", "timestamp": "2026-12-02T00:00:00Z"}, "0.0054"),
+        # batch: 1000 × 0.625 + 100 × 5 = 1,125 µ$
+        ({"batch": True}, "0.001125"),
+        ({"service_tier": "batch"}, "0.001125"),
+    ],
+)
+def test_contexts(peers: Catalog, extra: dict[str, Any], total: str) -> None:
+    assert price(_ctx(**extra), peers).total == Decimal(total)
+
+
+def test_every_request_fee_line(peers: Catalog) -> None:
+    charge = price(_ctx(), peers)
+    fee = [li for li in charge.lines if li.charge == "request:call"]
+    assert len(fee) == 1 and fee[0].amount == Decimal("0.001")
+    assert fee[0].note == "applies to every request"
+
+
+def test_unpriced_context_fails_never_default(peers: Catalog) -> None:
+    with pytest.raises(PricingError) as info:
+        price(_ctx(service_tier="scale"), peers)
+    message = str(info.value)
+    assert "no price for the 'scale' context" in message
+    assert "batch, default, flex, priority" in message
+    # an offering with no contexts at all refuses flex too
+    with pytest.raises(PricingError):
+        price({"model": "gpt-resp", "service_tier": "flex", "usage": USAGE}, peers)
+
+
+def test_anthropic_service_tier_inside_usage(peers: Catalog) -> None:
+    # standard is the default context: 3 × 3 + 36 × 15 = 549 µ$
+    usage = {"input_tokens": 3, "output_tokens": 36, "service_tier": "standard"}
+    record = {"model": "claude-sonnet", "endpoint": "messages", "usage": usage}
+    assert price(record, peers).total == Decimal("0.000549")
+    with pytest.raises(PricingError):  # priority is not priced on this card
+        price({**record, "usage": {**usage, "service_tier": "priority"}}, peers)
+    with pytest.raises(RecordError) as info:
+        price({**record, "service_tier": "priority"}, peers)
+    assert "disagree" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("time", "total"),
+    [
+        # standard 10:00 UTC: 1000 × 0.27 + 100 × 1.1 = 380 µ$
+        ("2026-11-15T10:00:00Z", "0.00038"),
+        # off-peak 16:30-00:30 UTC: 1000 × 0.135 + 100 × 0.55 = 190 µ$
+        ("2026-11-15T16:30:00Z", "0.00019"),
+        ("2026-11-15T23:59:59Z", "0.00019"),
+        ("2026-11-16T00:15:00Z", "0.00019"),  # the window wraps past midnight
+        ("2026-11-16T00:30:00Z", "0.00038"),  # its end is exclusive
+        ("2026-11-15T16:29:59Z", "0.00038"),
+        # a time given with an offset is read in UTC: 18:00+02:00 is 16:00 UTC, standard
+        ("2026-11-15T18:00:00+02:00", "0.00038"),
+    ],
+)
+def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
+    record = {"model": "deepseek-chat", "timestamp": time, "usage": USAGE}
+    charge = price(record, peers)
+    assert charge.total == Decimal(total)
+    if total == "0.00019":
+        assert charge.price_version == "off-peak"
+
+
+def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
+    from billing.estimating import estimate
+
+    body = {"model": "gpt-ctx", "messages": [{"role": "user", "content": "Hello"}],
+            "max_tokens": 100}  # fmt: skip
+    # prompt upper bound: 5 bytes + 8 per message + 16 per request = 29 tokens
+    # default: 29 × 1.25 + 100 × 10 = 1,036.25 µ$ + the every-request fee 0.001 = 0.00203625
+    # priority: 29 × 2.5 + 100 × 20 = 2,072.5 µ$ = 0.0020725 (the dearest)
+    worst = estimate(body, catalog=peers)
+    assert worst.worst_case == Decimal("0.0020725")
+    assert any("dearest context" in a and "(priority)" in a for a in worst.assumptions)
+    # a request that names its tier is priced in it: flex 29 × 0.625 + 100 × 5 = 518.125 µ$
+    flex = estimate({**body, "service_tier": "flex"}, catalog=peers)
+    assert flex.worst_case == Decimal("0.000518125")
+    named_default = estimate({**body, "service_tier": "default"}, catalog=peers)
+    assert named_default.worst_case == Decimal("0.00203625")
