@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..ledger.tables import Invoice
 
 STANDARD = "standard"
+_LAST = 1 << 62  #: the rank of a tier label that shows no bound ('all'): above every count
 _CHARGE_ORDER = {"input": 0, "cache_read": 1, "cache_write": 2, "output": 3, "reasoning": 4}
 
 
@@ -55,13 +56,14 @@ def _tier_rank(tier: str | None) -> int:
     """Order tier labels by their lower bound: '<=128K' < '128K-256K' < '256K-1M' < '>1M'
     (an open top tier), and '<1,000' < '1,000-2,000' < '2,000-4,000'
     (catalog.model.Tier.label). K and M are read as thousands, as tier bounds are (issue
-    10); the rank only orders the labels."""
+    10); the rank only orders the labels. 'all', a tier with no upper bound (the top of its
+    plan), ranks last."""
     if not tier or tier.startswith("<"):
         return -1
     head = tier.lstrip(">=").split("-", 1)[0].rstrip("+").replace(",", "")
     scale = {"K": 1000, "M": 1000_000}.get(head[-1:], 1)
     digits = head.rstrip("KM")
-    return int(digits) * scale if digits.isdigit() else 0
+    return int(digits) * scale if digits.isdigit() else _LAST
 
 
 def _line_sort_key(key: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -264,3 +264,92 @@ def test_fast_path_without_a_context_window() -> None:
     }
     assert vec._quick(blocks, None) is None
     assert vec.validate(blocks).valid
+
+
+def _vec_validator() -> RequestValidator:
+    from pathlib import Path
+
+    from catalog import load_catalog
+    from catalog.requests.schemas import compile_requests
+
+    cards = Path(__file__).resolve().parents[1] / "billing" / "vectors" / "cards"
+    return RequestValidator(compile_requests(load_catalog(cards)))
+
+
+def test_fast_path_infers_a_dialect_without_a_context_window() -> None:
+    """A chat body with Anthropic keys on an offering without a context window: the fast path
+    infers the messages endpoint (as the full path does) and answers without a prompt bound
+    (the plain-chat bound is only for chat.completions)."""
+    vec = _vec_validator()
+    body = {"model": "upper-in", "messages": HI, "system": "Be brief.", "max_tokens": 64}
+    quick = vec._quick(body, None)
+    assert quick is not None
+    assert (quick.valid, quick.endpoint) == (True, "messages")
+    assert vec.validate(body).endpoint == "messages"
+
+
+# qwen3-5-4b: context window 262,144 tokens, max_tokens default 4,096. The fast path's prompt
+# bound for one plain message of c characters is 4·c + 8 (one message) + 16 (the request):
+# c = 64,506 → 258,024 + 24 = 258,048, and 258,048 + 4,096 = 262,144: exactly the window.
+ON_WINDOW = 64_506
+
+
+@pytest.mark.parametrize(
+    ("chars", "max_tokens", "fast"),
+    [
+        (ON_WINDOW, None, True),  # 258,048 + 4,096 (default) = 262,144: on the window
+        (ON_WINDOW + 1, None, False),  # 258,052 + 4,096 = 262,148 > 262,144
+        (ON_WINDOW, 4_096, True),  # explicit, the same sum
+        (ON_WINDOW, 4_097, False),  # 258,048 + 4,097 = 262,145
+        (ON_WINDOW + 1, 100, True),  # 258,052 + 100: an explicit limit below the default
+    ],
+)
+def test_fast_path_context_window_edge(
+    validator: RequestValidator, chars: int, max_tokens: int | None, fast: bool
+) -> None:
+    """The fast path answers only when prompt bound + output limit fits the window (the
+    explicit max_tokens, else the default); otherwise the full path estimates (and here the
+    request is valid: the estimate is far lower than 4 bytes a character)."""
+    body: dict[str, object] = {
+        "model": "qwen3-5-4b",
+        "messages": [{"role": "user", "content": "x" * chars}],
+    }
+    if max_tokens is not None:
+        body["max_tokens"] = max_tokens
+    assert (validator._quick(body, None) is not None) is fast
+    assert validator.validate(body).valid
+
+
+def test_fast_path_leaves_steps_to_the_full_path(validator: RequestValidator) -> None:
+    """An endpoint with a decimal step (today only Runware tasks, which the fast path never
+    routes) must go to the full path: the fast schema has no multipleOf, so the fast path
+    would call 0.55 valid for a step of 0.1 (5.5 steps)."""
+    route = validator._route("qwen3-5-4b", "chat.completions")
+    assert route is not None
+    steps = {"props": {"temperature": {"step": D("0.1"), "allowed": "multiples of 0.1"}}}
+    validator._routes[("qwen3-5-4b", "chat.completions")] = route._replace(
+        entry=route.entry._replace(steps=steps)
+    )
+    try:
+        body = {"model": "qwen3-5-4b", "messages": HI, "temperature": D("0.55")}  # 5.5 steps
+        assert validator._quick(body, None) is None
+    finally:
+        validator._routes[("qwen3-5-4b", "chat.completions")] = route
+
+
+def test_fast_path_infers_responses_for_an_offering_without_a_window(
+    validator: RequestValidator,
+) -> None:
+    """A body without ``messages`` is never taken for plain chat: the fast path infers its
+    endpoint (responses for ``input``) like the full path. Every bundled offering has a context
+    window (and then only plain chat is bounded quickly), so the route is given none here."""
+    key = ("qwen3-5-4b", "responses")
+    route = validator._route(*key)
+    assert route is not None
+    validator._routes[key] = route._replace(info=route.info._replace(context_window=None))
+    try:
+        quick = validator._quick({"model": "qwen3-5-4b", "input": "hi"}, None)
+        assert quick is not None
+        assert (quick.valid, quick.endpoint) == (True, "responses")
+    finally:
+        validator._routes[key] = route

@@ -141,11 +141,15 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
 
 def test_tier_labels_sort_by_their_lower_bound() -> None:
     labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
-    labels += [">2M"]  # an open top tier (issue 10: up_to null)
+    labels += [">2M", ">4,000", "<1,000", "all"]  # open top tiers (issue 10: up_to null)
     ranks = {label: _tier_rank(label) for label in labels}
     # by hand: None and "<..." first; 1,000; 2,000; tier bounds are decimal (issue 10):
-    # 128K = 128,000; 256K = 256,000; 1M = 1,000,000; above 2M ranks at 2,000,000
+    # 128K = 128,000; 256K = 256,000; 1M = 1,000,000; above 2M ranks at 2,000,000;
+    # above 4,000 at 4,000; "all" shows no bound: the top of its plan, after every other
     assert ranks == {
+        "<1,000": -1,
+        ">4,000": 4000,
+        "all": 1 << 62,
         None: -1,
         "<=128K": -1,
         "1,000-2,000": 1000,
@@ -236,3 +240,51 @@ def test_charges_total_of_invoices(engine: Engine) -> None:
     assert charges_total(engine, "acme", ids) == Decimal("0.04509")
     none = charges_total(engine, "nobody")
     assert (type(none), none) == (Decimal, Decimal(0))
+
+
+def test_credit_note_locks_the_invoice_and_the_issuer(engine: Engine) -> None:
+    """Two credit notes at once must not both pass the "more than the invoice" check, nor take
+    the same number: credit_note reads the invoice FOR UPDATE and the issuer's counter FOR NO
+    KEY UPDATE. The statements are compiled for PostgreSQL here (SQLite has no row locks), so
+    the test reads the same on both databases."""
+    from sqlalchemy import event
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.sql import Select
+
+    store(engine, EVT1, EVT2)
+    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    seen: list[str] = []
+
+    def record(conn: object, clause: object, *args: object) -> None:
+        if isinstance(clause, Select):
+            seen.append(" ".join(str(clause.compile(dialect=postgresql.dialect())).split()))
+
+    event.listen(engine, "before_execute", record)
+    try:
+        credit_note(engine, "acme", "2026-11", Decimal("0.01"), "goodwill")
+    finally:
+        event.remove(engine, "before_execute", record)
+    invoices = [s for s in seen if s.startswith("SELECT invoices.")]
+    issuers = [s for s in seen if s.startswith("SELECT issuers.")]
+    assert invoices and invoices[0].endswith(" FOR UPDATE"), invoices
+    assert issuers and issuers[-1].endswith(" FOR NO KEY UPDATE"), issuers
+
+
+def test_line_model_keeps_a_slash_in_the_offering_id(engine: Engine) -> None:
+    """An invoice line's model is the offering key without its provider: everything after the
+    first "/" ("empiriolabs/meta/llama-3" → "meta/llama-3"); an id may itself hold a "/"."""
+    store(
+        engine,
+        # 1000 input × 0.090 / 1M = 0.00009
+        event(
+            "acme",
+            "evt-s",
+            "2026-11-03T10:00:00Z",
+            line("input", 1000, "0.090", "0.00009"),
+            offering="meta/llama-3",
+        ),
+    )
+    view = invoice(engine, "acme", "2026-11", rating="python")
+    assert [(ln.offering, ln.model) for ln in view.lines] == [
+        ("empiriolabs/meta/llama-3", "meta/llama-3")
+    ]
