@@ -252,7 +252,7 @@ def test_credit_note_locks_the_invoice_and_the_issuer(engine: Engine) -> None:
     from sqlalchemy.sql import Select
 
     store(engine, EVT1, EVT2)
-    invoice(engine, "acme", "2026-11", finalize=True, rating="python")
+    invoice(engine, "acme", "2026-11", finalize=True, force=True, rating="python")
     seen: list[str] = []
 
     def record(conn: object, clause: object, *args: object) -> None:
