@@ -245,7 +245,9 @@ DUCK_COLUMNS = """
     (j * 13) % 8000 AS output_tokens,
     CASE WHEN j % 2 = 1 THEN (j * 7) % 500 ELSE 0 END AS reasoning_tokens,
     CASE WHEN j % 4 IN (0, 1) AND j % 8 = 1 THEN '{"tool_web_search": true}' END
-        AS request_params
+        AS request_params,
+    CAST(NULL AS VARCHAR) AS token_kinds,
+    CAST(NULL AS VARCHAR) AS price_context
 """
 
 
