@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .common import EXIT_OK, UsageError, print_json
+
+if TYPE_CHECKING:
+    from catalog.interop import ImportReport
 
 
 def register(csub: Any) -> None:
@@ -108,10 +111,15 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{summary['models']} models from {src.provenance} into {args.out}; "
             f"{enriched} offerings enriched with models.dev facts"
         )
-        print(f"{len(report.entries)} facts not held (see --report):", file=sys.stderr)
-        for reason, count in report.by_reason().items():
-            print(f"  {count:>5}  {reason}", file=sys.stderr)
+        _print_reasons(report, "facts not held")
     return EXIT_OK
+
+
+def _print_reasons(report: ImportReport, what: str) -> None:
+    """The import report's size and its count per reason, on stderr."""
+    print(f"{len(report.entries)} {what} (see --report):", file=sys.stderr)
+    for reason, count in report.by_reason().items():
+        print(f"  {count:>5}  {reason}", file=sys.stderr)
 
 
 IMPORTS = ("genai-prices", "litellm", "models.dev", "openrouter")
@@ -174,9 +182,7 @@ def _import_other(args: argparse.Namespace) -> int:
             f"{summary['providers']} providers, {summary['offerings']} offerings, "
             f"{summary['models']} models from {name} into {args.out}"
         )
-        print(f"{len(report.entries)} report line(s) (see --report):", file=sys.stderr)
-        for reason, count in report.by_reason().items():
-            print(f"  {count:>5}  {reason}", file=sys.stderr)
+        _print_reasons(report, "report line(s)")
     return EXIT_OK
 
 
