@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -19,8 +19,9 @@ class CatalogIndex(NamedTuple):
     by_id: dict[str, tuple[str, ...]]
     #: lower-cased id a match rule names outright → keys
     by_alias: dict[str, tuple[str, ...]]
-    #: (key, provider, matcher) of the offerings whose rules need a scan (starts_with, ...)
-    scanned: tuple[tuple[str, str, Matcher], ...]
+    #: (key, provider, matcher) of the offerings whose rules need a scan (starts_with, ...);
+    #: a tuple, or the compiled cache's sequence that reads them on first use
+    scanned: Sequence[tuple[str, str, Matcher]]
 
 
 def index_of(offerings: Mapping[str, Offering]) -> CatalogIndex:

@@ -48,6 +48,16 @@ def data_dirs(
     return [world, bundled] if (world / "providers").is_dir() else [bundled]
 
 
+def cache_dir() -> Path:
+    """Where compiled caches live: ``$RATECARD_CACHE``, else ``$XDG_CACHE_HOME/ratecard``,
+    else ``~/.cache/ratecard`` (:mod:`catalog.layers`, :mod:`catalog.requests.cache`)."""
+    explicit = os.environ.get("RATECARD_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ratecard"
+
+
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The highest card layer (:func:`data_dirs`): the platform's own cards."""
     return data_dirs(explicit)[-1]

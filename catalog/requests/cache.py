@@ -15,18 +15,11 @@ import os
 import pickle
 from pathlib import Path
 
+from ..datadir import cache_dir
 from .compiled import CompiledCatalog
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # catalog/
 _FORMAT = b"ratecard-requests-2"
-
-
-def cache_dir() -> Path:
-    explicit = os.environ.get("RATECARD_CACHE")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "ratecard"
 
 
 def code_files() -> list[Path]:

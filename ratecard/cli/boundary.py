@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import sys
-import traceback
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -121,6 +120,8 @@ def report(exc: BaseException, *, as_json: bool, source: str | None = None) -> i
     """Print ``exc`` as the boundary does; its exit status."""
     status, kind, message = describe(exc, source)
     if debugging() and kind not in ("usage", "input"):
+        import traceback  # here for start-up time: only RATECARD_DEBUG prints a traceback
+
         traceback.print_exception(exc, file=sys.stderr)
     fail(message, status, kind, as_json=as_json)
     return status
