@@ -386,7 +386,7 @@ def _read_cache(folder: Path, paths: Sequence[Path], fallback: Callable[[], Cata
     """The cached catalog in ``folder``; :class:`_CorruptCache` (or what a damaged file
     raises) when it is missing, stale or damaged."""
     with (folder / "stamp").open("rb") as handle:
-        stamp = marshal.load(handle)
+        stamp = marshal.loads(handle.read())  # load(handle) reads it in many small pieces
     if not isinstance(stamp, tuple) or len(stamp) != 6:
         raise _CorruptCache("not a stamp")
     form, version, layers, watched, stamped, token = stamp
