@@ -10,7 +10,6 @@ import importlib
 import os
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, NoReturn
@@ -178,9 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] in (["--version"], ["-V"]):
         print(f"ratecard {version()}")
         return EXIT_OK
-    previous = None
-    if threading.current_thread() is threading.main_thread():
+    try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread (a test, a host program): its handler stays
+        previous = None
     try:
         parser = build_parser(args_list)
         try:

@@ -162,3 +162,29 @@ def test_the_command_has_no_traceback_on_a_damaged_cache(tmp_path: Path) -> None
     assert second.returncode == 0 and second.stderr == ""
     assert second.stdout == first.stdout
     assert '"total": "0.0000414"' in second.stdout
+
+
+def test_processes_filling_the_cache_at_once_agree(tmp_path: Path) -> None:
+    env = {**os.environ, "RATECARD_CACHE": str(tmp_path / "cache")}
+    record = '{"model": "qwen3-5-4b", "usage": {"prompt_tokens": 1000, "completion_tokens": 20}}'
+    argv = [sys.executable, "-c", "from ratecard.cli import main; raise SystemExit(main())"]
+    argv += ["--data", str(DATA), "--data", str(_tree(tmp_path / "top")), "price", "--json", "-"]
+    runs = [
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(record) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0]
+    assert {err for _, err in outputs} == {""}
+    # 1000 × 0.04 + 20 × 0.07 = 41.4 µ$, whichever process wrote the cache
+    assert all('"total": "0.0000414"' in out for out, _ in outputs)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        cache_folder([DATA, tmp_path / "top"]).name
+    ]
