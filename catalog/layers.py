@@ -378,6 +378,8 @@ def _write_cache(
             os.replace(folder, old)
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
+        for legacy in folder.parent.glob("catalog-????????-*"):  # format 2: one per digest
+            shutil.rmtree(legacy, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
