@@ -91,7 +91,8 @@ def _tree(top: str, suffixes: tuple[str, ...]) -> list[str]:
     """``top``, every directory below it and every file ending in one of ``suffixes``."""
     out = [top]
     for current, dirs, files in os.walk(top):
-        dirs.sort()
+        # bytecode caches change whenever Python first imports a module: not a change
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         out.extend(os.path.join(current, d) for d in dirs)
         out.extend(os.path.join(current, f) for f in sorted(files) if f.endswith(suffixes))
     return out
