@@ -80,7 +80,12 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write it as an A4 PDF to FILE (printed by headless Chromium; not stdout)",
     )
-    p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
+    p.add_argument(
+        "--with-events",
+        action="store_true",
+        help="in every format: each line's event ids, and every event with its exact charge "
+        "(unpriceable ones marked, not billed)",
+    )
     p.add_argument(
         "--force",
         action="store_true",

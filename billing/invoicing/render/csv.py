@@ -7,6 +7,14 @@ notes, one "credit_note" row each (``charge`` its number, ``date`` its day, a ne
 ``amount``, ``note`` its reason) and a "balance" row (total - credited); on a finalised
 invoice, a "due" row (``date`` the due date, ``note`` the terms). ``amount`` is what the
 customer reads; ``precise_amount`` the exact sum before rounding.
+
+With ``--with-events`` the line rows carry their ``event_ids`` (space-separated), and after
+the totals come one "event" row per event billed on the invoice (``event_ids`` its id,
+``date`` its time, ``precise_amount`` its exact charge, ``adjustment_period`` its month when
+it is late usage; ``amount`` empty, since events are not rounded one by one), one
+"unpriceable_event" row per event of the period held back (``note`` the reason; no amount),
+and an "events_total" row: ``precise_amount`` the exact sum of the event rows, which equals
+the "total" row's ``precise_amount``.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import io
 from ...money import decimal_text, price_text
 from ..profiles import TAX_NOTES
 from ..view import InvoiceView
+from .text import events_check, held_note
 
 HEADER = [
     "kind",
@@ -113,5 +122,34 @@ def invoice_csv(view: InvoiceView) -> str:
         terms = f"net {view.terms_days} days"
         writer.writerow(
             _summary("due", format(view.balance, "f"), cur, date=view.due_date, note=terms)
+        )
+    for item in view.events or ():
+        billed = item.status == "billed"
+        late = item.period if item.period and item.period != view.period else ""
+        writer.writerow(
+            [
+                "event" if billed else "unpriceable_event",
+                "",
+                item.model or "",
+                item.offering or "",
+                "",
+                "",
+                late,
+                "",
+                "",
+                "",
+                decimal_text(item.amount) if item.amount is not None else "",
+                "",
+                cur,
+                item.event_id,
+                item.event_time.isoformat() if item.event_time else "",
+                "" if billed else held_note(item.reason),
+            ]
+        )
+    if view.events is not None:
+        total = view.events_total
+        assert total is not None
+        writer.writerow(
+            _summary("events_total", "", cur, precise=decimal_text(total), note=events_check(view))
         )
     return out.getvalue()
