@@ -118,7 +118,7 @@ table.lines tr.section td { background: #f5f7fa; font-weight: 700; color: #1f3a5
 th.num, td.num { text-align: right; white-space: nowrap; }
 .what { font-weight: 600; }
 .muted { color: #7b8794; font-size: 11.5px; }
-.ids { color: #7b8794; font-size: 10.5px; margin-top: 2px; word-break: break-all; }
+.ids { color: #7b8794; font-size: 10.5px; margin-top: 2px; overflow-wrap: anywhere; }
 td.amount { font-weight: 600; }
 .totals { margin-left: auto; margin-top: 18px; border-collapse: collapse; min-width: 320px; }
 .totals td { padding: 6px 6px; }
@@ -138,7 +138,8 @@ td.amount { font-weight: 600; }
 table.events { width: 100%; border-collapse: collapse; font-size: 11.5px; }
 table.events th { text-align: left; font-size: 10.5px; color: #52606d; font-weight: 600;
                   border-bottom: 1px solid #cbd2d9; padding: 4px 6px; }
-table.events td { padding: 2px 6px; border-bottom: 1px solid #f0f2f4; word-break: break-all; }
+table.events td { padding: 2px 6px; border-bottom: 1px solid #f0f2f4; overflow-wrap: anywhere; }
+table.events th.num { text-align: right; }
 table.events tr.held td { color: #a15c00; }
 @media print {
   body { background: #fff; font-size: 10.5px; }
@@ -311,10 +312,11 @@ def _events(view: InvoiceView) -> str:
             f'<td>{model}</td><td class="num">{charge}</td></tr>'
         )
     body = "".join(rows) or '<tr><td colspan="4" class="empty">No usage events.</td></tr>'
+    # the sentence comes first: after a long table it would be alone on a last page
     check = f'<p class="muted">{escape(events_check(view))}</p>' if view.events else ""
     return (
-        '<section class="events"><h2>Usage events on this invoice</h2>'
+        f'<section class="events"><h2>Usage events on this invoice</h2>{check}'
         '<table class="events"><thead><tr><th>Event</th><th>Time (UTC)</th><th>Model</th>'
         f'<th class="num">Exact charge ({escape(view.currency)})</th></tr></thead>'
-        f"<tbody>{body}</tbody></table>{check}</section>"
+        f"<tbody>{body}</tbody></table></section>"
     )
