@@ -187,3 +187,24 @@ def test_late_usage_is_listed_with_its_month(
     assert doc["event_charges_total"] == doc["precise_total"] == "0.05409"
     assert main([*argv, "--period", "2026-12", "--with-events"]) == 0
     assert "qwen3-5-flash (late, 2026-11)" in capsys.readouterr().out
+
+
+def test_csv_exact_total_sits_beside_the_amount_it_rounds_to(
+    engine: Engine, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from decimal import Decimal as D
+
+    from billing.invoicing.profiles import set_customer
+
+    # tax 0.20 on the subtotal 0.07: 0.014 -> 0.01; total 0.08. The exact usage total
+    # 0.06547904 belongs beside the subtotal 0.07, not beside the total with tax 0.08.
+    set_customer(engine, "acme", tax_rate=D("0.20"))
+    assert main([*argv, "--with-events", "--csv", "-"]) == 0
+    rows = {r["kind"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (rows["subtotal"]["amount"], rows["subtotal"]["precise_amount"]) == (
+        "0.07",
+        "0.06547904",
+    )
+    assert (rows["tax"]["amount"], rows["total"]["amount"]) == ("0.01", "0.08")
+    assert rows["total"]["precise_amount"] == ""
+    assert rows["events_total"]["precise_amount"] == "0.06547904"

@@ -6,7 +6,9 @@ reverse-charge or not-applicable sentence); "total" (subtotal + tax); when there
 notes, one "credit_note" row each (``charge`` its number, ``date`` its day, a negative
 ``amount``, ``note`` its reason) and a "balance" row (total - credited); on a finalised
 invoice, a "due" row (``date`` the due date, ``note`` the terms). ``amount`` is what the
-customer reads; ``precise_amount`` the exact sum before rounding.
+customer reads; ``precise_amount`` the exact sum before rounding: on a line, its charges; on
+the "subtotal" row (with a tax line) or else the "total" row, the exact usage total (the
+total with tax has no exact counterpart: tax is computed on the rounded subtotal).
 
 With ``--with-events`` the line rows carry their ``event_ids`` (space-separated), and after
 the totals come one "event" row per event billed on the invoice (``event_ids`` its id,
@@ -14,7 +16,7 @@ the totals come one "event" row per event billed on the invoice (``event_ids`` i
 it is late usage; ``amount`` empty, since events are not rounded one by one), one
 "unpriceable_event" row per event of the period held back (``note`` the reason; no amount),
 and an "events_total" row: ``precise_amount`` the exact sum of the event rows, which equals
-the "total" row's ``precise_amount``.
+the exact usage total (the "subtotal" or "total" row's ``precise_amount``).
 """
 
 from __future__ import annotations
@@ -90,8 +92,11 @@ def invoice_csv(view: InvoiceView) -> str:
             ]
         )
     subtotal = view.subtotal if view.subtotal is not None else view.total
+    # the exact usage total sits beside the amount it rounds to: the subtotal when there is a
+    # tax line (the total then includes tax), else the total
+    exact = decimal_text(view.precise_total)
     if view.tax is not None:
-        writer.writerow(_summary("subtotal", format(subtotal, "f"), cur))
+        writer.writerow(_summary("subtotal", format(subtotal, "f"), cur, precise=exact))
         writer.writerow(
             _summary(
                 "tax",
@@ -103,7 +108,9 @@ def invoice_csv(view: InvoiceView) -> str:
             )
         )
     writer.writerow(
-        _summary("total", format(view.total, "f"), cur, precise=decimal_text(view.precise_total))
+        _summary(
+            "total", format(view.total, "f"), cur, precise="" if view.tax is not None else exact
+        )
     )
     for note in view.credit_notes:
         writer.writerow(
