@@ -84,3 +84,13 @@ def test_a_full_rejects_device_is_named(tmp_path: Path, capsys: pytest.CaptureFi
     assert main([*argv, str(records)]) == 2
     err = capsys.readouterr().err
     assert err.endswith("ratecard: /dev/full: no space left on the device\n"), err
+
+
+def test_an_unknown_option_before_any_command_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --bogus" in err, err  # not "required: COMMAND"
+    assert main([]) == 2
+    assert "the following arguments are required: COMMAND" in capsys.readouterr().err
