@@ -208,3 +208,18 @@ def test_csv_exact_total_sits_beside_the_amount_it_rounds_to(
     assert (rows["tax"]["amount"], rows["total"]["amount"]) == ("0.01", "0.08")
     assert rows["total"]["precise_amount"] == ""
     assert rows["events_total"]["precise_amount"] == "0.06547904"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_void_invoice_still_lists_the_events_it_billed(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # voiding releases the charges for a new invoice; the void one keeps its lines, and its
+    # events are still those lines' events: 0.01147904 + 0.054 = 0.06547904
+    assert main([*argv, "--finalize", "--force"]) == 0
+    capsys.readouterr()
+    assert main([*argv, "--void", "--with-events", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "void"
+    assert [e["id"] for e in doc["event_charges"] if e["status"] == "billed"] == ["evt-1", "evt-2"]
+    assert doc["event_charges_total"] == doc["precise_total"] == "0.06547904"
