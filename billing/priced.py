@@ -70,7 +70,8 @@ def price_stream(
 def _sentence(exc: RecordError | PricingError) -> str:
     """The error with its line number first (every failure names its line)."""
     text = str(exc)
-    return text if text.endswith(".") else text + "."
+    # a sentence that already ends (". ? !") gets no second stop: "did you mean 'x'?", not "?."
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _decoded(text: str) -> Any:

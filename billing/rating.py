@@ -646,9 +646,11 @@ def _beyond(table: _OfferingTable, plan: _PlanTable, count: int) -> PricingError
     by = plan.by
     top = plan.tiers[-1].upper or 0
     rule = "at most" if plan.tiers[-1].inclusive else "below"
+    shown = format_tokens(top)
+    exact = "" if shown == f"{top:,}" else f" ({top:,})"  # "256K (262,144)", not "1,000 (1,000)"
     return PricingError(
         f"{count:,} {TIER_COUNT_TEXT.get(by, by)} is beyond the top price tier of "
-        f"{table.offering.id}, which covers {rule} {format_tokens(top)} ({top:,}); "
+        f"{table.offering.id}, which covers {rule} {shown}{exact}; "
         "no price is published for a request this large",
         code="beyond_top_tier",
     )

@@ -26,12 +26,13 @@ from .render.json import credit_note_doc, invoice_doc
 from .render.pdf import PdfError, chromium_path, invoice_pdf
 from .render.text import invoice_text
 from .tax import tax_amount
-from .view import CreditNoteView, InvoiceLineView, InvoiceView
+from .view import CreditNoteView, EventChargeView, InvoiceLineView, InvoiceView
 
 __all__ = [
     "DEFAULT_TERMS_DAYS",
     "CreditNoteView",
     "CustomerProfile",
+    "EventChargeView",
     "InvoiceError",
     "InvoiceLineView",
     "InvoiceView",

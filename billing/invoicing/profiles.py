@@ -50,6 +50,9 @@ def issuer(session: Session, code: str = DEFAULT_ISSUER) -> Issuer:
     """The issuer row, created on first use. Until ``ratecard issuer set`` stores a profile
     it is a placeholder (``profile_set`` false), named from ``$RATECARD_ISSUER_NAME`` and
     ``$RATECARD_ISSUER_ADDRESS`` if set (and then counted as set), else ``ratecard``."""
+    found = session.scalars(select(Issuer).where(Issuer.code == code)).one_or_none()
+    if found is not None:  # read first: showing a profile writes nothing (a read-only ledger)
+        return found
     env_name = os.environ.get("RATECARD_ISSUER_NAME", "").strip()
     session.execute(
         insert_stmt(session, Issuer.__table__)

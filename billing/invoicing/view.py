@@ -48,6 +48,24 @@ class InvoiceLineView:
 
 
 @dataclass(frozen=True, slots=True)
+class EventChargeView:
+    """One usage event behind an invoice (``--with-events``): its exact charge on the invoice,
+    or, for an event of the invoice's period that could not be priced, no amount and the
+    reason it is held back."""
+
+    event_id: str
+    event_time: datetime | None
+    model: str | None  #: the model the record names
+    offering: str | None  #: provider/id it resolved to (None when it did not resolve)
+    period: str | None  #: the event's month; differs from the invoice's for late usage
+    #: "billed" (its whole charge is on this invoice) or "unpriceable" (not billed, under review)
+    status: str
+    #: the exact, unrounded charge (the sum of its charge lines); None when not billed
+    amount: Decimal | None
+    reason: str | None = None  #: why an unpriceable event could not be priced
+
+
+@dataclass(frozen=True, slots=True)
 class CreditNoteView:
     document_number: str
     number: int
@@ -102,6 +120,17 @@ class InvoiceView:
     issuer_tax_id: str | None = None
     #: the first instant after the period (UTC)
     period_ends_at: datetime | None = None
+    #: with ``with_events``: every event billed on the invoice (by time, then id), then the
+    #: period's unpriceable events; the billed amounts sum to ``precise_total``. None without.
+    events: tuple[EventChargeView, ...] | None = None
+
+    @property
+    def events_total(self) -> Decimal | None:
+        """The exact sum of the billed events' charges (None without ``with_events``); it
+        equals ``precise_total``, the sum of the lines before rounding."""
+        if self.events is None:
+            return None
+        return sum((e.amount for e in self.events if e.amount is not None), Decimal(0))
 
     @property
     def issued_before_period_end(self) -> bool:
@@ -231,7 +260,74 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
         issuer_email=issuer_as["email"],
         issuer_tax_id=issuer_as["tax_id"],
         period_ends_at=period_end(invoice.period),
+        events=_event_charges(session, invoice) if with_events else None,
     )
+
+
+def _event_charges(session: Session, invoice: Invoice) -> tuple[EventChargeView, ...]:
+    """The events behind ``invoice`` with their exact charges, then the unpriceable events of
+    its period. A void invoice has released its charges; its events are those its lines were
+    linked to (an invoice rated in SQL stores no links, so a void one lists none)."""
+    billed_pks = select(ChargeRow.event_pk).where(ChargeRow.invoice_id == invoice.id)
+    if invoice.status == "void":
+        billed_pks = select(InvoiceLineCharge.charge_id).where(
+            InvoiceLineCharge.invoice_id == invoice.id
+        )
+    billed = session.execute(
+        select(
+            UsageEvent.event_id,
+            UsageEvent.event_time,
+            UsageEvent.model,
+            ChargeRow.offering,
+            ChargeRow.period,
+            ChargeRow.total,
+        )
+        .join(ChargeRow, ChargeRow.event_pk == UsageEvent.id)
+        .where(UsageEvent.id.in_(billed_pks))
+        .order_by(UsageEvent.event_time, UsageEvent.event_id)
+    )
+    out = [
+        EventChargeView(
+            event_id=row.event_id,
+            event_time=row.event_time,
+            model=row.model,
+            offering=row.offering,
+            period=row.period,
+            status="billed",
+            amount=row.total,
+        )
+        for row in billed
+    ]
+    held = session.execute(
+        select(
+            UsageEvent.event_id,
+            UsageEvent.event_time,
+            UsageEvent.model,
+            UsageEvent.offering,
+            UsageEvent.period,
+            UsageEvent.error,
+        )
+        .where(
+            UsageEvent.customer_id == invoice.customer_id,
+            UsageEvent.period == invoice.period,
+            UsageEvent.status == "unpriceable",
+        )
+        .order_by(UsageEvent.event_time, UsageEvent.event_id)
+    )
+    out.extend(
+        EventChargeView(
+            event_id=row.event_id,
+            event_time=row.event_time,
+            model=row.model,
+            offering=row.offering,
+            period=row.period,
+            status="unpriceable",
+            amount=None,
+            reason=row.error,
+        )
+        for row in held
+    )
+    return tuple(out)
 
 
 def _events_on_demand(

@@ -33,31 +33,63 @@ def database_url(explicit: str | None = None) -> str:
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`). An existing SQLite file this process
+    cannot write (the file, or its directory, which WAL needs for its ``-wal`` and ``-shm``
+    files) is opened read-only (:func:`sqlite_read_only`): reading works, and any write fails
+    with SQLite's "attempt to write a readonly database"."""
     full = database_url(url)
     parsed = make_url(full)
     if parsed.get_backend_name() == "sqlite":
+        read_only = False
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database)
+            read_only = sqlite_read_only(path)
+            if read_only:
+                full = _read_only_url(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(full, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _sqlite_setup(engine)
+        _sqlite_setup(engine, read_only=read_only)
         return engine
     return create_engine(full, **kwargs)
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def sqlite_read_only(path: Path) -> bool:
+    """True when ``path`` is an existing SQLite file that this process may not write, or
+    whose directory it may not write (permissions, a read-only mount)."""
+    if not path.is_file():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _read_only_url(path: Path) -> str:
+    """``mode=ro``; also ``immutable=1`` when the directory cannot hold the ``-shm`` file a
+    WAL reader needs and there is no ``-wal`` file (no one can be writing it from here)."""
+    from urllib.parse import quote  # only for a read-only file (start-up time)
+
+    query = "mode=ro"
+    shm, wal = Path(f"{path}-shm"), Path(f"{path}-wal")
+    if not os.access(path.parent, os.W_OK) and not shm.exists() and not wal.exists():
+        query += "&immutable=1"
+    return f"sqlite:///file:{quote(str(path.absolute()))}?{query}&uri=true"
+
+
+def _sqlite_setup(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:  # each of these writes to the file
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read-only file takes no write lock; a write then fails as read-only
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_postgres(engine_or_conn: Engine | Connection | Session) -> bool:

@@ -188,7 +188,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if extra:
                 _innermost(parser, args_list).error(f"unrecognized arguments: {' '.join(extra)}")
         except ArgumentError as exc:
-            fail(str(exc), EXIT_USAGE, "usage", as_json=as_json, usage=exc.usage)
+            message = str(exc)
+            stray = _stray_options(args_list)
+            if "required: COMMAND" in message and stray:  # "ratecard --bogus"
+                message = (
+                    f"unrecognized arguments: {' '.join(stray)} (a COMMAND comes first; "
+                    "'ratecard --help' lists them)"
+                )
+            fail(message, EXIT_USAGE, "usage", as_json=as_json, usage=exc.usage)
             return EXIT_USAGE
         except SystemExit as exc:  # --help
             return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -204,6 +211,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _stray_options(argv: list[str]) -> list[str]:
+    """The options in ``argv`` that ``ratecard`` itself does not take (values skipped)."""
+    stray, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in GLOBAL_OPTIONS:
+            skip = True
+        elif arg.startswith("-") and arg.split("=", 1)[0] not in GLOBAL_OPTIONS:
+            stray.append(arg)
+    return stray
 
 
 def _innermost(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.ArgumentParser:

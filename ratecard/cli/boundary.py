@@ -67,8 +67,12 @@ def _database_error(exc: Exception) -> str:
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
         return "the database is locked by another process; try again when it has finished"
-    if "readonly" in lowered or "read-only" in lowered:
-        return "the database is read-only: it cannot be written here"
+    if read_only(exc):
+        return (
+            "the database is read-only for this user (its file or directory cannot be "
+            "written, or the server refuses writes), and this command writes to it; run it "
+            "where the database can be written"
+        )
     if "not a database" in lowered:
         return "the --db file is not a ratecard database (not SQLite)"
     if "unable to open" in lowered:
@@ -76,6 +80,14 @@ def _database_error(exc: Exception) -> str:
     if any(w in lowered for w in ("could not connect", "connection", "resolve host")):
         return f"cannot connect to the database: {text}"
     return f"the database refused the operation: {text}"
+
+
+def read_only(exc: BaseException) -> bool:
+    """The database refused a write because it is read-only (SQLite's "attempt to write a
+    readonly database", PostgreSQL's "read-only transaction")."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    return "readonly" in text or "read-only" in text
 
 
 def describe(exc: BaseException, source: str | None = None) -> tuple[int, str, str]:

@@ -86,8 +86,12 @@ def open_input(name: str) -> IO[str]:
     if name == "-":
         return sys.stdin
     path = Path(name)
-    if not path.is_file():
+    if path.is_dir():
+        raise UsageError(f"{name} is a directory; give a file")
+    if not path.exists():
         raise UsageError(f"{name}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{name} is not a regular file (a device or a pipe); give a file or -")
     return path.open(encoding="utf-8")
 
 
@@ -157,8 +161,14 @@ def write_output(path: Path | None, text: str) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        # a failed write or close (/dev/full) names no file: name it for the message
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     print(f"wrote {path}", file=sys.stderr)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -80,7 +82,12 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write it as an A4 PDF to FILE (printed by headless Chromium; not stdout)",
     )
-    p.add_argument("--with-events", action="store_true", help="list the event ids of each line")
+    p.add_argument(
+        "--with-events",
+        action="store_true",
+        help="in every format: each line's event ids, and every event with its exact charge "
+        "(unpriceable ones marked, not billed)",
+    )
     p.add_argument(
         "--force",
         action="store_true",
@@ -162,7 +169,7 @@ def database_target(value: str | None, *, create: bool) -> str:
 
     try:
         url = make_url(database_url(chosen))
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise UsageError(
             f"--db {chosen[:80]!r} is not a database URL; use a SQLite file path or "
             "postgresql://user@host/dbname"
@@ -190,6 +197,11 @@ def database_target(value: str | None, *, create: bool) -> str:
             raise UsageError(f"--db {path}: {exc.strerror}") from None
         if head and head != _SQLITE_HEADER:
             raise UsageError(f"--db {path} is not a ratecard database (not an SQLite file)")
+        if not head and not create:  # SQLite would take it and write a database into it
+            raise UsageError(
+                f"--db {path} is an empty file, not a ratecard database; 'ratecard db upgrade "
+                f"--db {path}' makes one in it"
+            )
         return url.render_as_string(hide_password=False)
     for parent in path.absolute().parents:
         if parent.exists():
@@ -362,7 +374,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     def on_problem(problem: Problem) -> None:
         nonlocal shown
         if rejects is not None:
-            write_reject(rejects, problem)
+            with _naming(rejects_path):
+                write_reject(rejects, problem)
         if shown < _SHOWN_PROBLEMS:
             progress.write(f"{args.file}: {problem}")
         shown += 1
@@ -387,9 +400,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress.close()
         if stream is not sys.stdin:
             stream.close()
-        if rejects is not None:
-            rejects.close()
         engine.dispose()
+        if rejects is not None:
+            with _naming(rejects_path):
+                rejects.close()
     if shown > _SHOWN_PROBLEMS:
         where = f" (all in {args.rejects})" if args.rejects else ""
         print(f"... and {shown - _SHOWN_PROBLEMS} more{where}", file=sys.stderr)
@@ -404,6 +418,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     return EXIT_BAD_INPUT if summary.rejected or summary.conflicts else EXIT_OK
+
+
+@contextmanager
+def _naming(path: Path | None) -> Iterator[None]:
+    """A failed write or close names no file (``/dev/full``); name ``path`` for the message."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or path is None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def summary_text(summary: Any) -> str:
@@ -490,6 +515,18 @@ def cmd_invoice(args: argparse.Namespace) -> int:
                 catalog=get_catalog(args) if args.engine != "python" else None,
                 force=args.force,
             )
+    except Exception as exc:
+        # here for start-up time: loaded only when this command runs
+        from .boundary import read_only
+
+        if not read_only(exc):
+            raise
+        what = "finalising or voiding it" if args.finalize or args.void else "showing a draft"
+        raise UsageError(
+            f"the database is read-only for this user, and {what} writes to it (a draft is "
+            "regenerated from the charges each time it is shown; a finalised invoice can be "
+            "shown read-only)"
+        ) from None
     finally:
         engine.dispose()
     if not to_stdout:
@@ -548,18 +585,23 @@ def cmd_credit_note(args: argparse.Namespace) -> int:
 
 def cmd_db(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
+    from sqlalchemy.engine import make_url
+
+    # here for start-up time: loaded only when this command runs
     from billing.ledger import current_revision, head_revision, make_engine, upgrade
 
-    engine = make_engine(database_target(args.db, create=args.db_command == "upgrade"))
+    target = database_target(args.db, create=args.db_command == "upgrade")
+    engine = make_engine(target)
     try:
         if args.db_command == "upgrade":
             upgrade(engine)
-        where = engine.url.render_as_string(hide_password=True)
+        where = make_url(target).render_as_string(hide_password=True)
         current, newest = current_revision(engine), head_revision()
         if args.json:
             print_json({"database": where, "revision": current, "newest": newest})
         else:
-            print(f"{where}: revision {current} (newest {newest})")
+            revision = current or "none (no ratecard schema yet: 'ratecard db upgrade')"
+            print(f"{where}: revision {revision} (newest {newest})")
     finally:
         engine.dispose()
     return EXIT_OK

@@ -91,12 +91,17 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_openapi)
 
 
-def _engine(url: str | None) -> Any:
+def _engine(url: str | None, *, create: bool = False) -> Any:
+    """The service's database, checked as every ``--db`` is (``ledger_cmd.database_target``):
+    only ``tenant create`` and ``serve`` (``create``) make a missing SQLite file."""
     # here for start-up time: loaded only when this command runs
     from billing.ledger import ensure_schema, make_engine
 
+    from .ledger_cmd import database_target  # the one --db check (start-up time)
+
+    target = database_target(url, create=create)
     try:
-        engine = make_engine(url)
+        engine = make_engine(target)
         ensure_schema(engine)
     except Exception as exc:
         if exc.__class__.__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
@@ -105,11 +110,11 @@ def _engine(url: str | None) -> Any:
     return engine
 
 
-def _new_key(args: argparse.Namespace, make: Any) -> int:
+def _new_key(args: argparse.Namespace, make: Any, *, create: bool = False) -> int:
     # here for start-up time: loaded only when this command runs
     from billing.ledger import TenantError
 
-    engine = _engine(args.db)
+    engine = _engine(args.db, create=create)
     try:
         new = make(engine)
     except TenantError as exc:
@@ -128,7 +133,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from billing.ledger import create_tenant
 
-    return _new_key(args, lambda engine: create_tenant(engine, args.name))
+    return _new_key(args, lambda engine: create_tenant(engine, args.name), create=True)
 
 
 def cmd_key_create(args: argparse.Namespace) -> int:
@@ -218,7 +223,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--port must be 0 to 65535, got {args.port}")
     config = _config(args)
     configure_logging(args.log_level)
-    _engine(config.db).dispose()  # a database that cannot be opened is a usage error
+    # a database that cannot be opened is a usage error
+    _engine(config.db, create=True).dispose()
     app = create_app(config)
     where = {"url": f"http://{args.host}:{args.port}", "db": config.db or "(default)"}
     if args.json:

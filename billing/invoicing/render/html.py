@@ -9,7 +9,7 @@ from ...money import decimal_text
 from ...period import period_label
 from ..profiles import TAX_NOTES
 from ..view import InvoiceLineView, InvoiceView
-from .text import unpriceable_note
+from .text import event_time_text, events_check, unpriceable_note
 
 _TOKEN_LABELS = {
     "input": "Input tokens",
@@ -118,7 +118,7 @@ table.lines tr.section td { background: #f5f7fa; font-weight: 700; color: #1f3a5
 th.num, td.num { text-align: right; white-space: nowrap; }
 .what { font-weight: 600; }
 .muted { color: #7b8794; font-size: 11.5px; }
-.ids { color: #7b8794; font-size: 10.5px; margin-top: 2px; word-break: break-all; }
+.ids { color: #7b8794; font-size: 10.5px; margin-top: 2px; overflow-wrap: anywhere; }
 td.amount { font-weight: 600; }
 .totals { margin-left: auto; margin-top: 18px; border-collapse: collapse; min-width: 320px; }
 .totals td { padding: 6px 6px; }
@@ -132,6 +132,15 @@ td.amount { font-weight: 600; }
          padding: 4px 18px; letter-spacing: 6px; opacity: 0.55; }
 .empty { color: #7b8794; text-align: center; padding: 24px; }
 .parties .addr { color: #52606d; margin-top: 2px; }
+.events { margin-top: 28px; }
+.events h2 { font-size: 11px; text-transform: uppercase; letter-spacing: 1px; color: #7b8794;
+             margin: 0 0 4px; }
+table.events { width: 100%; border-collapse: collapse; font-size: 11.5px; }
+table.events th { text-align: left; font-size: 10.5px; color: #52606d; font-weight: 600;
+                  border-bottom: 1px solid #cbd2d9; padding: 4px 6px; }
+table.events td { padding: 2px 6px; border-bottom: 1px solid #f0f2f4; overflow-wrap: anywhere; }
+table.events th.num { text-align: right; }
+table.events tr.held td { color: #a15c00; }
 @media print {
   body { background: #fff; font-size: 10.5px; }
   .page { max-width: none; margin: 0; padding: 0; border: 0; }
@@ -147,8 +156,11 @@ td.amount { font-weight: 600; }
   .totals td { padding: 3px 6px; }
   .notes { margin-top: 14px; padding-top: 8px; font-size: 9.5px; }
   .stamp { top: 180px; }
+  table.events { font-size: 9px; }
+  table.events td { padding: 1px 5px; }
   table.lines tr { break-inside: avoid; }
   .totals, .notes { break-inside: avoid; }
+  table.events tr { break-inside: avoid; }
 }
 """
 
@@ -276,6 +288,35 @@ def invoice_html(view: InvoiceView) -> str:
   <tbody>{sections}</tbody>
 </table>
 <table class="totals">{total_rows}</table>
-<div class="notes">{"<br>".join(escape(n) for n in notes)}</div>
+<div class="notes">{"<br>".join(escape(n) for n in notes)}</div>{_events(view)}
 </div></body></html>
 """
+
+
+def _events(view: InvoiceView) -> str:
+    """``--with-events``: every event billed on the invoice with its exact charge, the
+    period's events held back (marked, no amount), and the sentence that they add up."""
+    if view.events is None:
+        return ""
+    rows = []
+    for item in view.events:
+        model = escape(item.model or item.offering or "")
+        if item.period and item.period != view.period:
+            model += f' <span class="muted">(late, {escape(item.period)})</span>'
+        if item.amount is not None:
+            cls, charge = "", escape(decimal_text(item.amount))
+        else:
+            cls, charge = ' class="held"', "not billed, under review"
+        rows.append(
+            f"<tr{cls}><td>{escape(item.event_id)}</td><td>{event_time_text(item)}</td>"
+            f'<td>{model}</td><td class="num">{charge}</td></tr>'
+        )
+    body = "".join(rows) or '<tr><td colspan="4" class="empty">No usage events.</td></tr>'
+    # the sentence comes first: after a long table it would be alone on a last page
+    check = f'<p class="muted">{escape(events_check(view))}</p>' if view.events else ""
+    return (
+        f'<section class="events"><h2>Usage events on this invoice</h2>{check}'
+        '<table class="events"><thead><tr><th>Event</th><th>Time (UTC)</th><th>Model</th>'
+        f'<th class="num">Exact charge ({escape(view.currency)})</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></section>"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...money import decimal_text, price_text
-from ..view import CreditNoteView, InvoiceLineView, InvoiceView
+from ..view import CreditNoteView, EventChargeView, InvoiceLineView, InvoiceView
 
 
 def _money(value: Any) -> str | None:
@@ -56,7 +56,30 @@ def credit_note_doc(note: CreditNoteView) -> dict[str, Any]:
     }
 
 
+def event_doc(item: EventChargeView) -> dict[str, Any]:
+    """One event of ``--with-events``: ``amount`` is its exact charge on the invoice (a
+    decimal string), null for an event not billed (``status`` "unpriceable", with ``reason``)."""
+    return {
+        "id": item.event_id,
+        "time": item.event_time.isoformat() if item.event_time else None,
+        "model": item.model,
+        "offering": item.offering,
+        "period": item.period,
+        "status": item.status,
+        "amount": _money(item.amount),
+        "reason": item.reason,
+    }
+
+
 def invoice_doc(view: InvoiceView) -> dict[str, Any]:
+    doc = _invoice_doc(view)
+    if view.events is not None:
+        doc["event_charges"] = [event_doc(item) for item in view.events]
+        doc["event_charges_total"] = _money(view.events_total)
+    return doc
+
+
+def _invoice_doc(view: InvoiceView) -> dict[str, Any]:
     return {
         "customer": view.customer,
         "period": view.period,

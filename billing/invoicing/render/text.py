@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...money import decimal_text, price_text
 from ..profiles import TAX_NOTES
-from ..view import InvoiceView
+from ..view import EventChargeView, InvoiceView
 
 _HEAD = ("MODEL", "CHARGE", "TIER", "QUANTITY", "UNIT PRICE", "PRECISE", "AMOUNT")
 _RIGHT = {3, 4, 5, 6}
@@ -74,7 +74,75 @@ def invoice_text(view: InvoiceView) -> str:
         out.append(f"BALANCE {view.currency} {format(view.balance, 'f')}".rjust(width))
     if view.unpriceable_events:
         out.append(unpriceable_note(view.unpriceable_events))
+    if view.events is not None:
+        out.append("")
+        out.extend(events_text(view))
     return "\n".join(out)
+
+
+def held_note(reason: str | None) -> str:
+    """How an event that could not be priced is marked in an events listing."""
+    return "not billed, under review" + (f": {reason}" if reason else "")
+
+
+def event_time_text(item: EventChargeView) -> str:
+    """An event's time as the invoice prints it: UTC, to the second."""
+    if item.event_time is None:
+        return ""
+    return item.event_time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def events_check(view: InvoiceView) -> str:
+    """The sentence under an events listing: the billed events' exact charges add up to the
+    exact usage total, which the lines round to the subtotal."""
+    billed = [e for e in view.events or () if e.status == "billed"]
+    total = view.events_total
+    assert total is not None
+    subtotal = view.subtotal if view.subtotal is not None else view.total
+    noun = "event" if len(billed) == 1 else "events"
+    if total == view.precise_total:
+        return (
+            f"The {len(billed):,} billed {noun} add up to {decimal_text(total)} {view.currency}, "
+            f"the exact usage total; each line rounded half up to the cent gives the subtotal "
+            f"{format(subtotal, 'f')}."
+        )
+    return (
+        f"The {len(billed):,} billed {noun} add up to {decimal_text(total)} {view.currency}, "
+        f"not the exact usage total {decimal_text(view.precise_total)}: the lines were rated "
+        "again with the current catalog (--engine sql) and differ from the charges stored at "
+        "ingest; run 'ratecard rate' to see where."
+    )
+
+
+def events_text(view: InvoiceView) -> list[str]:
+    """``--with-events``: one row per event billed on the invoice with its exact charge, then
+    the period's events held back (not billed, with the reason), then the check that the
+    charges add up."""
+    events = view.events or ()
+    held = sum(1 for e in events if e.status != "billed")
+    head = ("EVENT", "TIME (UTC)", "MODEL", "CHARGE")
+    rows = []
+    for item in events:
+        model = item.model or item.offering or ""
+        if item.period and item.period != view.period:
+            model += f" (late, {item.period})"
+        charge = decimal_text(item.amount) if item.amount is not None else held_note(item.reason)
+        rows.append((item.event_id, event_time_text(item), model, charge))
+    billed = len(events) - held
+    out = [f"Events: {billed:,} billed, {held:,} not billed (under review)"]
+    if not rows:
+        out.append("(no usage events)")
+        return out
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head[:3])]
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        first = "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells[:3]))
+        return f"{first}  {cells[3]}".rstrip()
+
+    out.append(fmt(head))
+    out.extend(fmt(r) for r in rows)
+    out.append(events_check(view))
+    return out
 
 
 def _address_lines(address: str | None) -> list[str]:
