@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
+import threading
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from pathlib import Path as FilePath
 from typing import Any
 
 from fastapi import APIRouter, Path, Query
@@ -23,6 +26,8 @@ from billing import loads
 from billing.invoicing import (
     InvoiceError,
     InvoiceView,
+    PdfError,
+    chromium_path,
     credit_note,
     credit_note_doc,
     customer_exists,
@@ -32,9 +37,10 @@ from billing.invoicing import (
     invoice_csv,
     invoice_doc,
     invoice_html,
+    invoice_pdf,
     void,
 )
-from billing.ledger import Problem, ingest_lines, tenant_customer
+from billing.ledger import Problem, ingest_lines, tenant_customer, tenant_issuer
 from catalog import dump_request
 
 from .problems import ProblemError, problem_responses
@@ -352,7 +358,42 @@ _FORMATS = {
     "application/json": "json",
     "text/csv": "csv",
     "text/html": "html",
+    "application/pdf": "pdf",
 }
+#: Chromium takes a few hundred MiB and most of a core per print: at most two at a time
+#: (taken in the worker thread, so a waiting print never blocks the event loop)
+_PDF_PRINTS = threading.BoundedSemaphore(2)
+_PDF_TIMEOUT = 60.0
+_NO_CHROMIUM = (
+    "this server cannot render PDF invoices: Chromium is not installed here (Debian: "
+    "apt-get install chromium, or set RATECARD_CHROMIUM); ask for text/html and print it, "
+    "or try again once it is installed"
+)
+
+
+def _pdf_bytes(view: InvoiceView) -> bytes:
+    """The invoice printed by headless Chromium (billing.invoicing.invoice_pdf)."""
+    with _PDF_PRINTS, tempfile.TemporaryDirectory(prefix="ratecard-serve-pdf-") as tmp:
+        out = FilePath(tmp) / "invoice.pdf"
+        invoice_pdf(view, out, timeout=_PDF_TIMEOUT)
+        return out.read_bytes()
+
+
+async def _pdf_response(view: InvoiceView, number: str) -> Response:
+    if chromium_path() is None:
+        raise ProblemError(503, _NO_CHROMIUM, headers={"Retry-After": "3600"})
+    try:
+        body = await run_in_threadpool(_pdf_bytes, view)
+    except PdfError as exc:
+        raise ProblemError(
+            503, f"the PDF of invoice {number} could not be printed: {exc}"
+        ) from None
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", number)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
+    )
 
 
 def _negotiate(accept: str) -> str | None:
@@ -385,8 +426,9 @@ def _negotiate(accept: str) -> str | None:
     "/v1/invoices/{number}",
     summary="One invoice by its number",
     description="By `Accept`: `application/json` (the `ratecard invoice --json` document, the "
-    "default), `text/csv` or `text/html` (printable). PDF is not rendered by this version: "
-    "`application/pdf` alone is a 406 problem.",
+    "default), `text/csv`, `text/html` (printable) or `application/pdf` (A4, the HTML "
+    "printed by headless Chromium, as `ratecard invoice --pdf`). A PDF asked of a server "
+    "without Chromium is a 503 problem; an `Accept` naming none of these is a 406 problem.",
     openapi_extra={"security": _KEY},
     responses={
         200: {
@@ -395,9 +437,10 @@ def _negotiate(accept: str) -> str | None:
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **problem_responses(401, 404, 406),
+        **problem_responses(401, 404, 406, 503),
     },
 )
 async def get_invoice(
@@ -410,10 +453,11 @@ async def get_invoice(
     if fmt is None:
         raise ProblemError(
             406,
-            "an invoice is available as application/json, text/csv or text/html; this "
-            "version renders no PDF (print the HTML invoice to get one)",
+            "an invoice is available as application/json, text/csv, text/html or application/pdf",
         )
-    view = await run_in_threadpool(invoice_by_number, state.engine, number)
+    view = await run_in_threadpool(
+        lambda: invoice_by_number(state.engine, number, issuer=tenant_issuer(tenant))
+    )
     prefix = tenant_customer(tenant, "")
     if view is None or not view.customer.startswith(prefix):
         raise ProblemError(404, f"no invoice numbered {number!r}")
@@ -422,4 +466,6 @@ async def get_invoice(
         return Response(invoice_csv(shown), media_type="text/csv")
     if fmt == "html":
         return Response(invoice_html(shown), media_type="text/html")
+    if fmt == "pdf":
+        return await _pdf_response(shown, number)
     return json_response(invoice_doc(shown))

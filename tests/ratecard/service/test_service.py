@@ -151,7 +151,7 @@ def test_events_and_invoices(service: Service) -> None:
     html = c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "text/html"})
     assert html.headers["content-type"].startswith("text/html") and number in html.text
     assert "alpha/" not in html.text + csv.text + got.text
-    is_problem(c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "application/pdf"}), 406)
+    is_problem(c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "image/png"}), 406)
     note = c.post(
         "/v1/customers/acme/invoices/2026-11/credit-notes",
         json={"amount": "0.05", "reason": "goodwill"},
@@ -188,19 +188,25 @@ def test_tenant_isolation(service: Service) -> None:
     final_a = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=a).json()
     final_b = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=b).json()
     assert (final_a["total"], final_b["total"]) == ("0.18", "0.08")
-    number_a = final_a["document_number"]
+    # each tenant numbers its own invoices: both are INV-000001, each sees its own
+    assert final_a["document_number"] == final_b["document_number"] == "INV-000001"
+    own = c.get("/v1/invoices/INV-000001", headers=b).json()
+    assert (own["total"], own["customer"]) == ("0.08", "acme")
+    solo = c.post("/v1/customers/solo/invoices/2026-11/finalize?force=true", headers=a).json()
+    number_a = solo["document_number"]
+    assert number_a == "INV-000002"
     # beta asks for what is alpha's: not found, never forbidden, never data
     for method, path, body in (
         ("GET", f"/v1/invoices/{number_a}", None),
         ("GET", "/v1/customers/solo/invoices", None),
         ("GET", "/v1/customers/solo/invoices?period=2026-11", None),
         ("POST", "/v1/customers/solo/invoices/2026-11/finalize?force=true", None),
-        ("POST", "/v1/customers/solo/invoices/2026-11/void", None),
         (
             "POST",
             "/v1/customers/solo/invoices/2026-11/credit-notes",
             {"amount": "0.01", "reason": "x"},
         ),
+        ("POST", "/v1/customers/solo/invoices/2026-11/void", None),
     ):
         response = c.request(method, path, headers=b, json=body)
         doc = is_problem(response, 404)
