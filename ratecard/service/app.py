@@ -8,13 +8,14 @@ its trace and answered with a 500 problem naming the request id (:mod:`.observe`
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,7 +27,7 @@ from catalog import RequestValidator, compile_requests, load_catalog
 
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig
-from .observe import AccessMiddleware, Metrics
+from .observe import AccessMiddleware, Metrics, configure_logging
 from .problems import PROBLEM_SCHEMA, ProblemError, problem_response, problem_responses
 from .state import ServiceState, json_response, state_of
 
@@ -69,6 +70,21 @@ async def known_query(request: Request) -> None:
             f"unknown query parameter {names}; {request.url.path} takes: {takes}",
             errors=[{"pointer": f"/query/{u}", "message": "unknown parameter"} for u in unknown],
         )
+
+
+#: ``ratecard serve --workers N`` hands each worker process its settings in these variables
+CONFIG_ENV = "RATECARD_SERVE_CONFIG"
+LOG_LEVEL_ENV = "RATECARD_SERVE_LOG_LEVEL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``ratecard serve --workers N`` (uvicorn's app
+    factory): its settings are the JSON of :meth:`ServiceConfig.to_json` in
+    ``$RATECARD_SERVE_CONFIG``; the parent process brought the database to the newest
+    schema before it started the workers."""
+    configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
+    config = ServiceConfig.from_json(os.environ[CONFIG_ENV])
+    return create_app(config, migrate=False)
 
 
 def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
@@ -177,7 +193,7 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
         responses={200: {"description": "metrics", "content": {"text/plain": {}}}},
     )
     async def prometheus(request: Request) -> Response:
-        body = generate_latest(state_of(request).metrics.registry)
+        body = state_of(request).metrics.exposition()
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(catalog_routes.router)
