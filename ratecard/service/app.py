@@ -28,7 +28,13 @@ from catalog import RequestValidator, compile_requests, load_catalog
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig
 from .observe import AccessMiddleware, Metrics, configure_logging
-from .problems import PROBLEM_SCHEMA, ProblemError, problem_response, problem_responses
+from .problems import (
+    PROBLEM_SCHEMA,
+    ProblemError,
+    problem_response,
+    problem_responses,
+    refuse_unknown_query,
+)
 from .state import ServiceState, json_response, state_of
 
 VERSION = "0.1.0"
@@ -60,16 +66,7 @@ async def known_query(request: Request) -> None:
         return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    known = {p.alias for p in getattr(dependant, "query_params", ())}
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        takes = ", ".join(sorted(known)) or "no query parameters"
-        names = ", ".join(repr(u) for u in unknown)
-        raise ProblemError(
-            422,
-            f"unknown query parameter {names}; {request.url.path} takes: {takes}",
-            errors=[{"pointer": f"/query/{u}", "message": "unknown parameter"} for u in unknown],
-        )
+    refuse_unknown_query(request, {p.alias for p in getattr(dependant, "query_params", ())})
 
 
 #: ``ratecard serve --workers N`` hands each worker process its settings in these variables
@@ -196,6 +193,10 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
         body = state_of(request).metrics.exposition()
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
+    # the hot routes first (matched before any other): the same handlers as plain
+    # Starlette routes, without FastAPI's per-request dependency solving (the FastAPI ones
+    # of request_routes.router only describe them in the OpenAPI document)
+    app.router.routes[:0] = request_routes.hot_routes()
     app.include_router(catalog_routes.router)
     app.include_router(request_routes.router)
     app.include_router(ledger_routes.router)
