@@ -92,6 +92,26 @@ def test_validate_estimate_price(sqlite_service: Service) -> None:
     is_problem(c.post("/v1/validate", json=body), 401)
     is_problem(c.post("/v1/validate", json=body, headers={"Authorization": "Bearer nope"}), 401)
     is_problem(c.post("/v1/validate", json=body, headers={"Authorization": "Basic eDp5"}), 401)
+    # validate and price are plain Starlette routes (app.py): their query is read as
+    # FastAPI reads the others', with the same problems
+    extra = {**body, "colour": "red"}
+    cleaned = c.post("/v1/validate?lenient=yes", json=extra, headers=auth).json()
+    assert cleaned["valid"] is True and "colour" not in cleaned["request"]
+    assert c.post("/v1/validate?lenient=0", json=extra, headers=auth).json()["valid"] is False
+    named = c.post("/v1/validate?endpoint=chat.completions", json=body, headers=auth).json()
+    assert named["endpoint"] == "chat.completions"
+    for query, pointer in (
+        ("lenient=maybe", "/query/lenient"),
+        ("endpoint=fax", "/query/endpoint"),
+        ("lenient=1&colour=red", "/query/colour"),
+    ):
+        problem = is_problem(c.post(f"/v1/validate?{query}", json=body, headers=auth), 422)
+        assert [e["pointer"] for e in problem["errors"]] == [pointer]  # type: ignore[attr-defined]
+    typo = is_problem(c.post("/v1/price?dry=1", json=record("e1"), headers=auth), 422)
+    assert "unknown query parameter 'dry'; /v1/price takes: no query parameters" in str(
+        typo["detail"]
+    )
+    is_problem(c.get("/v1/validate", headers=auth), 405)
 
     body["max_tokens"] = 1000
     est = c.post("/v1/estimate", json=body, headers=auth, params={"budget": "0.01"}).json()
