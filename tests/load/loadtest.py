@@ -101,6 +101,7 @@ class Phase:
         self.acked_batches: list[tuple[int, int]] = []
         self.generator_cpu = 0.0  #: CPU seconds of this process during the phase
         self.server_cpu = 0.0  #: CPU seconds of the server's processes during the phase
+        self.database_cpu = 0.0  #: CPU seconds of PostgreSQL's processes during the phase
 
     def report(self, per_request: int = 1) -> dict[str, Any]:
         n = len(self.latencies)
@@ -117,6 +118,7 @@ class Phase:
             "p99_ms": round(p(0.99), 2),
             "generator_cpu_s": round(self.generator_cpu, 1),
             "server_cpu_s": round(self.server_cpu, 1),
+            "database_cpu_s": round(self.database_cpu, 1),
         }
 
 
@@ -160,11 +162,14 @@ class Connection:
             self.writer = None
 
 
-def measured(server: LiveServer, key: str, kind: str, seconds: float, concurrency: int) -> Phase:
+def measured(
+    server: LiveServer, database: int, key: str, kind: str, seconds: float, concurrency: int
+) -> Phase:
     """One phase on a fresh event loop (uvloop's when installed), with the CPU seconds the
-    generator and the server spent on it."""
+    generator, the server and the database (its postmaster's pid) spent on it."""
     assert server.process is not None
     cpu, served = time.process_time(), cpu_seconds(server.process.pid)
+    stored = cpu_seconds(database)
     work = drive(server.url, key, kind, seconds, concurrency)
     try:
         import uvloop
@@ -175,6 +180,7 @@ def measured(server: LiveServer, key: str, kind: str, seconds: float, concurrenc
             phase = runner.run(work)
     phase.generator_cpu = time.process_time() - cpu
     phase.server_cpu = cpu_seconds(server.process.pid) - served
+    phase.database_cpu = cpu_seconds(database) - stored
     return phase
 
 
@@ -246,6 +252,7 @@ def main() -> int:
         engine = make_engine(db)
         ensure_schema(engine)
         key = create_tenant(engine, "load").key
+        postmaster = int((pg.data / "postmaster.pid").read_text().split()[0])
         server = LiveServer(db, "--log-level", "warning", "--workers", str(args.workers))
         server.start()
         # a worker that starts after /readyz first answers would miss the first seconds
@@ -256,9 +263,9 @@ def main() -> int:
             f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
         )
         phases = [
-            measured(server, key, "validate", each, args.concurrency),
-            measured(server, key, "price", each, args.concurrency),
-            measured(server, key, "events", each, args.event_concurrency),
+            measured(server, postmaster, key, "validate", each, args.concurrency),
+            measured(server, postmaster, key, "price", each, args.concurrency),
+            measured(server, postmaster, key, "events", each, args.event_concurrency),
         ]
         rows = [phases[0].report(), phases[1].report(), phases[2].report(BATCH)]
         acked = len(phases[2].acked_batches) * BATCH
@@ -283,10 +290,11 @@ def main() -> int:
             "p99_ms",
             "generator_cpu_s",
             "server_cpu_s",
+            "database_cpu_s",
         )
-        print(" ".join(f"{c:>14}" for c in columns))
+        print(" ".join(f"{c:>15}" for c in columns))
         for row in rows:
-            print(" ".join(f"{row[c]:>14}" for c in columns))
+            print(" ".join(f"{row[c]:>15}" for c in columns))
         print(
             f"ledger: {acked} events acknowledged, {stored} stored, {distinct} distinct: "
             f"{'every acknowledged event stored once' if ledger_ok else 'MISMATCH'}"
