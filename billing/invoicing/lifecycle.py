@@ -41,7 +41,7 @@ from ..money import is_whole_minor_units, round_money
 from ..period import period_end, period_problem
 from .errors import InvoiceError
 from .lines import STANDARD, _late_periods, _line_sort_key, line_key
-from .profiles import DEFAULT_TERMS_DAYS, PLACEHOLDER_ISSUER, issuer
+from .profiles import DEFAULT_TERMS_DAYS, PLACEHOLDER_ISSUER, issuer, issuer_code_for
 from .profiles import insert_stmt as _insert
 from .tax import tax_amount
 from .view import CreditNoteView, InvoiceLineView, InvoiceView, _view
@@ -92,7 +92,7 @@ def _open(session: Session, customer: Customer, period: str) -> Invoice:
     session.execute(
         _insert(session, Invoice.__table__)
         .values(
-            issuer_id=issuer(session).id,
+            issuer_id=issuer(session, issuer_code_for(session, customer.code)).id,
             customer_id=customer.id,
             period=period,
             kind=STANDARD,
@@ -370,6 +370,10 @@ def _finalize(session: Session, inv: Invoice, *, force: bool = False) -> None:
                 f"{customer.code} has no billable usage in {inv.period}: finalising would "
                 "spend an invoice number on an empty invoice; give --force to issue it anyway"
             )
+    # the issuer of the customer's tenant (a draft made before tenants had their own issuer
+    # still names the default one: it is issued by its tenant's)
+    code = issuer_code_for(session, customer.code)
+    inv.issuer_id = issuer(session, code).id
     # FOR NO KEY UPDATE (PostgreSQL): the number is not a key, and a plain FOR UPDATE would
     # wait on the KEY SHARE locks that every transaction's insert referencing the issuer
     # holds; two finalisations of different customers could then deadlock upgrading them.
@@ -378,10 +382,11 @@ def _finalize(session: Session, inv: Invoice, *, force: bool = False) -> None:
     if not who.profile_set:
         env_name = os.environ.get("RATECARD_ISSUER_NAME", "").strip()
         if not env_name:
+            tenant = f"--tenant {code[:-1]} " if code.endswith("/") else ""
             raise InvoiceError(
                 f"the issuer is still the placeholder {PLACEHOLDER_ISSUER!r}: an invoice "
-                "must name who issues it; run 'ratecard issuer set --name NAME --address "
-                "ADDRESS' first"
+                f"must name who issues it; run 'ratecard issuer set {tenant}--name NAME "
+                "--address ADDRESS' first"
             )
         who.name = env_name
         who.address = os.environ.get("RATECARD_ISSUER_ADDRESS", who.address)

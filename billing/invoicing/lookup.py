@@ -11,15 +11,22 @@ from sqlalchemy import Engine, select
 
 from ..ledger.db import transaction
 from ..ledger.tables import Customer, Invoice, Issuer
+from .profiles import DEFAULT_ISSUER
 from .view import InvoiceView, _view
 
 _NUMBER = re.compile(r"(.*?)(\d+)")
 
 
 def invoice_by_number(
-    engine: Engine, document_number: str, *, with_events: bool = False
+    engine: Engine,
+    document_number: str,
+    *,
+    with_events: bool = False,
+    issuer: str = DEFAULT_ISSUER,
 ) -> InvoiceView | None:
-    """The invoice numbered ``document_number`` (``INV-000001``), or ``None``."""
+    """The invoice numbered ``document_number`` (``INV-000001``) by the issuer ``issuer``
+    (a code: ``default``, or a tenant's :func:`billing.ledger.tenant_issuer`; each issuer
+    numbers its own invoices), or ``None``."""
     parsed = _NUMBER.fullmatch(document_number)
     if parsed is None or len(parsed[2]) > 18:
         return None
@@ -27,7 +34,11 @@ def invoice_by_number(
         found = session.scalars(
             select(Invoice)
             .join(Issuer, Issuer.id == Invoice.issuer_id)
-            .where(Issuer.invoice_prefix == parsed[1], Invoice.number == int(parsed[2]))
+            .where(
+                Issuer.code == issuer,
+                Issuer.invoice_prefix == parsed[1],
+                Invoice.number == int(parsed[2]),
+            )
         ).one_or_none()
         if found is None:
             return None

@@ -6,6 +6,11 @@ for 20 %), reverse charge, or not applicable. The issuer's profile holds its nam
 email and tax id. ``ratecard customer set`` and ``ratecard issuer set`` write them; a draft
 reads them every time it is regenerated and finalisation freezes the tax and the due date.
 
+Each tenant of ``ratecard serve`` has its own issuer (``ratecard issuer set --tenant T``):
+its own profile and its own gapless invoice and credit-note numbers
+(:func:`billing.ledger.tenant_issuer`); a customer outside any tenant is billed by the
+``default`` issuer (:func:`issuer_code_for`).
+
 Errors: :class:`~billing.errors.InvoiceError` with a sentence (an unknown customer to show,
 a rate out of range, a currency that does not match the customer's charges).
 """
@@ -22,7 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..ledger.db import transaction
-from ..ledger.tables import Customer, Issuer
+from ..ledger.tables import Customer, Issuer, Tenant
+from ..ledger.tenants import customer_tenant, tenant_issuer
 from .errors import InvoiceError
 
 #: payment terms when a customer has none: due 30 days after the issue date
@@ -69,6 +75,24 @@ def issuer(session: Session, code: str = DEFAULT_ISSUER) -> Issuer:
         .on_conflict_do_nothing(index_elements=["code"])
     )
     return session.scalars(select(Issuer).where(Issuer.code == code)).one()
+
+
+def issuer_code_for(session: Session, customer: str) -> str:
+    """The code of the issuer that bills the ledger customer ``customer``: its tenant's
+    (``<tenant>/``) when the code is ``<tenant>/<id>`` of an existing tenant, else the
+    ``default`` issuer."""
+    tenant = customer_tenant(customer)
+    if tenant is not None and session.scalar(select(Tenant.id).where(Tenant.name == tenant)):
+        return tenant_issuer(tenant)
+    return DEFAULT_ISSUER
+
+
+def _issuer_code(session: Session, tenant: str | None) -> str:
+    if tenant is None:
+        return DEFAULT_ISSUER
+    if session.scalar(select(Tenant.id).where(Tenant.name == tenant)) is None:
+        raise InvoiceError(f"no tenant named {tenant!r}; create it with 'ratecard tenant create'")
+    return tenant_issuer(tenant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +220,13 @@ def set_issuer(
     address: str | None = None,
     email: str | None = None,
     tax_id: str | None = None,
+    tenant: str | None = None,
 ) -> IssuerProfile:
-    """Store the issuer's profile (fields not given keep their value). Its name is needed
-    the first time: an invoice cannot be issued by a placeholder."""
+    """Store the issuer's profile (fields not given keep their value): the ``default``
+    issuer's, or the tenant's own with ``tenant``. Its name is needed the first time: an
+    invoice cannot be issued by a placeholder. An unknown tenant is an InvoiceError."""
     with transaction(engine) as session:
-        row = issuer(session)
+        row = issuer(session, _issuer_code(session, tenant))
         if name is not None:
             if not name.strip():
                 raise InvoiceError("the issuer's --name cannot be empty")
@@ -229,10 +255,11 @@ def _issuer_profile(row: Issuer) -> IssuerProfile:
     )
 
 
-def issuer_profile(engine: Engine) -> IssuerProfile:
-    """The issuer's stored profile (``profile_set`` False: the placeholder, never issued)."""
+def issuer_profile(engine: Engine, tenant: str | None = None) -> IssuerProfile:
+    """The issuer's stored profile, the tenant's with ``tenant`` (``profile_set`` False: the
+    placeholder, never issued). An unknown tenant is an InvoiceError."""
     with transaction(engine) as session:
-        return _issuer_profile(issuer(session))
+        return _issuer_profile(issuer(session, _issuer_code(session, tenant)))
 
 
 __all__ = [
@@ -247,6 +274,7 @@ __all__ = [
     "customer_profile",
     "insert_stmt",
     "issuer",
+    "issuer_code_for",
     "issuer_profile",
     "set_customer",
     "set_issuer",

@@ -15,9 +15,11 @@ from .tenants import (
     authenticate,
     create_key,
     create_tenant,
+    customer_tenant,
     list_keys,
     revoke_key,
     tenant_customer,
+    tenant_issuer,
 )
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "create_key",
     "create_tenant",
     "current_revision",
+    "customer_tenant",
     "database_url",
     "ensure_schema",
     "head_revision",
@@ -38,6 +41,7 @@ __all__ = [
     "make_pricer",
     "revoke_key",
     "tenant_customer",
+    "tenant_issuer",
     "upgrade",
     "write_reject",
 ]

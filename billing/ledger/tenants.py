@@ -7,7 +7,10 @@ only the SHA-256 of the whole key, and :func:`authenticate` compares hashes in c
 nothing to guess from its digest.
 
 A tenant's customers are stored under ``<tenant>/<customer>`` (:func:`tenant_customer`), so
-every ledger query of one tenant stays inside it.
+every ledger query of one tenant stays inside it. Each tenant issues its own invoices: its
+issuer row (its profile and its gapless invoice and credit-note numbers) has the code
+``<tenant>/`` (:func:`tenant_issuer`); customers outside any tenant (the command line's) are
+billed by the ``default`` issuer.
 
 Errors: :class:`TenantError` (unknown tenant, a name that is taken or malformed).
 """
@@ -56,6 +59,22 @@ def key_hash(key: str) -> str:
 def tenant_customer(tenant: str, customer: str) -> str:
     """The ledger's customer code for a tenant's customer."""
     return f"{tenant}/{customer}"
+
+
+def tenant_issuer(tenant: str) -> str:
+    """The code of the tenant's issuer row (``<tenant>/``: at most 64 characters, and never
+    the command line's ``default``, since a tenant name holds no ``/``)."""
+    return f"{tenant}/"
+
+
+def customer_tenant(customer: str) -> str | None:
+    """The tenant whose name a ledger customer code starts with (``alpha`` for
+    ``alpha/acme``), or None when the code has no valid tenant prefix. Whether that tenant
+    exists is the database's to say."""
+    tenant, slash, rest = customer.partition("/")
+    if not slash or not rest or TENANT_NAME.fullmatch(tenant) is None:
+        return None
+    return tenant
 
 
 def check_tenant_name(name: str) -> str:
@@ -154,8 +173,10 @@ __all__ = [
     "check_tenant_name",
     "create_key",
     "create_tenant",
+    "customer_tenant",
     "key_hash",
     "list_keys",
     "revoke_key",
     "tenant_customer",
+    "tenant_issuer",
 ]

@@ -43,6 +43,10 @@ def register(sub: Any) -> None:
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_customer)
 
+    tenant_help = (
+        "the issuer of this tenant's invoices ('ratecard serve'; each tenant has its own "
+        "profile and gapless numbers); without it, the issuer of customers outside tenants"
+    )
     p = sub.add_parser("issuer", help="the issuer's profile: who the invoices are from")
     isub = p.add_subparsers(dest="profile_command", required=True, metavar="SUBCOMMAND")
     q = isub.add_parser("set", help="store the issuer (options not given are kept)")
@@ -51,10 +55,12 @@ def register(sub: Any) -> None:
     q.add_argument("--address", help="postal address; '\\n' or a newline separates lines")
     q.add_argument("--email", help="billing contact email address")
     q.add_argument("--tax-id", help="the issuer's VAT or tax number")
+    q.add_argument("--tenant", help=tenant_help)
     q.add_argument("--json", action="store_true", help="print the stored profile as JSON")
     q.set_defaults(func=cmd_issuer)
     q = isub.add_parser("show", help="print the issuer's profile")
     _db_arg(q)
+    q.add_argument("--tenant", help=tenant_help)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_issuer)
 
@@ -173,9 +179,10 @@ def cmd_issuer(args: argparse.Namespace) -> int:
                 address=_text("address", args.address),
                 email=_text("email", args.email),
                 tax_id=_text("tax_id", args.tax_id),
+                tenant=args.tenant,
             )
         else:
-            profile = issuer_profile(engine)
+            profile = issuer_profile(engine, tenant=args.tenant)
     finally:
         engine.dispose()
     doc = {

@@ -5,8 +5,9 @@ load FastAPI), so other commands' start-up time does not pay for them."""
 from __future__ import annotations
 
 import argparse
-import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,14 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--max-batch", type=int, default=None, metavar="N", help="records per request (10,000)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (uvicorn's; default 1): each serves requests on the same port "
+        "with its own database connections; SIGTERM stops them all gracefully",
     )
     p.add_argument(
         "--log-level",
@@ -200,48 +209,67 @@ def _config(args: argparse.Namespace) -> Any:
     )
 
 
-def configure_logging(level: str) -> None:
-    """One JSON object per line on stderr: access lines and the server's own messages."""
-    # here for start-up time: loaded only when this command runs
-    from ratecard.service.observe import JsonLineFormatter
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLineFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     import uvicorn
 
     # here for start-up time: loaded only when this command runs
     from ratecard.service import create_app
+    from ratecard.service.app import CONFIG_ENV, LOG_LEVEL_ENV
+    from ratecard.service.observe import configure_logging
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, got {args.port}")
+    if not 1 <= args.workers <= 64:
+        raise UsageError(f"--workers must be 1 to 64, got {args.workers}")
     config = _config(args)
     configure_logging(args.log_level)
     # a database that cannot be opened is a usage error
     _engine(config.db, create=True).dispose()
-    app = create_app(config)
-    where = {"url": f"http://{args.host}:{args.port}", "db": config.db or "(default)"}
+    where = {
+        "url": f"http://{args.host}:{args.port}",
+        "db": config.db or "(default)",
+        "workers": args.workers,
+    }
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,  # our JSON handler on the root logger
+        "access_log": False,  # ratecard.access writes one JSON line per request instead
+        "timeout_graceful_shutdown": 30,
+        "server_header": False,
+    }
+    if args.workers == 1:
+        app: Any = create_app(config)
+        _announce(args, where)
+        uvicorn.run(app, **options)
+        return EXIT_OK
+    # uvicorn starts the workers from an import string; each builds its app from the
+    # environment, and the metrics of all of them are summed through a shared directory
+    os.environ[CONFIG_ENV] = config.to_json()
+    os.environ[LOG_LEVEL_ENV] = args.log_level
+    with tempfile.TemporaryDirectory(prefix="ratecard-metrics-") as metrics_dir:
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", metrics_dir)
+        _announce(args, where)
+        uvicorn.run(
+            "ratecard.service.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            **options,
+        )
+    return EXIT_OK
+
+
+def _announce(args: argparse.Namespace, where: dict[str, Any]) -> None:
     if args.json:
         print_json(where, indent=None)
     else:
-        print(f"ratecard serving on {where['url']} (database {where['db']}); Ctrl-C stops it")
+        processes = f", {args.workers} workers" if args.workers > 1 else ""
+        print(
+            f"ratecard serving on {where['url']} (database {where['db']}{processes}); "
+            "Ctrl-C stops it"
+        )
     sys.stdout.flush()
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_config=None,  # our JSON handler on the root logger
-        access_log=False,  # ratecard.access writes one JSON line per request instead
-        timeout_graceful_shutdown=30,
-        server_header=False,
-    )
-    return EXIT_OK
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:

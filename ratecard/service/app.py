@@ -8,13 +8,14 @@ its trace and answered with a 500 problem naming the request id (:mod:`.observe`
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,8 +27,14 @@ from catalog import RequestValidator, compile_requests, load_catalog
 
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig
-from .observe import AccessMiddleware, Metrics
-from .problems import PROBLEM_SCHEMA, ProblemError, problem_response, problem_responses
+from .observe import AccessMiddleware, Metrics, configure_logging
+from .problems import (
+    PROBLEM_SCHEMA,
+    ProblemError,
+    problem_response,
+    problem_responses,
+    refuse_unknown_query,
+)
 from .state import ServiceState, json_response, state_of
 
 VERSION = "0.1.0"
@@ -59,16 +66,22 @@ async def known_query(request: Request) -> None:
         return
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
-    known = {p.alias for p in getattr(dependant, "query_params", ())}
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        takes = ", ".join(sorted(known)) or "no query parameters"
-        names = ", ".join(repr(u) for u in unknown)
-        raise ProblemError(
-            422,
-            f"unknown query parameter {names}; {request.url.path} takes: {takes}",
-            errors=[{"pointer": f"/query/{u}", "message": "unknown parameter"} for u in unknown],
-        )
+    refuse_unknown_query(request, {p.alias for p in getattr(dependant, "query_params", ())})
+
+
+#: ``ratecard serve --workers N`` hands each worker process its settings in these variables
+CONFIG_ENV = "RATECARD_SERVE_CONFIG"
+LOG_LEVEL_ENV = "RATECARD_SERVE_LOG_LEVEL"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``ratecard serve --workers N`` (uvicorn's app
+    factory): its settings are the JSON of :meth:`ServiceConfig.to_json` in
+    ``$RATECARD_SERVE_CONFIG``; the parent process brought the database to the newest
+    schema before it started the workers."""
+    configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
+    config = ServiceConfig.from_json(os.environ[CONFIG_ENV])
+    return create_app(config, migrate=False)
 
 
 def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
@@ -177,9 +190,13 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
         responses={200: {"description": "metrics", "content": {"text/plain": {}}}},
     )
     async def prometheus(request: Request) -> Response:
-        body = generate_latest(state_of(request).metrics.registry)
+        body = state_of(request).metrics.exposition()
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
+    # the hot routes first (matched before any other): the same handlers as plain
+    # Starlette routes, without FastAPI's per-request dependency solving (the FastAPI ones
+    # of request_routes.router only describe them in the OpenAPI document)
+    app.router.routes[:0] = request_routes.hot_routes()
     app.include_router(catalog_routes.router)
     app.include_router(request_routes.router)
     app.include_router(ledger_routes.router)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: 10 MiB: a batch of 10,000 usage records of about 1 KiB each
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -27,3 +30,16 @@ class ServiceConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     max_batch_lines: int = DEFAULT_MAX_BATCH
     key_cache_seconds: float = 5.0
+
+    def to_json(self) -> str:
+        """These settings as JSON (what ``serve --workers N`` hands its worker processes)."""
+        doc = dataclasses.asdict(self)
+        doc["data"] = str(self.data)
+        return json.dumps(doc)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServiceConfig:
+        """The settings :meth:`to_json` wrote."""
+        doc: dict[str, Any] = json.loads(text)
+        doc["data"] = Path(doc["data"])
+        return cls(**doc)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
+import threading
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from pathlib import Path as FilePath
 from typing import Any
 
 from fastapi import APIRouter, Path, Query
@@ -23,6 +26,8 @@ from billing import loads
 from billing.invoicing import (
     InvoiceError,
     InvoiceView,
+    PdfError,
+    chromium_path,
     credit_note,
     credit_note_doc,
     customer_exists,
@@ -32,9 +37,11 @@ from billing.invoicing import (
     invoice_csv,
     invoice_doc,
     invoice_html,
+    invoice_pdf,
     void,
 )
-from billing.ledger import Problem, ingest_lines, tenant_customer
+from billing.ledger import Problem, ingest_lines, tenant_customer, tenant_issuer
+from billing.period import period_of, period_problem
 from catalog import dump_request
 
 from .problems import ProblemError, problem_responses
@@ -52,13 +59,118 @@ _CUSTOMER_PATH = Path(min_length=1, max_length=128, pattern=r"^[^/]+$")
 _PERIOD_PATH = Path(pattern=_PERIOD, description="a UTC calendar month, YYYY-MM")
 
 
-def _tenant_pricer(base: Callable[[str, int], Any], tenant: str) -> Callable[[str, int], Any]:
+#: a usage record as POST /v1/events reads it (README: the usage record format); the service
+#: checks each record itself and reports one that breaks it as a problem at its position
+_RECORD = {
+    "type": "object",
+    "required": ["id", "customer", "model", "timestamp", "usage"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "customer": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^/]+$"},
+        "model": {"type": "string", "examples": ["qwen3-5-4b"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "usage": {
+            "type": "object",
+            "properties": {
+                "prompt_tokens": {"type": "integer", "minimum": 0},
+                "completion_tokens": {"type": "integer", "minimum": 0},
+            },
+        },
+    },
+}
+_ITEM = {
+    **_RECORD,
+    "description": "a usage record (README: the usage record format); an element that is not "
+    "one is not refused with the batch: it is reported as a problem at its position, and the "
+    "rest are stored",
+}
+_INGEST_ANSWER = {
+    "type": "object",
+    "required": ["lines", "ingested", "duplicates", "conflicts", "rejected", "problems"],
+    "properties": {
+        "lines": {"type": "integer"},
+        "ingested": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "conflicts": {"type": "integer"},
+        "invalid": {"type": "integer"},
+        "unpriceable": {"type": "integer"},
+        "rejected": {"type": "integer"},
+        "interrupted": {"type": "boolean"},
+        "problems": {"type": "array", "items": {"type": "object"}},
+        "invoices": {
+            "description": "the (customer, period) of every record read: the invoices the "
+            "batch may have changed",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["customer", "period"],
+                "properties": {"customer": {"type": "string"}, "period": {"type": "string"}},
+            },
+        },
+    },
+}
+#: OpenAPI links: how a client goes from one answer to the next call (the stateful
+#: schemathesis test follows them: events -> invoices -> finalise -> invoice, credit, void)
+_FROM_EVENTS = {
+    "customer": "$response.body#/invoices/0/customer",
+    "period": "$response.body#/invoices/0/period",
+}
+_SAME_INVOICE = {"customer": "$request.path.customer", "period": "$request.path.period"}
+_EVENT_LINKS = {
+    "ListTheInvoice": {
+        "operationId": "listInvoices",
+        "parameters": _FROM_EVENTS,
+        "description": "the draft invoice the first record's usage went to",
+    },
+    "FinalizeTheInvoice": {"operationId": "finalizeInvoice", "parameters": _FROM_EVENTS},
+}
+_LIST_LINKS = {
+    "FinalizeListed": {
+        "operationId": "finalizeInvoice",
+        "parameters": {
+            "customer": "$request.path.customer",
+            "period": "$response.body#/data/0/period",
+        },
+    },
+    "GetListed": {
+        "operationId": "getInvoice",
+        "parameters": {"number": "$response.body#/data/0/document_number"},
+    },
+}
+_FINAL_LINKS = {
+    "GetByNumber": {
+        "operationId": "getInvoice",
+        "parameters": {"number": "$response.body#/document_number"},
+    },
+    "CreditIt": {"operationId": "creditInvoice", "parameters": _SAME_INVOICE},
+    "VoidIt": {"operationId": "voidInvoice", "parameters": _SAME_INVOICE},
+}
+_VOID_LINKS = {
+    "ListAfterVoid": {"operationId": "listInvoices", "parameters": _SAME_INVOICE},
+    "FinalizeAgain": {"operationId": "finalizeInvoice", "parameters": _SAME_INVOICE},
+}
+
+
+def _answer(description: str, links: dict[str, Any], schema: Any = None) -> dict[int | str, Any]:
+    doc: dict[str, Any] = {"description": description, "links": links}
+    if schema is not None:
+        doc["content"] = {"application/json": {"schema": schema}}
+    return {200: doc}
+
+
+def _tenant_pricer(
+    base: Callable[[str, int], Any], tenant: str, touched: set[tuple[str, str]]
+) -> Callable[[str, int], Any]:
+    """``base`` for the tenant's customers; ``touched`` collects the (customer, period) of
+    every record that names both (the invoices the batch may change)."""
     prefix = tenant_customer(tenant, "")
 
     def prepare(text: str, line: int) -> Any:
         item = base(text, line)
         if isinstance(item, Problem):
             return item
+        if item.timestamp is not None:
+            touched.add((item.customer, period_of(item.timestamp)))
         code = prefix + item.customer
         if len(code) > _CUSTOMER_MAX:
             limit = _CUSTOMER_MAX - len(prefix)
@@ -121,27 +233,24 @@ def _event_lines(text: str, media: str) -> list[tuple[int, str]]:
     "stored). A client that retries a batch stores nothing twice. The answer counts `lines`, "
     "`ingested` (stored), `duplicates`, `conflicts` and `rejected` (unpriceable, stored but "
     "never charged, plus invalid), and lists each problem with its `line` and `reason`. "
-    "Everything counted is committed before the answer is sent.",
+    "Everything counted is committed before the answer is sent. `invoices` names the "
+    "(customer, period) of every record read: the drafts the batch may have changed.",
     status_code=200,
+    operation_id="ingestEvents",
     openapi_extra={
         "security": _KEY,
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "items": {
-                            "description": "a usage record; an element that is not one is "
-                            "reported as a problem at its position, and the rest are stored"
-                        },
-                    }
-                },
+                "application/json": {"schema": {"type": "array", "items": _ITEM}},
                 NDJSON: {"schema": {"description": "JSON Lines: one usage record per line"}},
             },
         },
     },
-    responses=problem_responses(400, 401, 413),
+    responses={
+        **_answer("what was stored", _EVENT_LINKS, _INGEST_ANSWER),
+        **problem_responses(400, 401, 413),
+    },
 )
 async def ingest(request: Request) -> Response:
     state = state_of(request)
@@ -157,7 +266,8 @@ async def ingest(request: Request) -> Response:
             f"the request holds {len(lines):,} records; this service takes at most {limit:,} "
             "per request: send them in smaller batches",
         )
-    pricer = _tenant_pricer(state.pricer, tenant)
+    touched: set[tuple[str, str]] = set()
+    pricer = _tenant_pricer(state.pricer, tenant, touched)
     summary = await run_in_threadpool(
         ingest_lines, state.engine, lines, pricer, batch_size=max(len(lines), 1)
     )
@@ -170,6 +280,7 @@ async def ingest(request: Request) -> Response:
     doc = {
         **summary.as_json(),
         "problems": [_plain(p, prefix) for p in summary.problems],
+        "invoices": [{"customer": c, "period": p} for c, p in sorted(touched)],
     }
     return json_response(doc)
 
@@ -196,8 +307,13 @@ async def _ledger(
 
 
 def _period_query(period: str | None) -> str | None:
-    if period is not None and re.fullmatch(_PERIOD, period) is None:
-        raise ProblemError(422, f"period must be YYYY-MM (for example 2026-11), got {period!r}")
+    """A period in a path or query: a 422 problem unless it is a calendar month
+    (billing.period: years 0001 to 9999)."""
+    why = None if period is None else period_problem(period)
+    if why is not None:
+        raise ProblemError(
+            422, f"period must be YYYY-MM (for example 2026-11), got {period!r}: {why}"
+        )
     return period
 
 
@@ -207,8 +323,12 @@ def _period_query(period: str | None) -> str | None:
     description="Without `period`: every stored invoice of the customer (void ones "
     "included). With `period`: that month's invoice, a draft regenerated from the charges "
     "now (as `ratecard invoice`), or the final one.",
+    operation_id="listInvoices",
     openapi_extra={"security": _KEY},
-    responses=problem_responses(401, 404, 409, 422),
+    responses={
+        **_answer("the invoices", _LIST_LINKS),
+        **problem_responses(401, 404, 409, 422),
+    },
 )
 async def list_invoices(
     request: Request,
@@ -240,8 +360,12 @@ async def list_invoices(
     "invoice that is already final is returned as it is. Refused (409) while the issuer is "
     "the placeholder (`ratecard issuer set`), and, unless `force=true`, for a period that "
     "has not ended or an invoice without usage.",
+    operation_id="finalizeInvoice",
     openapi_extra={"security": _KEY},
-    responses=problem_responses(401, 404, 409, 422),
+    responses={
+        **_answer("the final invoice", _FINAL_LINKS),
+        **problem_responses(401, 404, 409, 422),
+    },
 )
 async def finalize(
     request: Request,
@@ -254,6 +378,7 @@ async def finalize(
     state = state_of(request)
     tenant = await state.tenant(request)
     assert tenant is not None
+    _period_query(period)
     view = await _ledger(
         state,
         customer,
@@ -270,8 +395,12 @@ async def finalize(
     summary="Void the period's finalised invoice",
     description="It keeps its number and lines; its charges are released to be invoiced "
     "again. A draft, or an invoice with credit notes, cannot be voided (409).",
+    operation_id="voidInvoice",
     openapi_extra={"security": _KEY},
-    responses=problem_responses(401, 404, 409, 422),
+    responses={
+        **_answer("the void invoice", _VOID_LINKS),
+        **problem_responses(401, 404, 409, 422),
+    },
 )
 async def void_invoice(
     request: Request, customer: str = _CUSTOMER_PATH, period: str = _PERIOD_PATH
@@ -279,6 +408,7 @@ async def void_invoice(
     state = state_of(request)
     tenant = await state.tenant(request)
     assert tenant is not None
+    _period_query(period)
     view = await _ledger(state, customer, tenant, lambda code: void(state.engine, code, period))
     return json_response(invoice_doc(_shown(view, customer)))
 
@@ -311,6 +441,7 @@ _CREDIT_BODY = {
     description="Issue a credit note (the next gapless `CN-` number). Credit notes together "
     "never exceed the invoice (409 beyond it).",
     status_code=201,
+    operation_id="creditInvoice",
     openapi_extra={"security": _KEY, "requestBody": _CREDIT_BODY},
     responses=problem_responses(400, 401, 404, 409, 413, 422),
 )
@@ -320,6 +451,7 @@ async def credit(
     state = state_of(request)
     tenant = await state.tenant(request)
     assert tenant is not None
+    _period_query(period)
     text = await state.text(request)
     try:
         body = loads(text)
@@ -352,7 +484,42 @@ _FORMATS = {
     "application/json": "json",
     "text/csv": "csv",
     "text/html": "html",
+    "application/pdf": "pdf",
 }
+#: Chromium takes a few hundred MiB and most of a core per print: at most two at a time
+#: (taken in the worker thread, so a waiting print never blocks the event loop)
+_PDF_PRINTS = threading.BoundedSemaphore(2)
+_PDF_TIMEOUT = 60.0
+_NO_CHROMIUM = (
+    "this server cannot render PDF invoices: Chromium is not installed here (Debian: "
+    "apt-get install chromium, or set RATECARD_CHROMIUM); ask for text/html and print it, "
+    "or try again once it is installed"
+)
+
+
+def _pdf_bytes(view: InvoiceView) -> bytes:
+    """The invoice printed by headless Chromium (billing.invoicing.invoice_pdf)."""
+    with _PDF_PRINTS, tempfile.TemporaryDirectory(prefix="ratecard-serve-pdf-") as tmp:
+        out = FilePath(tmp) / "invoice.pdf"
+        invoice_pdf(view, out, timeout=_PDF_TIMEOUT)
+        return out.read_bytes()
+
+
+async def _pdf_response(view: InvoiceView, number: str) -> Response:
+    if chromium_path() is None:
+        raise ProblemError(503, _NO_CHROMIUM, headers={"Retry-After": "3600"})
+    try:
+        body = await run_in_threadpool(_pdf_bytes, view)
+    except PdfError as exc:
+        raise ProblemError(
+            503, f"the PDF of invoice {number} could not be printed: {exc}"
+        ) from None
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", number)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
+    )
 
 
 def _negotiate(accept: str) -> str | None:
@@ -385,8 +552,10 @@ def _negotiate(accept: str) -> str | None:
     "/v1/invoices/{number}",
     summary="One invoice by its number",
     description="By `Accept`: `application/json` (the `ratecard invoice --json` document, the "
-    "default), `text/csv` or `text/html` (printable). PDF is not rendered by this version: "
-    "`application/pdf` alone is a 406 problem.",
+    "default), `text/csv`, `text/html` (printable) or `application/pdf` (A4, the HTML "
+    "printed by headless Chromium, as `ratecard invoice --pdf`). A PDF asked of a server "
+    "without Chromium is a 503 problem; an `Accept` naming none of these is a 406 problem.",
+    operation_id="getInvoice",
     openapi_extra={"security": _KEY},
     responses={
         200: {
@@ -395,9 +564,10 @@ def _negotiate(accept: str) -> str | None:
                 "application/json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **problem_responses(401, 404, 406),
+        **problem_responses(401, 404, 406, 503),
     },
 )
 async def get_invoice(
@@ -410,10 +580,11 @@ async def get_invoice(
     if fmt is None:
         raise ProblemError(
             406,
-            "an invoice is available as application/json, text/csv or text/html; this "
-            "version renders no PDF (print the HTML invoice to get one)",
+            "an invoice is available as application/json, text/csv, text/html or application/pdf",
         )
-    view = await run_in_threadpool(invoice_by_number, state.engine, number)
+    view = await run_in_threadpool(
+        lambda: invoice_by_number(state.engine, number, issuer=tenant_issuer(tenant))
+    )
     prefix = tenant_customer(tenant, "")
     if view is None or not view.customer.startswith(prefix):
         raise ProblemError(404, f"no invoice numbered {number!r}")
@@ -422,4 +593,6 @@ async def get_invoice(
         return Response(invoice_csv(shown), media_type="text/csv")
     if fmt == "html":
         return Response(invoice_html(shown), media_type="text/html")
+    if fmt == "pdf":
+        return await _pdf_response(shown, number)
     return json_response(invoice_doc(shown))

@@ -8,19 +8,25 @@ method, path, route template, status, duration in ms and tenant. ``/metrics`` se
 - ``ratecard_http_request_duration_seconds{method,route}`` (histogram)
 - ``ratecard_events_stored_total``, ``ratecard_events_duplicates_total``,
   ``ratecard_event_rejects_total{reason}`` (``invalid``, ``unpriceable``, ``conflict``)
+
+With ``ratecard serve --workers N`` every worker process writes its counts to
+``$PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode) and ``/metrics`` sums
+them over the workers, whichever one answers.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ACCESS_LOG = logging.getLogger("ratecard.access")
@@ -60,6 +66,15 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: this process's metrics, or the sum over every worker
+        process when ``$PROMETHEUS_MULTIPROC_DIR`` is set (``serve --workers N``)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
+        return generate_latest(self.registry)
 
 
 class AccessMiddleware:
@@ -158,3 +173,13 @@ class JsonLineFormatter(logging.Formatter):
             "message": message,
         }
         return json.dumps(doc)
+
+
+def configure_logging(level: str) -> None:
+    """One JSON object per line on stderr (:class:`JsonLineFormatter`): access lines and
+    the server's own messages, at ``level`` (debug, info, warning, error) and above."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLineFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

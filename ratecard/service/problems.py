@@ -10,6 +10,7 @@ unless it is a sentence written for people.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from http import HTTPStatus
 from typing import Any
 
@@ -102,3 +103,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def refuse_unknown_query(request: Request, known: Collection[str]) -> None:
+    """A 422 problem naming each query parameter of ``request`` not in ``known``: a typo such
+    as ``?budgte=0.01`` is an error, never ignored."""
+    if not request.scope.get("query_string"):
+        return
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        takes = ", ".join(sorted(known)) or "no query parameters"
+        names = ", ".join(repr(u) for u in unknown)
+        raise ProblemError(
+            422,
+            f"unknown query parameter {names}; {request.url.path} takes: {takes}",
+            errors=[{"pointer": f"/query/{u}", "message": "unknown parameter"} for u in unknown],
+        )

@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from billing import EstimateError, estimate, estimate_doc, loads, price_one, priced_doc
 from catalog import ENDPOINTS, dump_request
 
-from .problems import ProblemError, problem_responses
+from .problems import ProblemError, problem_responses, refuse_unknown_query
 from .state import dumps, json_response, state_of
 
 router = APIRouter(tags=["requests"])
@@ -49,6 +50,10 @@ async def validate(
     endpoint: str | None = _ENDPOINT_QUERY,
     lenient: bool = False,
 ) -> Response:
+    return await _validate(request, endpoint, lenient)
+
+
+async def _validate(request: Request, endpoint: str | None, lenient: bool) -> Response:
     state = state_of(request)
     await state.tenant(request)
     raw = await state.body(request)
@@ -154,6 +159,52 @@ async def price(request: Request) -> Response:
             "Content-Type: application/x-ndjson",
         )
     return json_response(_priced(text, 1, state))
+
+
+# -- the hot routes --------------------------------------------------------------------
+# POST /v1/validate and /v1/price sit in a gateway's call path: app.py serves them through
+# these plain Starlette routes, which read their query themselves (with FastAPI's rules and
+# sentences) instead of paying for FastAPI's dependency solving on every request. The
+# FastAPI routes above describe them in the OpenAPI document and share their code.
+
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "f", "false", "n", "no", "off"})
+
+
+def _flag(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None or raw.lower() in _FALSE:
+        return False
+    if raw.lower() in _TRUE:
+        return True
+    message = f"{name}: Input should be a valid boolean, unable to interpret input"
+    raise ProblemError(422, message, errors=[{"pointer": f"/query/{name}", "message": message}])
+
+
+def _endpoint(request: Request) -> str | None:
+    raw = request.query_params.get("endpoint")
+    if raw is None or raw in ENDPOINTS:
+        return raw
+    message = f"endpoint: must be one of {', '.join(ENDPOINTS)}, got {raw[:64]!r}"
+    raise ProblemError(422, message, errors=[{"pointer": "/query/endpoint", "message": message}])
+
+
+async def _validate_hot(request: Request) -> Response:
+    refuse_unknown_query(request, ("endpoint", "lenient"))
+    return await _validate(request, _endpoint(request), _flag(request, "lenient"))
+
+
+async def _price_hot(request: Request) -> Response:
+    refuse_unknown_query(request, ())
+    return await price(request)
+
+
+def hot_routes() -> list[Route]:
+    """POST /v1/validate and /v1/price as plain Starlette routes (see above)."""
+    return [
+        Route("/v1/validate", _validate_hot, methods=["POST"]),
+        Route("/v1/price", _price_hot, methods=["POST"]),
+    ]
 
 
 def _priced(text: str, line: int, state: Any) -> dict[str, Any]:

@@ -134,3 +134,24 @@ def test_unended_period_needs_force_from_the_command_line(
     assert code == 1 and "has not ended yet" in err and "--force" in err
     code, out, _ = _run(capsys, [*argv, "--force"])
     assert code == 0 and "Issued before the end of its period (2999-01)" in out
+
+
+def test_issuer_per_tenant_from_the_command_line(
+    engine: object,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RATECARD_ISSUER_NAME")
+    db = ["--db", db_url]
+    assert _run(capsys, ["tenant", "create", "alpha", *db])[0] == 0
+    code, out, _ = _run(capsys, ["issuer", "set", *db, "--tenant", "alpha", "--name", "Alpha Ltd"])
+    assert code == 0 and "issuer:    Alpha Ltd" in out
+    code, out, _ = _run(capsys, ["issuer", "show", *db, "--tenant", "alpha", "--json"])
+    assert code == 0 and json.loads(out)["name"] == "Alpha Ltd"
+    # the issuer of customers outside tenants is another profile, still the placeholder
+    code, out, _ = _run(capsys, ["issuer", "show", *db])
+    assert code == 0 and "(placeholder: not set)" in out
+    code, out, err = _run(capsys, ["issuer", "set", *db, "--tenant", "nobody", "--name", "X"])
+    assert code == 1 and out == "" and "no tenant named 'nobody'" in err
+    assert "Traceback" not in err

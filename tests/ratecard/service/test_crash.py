@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -123,14 +125,31 @@ def test_kill_9_mid_ingest(request: pytest.FixtureRequest, dialect: str, tmp_pat
     assert total == distinct == charges == expected
 
 
-def test_sigterm_keeps_every_acknowledged_event(tmp_path: Path) -> None:
-    """SIGTERM while clients ingest: the server finishes what is in flight and exits; every
-    batch it acknowledged is stored, once."""
-    db = f"sqlite:///{tmp_path / 'term.db'}"
+def _metric(port: int, name: str) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as answer:
+        text_format = answer.read().decode()
+    found = re.search(rf"^{name} (\S+)$", text_format, re.MULTILINE)
+    assert found is not None, text_format[:2000]
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize(("dialect", "workers"), [("sqlite", 1), ("sqlite", 2), ("postgresql", 2)])
+def test_sigterm_keeps_every_acknowledged_event(
+    request: pytest.FixtureRequest, dialect: str, workers: int, tmp_path: Path
+) -> None:
+    """SIGTERM while clients ingest, with one server process or ``--workers 2``: the
+    server finishes what is in flight and exits; every batch it acknowledged is stored,
+    once. With workers, /metrics sums the counts of every worker."""
+    db = blank_database(request, dialect, tmp_path)
     engine = make_engine(db)
     ensure_schema(engine)
     key = create_tenant(engine, "term").key
-    server = LiveServer(db).start()
+    server = LiveServer(db, "--workers", str(workers)).start()
+    if workers > 1:
+        # four batches, one connection each: whichever workers stored them, the sum is 400
+        for number in range(4):
+            assert send(server.port, key, batch_body(99, number)) is not None
+        assert _metric(server.port, "ratecard_events_stored_total") == 4 * BATCH
     acked: list[tuple[int, int]] = []
     lock = threading.Lock()
 
@@ -170,5 +189,6 @@ def test_sigterm_keeps_every_acknowledged_event(tmp_path: Path) -> None:
         total = conn.execute(text("SELECT count(*) FROM usage_events")).scalar_one()
     engine.dispose()
     assert len(stored) == total  # each once
+    assert acked, "no batch was acknowledged before SIGTERM"
     for number, batch in acked:
         assert all(f"c{number}-b{batch}-e{i}" in stored for i in range(BATCH))

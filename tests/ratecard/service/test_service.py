@@ -92,6 +92,26 @@ def test_validate_estimate_price(sqlite_service: Service) -> None:
     is_problem(c.post("/v1/validate", json=body), 401)
     is_problem(c.post("/v1/validate", json=body, headers={"Authorization": "Bearer nope"}), 401)
     is_problem(c.post("/v1/validate", json=body, headers={"Authorization": "Basic eDp5"}), 401)
+    # validate and price are plain Starlette routes (app.py): their query is read as
+    # FastAPI reads the others', with the same problems
+    extra = {**body, "colour": "red"}
+    cleaned = c.post("/v1/validate?lenient=yes", json=extra, headers=auth).json()
+    assert cleaned["valid"] is True and "colour" not in cleaned["request"]
+    assert c.post("/v1/validate?lenient=0", json=extra, headers=auth).json()["valid"] is False
+    named = c.post("/v1/validate?endpoint=chat.completions", json=body, headers=auth).json()
+    assert named["endpoint"] == "chat.completions"
+    for query, pointer in (
+        ("lenient=maybe", "/query/lenient"),
+        ("endpoint=fax", "/query/endpoint"),
+        ("lenient=1&colour=red", "/query/colour"),
+    ):
+        problem = is_problem(c.post(f"/v1/validate?{query}", json=body, headers=auth), 422)
+        assert [e["pointer"] for e in problem["errors"]] == [pointer]  # type: ignore[attr-defined]
+    typo = is_problem(c.post("/v1/price?dry=1", json=record("e1"), headers=auth), 422)
+    assert "unknown query parameter 'dry'; /v1/price takes: no query parameters" in str(
+        typo["detail"]
+    )
+    is_problem(c.get("/v1/validate", headers=auth), 405)
 
     body["max_tokens"] = 1000
     est = c.post("/v1/estimate", json=body, headers=auth, params={"budget": "0.01"}).json()
@@ -151,7 +171,7 @@ def test_events_and_invoices(service: Service) -> None:
     html = c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "text/html"})
     assert html.headers["content-type"].startswith("text/html") and number in html.text
     assert "alpha/" not in html.text + csv.text + got.text
-    is_problem(c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "application/pdf"}), 406)
+    is_problem(c.get(f"/v1/invoices/{number}", headers={**auth, "Accept": "image/png"}), 406)
     note = c.post(
         "/v1/customers/acme/invoices/2026-11/credit-notes",
         json={"amount": "0.05", "reason": "goodwill"},
@@ -188,19 +208,25 @@ def test_tenant_isolation(service: Service) -> None:
     final_a = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=a).json()
     final_b = c.post("/v1/customers/acme/invoices/2026-11/finalize?force=true", headers=b).json()
     assert (final_a["total"], final_b["total"]) == ("0.18", "0.08")
-    number_a = final_a["document_number"]
+    # each tenant numbers its own invoices: both are INV-000001, each sees its own
+    assert final_a["document_number"] == final_b["document_number"] == "INV-000001"
+    own = c.get("/v1/invoices/INV-000001", headers=b).json()
+    assert (own["total"], own["customer"]) == ("0.08", "acme")
+    solo = c.post("/v1/customers/solo/invoices/2026-11/finalize?force=true", headers=a).json()
+    number_a = solo["document_number"]
+    assert number_a == "INV-000002"
     # beta asks for what is alpha's: not found, never forbidden, never data
     for method, path, body in (
         ("GET", f"/v1/invoices/{number_a}", None),
         ("GET", "/v1/customers/solo/invoices", None),
         ("GET", "/v1/customers/solo/invoices?period=2026-11", None),
         ("POST", "/v1/customers/solo/invoices/2026-11/finalize?force=true", None),
-        ("POST", "/v1/customers/solo/invoices/2026-11/void", None),
         (
             "POST",
             "/v1/customers/solo/invoices/2026-11/credit-notes",
             {"amount": "0.01", "reason": "x"},
         ),
+        ("POST", "/v1/customers/solo/invoices/2026-11/void", None),
     ):
         response = c.request(method, path, headers=b, json=body)
         doc = is_problem(response, 404)
