@@ -7,6 +7,7 @@ the compiler (fees it refuses)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -52,29 +53,60 @@ def loaded(shared_engine: Engine, vec_catalog: Catalog) -> Engine:
     return shared_engine
 
 
-@pytest.mark.parametrize("i", range(len(TIMED)), ids=[v["name"] for v in TIMED])
-def test_sql_rates_the_vector(loaded: Engine, vec_catalog: Catalog, i: int) -> None:
-    vector = TIMED[i]
-    when = parse_json_line(vector["record"], 1).timestamp
-    assert when is not None
-    period = when.strftime("%Y-%m")  # the calendar month in UTC
-    with loaded.connect() as conn:
-        cid = conn.execute(select(Customer.id).where(Customer.code == _customer(i))).scalar_one()
-        result = rate_scope(conn, period_scope(period, cid), vec_catalog)
+def _check(vector: dict[str, Any], lines: list[Any], error_events: int) -> None:
+    """``lines`` and ``error_events``, rated in SQL for the vector's event alone, are the
+    vector's hand-computed lines, or one unpriceable event."""
     if "error" in vector:
-        assert result.lines == []
-        assert result.error_events == 1
+        assert lines == [], vector["name"]
+        assert error_events == 1, vector["name"]
         return
-    assert result.error_events == 0
+    assert error_events == 0, vector["name"]
     got: dict[str, Decimal] = defaultdict(Decimal)
-    for line in result.lines:
+    for line in lines:
         got[line.charge] += line.amount
         assert line.events == 1
         assert line.tier == vector.get("tier")
         if "version" in vector:
             assert line.price_version == vector["version"]
-    assert dict(got) == {k: Decimal(v) for k, v in vector["lines"].items()}
+    assert dict(got) == {k: Decimal(v) for k, v in vector["lines"].items()}, vector["name"]
     assert sum(got.values(), Decimal(0)) == Decimal(vector["total"])
+
+
+def _period(vector: dict[str, Any]) -> str:
+    when = parse_json_line(vector["record"], 1).timestamp
+    assert when is not None
+    return when.strftime("%Y-%m")  # the calendar month in UTC
+
+
+@pytest.mark.parametrize("i", range(len(TIMED)), ids=[v["name"] for v in TIMED])
+def test_sql_rates_the_vector(loaded: Engine, vec_catalog: Catalog, i: int) -> None:
+    vector = TIMED[i]
+    with loaded.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == _customer(i))).scalar_one()
+        result = rate_scope(conn, period_scope(_period(vector), cid), vec_catalog)
+    _check(vector, result.lines, result.error_events)
+
+
+def test_sql_rates_every_vector_in_one_pass(loaded: Engine, vec_catalog: Catalog) -> None:
+    """All the vectors' events of a month rated by one run of the statements (every offering
+    and customer at once, each event by its own offering's expressions): each customer's
+    lines are its vector's, as when rated alone. (Also the SQL plan's test set under `make
+    mutation`: a handful of statements instead of one per vector.)"""
+    with loaded.connect() as conn:
+        ids = {code: cid for code, cid in conn.execute(select(Customer.code, Customer.id))}
+        results = {
+            period: rate_scope(conn, period_scope(period), vec_catalog)
+            for period in sorted({_period(v) for v in TIMED})
+        }
+    checked = 0
+    for i, vector in enumerate(TIMED):
+        result = results[_period(vector)]
+        cid = ids[_customer(i)]
+        lines = [line for line in result.lines if line.customer_id == cid]
+        errors = sum(e.events for e in result.errors if e.customer_id == cid)
+        _check(vector, lines, errors)
+        checked += 1
+    assert checked == len(TIMED) >= 50
 
 
 def _with_fees(catalog: Catalog, n: int) -> Any:
@@ -177,3 +209,64 @@ def test_tiers_with_a_gap(shared_engine: Engine, vec_catalog: Catalog, inclusive
             assert price(record, gapped).tier == tier, n
             assert result.error_events == 0, n
             assert {line.tier for line in result.lines} == {tier}, n
+
+
+def _versions_gapped(catalog: Catalog) -> Catalog:
+    """vec/dated with a month between its versions (cards cannot write one: each version
+    lasts until the next begins; Python callers can): v1 until 2026-06-01, v2 from
+    2026-07-01."""
+    offering = catalog.offerings["vec/dated"]
+    v1, v2 = offering.pricing
+    june, july = dt.datetime(2026, 6, 1, tzinfo=dt.UTC), dt.datetime(2026, 7, 1, tzinfo=dt.UTC)
+    pricing = (
+        dataclasses.replace(v1, effective_until=june),
+        dataclasses.replace(v2, effective_from=july),
+    )
+    gapped = dataclasses.replace(offering, id="vgapped", pricing=pricing)
+    return Catalog(catalog.models, catalog.providers, {gapped.key: gapped})
+
+
+#: (event time, the version by hand or None for no version in effect); 1000 prompt tokens:
+#: v1 1000 × 1 / 1e6 = 0.001, v2 1000 × 3 / 1e6 = 0.003
+VERSION_GAP = [
+    ("2026-05-31T23:59:59Z", "v1", "0.001"),
+    ("2026-06-01T00:00:00Z", None, None),  # v1's end itself: v1 covers only times before it
+    ("2026-06-30T23:59:59Z", None, None),
+    ("2026-07-01T00:00:00Z", "v2", "0.003"),
+]
+
+
+def test_versions_with_a_gap(shared_engine: Engine, vec_catalog: Catalog) -> None:
+    gapped = _versions_gapped(vec_catalog)
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"vg{i}",
+                    "customer": f"vg{i}",
+                    "model": "vgapped",
+                    "timestamp": when,
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 0},
+                }
+            ),
+        )
+        for i, (when, _v, _total) in enumerate(VERSION_GAP)
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(gapped))
+    for i, (when, version, total) in enumerate(VERSION_GAP):
+        with shared_engine.connect() as conn:
+            cid = conn.execute(select(Customer.id).where(Customer.code == f"vg{i}")).scalar_one()
+            result = rate_scope(conn, period_scope(when[:7], cid), gapped)
+        record = parse_json_line(lines[i][1], 1)
+        if version is None:
+            with pytest.raises(PricingError) as info:
+                price(record, gapped)
+            assert info.value.code == "no_price_version"
+            assert [(e.reason_code, e.events) for e in result.errors] == [("no_price_version", 1)]
+            assert result.lines == [], when
+        else:
+            assert price(record, gapped).price_version == version, when
+            assert result.error_events == 0, when
+            assert {line.price_version for line in result.lines} == {version}, when
+            assert sum(line.amount for line in result.lines) == Decimal(total), when
