@@ -270,3 +270,106 @@ def test_versions_with_a_gap(shared_engine: Engine, vec_catalog: Catalog) -> Non
             assert result.error_events == 0, when
             assert {line.price_version for line in result.lines} == {version}, when
             assert sum(line.amount for line in result.lines) == Decimal(total), when
+
+
+def test_events_with_and_without_tools_share_their_lines(
+    shared_engine: Engine, vec_catalog: Catalog
+) -> None:
+    """Two events of one customer in the same version, tier and fee mask, one calling a
+    published tool that switches on no fee: SQL gives one line per charge over both events
+    (the tool rows must leave the event in its group), as summing Python's lines gives."""
+    records = [
+        # vec/dated v2 (from 2026-06-01): input 1000 × 3 / 1e6 = 0.003; output 0 (zero line)
+        {"prompt_tokens": 1000, "completion_tokens": 0},
+        # the same, and tool:draw 1 × 0.07 = 0.07
+        {"prompt_tokens": 1000, "completion_tokens": 0, "tool_usage": {"draw": 1}},
+    ]
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"sh{i}",
+                    "customer": "share",
+                    "model": "dated",
+                    "timestamp": "2026-11-03T00:00:00Z",
+                    "usage": usage,
+                }
+            ),
+        )
+        for i, usage in enumerate(records)
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(vec_catalog))
+    with shared_engine.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == "share")).scalar_one()
+        result = rate_scope(conn, period_scope("2026-11", cid), vec_catalog)
+    assert result.error_events == 0
+    got = sorted((ln.charge, ln.quantity, ln.events, ln.amount) for ln in result.lines)
+    # input 2000 × 3 / 1e6 = 0.006 over 2 events; output 0 over 2; draw 1 call × 0.07
+    assert got == [
+        ("input", 2000, 2, Decimal("0.006")),
+        ("output", 0, 2, Decimal("0")),
+        ("tool:draw", 1, 1, Decimal("0.07")),
+    ]
+
+
+def test_a_first_tier_above_zero(shared_engine: Engine, vec_catalog: Catalog) -> None:
+    """vec/upper-in with its first tier starting above 0 (500 < count <= 1000; cards cannot
+    write one, Python callers can): a count at or below 500 is in no tier, in SQL as in
+    Python, although the second tier (1000 < count <= 2000) only needs its upper bound
+    checked when the first tier starts at 0."""
+    offering = vec_catalog.offerings["vec/upper-in"]
+    plan = offering.pricing[0]
+    low, high = plan.tiers
+    plan = dataclasses.replace(plan, tiers=(dataclasses.replace(low, lower=500), high))
+    above = dataclasses.replace(offering, id="above", pricing=(plan,))
+    catalog = Catalog(vec_catalog.models, vec_catalog.providers, {above.key: above})
+    # (prompt tokens, the tier by hand, its total by hand: input n × 1 or 3 / 1e6)
+    cases = [
+        (400, None, None),
+        (500, None, None),
+        (501, "500-1,000", "0.000501"),
+        (1001, "1,000-2,000", "0.003003"),
+    ]
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"ab{i}",
+                    "customer": f"ab{i}",
+                    "model": "above",
+                    "timestamp": "2026-11-05T00:00:00Z",
+                    "usage": {"prompt_tokens": n, "completion_tokens": 0},
+                }
+            ),
+        )
+        for i, (n, _tier, _total) in enumerate(cases)
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(catalog))
+    for i, (n, tier, total) in enumerate(cases):
+        with shared_engine.connect() as conn:
+            cid = conn.execute(select(Customer.id).where(Customer.code == f"ab{i}")).scalar_one()
+            result = rate_scope(conn, period_scope("2026-11", cid), catalog)
+        record = parse_json_line(lines[i][1], 1)
+        if tier is None:
+            with pytest.raises(PricingError) as info:
+                price(record, catalog)
+            assert info.value.code == "beyond_top_tier"
+            assert [(e.reason_code, e.events) for e in result.errors] == [("beyond_top_tier", 1)]
+            assert result.lines == [], n
+        else:
+            charge = price(record, catalog)
+            assert (charge.tier, charge.total) == (tier, Decimal(total)), n
+            assert result.error_events == 0, n
+            assert {line.tier for line in result.lines} == {tier}, n
+            assert sum(line.amount for line in result.lines) == Decimal(total), n
+
+
+def test_an_unknown_tier_count_is_refused(vec_catalog: Catalog) -> None:
+    offering = vec_catalog.offerings["vec/upper-in"]
+    plan = dataclasses.replace(offering.pricing[0], tier_by="output_tokens")
+    changed = dataclasses.replace(offering, pricing=(plan,))
+    params = json_params("sqlite", events_t.c.request_params)
+    with pytest.raises(NotCompilableError, match=r"^tier count 'output_tokens'$"):
+        compile_offering(changed, events_t.c, params)
