@@ -142,15 +142,15 @@ def test_a_fee_on_a_number_is_refused(vec_catalog: Catalog) -> None:
         compile_offering(changed, events_t.c, params)
 
 
-def _gapped(catalog: Catalog, inclusive: bool) -> Catalog:
+def _gapped(catalog: Catalog, inclusive: bool, lower: int = 1500) -> Catalog:
     """vec/upper-in with a gap between its tiers (cards cannot write one: each tier starts at
-    the bound of the one below; Python callers can): <=1000 or <1000, then 1500-2000."""
+    the bound of the one below; Python callers can): <=1000 or <1000, then ``lower``-2000."""
     offering = catalog.offerings["vec/upper-in"]
     plan = offering.pricing[0]
     low, high = plan.tiers
     tiers = (
         dataclasses.replace(low, upper_inclusive=inclusive),
-        dataclasses.replace(high, lower=1500, upper_inclusive=inclusive),
+        dataclasses.replace(high, lower=lower, upper_inclusive=inclusive),
     )
     boundary = "upper_inclusive" if inclusive else "lower_inclusive"
     plan = dataclasses.replace(plan, tiers=tiers, tier_boundary=boundary)
@@ -373,3 +373,57 @@ def test_an_unknown_tier_count_is_refused(vec_catalog: Catalog) -> None:
     params = json_params("sqlite", events_t.c.request_params)
     with pytest.raises(NotCompilableError, match=r"^tier count 'output_tokens'$"):
         compile_offering(changed, events_t.c, params)
+
+
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_tiers_a_single_count_apart(
+    shared_engine: Engine, vec_catalog: Catalog, inclusive: bool
+) -> None:
+    """The second tier's lower bound at 1001 leaves one count between the tiers: 1001 under
+    upper_inclusive (<=1000, then 1001 < count <= 2000), 1000 under lower_inclusive (<1000,
+    then 1001 <= count < 2000). That count is in no tier, in SQL as in Python; the next one
+    is in the second tier (input n × 3 / 1e6)."""
+    gapped = _gapped(vec_catalog, inclusive, lower=1001)
+    between, first = (1001, 1002) if inclusive else (1000, 1001)
+    tag = "su" if inclusive else "sl"
+    lines = [
+        (
+            i + 1,
+            json.dumps(
+                {
+                    "id": f"{tag}{i}",
+                    "customer": f"{tag}{i}",
+                    "model": "gapped",
+                    "timestamp": "2026-11-05T00:00:00Z",
+                    "usage": {"prompt_tokens": n, "completion_tokens": 0},
+                }
+            ),
+        )
+        for i, n in enumerate((between, first))
+    ]
+    ingest_lines(shared_engine, lines, make_pricer(gapped))
+    results = []
+    for i in range(2):
+        with shared_engine.connect() as conn:
+            cid = conn.execute(select(Customer.id).where(Customer.code == f"{tag}{i}")).scalar_one()
+            results.append(rate_scope(conn, period_scope("2026-11", cid), gapped))
+    with pytest.raises(PricingError, match="is beyond the top price tier"):
+        price(parse_json_line(lines[0][1], 1), gapped)
+    assert [(e.reason_code, e.events) for e in results[0].errors] == [("beyond_top_tier", 1)]
+    assert results[1].error_events == 0
+    # 1002 × 3 / 1e6 = 0.003006 (upper_inclusive); 1001 × 3 / 1e6 = 0.003003 (lower_inclusive)
+    total = Decimal("0.003006") if inclusive else Decimal("0.003003")
+    assert price(parse_json_line(lines[1][1], 1), gapped).total == total
+    assert sum(line.amount for line in results[1].lines) == total
+    assert {line.tier for line in results[1].lines} == {"1,001-2,000"}
+
+
+def test_an_offering_with_price_contexts_is_not_compiled() -> None:
+    peers = load_catalog(HERE.parent / "peers")
+    offering = next(o for o in peers.offerings.values() if o.id == "gpt-ctx")
+    params = json_params("sqlite", events_t.c.request_params)
+    with pytest.raises(NotCompilableError) as info:
+        compile_offering(offering, events_t.c, params)
+    assert str(info.value) == (
+        "gpt-ctx has price contexts or daily time windows, which the SQL path does not rate"
+    )
