@@ -53,14 +53,17 @@ def loaded(shared_engine: Engine, vec_catalog: Catalog) -> Engine:
     return shared_engine
 
 
-def _check(vector: dict[str, Any], lines: list[Any], error_events: int) -> None:
-    """``lines`` and ``error_events``, rated in SQL for the vector's event alone, are the
-    vector's hand-computed lines, or one unpriceable event."""
+def _check(vector: dict[str, Any], lines: list[Any], errors: list[Any], catalog: Catalog) -> None:
+    """``lines`` and ``errors``, rated in SQL for the vector's event alone, are the vector's
+    hand-computed lines, or one unpriceable event for the reason (the stable code) Python
+    gives."""
     if "error" in vector:
         assert lines == [], vector["name"]
-        assert error_events == 1, vector["name"]
+        with pytest.raises(PricingError) as info:
+            price(parse_json_line(vector["record"], 1), catalog)
+        assert [(e.reason_code, e.events) for e in errors] == [(info.value.code, 1)], vector["name"]
         return
-    assert error_events == 0, vector["name"]
+    assert errors == [], vector["name"]
     got: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         got[line.charge] += line.amount
@@ -84,7 +87,7 @@ def test_sql_rates_the_vector(loaded: Engine, vec_catalog: Catalog, i: int) -> N
     with loaded.connect() as conn:
         cid = conn.execute(select(Customer.id).where(Customer.code == _customer(i))).scalar_one()
         result = rate_scope(conn, period_scope(_period(vector), cid), vec_catalog)
-    _check(vector, result.lines, result.error_events)
+    _check(vector, result.lines, result.errors, vec_catalog)
 
 
 def test_sql_rates_every_vector_in_one_pass(loaded: Engine, vec_catalog: Catalog) -> None:
@@ -103,8 +106,8 @@ def test_sql_rates_every_vector_in_one_pass(loaded: Engine, vec_catalog: Catalog
         result = results[_period(vector)]
         cid = ids[_customer(i)]
         lines = [line for line in result.lines if line.customer_id == cid]
-        errors = sum(e.events for e in result.errors if e.customer_id == cid)
-        _check(vector, lines, errors)
+        errors = [e for e in result.errors if e.customer_id == cid]
+        _check(vector, lines, errors, vec_catalog)
         checked += 1
     assert checked == len(TIMED) >= 50
 
@@ -427,3 +430,31 @@ def test_an_offering_with_price_contexts_is_not_compiled() -> None:
     assert str(info.value) == (
         "gpt-ctx has price contexts or daily time windows, which the SQL path does not rate"
     )
+
+
+def test_thirty_fees_and_an_error_code_fit_the_group_key(
+    engine: Engine, vec_catalog: Catalog
+) -> None:
+    """With 30 fee bits the group key's error part is err × 2^30, past a 32-bit integer for
+    every code above 1 (9 × 2^30 here): the statements must compute in 64 bits (PostgreSQL
+    checks; SQLite has one integer type). One event switches on all 30 fees, one is refused
+    (a price context: not_rated_in_sql)."""
+    offering = _with_fees(vec_catalog, 30)
+    catalog = Catalog(vec_catalog.models, vec_catalog.providers, {offering.key: offering})
+    base = {"customer": "thirty", "model": "fees", "timestamp": "2026-11-05T00:00:00Z"}
+    usage = {"prompt_tokens": 1000, "completion_tokens": 0}
+    lines = [
+        (1, json.dumps({**base, "id": "t30a", "usage": usage, "request": {"flag": True}})),
+        (2, json.dumps({**base, "id": "t30b", "usage": usage, "service_tier": "flex"})),
+    ]
+    ingest_lines(engine, lines, make_pricer(catalog))
+    with engine.connect() as conn:
+        result = rate_scope(conn, period_scope("2026-11"), catalog)
+    assert [(e.reason_code, e.events) for e in result.errors] == [("not_rated_in_sql", 1)]
+    got = {line.charge: line.amount for line in result.lines}
+    # input 1000 × 1 / 1e6 = 0.001; output 0; each of the 30 fees 1
+    assert got == {
+        "input": Decimal("0.001"),
+        "output": Decimal(0),
+        **{f"request:f{k}": Decimal(1) for k in range(30)},
+    }
