@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import Phase, settings
 
 from catalog import Catalog, RequestValidator, load_catalog
 from catalog.requests.schemas import compile_requests
@@ -13,6 +14,16 @@ from catalog.requests.schemas import compile_requests
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+#: Under `make mutation` (RATECARD_MUTATION=1, tests/mutation/run.py) every property test draws
+#: the same examples for every mutant (a verdict never depends on luck), keeps no example
+#: database, and does not shrink: the first failing example kills the mutant, and shrinking it
+#: would only cost time. Tests may lower their example budget there too (test_differential).
+settings.register_profile(
+    "mutation", derandomize=True, database=None, phases=(Phase.explicit, Phase.generate)
+)
+if os.environ.get("RATECARD_MUTATION"):
+    settings.load_profile("mutation")
 
 
 @pytest.fixture(scope="session")
