@@ -25,6 +25,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..model import Offering
 from ..rates import PriceState, Rate
+from .litellm import TOKEN_KEYS
 from .report import ImportReport
 
 _KEYS = {
@@ -34,6 +35,7 @@ _KEYS = {
     "cache_write": "cache_creation_input_token_cost",
     "reasoning": "output_cost_per_reasoning_token",
 }
+_KEYS.update({kind: key for key, kind in TOKEN_KEYS.items() if kind not in _KEYS})
 _PER_TOKEN = Decimal("0.000001")
 
 

@@ -34,7 +34,7 @@ from catalog.model import Offering
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "sources"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "openrouter_models.json"
-OPEN_TOP = 10**15
+OPEN_TOP = None  # the open top tier: up_to: null
 
 Cards = tuple[dict[str, Any], dict[tuple[str, str], Any], dict[str, Any]]
 
@@ -81,6 +81,7 @@ LITELLM_TEXT = """{
    "output_cost_per_token": 1e-05, "output_cost_per_token_above_200k_tokens": 1.5e-05,
    "cache_read_input_token_cost": 3.125e-07, "output_cost_per_reasoning_token": 3.5e-06,
    "cache_creation_input_token_cost": 4.5e-06,
+   "cache_creation_input_token_cost_above_1hr": 9e-06,
    "input_cost_per_token_batches": 6.25e-07,
    "search_context_cost_per_query": {"search_context_size_low": 0.035,
      "search_context_size_medium": 0.035, "search_context_size_high": 0.035},
@@ -102,8 +103,9 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
     cat = _written(tmp_path, import_litellm(data, src, report))
     o = cat.offerings["gemini/gemini-test"]  # the "gemini/" prefix is the provider's
     # 1.25e-06 per token x 1,000,000 = 1.25 per 1M; 1e-05 → 10; 3.125e-07 → 0.3125;
-    # 4.5e-06 → 4.5; 3.5e-06 → 3.5; above 200k: 2.5e-06 → 2.5, 1.5e-05 → 15 (cache read,
-    # cache write and reasoning have no _above_ key: their base price holds there too).
+    # 4.5e-06 → 4.5; 3.5e-06 → 3.5; the 1-hour write 9e-06 → 9; above 200k: 2.5e-06 → 2.5,
+    # 1.5e-05 → 15 (cache read, cache writes and reasoning have no _above_ key: their base
+    # price holds there too).
     assert _prices(o) == [
         (
             200_000,
@@ -113,6 +115,7 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
                 "cache_write": "4.5",
                 "output": "10",
                 "reasoning": "3.5",
+                "cache_write_1h": "9",
             },
         ),
         (
@@ -123,6 +126,7 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
                 "cache_write": "4.5",
                 "output": "15",
                 "reasoning": "3.5",
+                "cache_write_1h": "9",
             },
         ),
     ]
