@@ -51,6 +51,7 @@ def _per_token(rate: Rate) -> Decimal:
 def entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     """The LiteLLM entry of ``o``, or None (reported) when LiteLLM cannot hold its prices."""
     plan = o.plan_at(None)
+    report.contexts_left_out(o.provider, o.id, o.contexts, "LiteLLM")
     try:
         if plan is None:
             raise _Omit("no price plan")

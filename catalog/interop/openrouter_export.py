@@ -38,6 +38,7 @@ def _text(value: Decimal) -> str:
 def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     """One ``data`` item for ``o``, or None (reported) when the format cannot hold it."""
     plan = o.plan_at(None)
+    report.contexts_left_out(o.provider, o.id, o.contexts, "OpenRouter")
 
     def omit(why: str) -> None:
         report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")

@@ -90,3 +90,22 @@ def test_litellm_round_trip_over_the_world(world: Catalog, data: st.DataObject) 
         assert theirs.rates == published
         if mine.upper is not None and mine.upper < 10**15:
             assert theirs.upper == mine.upper
+
+
+def test_contexts_an_export_cannot_hold_are_reported(world: Catalog) -> None:
+    # genai-prices 0.2.3 openai gpt-4o prices batch, fast and priority contexts; LiteLLM's
+    # entry holds the default prices ($2.50 / $10 per 1M = 2.5e-06 / 1e-05 per token) and
+    # the report names each context left out.
+    report = ImportReport("litellm")
+    e = entry(world.offerings["openai/gpt-4o"], report)
+    assert e is not None
+    assert (e["input_cost_per_token"], e["output_cost_per_token"]) == (
+        Decimal("0.0000025"),
+        Decimal("0.00001"),
+    )
+    left_out = {x.key for x in report.entries if x.reason.startswith("not exported")}
+    assert left_out == {"context batch", "context fast", "context priority"}
+    # DeepSeek's peak window is reported too
+    report = ImportReport("litellm")
+    entry(world.offerings["deepseek/deepseek-chat"], report)
+    assert [x.key for x in report.entries] == ["context default@00:30-16:30"]
