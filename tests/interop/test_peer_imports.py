@@ -242,16 +242,21 @@ def test_openrouter_hand_vector(tmp_path: Path) -> None:
     assert _prices(sonnet) == [
         (None, {"input": "3", "cache_read": "0.3", "cache_write": "3.75", "output": "15"})
     ]
-    # "0" is published free; "-1" (a router's variable price) and a per-request fee are not
+    # "0" is published free; "-1" (a router's variable price) is not
     assert _prices(cat.offerings["openrouter/deepseek/deepseek-r1:free"]) == [
         (None, {"input": "0", "output": "0"})
     ]
-    for oid in ("openrouter/auto", "perplexity/sonar"):
-        assert _prices(cat.offerings[f"openrouter/{oid}"]) == [
-            (None, {"input": "unpublished", "output": "unpublished"})
-        ]
+    assert _prices(cat.offerings["openrouter/openrouter/auto"]) == [
+        (None, {"input": "unpublished", "output": "unpublished"})
+    ]
+    # perplexity/sonar: "0.000001" → $1 per 1M input and output, "request": "0.005" a fee on
+    # every request, "web_search": "0.005" per call. 1,000 prompt + 500 completion:
+    # 1,000 x 1 / 1M + 500 x 1 / 1M = 0.0015, + 0.005 for the request = 0.0065.
+    sonar = cat.offerings["openrouter/perplexity/sonar"]
+    assert _prices(sonar) == [(None, {"input": "1", "output": "1"})]
+    assert price(_record(sonar, 1000, 500), cat).total == Decimal("0.0065")
     got = {(e.model, e.key) for e in report.entries}
-    assert ("perplexity/sonar", "pricing.request") in got
+    assert ("perplexity/sonar", "pricing.request") not in got
     assert ("openai/gpt-4o", "pricing.image") in got
     assert ("openai/gpt-4o", "architecture.input_modalities") in got  # "file"
     # 1,000 prompt + 500 completion on gpt-4o: 1,000 x 2.5 / 1M + 500 x 10 / 1M = 0.0075
@@ -264,6 +269,7 @@ def test_openrouter_hand_vector(tmp_path: Path) -> None:
         "openrouter/openai/gpt-4o",
         "openrouter/anthropic/claude-sonnet-4.5",
         "openrouter/deepseek/deepseek-r1:free",
+        "openrouter/perplexity/sonar",  # its request fee is OpenRouter's "request" again
     }
     for m in doc["data"]:
         oid = m["id"].removeprefix("openrouter/")
@@ -417,7 +423,9 @@ def test_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["providers"], summary["offerings"], summary["report_lines"]) == (1, 5, 5)
+    # 4 report lines: gpt-4o's image price and "file" modality, auto's variable prompt and
+    # completion prices (sonar's request fee is a card field since issue 10)
+    assert (summary["providers"], summary["offerings"], summary["report_lines"]) == (1, 5, 4)
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert {"provider", "model", "key", "value", "reason"} == set(report[0])
     assert main(["--data", str(out), "catalog", "lint"]) == 0
