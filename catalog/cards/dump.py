@@ -18,7 +18,12 @@ _INT = "tag:yaml.org,2002:int"
 
 
 class _CardDumper(yaml.SafeDumper):
-    """SafeDumper that writes Decimal as exact decimal text."""
+    """SafeDumper that writes Decimal as exact decimal text, and never an anchor or alias
+    (``&id001`` / ``*id001``): a value shared by two places is written out in both, as a
+    person would write the card."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from .crosscheck import crosscheck, offering_facts
+from .crosscheck import crosscheck, imported_facts, offering_facts
 from .facts import PriceFacts
 from .genai_prices import import_genai_prices, load_providers
 from .genai_prices_export import export_genai_prices
@@ -49,6 +49,7 @@ __all__ = [
     "import_litellm",
     "import_models_dev",
     "import_openrouter",
+    "imported_facts",
     "load_litellm",
     "load_models_dev",
     "load_openrouter",

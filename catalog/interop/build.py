@@ -12,26 +12,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..kinds import KINDS
 from ..units import slug
 from .genai_prices import clean_price
 from .report import ImportReport
 
 #: Per token → per 1M tokens (exact: a Decimal product).
 MTOK = Decimal(1_000_000)
-#: The largest count ratecard prices at all: an open top tier is written up to this.
+#: The largest count ratecard prices at all (a bound at or above it is an open top tier).
 OPEN_TOP = 10**15
 #: token kind → card rate key
-RATE_KEYS: dict[str, str] = {
-    "input": "input_mtok",
-    "cache_read": "cache_read_mtok",
-    "cache_write": "cache_write_mtok",
-    "output": "output_mtok",
-    "reasoning": "reasoning_mtok",
-}
+RATE_KEYS: dict[str, str] = {name: kind.price_key for name, kind in KINDS.items()}
 _TOP_NOTE = (
     "Tiers as {source} writes them: the whole request is priced at the tier its prompt "
     "tokens (cached included) select, a tier applying above its threshold (exclusive); "
-    "the top tier is open (written up to 10^15, the largest count priced)."
+    "the top tier is open."
 )
 
 
@@ -90,7 +85,7 @@ def plan(
     else:
         rows = []
         for upper, rates in tiers:
-            row: dict[str, Any] = {"up_to": OPEN_TOP if upper is None else upper}
+            row: dict[str, Any] = {"up_to": upper}  # None: the open top tier
             for kind, key in RATE_KEYS.items():
                 if kind in rates:
                     row[key] = rates[kind]

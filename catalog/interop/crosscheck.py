@@ -10,9 +10,11 @@ difference is a :class:`Disagreement`; nothing is judged right or wrong here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from ..model import Offering
@@ -132,7 +134,13 @@ def compare(
         add("max_output_tokens", ours.max_output_tokens, theirs.max_output_tokens)
     for name in sorted(set(ours.fees) | set(theirs.fees)):
         if name.startswith("request:"):
-            continue  # compared under the tool's name below
+            tool = name.partition(":")[2]
+            if tool not in ours.fees and tool not in theirs.fees:
+                # a fee on every request (Perplexity's, OpenRouter's "request") on one side
+                mine, other = ours.fees.get(name), theirs.fees.get(name)
+                if mine != other:
+                    add(f"fee.{name}", mine, other, "per request")
+            continue  # else compared under the tool's name below
         mine, other = ours.fees.get(name), theirs.fees.get(name)
         per_request = ours.fees.get(f"request:{name}")
         if other is None and (mine is None or mine == 0):
@@ -148,6 +156,38 @@ def compare(
             continue
         if mine != other:
             add(f"fee.{name}", mine, other, "per call" if mine is not None else "")
+    return out
+
+
+def imported_facts(
+    cards: tuple[dict[str, Any], dict[tuple[str, str], Any], dict[str, Any]],
+    keys: Iterable[str],
+) -> dict[str, PriceFacts]:
+    """A peer's facts (provider/id → :class:`PriceFacts`) for the offerings ``keys`` names,
+    from the cards an importer made of it (``import_models_dev``, ``import_openrouter``):
+    those cards are written to a scratch tree and read as any catalog, so the peer is read
+    by the same mapping as ``catalog import``."""
+    # here, not at the top: only this path loads cards (keeps the module light, acyclic)
+    from ..cards.loader import load_catalog
+    from .tree import write_tree
+
+    providers, offerings, models = cards
+    wanted = {k: c for k, c in offerings.items() if f"{k[0]}/{k[1]}" in set(keys)}
+    if not wanted:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tree(
+            Path(tmp),
+            {pid: providers[pid] for pid in {pid for pid, _ in wanted}},
+            wanted,
+            {c["model"]: models[c["model"]] for c in wanted.values() if c.get("model") in models},
+        )
+        catalog = load_catalog(Path(tmp))
+    out = {}
+    for key, offering in catalog.offerings.items():
+        facts = offering_facts(offering)
+        if facts is not None:
+            out[key] = facts
     return out
 
 
@@ -172,4 +212,4 @@ def crosscheck(
     return sorted(found), missing
 
 
-__all__ = ["Disagreement", "compare", "crosscheck", "offering_facts"]
+__all__ = ["Disagreement", "compare", "crosscheck", "imported_facts", "offering_facts"]

@@ -36,30 +36,39 @@ from pathlib import Path
 from typing import Any
 
 from ..cards.fields import MAX_SIGNIFICANT_DIGITS
+from ..kinds import KINDS
 from ..units import slug
 from .report import ImportReport
 from .sources import Source, SourceError, verify
 
-#: genai-prices price key → card rate key (per 1M tokens both).
+#: genai-prices price key → card rate key (per 1M tokens both). The card's token kinds take
+#: genai-prices' unit names (``catalog/kinds.py``), so every kind maps to itself: text, audio,
+#: image and video tokens, cache reads and writes, and the 5-minute and 1-hour cache writes.
 TOKEN_KEYS: dict[str, str] = {
-    "input_mtok": "input_mtok",
-    "output_mtok": "output_mtok",
-    "cache_read_mtok": "cache_read_mtok",
-    "cache_write_mtok": "cache_write_mtok",
+    **{kind.price_key: kind.price_key for kind in KINDS.values()},
     # genai-prices counts reasoning inside output and prices it apart when this is set:
     # ratecard's reasoning line, at its own rate.
     "output_reasoning_mtok": "reasoning_mtok",
 }
-#: genai-prices counted unit → (tool_usage name, calls per priced unit).
-COUNTED_KEYS: dict[str, tuple[str, int]] = {
-    "web_searches_kcount": ("web_search", 1000),
+#: genai-prices counted unit → (tool_usage name, calls per priced unit, aliases).
+COUNTED_KEYS: dict[str, tuple[str, int, tuple[str, ...]]] = {
+    "web_searches_kcount": ("web_search", 1000, ()),
+    # OpenAI's file search tool calls (genai-prices' usage key ``storage_searches``)
+    "storage_searches_kcount": ("file_search", 1000, ("storage_search",)),
 }
-#: Why a key is not held yet, by key (anything else: "no such unit in the card format").
-NOT_HELD: dict[str, str] = {
-    "cache_write_1h_mtok": "no 1-hour cache-write rate in the card format yet (issue 10); "
-    "cache writes are priced at cache_write_mtok",
-    "requests_kcount": "no per-request fee that always applies in the card format yet",
+#: genai-prices fee per request → (request_fees name, requests per priced unit). A fee with
+#: no ``when`` applies to every request (docs/card-format-pricing.md).
+REQUEST_KEYS: dict[str, tuple[str, int]] = {
+    "requests_kcount": ("request", 1000),
 }
+#: genai-prices price variants selected by these request-context values become the card's
+#: price contexts (matched against a record's ``service_tier`` or ``batch: true``).
+CONTEXT_KEYS: dict[str, str | None] = {
+    "processing": "batch",  # {processing: batch} → context batch
+    "service_tier": None,  # {service_tier: X} → context X
+}
+#: Why a key is not held, by key (anything else: "no such unit in the card format").
+NOT_HELD: dict[str, str] = {}
 _NOISE_NOTE = (
     "{key} is {raw} in genai-prices {version}: float noise (more than 15 significant "
     "digits); written as {value}"
@@ -175,30 +184,50 @@ class _Importer:
         return cleaned
 
     def plan(
-        self, pid: str, mid: str, prices: Any, start: dt.date | None, notes: list[str]
+        self,
+        pid: str,
+        mid: str,
+        prices: dict[str, Any],
+        start: dt.date | None,
+        notes: list[str],
+        where: str = "",
     ) -> dict[str, Any]:
-        """One card price plan from a genai-prices ``ModelPrice``."""
+        """One card price plan from a genai-prices price set (price key → Decimal or
+        ``TieredPrices``); ``where`` names the set in report lines."""
         rates: dict[str, Any] = {}
         tools: dict[str, Any] = {}
+        fees: dict[str, Any] = {}
         tier_keys: dict[str, Any] = {}
-        for key, value in sorted(vars(prices).items()):
+        for key, value in sorted(prices.items()):
             if value is None or key.startswith("_"):
                 continue
-            where = key if start is None else f"{key} (from {start})"
+            at = f"{key}{where}" if start is None else f"{key}{where} (from {start})"
             if type(value).__name__ == "TieredPrices":
                 if key in TOKEN_KEYS:
                     tier_keys[TOKEN_KEYS[key]] = value
                 else:
-                    self._not_held(pid, mid, where, value)
+                    self._not_held(pid, mid, at, value)
                 continue
             if key in TOKEN_KEYS:
                 rates[TOKEN_KEYS[key]] = self._price(pid, mid, key, value, notes)
             elif key in COUNTED_KEYS:
-                name, per = COUNTED_KEYS[key]
+                name, per, aliases = COUNTED_KEYS[key]
                 per_call = self._price(pid, mid, key, value, notes) / per
-                tools[name] = {"per_call": per_call, "label": f"{name} ($ {value} per {per:,})"}
+                tool: dict[str, Any] = {
+                    "per_call": per_call,
+                    "label": f"{name} ($ {value} per {per:,})",
+                }
+                if aliases:
+                    tool["aliases"] = list(aliases)
+                tools[name] = tool
+            elif key in REQUEST_KEYS:
+                name, per = REQUEST_KEYS[key]
+                fees[name] = {
+                    "per_request": self._price(pid, mid, key, value, notes) / per,
+                    "label": f"fee per request ($ {value} per {per:,} requests)",
+                }
             else:
-                self._not_held(pid, mid, where, value)
+                self._not_held(pid, mid, at, value)
         plan: dict[str, Any] = {}
         if start is not None:
             plan["effective_from"] = f"{start.isoformat()}T00:00:00Z"
@@ -211,6 +240,8 @@ class _Importer:
             plan.update(_ordered(rates))
         if tools:
             plan["tools"] = tools
+        if fees:
+            plan["request_fees"] = fees
         return plan
 
     def _tiers(
@@ -226,34 +257,30 @@ class _Importer:
         rows = []
         for i, upper in enumerate(bounds):
             lower = starts[i - 1] if i else None
-            row: dict[str, Any] = {}
-            for key in ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok"):
+            row: dict[str, Any] = {"up_to": upper}
+            for key in _ordered({**flat, **tiered}):
                 if key in tiered:
                     price = tiered[key].base
                     for t in tiered[key].tiers:
                         if lower is not None and t.start <= lower:
                             price = t.price
                     row[key] = self._price(pid, mid, key, price, notes)
-                elif key in flat:
+                else:
                     row[key] = flat[key]
-            if "reasoning_mtok" in flat:
-                row["reasoning_mtok"] = flat["reasoning_mtok"]
-            # genai-prices' top tier is open: "above N, whatever the size". The card format
-            # has no open tier yet (issue 10), so the top row ends at the largest count
-            # ratecard accepts at all (10^15): the same prices for every count it can see.
-            rows.append({"up_to": upper if upper is not None else 10**15, **row})
+            # genai-prices' top tier is open: "above N, whatever the size" (up_to: null).
+            rows.append(row)
         note = (
             "Tiers as genai-prices writes them: the whole request is priced at the tier its "
             "input tokens (cached and cache writes included) select, a tier applying above "
-            "its start; the top tier is open (written up to 10^15, the largest count priced)."
+            "its start; the top tier is open."
         )
         if note not in notes:
             notes.append(note)
         return {"by": "input_tokens", "boundary": "upper_inclusive", "rows": rows}
 
     def _not_held(self, pid: str, mid: str, key: str, value: Any) -> None:
-        base = key.split(" ")[0]
-        reason = NOT_HELD.get(base, "no such unit in the card format yet (issue 10)")
+        base = key.split(" ")[0].split("[")[0]
+        reason = NOT_HELD.get(base, "no such unit in the card format")
         self.report.add(pid, mid, key, _text(value), reason)
 
     # -- models -----------------------------------------------------------------------
@@ -277,15 +304,6 @@ class _Importer:
             card["match"] = rule
         if m.price_comments:
             notes.append(m.price_comments)
-        for variant in m.price_variants or ():
-            self.report.add(
-                pid,
-                mid,
-                f"price_variants[when={variant.when}]",
-                repr(variant.prices),
-                "no price contexts (batch, service_tier, ...) in the card format yet "
-                "(issue 10); the standard prices apply to records without a context",
-            )
         if notes:
             card["notes"] = notes
         card["sources"] = [f"{self.src.provenance}: providers[{pid}].models[{mid}]"]
@@ -301,55 +319,177 @@ class _Importer:
         }
 
     def pricing(self, provider: Any, m: Any, notes: list[str]) -> list[dict[str, Any]]:
+        """The card's price versions: every context (default, and one per price variant's
+        context) by date, each with its daily-window versions (``daily_utc``).
+
+        genai-prices picks a model's prices in two steps (``ModelInfo.get_prices``): the
+        last active ``ConditionalPrice`` (a start date, or a daily window), then, when the
+        request names a context, the overrides of the active variants that match it, key by
+        key, the first variant winning. The card writes each (context, window) as its own
+        group of dated versions holding the merged prices, with a version wherever either
+        side changes. A context is priced from its first variant's start only: before it
+        genai-prices would apply the standard prices, which ratecard does not guess.
+        """
         pid, mid = provider.id, m.id
-        sets = (
-            [m.prices] if type(m.prices).__name__ == "ModelPrice" else [c.prices for c in m.prices]
-        )
-        if any(getattr(s, "requests_kcount", None) is not None for s in sets):
-            for s in sets:
-                self.report.add(
-                    pid,
-                    mid,
-                    "requests_kcount",
-                    _text(s.requests_kcount),
-                    "a per-request fee that always applies is not in the card format yet "
-                    "(issue 10); the model is imported with unpublished prices, never "
-                    "priced without its fee",
-                )
-            notes.append(
-                "genai-prices charges this model a fee per request on top of its token "
-                "prices; the card format cannot say so yet, so its prices are unpublished "
-                "here (see the import report)."
-            )
-            return [{"input_mtok": "unpublished", "output_mtok": "unpublished"}]
         if type(m.prices).__name__ == "ModelPrice":
-            return [self.plan(pid, mid, m.prices, None, notes)]
-        conditional = list(m.prices)
-        kinds = [type(c.constraint).__name__ for c in conditional]
-        if "TimeOfDateConstraint" in kinds:
-            for c in conditional:
-                self.report.add(
+            conditional = [(None, _prices(m.prices))]
+        else:
+            conditional = [(c.constraint, _prices(c.prices)) for c in m.prices]
+        windows: list[tuple[tuple[str, str], dict[str, Any]]] = []
+        plain: list[tuple[dt.date | None, dict[str, Any]]] = []
+        for constraint, prices in conditional:
+            kind = type(constraint).__name__
+            if kind == "TimeOfDateConstraint":
+                window = _window(constraint)
+                if window is None:
+                    return self._unpublished(
+                        pid,
+                        mid,
+                        notes,
+                        f"prices[{_text(constraint)}]",
+                        repr(prices),
+                        "a daily window that is not whole UTC minutes",
+                    )
+                windows.append((window, prices))
+                continue
+            start = constraint.start_date if constraint is not None else None
+            if windows:
+                return self._unpublished(
                     pid,
                     mid,
-                    f"prices[{_text(c.constraint)}]",
-                    repr(c.prices),
-                    "time-of-day prices are not in the card format yet (issue 10); the "
-                    "model is imported with unpublished prices, never at the wrong window's rate",
+                    notes,
+                    f"prices[{_text(constraint)}]",
+                    repr(prices),
+                    "a dated price after a daily window (the window would end on that date)",
                 )
-            notes.append(
-                "genai-prices prices this model by time of day (off-peak); the card format "
-                "cannot say so yet, so its prices are unpublished here (see the import report)."
-            )
-            return [{"input_mtok": "unpublished", "output_mtok": "unpublished"}]
-        plans: list[dict[str, Any]] = []
-        last: dt.date | None = None
-        for c in conditional:
-            start = c.constraint.start_date if c.constraint is not None else None
-            if plans and (start is None or (last is not None and start <= last)):
+            if plain and (start is None or (plain[-1][0] or dt.date.min) >= start):
                 raise SourceError(f"{pid}/{mid}: conditional prices out of date order")
-            last = start
-            plans.append(self.plan(pid, mid, c.prices, start, notes))
+            plain.append((start, prices))
+        if not plain:
+            return self._unpublished(
+                pid,
+                mid,
+                notes,
+                "prices",
+                repr(m.prices),
+                "daily windows with no price outside them",
+            )
+        contexts: dict[str, list[tuple[dt.date | None, dict[str, Any]]]] = {}
+        for variant in m.price_variants or ():
+            context = self._context(pid, mid, variant)
+            if context is None:
+                continue
+            start = None
+            if variant.constraint is not None:
+                start = variant.constraint.start_date
+            contexts.setdefault(context, []).append((start, _prices(variant.prices)))
+        plans: list[dict[str, Any]] = []
+        groups: list[tuple[str, tuple[str, str] | None]] = [("default", None)]
+        groups += [("default", w) for w, _ in windows]
+        for context in sorted(contexts):
+            groups += [(context, None), *((context, w) for w, _ in windows)]
+        window_prices = dict(windows)
+        for context, window in groups:
+            variants = contexts.get(context, [])
+            dates = sorted(
+                {d for d, _ in plain if d is not None} | {d for d, _ in variants if d is not None}
+            )
+            days: list[dt.date | None] = [None, *dates]
+            first = plain[0][0]
+            if first is not None and window is None:
+                # before the first dated price genai-prices applies it anyway; the card
+                # does not guess a price before its first date
+                days = [d for d in dates if d >= first]
+            last: dict[str, Any] | None = None
+            for day in days:
+                standard = window_prices[window] if window else _standard(plain, day)
+                if context != "default":
+                    active = [p for d, p in variants if d is None or (day is not None and d <= day)]
+                    if not active:
+                        continue
+                    overrides: dict[str, Any] = {}
+                    for p in active:
+                        for key, value in p.items():
+                            overrides.setdefault(key, value)
+                    standard = {**standard, **overrides}
+                if standard == last:
+                    continue
+                last = standard
+                where = "" if context == "default" else f" [{context}]"
+                if window:
+                    where += f" [{window[0]}-{window[1]} UTC]"
+                plan = self.plan(pid, mid, standard, day, notes, where)
+                head: dict[str, Any] = {}
+                if context != "default":
+                    head["context"] = context
+                if window:
+                    head["daily_utc"] = {"from": window[0], "to": window[1]}
+                plans.append({**head, **plan})
+        if windows:
+            notes.append(
+                "genai-prices prices this model by time of day: the versions with daily_utc "
+                "apply inside their daily UTC window (start inclusive, end exclusive)."
+            )
+        if contexts:
+            notes.append(
+                "Price contexts from genai-prices' price variants: each context's prices are "
+                "the standard prices with the variant's overrides (a price the variant does "
+                "not give is the standard one, as genai-prices charges it). A context is "
+                "priced from its variant's first date; a record of a context the card does "
+                "not price, or before that date, is refused (genai-prices would apply the "
+                "standard prices)."
+            )
         return plans
+
+    def _context(self, pid: str, mid: str, variant: Any) -> str | None:
+        """The card context a price variant prices, or None (reported) when it has none."""
+        when = dict(variant.when)
+        key = f"price_variants[when={when}]"
+        if type(variant.constraint).__name__ == "TimeOfDateConstraint":
+            self.report.add(pid, mid, key, repr(variant.prices), "a price variant by time of day")
+            return None
+        if len(when) == 1:
+            ((name, value),) = when.items()
+            if name in CONTEXT_KEYS:
+                context = CONTEXT_KEYS[name] or value
+                if context in ("default", "standard"):
+                    if any(v is not None for v in _prices(variant.prices).values()):
+                        self.report.add(
+                            pid,
+                            mid,
+                            key,
+                            repr(variant.prices),
+                            "prices for an explicit default service tier that differ from the "
+                            "standard ones: ratecard's default context is the standard prices",
+                        )
+                    return None
+                return context
+        self.report.add(
+            pid,
+            mid,
+            key,
+            repr(variant.prices),
+            f"a price context selected by {', '.join(sorted(when))}: usage records name "
+            "their context by service_tier or batch only; records are priced at the "
+            "standard prices",
+        )
+        return None
+
+    def _unpublished(
+        self, pid: str, mid: str, notes: list[str], key: str, value: str, why: str
+    ) -> list[dict[str, Any]]:
+        self.report.add(
+            pid,
+            mid,
+            key,
+            value,
+            f"{why}: the model is imported with unpublished prices, never at the wrong rate",
+        )
+        notes.append(
+            f"genai-prices' prices for this model include {why}, which the card format "
+            "cannot say; its prices are unpublished here (see the import report)."
+        )
+        return [{"input_mtok": "unpublished", "output_mtok": "unpublished"}]
 
     def provider(self, p: Any) -> None:
         notes = []
@@ -388,9 +528,42 @@ class _Importer:
             )
 
 
+#: Rate keys in the order a card lists them (the five original kinds first).
+_ORDER = tuple(kind.price_key for kind in KINDS.values())
+
+
 def _ordered(rates: dict[str, Any]) -> dict[str, Any]:
-    order = ("input_mtok", "cache_read_mtok", "cache_write_mtok", "output_mtok", "reasoning_mtok")
-    return {k: rates[k] for k in order if k in rates}
+    return {k: rates[k] for k in _ORDER if k in rates}
+
+
+def _prices(model_price: Any) -> dict[str, Any]:
+    """A genai-prices ``ModelPrice`` as a dict of its set prices."""
+    return {k: v for k, v in vars(model_price).items() if v is not None and not k.startswith("_")}
+
+
+def _standard(
+    plain: list[tuple[dt.date | None, dict[str, Any]]], day: dt.date | None
+) -> dict[str, Any]:
+    """genai-prices' standard prices on ``day`` (None: before every date): the last version
+    whose start has come, else the first (``ModelInfo.get_prices``)."""
+    chosen = plain[0][1]
+    for start, prices in plain:
+        if start is None or (day is not None and start <= day):
+            chosen = prices
+    return chosen
+
+
+def _window(constraint: Any) -> tuple[str, str] | None:
+    """A ``TimeOfDateConstraint`` as a daily UTC window (``HH:MM``, start inclusive, end
+    exclusive, as genai-prices reads it), or None when it is not whole minutes."""
+    out = []
+    for value in (constraint.start_time, constraint.end_time):
+        if value.tzinfo is not None:
+            value = dt.datetime.combine(dt.date(1970, 1, 1), value).astimezone(dt.UTC).time()
+        if value.second or value.microsecond:
+            return None
+        out.append(f"{value.hour:02d}:{value.minute:02d}")
+    return out[0], out[1]
 
 
 def _text(value: Any) -> str:

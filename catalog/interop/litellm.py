@@ -37,6 +37,18 @@ TOKEN_KEYS: dict[str, str] = {
     "cache_read_input_token_cost": "cache_read",
     "cache_creation_input_token_cost": "cache_write",
     "output_cost_per_reasoning_token": "reasoning",
+    # Anthropic's 1-hour cache write (the plain key is the 5-minute / unstated write)
+    "cache_creation_input_token_cost_above_1hr": "cache_write_1h",
+    # tokens by modality (LiteLLM prices them apart from the text tokens, as ratecard does)
+    "input_cost_per_audio_token": "input_audio",
+    "input_cost_per_image_token": "input_image",
+    "input_cost_per_video_token": "input_video",
+    "cache_read_input_audio_token_cost": "cache_audio_read",
+    "cache_read_input_image_token_cost": "cache_image_read",
+    "cache_creation_input_audio_token_cost": "cache_audio_write",
+    "output_cost_per_audio_token": "output_audio",
+    "output_cost_per_image_token": "output_image",
+    "output_cost_per_video_token": "output_video",
 }
 _ABOVE = re.compile(r"^(?P<base>.+)_above_(?P<n>\d+)(?P<unit>k|m)_tokens$")
 #: Keys that are facts, not prices, and are read elsewhere or not needed for prices.

@@ -23,8 +23,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog import Catalog
-from ..model import Offering
+from ..model import Offering, PricePlan
 from ..rates import PriceState, Rate
+from .litellm import TOKEN_KEYS
 from .report import ImportReport
 
 _KEYS = {
@@ -34,6 +35,7 @@ _KEYS = {
     "cache_write": "cache_creation_input_token_cost",
     "reasoning": "output_cost_per_reasoning_token",
 }
+_KEYS.update({kind: key for key, kind in TOKEN_KEYS.items() if kind not in _KEYS})
 _PER_TOKEN = Decimal("0.000001")
 
 
@@ -46,68 +48,92 @@ def _per_token(rate: Rate) -> Decimal:
     return (rate.price * _PER_TOKEN).normalize()
 
 
+#: price context → LiteLLM's key suffix (``input_cost_per_token_batches``)
+_SUFFIX = {"batch": "_batches", "priority": "_priority", "flex": "_flex"}
+
+
+def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> dict[str, Any]:
+    """LiteLLM's price keys for one plan (``ctx``: the context's key suffix, or "")."""
+    if plan.request_fees:
+        raise _Omit("request fees: LiteLLM has no per-request fee")
+    if plan.tiered and plan.tier_by != "input_tokens":
+        raise _Omit(f"tiers by {plan.tier_by}: LiteLLM tiers by prompt tokens")
+    out: dict[str, Any] = {}
+    for i, tier in enumerate(plan.tiers):
+        suffix = ""
+        if i > 0:
+            lower = tier.lower
+            assert lower is not None
+            bound = lower if tier.upper_inclusive else lower - 1
+            if bound % 1000:
+                raise _Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
+            suffix = f"_above_{bound // 1000}k_tokens"
+        for kind, key in _KEYS.items():
+            token_price = tier.prices.get(kind)
+            if token_price is None or token_price.inherited_from is not None:
+                continue
+            rate = token_price.rate
+            if rate.state is PriceState.UNPUBLISHED:
+                if kind in ("input", "output"):
+                    raise _Omit(f"{kind} price unpublished (LiteLLM would charge 0)")
+                raise _Omit(f"{kind} price unpublished")
+            if rate.state is PriceState.NOT_APPLICABLE:
+                report.add(o.provider, o.id, key + suffix + ctx, "not_applicable", "omitted")
+                continue
+            out[key + suffix + ctx] = _per_token(rate)
+    top = plan.tiers[-1]
+    if plan.tiered and top.upper is not None:
+        report.add(
+            o.provider,
+            o.id,
+            "top tier" + ctx,
+            f"{top.upper:,}",
+            "LiteLLM's top tier is open: it prices counts above this that ratecard refuses",
+        )
+    if ctx:
+        return out  # tools: LiteLLM has one search fee for every context
+    for tool in plan.tools:
+        if tool.per_call.price is None:
+            raise _Omit(f"tool {tool.name} fee unpublished")
+        if tool.name == "web_search":
+            fee = tool.per_call.price
+            out["search_context_cost_per_query"] = {
+                f"search_context_size_{size}": fee for size in ("low", "medium", "high")
+            }
+        elif tool.per_call.price != 0:
+            report.add(
+                o.provider,
+                o.id,
+                f"tool:{tool.name}",
+                format(tool.per_call.price, "f"),
+                "LiteLLM has no key for this tool's fee: omitted (LiteLLM does not price it)",
+            )
+    return out
+
+
 def entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
-    """The LiteLLM entry of ``o``, or None (reported) when LiteLLM cannot hold its prices."""
+    """The LiteLLM entry of ``o``, or None (reported) when LiteLLM cannot hold its prices.
+    The ``batch``, ``priority`` and ``flex`` contexts (one version, no daily window) are
+    written with LiteLLM's ``_batches`` / ``_priority`` / ``_flex`` key suffixes; other
+    contexts and daily windows are reported, not written."""
     plan = o.plan_at(None)
+    held = {
+        key: group[0]
+        for key, group in o.contexts.items()
+        if key in _SUFFIX and len(group) == 1 and group[0].effective_from is None
+    }
+    report.contexts_left_out(o.provider, o.id, [k for k in o.contexts if k not in held], "LiteLLM")
     try:
         if plan is None:
             raise _Omit("no price plan")
-        if plan.request_fees:
-            raise _Omit("request fees: LiteLLM has no per-request fee")
         out: dict[str, Any] = {"litellm_provider": o.provider, "mode": "chat"}
         if o.context_window:
             out["max_input_tokens"] = o.context_window
         if o.max_output_tokens:
             out["max_output_tokens"] = o.max_output_tokens
-        if plan.tiered and plan.tier_by != "input_tokens":
-            raise _Omit(f"tiers by {plan.tier_by}: LiteLLM tiers by prompt tokens")
-        for i, tier in enumerate(plan.tiers):
-            suffix = ""
-            if i > 0:
-                lower = tier.lower
-                assert lower is not None
-                bound = lower if tier.upper_inclusive else lower - 1
-                if bound % 1000:
-                    raise _Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
-                suffix = f"_above_{bound // 1000}k_tokens"
-            for kind, key in _KEYS.items():
-                token_price = tier.prices.get(kind)
-                if token_price is None or token_price.inherited_from is not None:
-                    continue
-                rate = token_price.rate
-                if rate.state is PriceState.UNPUBLISHED:
-                    if kind in ("input", "output"):
-                        raise _Omit(f"{kind} price unpublished (LiteLLM would charge 0)")
-                    raise _Omit(f"{kind} price unpublished")
-                if rate.state is PriceState.NOT_APPLICABLE:
-                    report.add(o.provider, o.id, key + suffix, "not_applicable", "omitted")
-                    continue
-                out[key + suffix] = _per_token(rate)
-        top = plan.tiers[-1]
-        if plan.tiered and top.upper is not None:
-            report.add(
-                o.provider,
-                o.id,
-                "top tier",
-                f"{top.upper:,}",
-                "LiteLLM's top tier is open: it prices counts above this that ratecard refuses",
-            )
-        for tool in plan.tools:
-            if tool.per_call.price is None:
-                raise _Omit(f"tool {tool.name} fee unpublished")
-            if tool.name == "web_search":
-                fee = tool.per_call.price
-                out["search_context_cost_per_query"] = {
-                    f"search_context_size_{size}": fee for size in ("low", "medium", "high")
-                }
-            elif tool.per_call.price != 0:
-                report.add(
-                    o.provider,
-                    o.id,
-                    f"tool:{tool.name}",
-                    format(tool.per_call.price, "f"),
-                    "LiteLLM has no key for this tool's fee: omitted (LiteLLM does not price it)",
-                )
+        out.update(_plan_keys(o, plan, report, ""))
+        for context, ctx_plan in sorted(held.items()):
+            out.update(_plan_keys(o, ctx_plan, report, _SUFFIX[context]))
         out["source"] = o.sources[0] if o.sources else "ratecard"
         return out
     except _Omit as why:

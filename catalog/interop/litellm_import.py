@@ -17,12 +17,17 @@ exact Decimals from the JSON text; LiteLLM is never installed). One offering per
   ``web_search`` tool fee when one price holds for every search context size;
 - ``max_input_tokens`` / ``max_output_tokens`` → ``limits`` (as the cross-check reads them);
   ``supports_<x>: true`` → feature ``<x>``; ``supported_endpoints`` → endpoints ratecard
-  knows; ``deprecation_date`` → a note (and ``deprecated`` once past the source's pin date).
+  knows; ``deprecation_date`` → a note (and ``deprecated`` once past the source's pin date);
+- the 1-hour cache write and tokens by modality (``cache_creation_input_token_cost_above_1hr``,
+  ``input_cost_per_audio_token``, ...) → their token kinds (:data:`.litellm.TOKEN_KEYS`);
+- keys ending ``_batches`` / ``_priority`` / ``_flex`` → the price contexts ``batch`` /
+  ``priority`` / ``flex``: the entry with those keys in place of the standard ones (LiteLLM
+  takes a key the context lacks from the standard prices).
 
 A missing input or output price is ``unpublished``, never free. Float noise is rounded to 15
-significant digits with a note and a report line. Everything else (batch / priority / flex
-prices, per-image, per-audio-token and per-character prices, ``tiered_pricing``, other modes)
-is in the report: provider, model, LiteLLM key, value, reason.
+significant digits with a note and a report line. Everything else (per-image, per-second and
+per-character prices, ``tiered_pricing``, other modes) is in the report: provider, model,
+LiteLLM key, value, reason.
 """
 
 from __future__ import annotations
@@ -101,31 +106,23 @@ class _Importer:
             return
         self.files[(pid, slug(mid))] = key
         notes: list[str] = []
-        facts, unread = entry_facts(e)
-        tiers = []
-        lower: int | None = None
-        for tier in facts.tiers:
-            rates = {}
-            for kind, value in sorted(tier.rates.items()):
-                where = _KEY_OF[kind] + ("" if lower is None else f" (above {lower:,} tokens)")
-                rates[kind] = self.prices.clean(pid, mid, where, value / MTOK, value, notes)
-            tiers.append((tier.upper, rates))
-            lower = tier.upper
-        tools: dict[str, Decimal] = {}
-        for name, fee in facts.fees.items():
-            if name == "web_search":
-                tools[name] = self.prices.clean(
-                    pid, mid, "search_context_cost_per_query", fee, fee, notes
-                )
-            else:
-                self.report.add(
-                    pid,
-                    mid,
-                    "search_context_cost_per_query",
-                    f"{name}: {format(fee, 'f')}",
-                    "the fee depends on the search context size; the card format has "
-                    "one fee per tool, so web searches are unpriced (refused, never free)",
-                )
+        base = {k: v for k, v in e.items() if _context_of(k) is None}
+        facts, unread = entry_facts(base)
+        default = self._plan(pid, mid, facts, notes, "")
+        pricing = [default]
+        for suffix, context in CONTEXTS.items():
+            own = {k[: -len(suffix)]: v for k, v in e.items() if k.endswith(suffix)}
+            if not own:
+                continue
+            # LiteLLM prices a batch / priority / flex request at the context's key where
+            # it has one, else at the standard key: the context is the entry with those
+            # keys replaced
+            ctx_facts, ctx_unread = entry_facts({**base, **own})
+            for k in sorted(own):
+                if k in ctx_unread:
+                    self.report.add(pid, mid, k + suffix, _text(own[k]), _reason(k))
+            plan_ = self._plan(pid, mid, ctx_facts, notes, f" [{context}]")
+            pricing.append({"context": context, **plan_})
         card: dict[str, Any] = {"id": mid, "name": mid, "model": model_key(pid, mid)}
         card["status"] = "available"
         limits: dict[str, int] = {}
@@ -162,7 +159,7 @@ class _Importer:
             card["features"] = features
         endpoints = self.endpoints(pid, mid, e)
         card["endpoints"] = endpoints
-        card["pricing"] = [plan(tiers, tools, f"LiteLLM {self.src.version}", notes)]
+        card["pricing"] = pricing
         for k, v in sorted(unread.items()):
             if k == "deprecation_date" and isinstance(v, str):
                 notes.append(f"LiteLLM gives a deprecation date: {v}.")
@@ -187,6 +184,34 @@ class _Importer:
             [f"Imported from LiteLLM's {pid} entries; the creator is the seller it lists."],
         )
 
+    def _plan(self, pid: str, mid: str, facts: Any, notes: list[str], where: str) -> dict[str, Any]:
+        """One price plan from an entry's facts (``where`` names its context in reports)."""
+        tiers = []
+        lower: int | None = None
+        for tier in facts.tiers:
+            rates = {}
+            for kind, value in sorted(tier.rates.items()):
+                at = _KEY_OF[kind] + ("" if lower is None else f" (above {lower:,} tokens)")
+                rates[kind] = self.prices.clean(pid, mid, at + where, value / MTOK, value, notes)
+            tiers.append((tier.upper, rates))
+            lower = tier.upper
+        tools: dict[str, Decimal] = {}
+        for name, fee in facts.fees.items():
+            if name == "web_search":
+                tools[name] = self.prices.clean(
+                    pid, mid, "search_context_cost_per_query" + where, fee, fee, notes
+                )
+            else:
+                self.report.add(
+                    pid,
+                    mid,
+                    "search_context_cost_per_query" + where,
+                    f"{name}: {format(fee, 'f')}",
+                    "the fee depends on the search context size; the card format has "
+                    "one fee per tool, so web searches are unpriced (refused, never free)",
+                )
+        return plan(tiers, tools, f"LiteLLM {self.src.version}", notes)
+
     def endpoints(self, pid: str, mid: str, e: dict[str, Any]) -> list[str]:
         listed = e.get("supported_endpoints")
         if isinstance(listed, list):
@@ -209,13 +234,23 @@ def _text(value: Any) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
+#: LiteLLM key suffix → the card's price context (a record's ``batch: true`` or
+#: ``service_tier``)
+CONTEXTS: dict[str, str] = {"_batches": "batch", "_priority": "priority", "_flex": "flex"}
+
+
+def _context_of(key: str) -> str | None:
+    for suffix, context in CONTEXTS.items():
+        if key.endswith(suffix):
+            return context
+    return None
+
+
 def _reason(key: str) -> str:
-    if key.endswith(("_batches", "_priority", "_flex")) or "_batches_" in key:
-        return "batch / priority / flex price: no price contexts in the card format yet (issue 10)"
     if key == "tiered_pricing":
         return "tiered_pricing ranges: not read yet (the *_above_Nk_tokens tiers are)"
     if "cost" in key:
-        return "a price in a unit or context with no card field yet (issue 10)"
+        return "a price in a unit with no card field (per image, second, character, ...)"
     return "a fact with no card field"
 
 

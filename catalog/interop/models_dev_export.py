@@ -70,6 +70,7 @@ def _rates(o: Offering, prices: Any, where: str, report: ImportReport) -> dict[s
 def model_doc(o: Offering, catalog: Catalog, report: ImportReport) -> dict[str, Any] | None:
     """The models.dev fields of ``o`` (None, reported, when it is left out)."""
     plan = o.plan_at(None)
+    report.contexts_left_out(o.provider, o.id, o.contexts, "models.dev")
     try:
         if plan is None:
             raise _Omit("no price plan")

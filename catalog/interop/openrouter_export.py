@@ -38,6 +38,7 @@ def _text(value: Decimal) -> str:
 def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     """One ``data`` item for ``o``, or None (reported) when the format cannot hold it."""
     plan = o.plan_at(None)
+    report.contexts_left_out(o.provider, o.id, o.contexts, "OpenRouter")
 
     def omit(why: str) -> None:
         report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
@@ -48,10 +49,18 @@ def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     if plan.tiered:
         omit("tiered prices: OpenRouter's pricing has one price per key")
         return None
-    if plan.request_fees:
-        omit("request fees: OpenRouter's 'request' is a fee on every request")
-        return None
     pricing: dict[str, str] = {}
+    every_request = Decimal(0)
+    for fee in plan.request_fees:
+        if fee.when or fee.or_when_tools_used:
+            omit("a conditional request fee: OpenRouter's 'request' is a fee on every request")
+            return None
+        if fee.per_request.price is None:
+            omit(f"request fee {fee.name} unpublished")
+            return None
+        every_request += fee.per_request.price
+    if plan.request_fees:
+        pricing["request"] = _text(every_request)
     for kind, key in _KEYS.items():
         token_price = plan.tiers[0].prices.get(kind)
         if token_price is None or token_price.inherited_from is not None:

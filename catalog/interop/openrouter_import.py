@@ -17,9 +17,9 @@ for a platform's own document), id as OpenRouter writes it (``openai/gpt-4o``):
   no rate of its own (reasoning is billed in completion tokens), so no ``reasoning_mtok``;
 - a missing or negative (``-1``: variable, as for routers) ``prompt`` or ``completion`` is
   ``unpublished``, never free; ``"0"`` is free;
-- a non-zero ``request`` fee (charged on every request) has no card field yet: the model is
-  imported with unpublished prices (never priced without its fee) and reported; a non-zero
-  ``image`` price and other keys are reported;
+- a non-zero ``request`` fee (charged on every request) → ``request_fees: {request:
+  {per_request}}`` with no ``when`` (a fee on every request); a non-zero ``image`` price and
+  other keys are reported;
 - ``supported_parameters``: ``tools`` → feature ``function_calling``, ``reasoning`` →
   ``reasoning``, ``structured_outputs`` → ``structured_output``; the list is kept as a note.
 """
@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..units import slug
-from .build import MTOK, Prices, model_card, model_key, plan, provider_card
+from .build import MTOK, Prices, model_card, model_key, plain, plan, provider_card
+from .genai_prices import clean_price
 from .report import ImportReport
 from .sources import SourceError
 
@@ -96,7 +97,7 @@ def import_openrouter(
         notes: list[str] = []
         rates: dict[str, Decimal] = {}
         tools: dict[str, Decimal] = {}
-        unpublished_all = False
+        request_fee: Decimal | None = None
         for key, value in sorted((m.get("pricing") or {}).items()):
             price = _price(value)
             if price is None:
@@ -122,16 +123,18 @@ def import_openrouter(
                 if price > 0:
                     tools["web_search"] = price
             elif key == "request":
-                if price != 0:
-                    unpublished_all = True
-                    report.add(
-                        pid,
-                        mid,
-                        "pricing.request",
-                        str(value),
-                        "a fee on every request has no card field yet (issue 10): the "
-                        "model is imported with unpublished prices, never without its fee",
-                    )
+                if price < 0:
+                    report.add(pid, mid, "pricing.request", str(value), "negative: not read")
+                elif price != 0:
+                    request_fee, noisy = clean_price(plain(price))
+                    if noisy:
+                        report.add(
+                            pid,
+                            mid,
+                            "pricing.request",
+                            str(value),
+                            f"float noise: rounded to {format(request_fee, 'f')} per request",
+                        )
             elif price != 0:
                 report.add(
                     pid,
@@ -140,12 +143,6 @@ def import_openrouter(
                     str(value),
                     "a price in a unit with no card field yet (issue 10)",
                 )
-        if unpublished_all:
-            rates, tools = {}, {}
-            notes.append(
-                "OpenRouter charges a fee on every request; the card format cannot say "
-                "so yet, so its prices are unpublished here (see the import report)."
-            )
         name = str(m.get("name") or mid)
         card: dict[str, Any] = {"id": mid, "name": name, "model": model_key(pid, mid)}
         card["status"] = "available"
@@ -190,6 +187,13 @@ def import_openrouter(
             notes.append(f"Supported parameters (OpenRouter): {', '.join(params)}.")
         card["endpoints"] = ["chat.completions"]
         card["pricing"] = [plan([(None, rates)], tools, "OpenRouter", notes)]
+        if request_fee is not None:
+            card["pricing"][0]["request_fees"] = {
+                "request": {
+                    "per_request": request_fee,
+                    "label": f"fee per request (OpenRouter: $ {format(request_fee, 'f')})",
+                }
+            }
         if notes:
             card["notes"] = notes
         card["sources"] = [f"{provenance}: data[{i}] {mid}"]

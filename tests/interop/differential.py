@@ -1,10 +1,15 @@
 """genai-prices' own ``calc_price`` against ratecard's ``billing.price``, on random usage.
 
 Records are drawn over every genai-prices model with token prices: counts around every tier
-start, cache reads and writes, timestamps across every dated price and every hour of the day.
-genai-prices prices ``Usage(input_tokens=all input, cache_read_tokens, cache_write_tokens,
-output_tokens)`` with the model object itself; ratecard prices the same counts as an
-Anthropic-shaped record (disjoint counts) naming the imported offering by provider and id.
+start, cache reads and writes (part of them 1-hour writes), timestamps across every dated
+price and every minute of the day (DeepSeek's daily windows), and price contexts: a record
+names one of the model's contexts (``processing: batch`` or a ``service_tier``) or, now and
+then, a context the model does not price. Per-request fees (Perplexity) apply to every
+record. genai-prices prices ``Usage(input_tokens=all input, cache_read_tokens,
+cache_write_tokens, cache_write_1h_tokens, output_tokens)`` with the model object itself and
+the context as its ``price_context``; ratecard prices the same counts as an Anthropic-shaped
+record (disjoint counts, ``cache_creation`` by duration, ``batch: true`` or
+``service_tier``) naming the imported offering by provider and id.
 
 Run alone for the table: ``python -m tests.interop.differential [N]`` (``make crosscheck``).
 """
@@ -52,6 +57,22 @@ def _starts(model: Any) -> list[int]:
     return sorted(out)
 
 
+def _contexts(model: Any) -> list[dict[str, str]]:
+    """genai-prices' request contexts the model's price variants name, that ratecard reads
+    (``processing: batch`` → ``batch: true``, ``service_tier``)."""
+    out: list[dict[str, str]] = []
+    for variant in model.price_variants or ():
+        when = dict(variant.when)
+        if len(when) == 1 and next(iter(when)) in ("processing", "service_tier"):
+            if when not in out:
+                out.append(when)
+    return out
+
+
+#: A context no genai-prices model prices: genai-prices applies the standard prices to it.
+UNPRICED = {"service_tier": "scale"}
+
+
 def _count(rng: random.Random, starts: list[int]) -> int:
     roll = rng.random()
     if starts and roll < 0.4:
@@ -76,9 +97,17 @@ class Result:
         self.examples.setdefault(cls, example)
 
 
-def classify_refusal(message: str) -> str:
-    if "time of day" in message or "time-of-day" in message:
-        return "time-of-day prices (not in the card format yet)"
+def classify_refusal(message: str, context: dict[str, str] | None = None) -> str:
+    if "context (the record's" in message:
+        return (
+            "a context the model does not price (genai-prices applies the standard prices; "
+            "ratecard never prices a context at another's rate)"
+        )
+    if context and "before the first price version" in message:
+        return (
+            "a context before its first dated price (genai-prices applies the standard "
+            "prices; ratecard does not guess)"
+        )
     if "unpublished" in message:
         return "a price genai-prices does not give (it charges 0; ratecard refuses)"
     if "before" in message and "first" in message:
@@ -93,8 +122,6 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
     rng = random.Random(seed)
     pairs = [(p, m) for p in providers for m in p.models if token_priced(m)]
     noisy = {o.key for o in world if any("float noise" in note for note in o.notes)}
-    by_day = {o.key for o in world if any("time of day" in note for note in o.notes)}
-    by_request = {o.key for o in world if any("fee per request" in note for note in o.notes)}
     result = Result(models=len(pairs))
     for i in range(n):
         p, m = pairs[i % len(pairs)] if i < len(pairs) else rng.choice(pairs)
@@ -102,11 +129,20 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
         total_in = _count(rng, starts)
         read = rng.randint(0, total_in) if rng.random() < 0.5 else 0
         write = rng.randint(0, total_in - read) if rng.random() < 0.3 else 0
+        write_1h = rng.randint(0, write) if write and rng.random() < 0.5 else 0
         out = _count(rng, [])
         when = START + dt.timedelta(seconds=rng.randrange(SPAN))
+        contexts = _contexts(m)
+        roll = rng.random()
+        context: dict[str, str] | None = None
+        if contexts and roll < 0.4:
+            context = rng.choice(contexts)
+        elif roll >= 0.98:
+            context = UNPRICED
         key = f"{p.id}/{m.id}"
         example = (
-            f"{key} in={total_in} read={read} write={write} out={out} at {when:%Y-%m-%dT%H:%M}"
+            f"{key} in={total_in} read={read} write={write} (1h {write_1h}) out={out} at "
+            f"{when:%Y-%m-%dT%H:%M}{f' {context}' if context else ''}"
         )
         try:
             theirs: Decimal | None = m.calc_price(
@@ -114,28 +150,40 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
                     input_tokens=total_in,
                     cache_read_tokens=read,
                     cache_write_tokens=write,
+                    cache_write_1h_tokens=write_1h,
                     output_tokens=out,
                 ),
                 p,
                 genai_request_timestamp=when,
+                price_context=context,
             ).total_price
             their_error = ""
         except Exception as exc:  # genai-prices raises ValueError and friends
             theirs, their_error = None, f"{type(exc).__name__}: {exc}"[:80]
         if theirs is not None:
             result.priced_by_genai.add(key)
-        record = {
+        usage: dict[str, Any] = {
+            "input_tokens": total_in - read - write,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": write,
+            "output_tokens": out,
+        }
+        if write_1h:
+            usage["cache_creation"] = {
+                "ephemeral_5m_input_tokens": write - write_1h,
+                "ephemeral_1h_input_tokens": write_1h,
+            }
+        record: dict[str, Any] = {
             "model": m.id,
             "provider": p.id,
             "endpoint": "messages",
             "timestamp": when.isoformat().replace("+00:00", "Z"),
-            "usage": {
-                "input_tokens": total_in - read - write,
-                "cache_read_input_tokens": read,
-                "cache_creation_input_tokens": write,
-                "output_tokens": out,
-            },
+            "usage": usage,
         }
+        if context and "processing" in context:
+            record["batch"] = True
+        elif context:
+            record["service_tier"] = context["service_tier"]
         try:
             ours: Decimal | None = price(record, world).total
             our_error = ""
@@ -152,25 +200,15 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
                 )
             else:
                 result.add("different: unexplained", f"{example}: ours {ours}, theirs {theirs}")
-        elif ours is None and key in by_day:
-            result.add(
-                "refused by ratecard: time-of-day prices (imported unpublished until the card "
-                "format holds them)",
-                f"{example}: {our_error}",
-            )
-        elif ours is None and key in by_request:
-            result.add(
-                "refused by ratecard: a per-request fee (imported unpublished until the card "
-                "format holds it)",
-                f"{example}: {our_error}",
-            )
         elif ours is None and theirs is None:
             result.add(
-                f"refused by both: {classify_refusal(our_error)}", f"{example}: {their_error}"
+                f"refused by both: {classify_refusal(our_error, context)}",
+                f"{example}: {their_error}",
             )
         elif ours is None:
             result.add(
-                f"refused by ratecard: {classify_refusal(our_error)}", f"{example}: {our_error}"
+                f"refused by ratecard: {classify_refusal(our_error, context)}",
+                f"{example}: {our_error}",
             )
         else:
             result.add(f"refused by genai-prices: {their_error}", example)

@@ -90,3 +90,102 @@ def test_litellm_round_trip_over_the_world(world: Catalog, data: st.DataObject) 
         assert theirs.rates == published
         if mine.upper is not None and mine.upper < 10**15:
             assert theirs.upper == mine.upper
+
+
+def test_contexts_an_export_cannot_hold_are_reported(world: Catalog) -> None:
+    # genai-prices 0.2.3 openai gpt-4o prices batch, fast and priority contexts; LiteLLM's
+    # entry holds the default prices ($2.50 / $10 per 1M = 2.5e-06 / 1e-05 per token) and
+    # the report names each context left out.
+    report = ImportReport("litellm")
+    e = entry(world.offerings["openai/gpt-4o"], report)
+    assert e is not None
+    assert (e["input_cost_per_token"], e["output_cost_per_token"]) == (
+        Decimal("0.0000025"),
+        Decimal("0.00001"),
+    )
+    left_out = {x.key for x in report.entries if x.reason.startswith("not exported")}
+    assert left_out == {"context batch", "context fast", "context priority"}
+    # DeepSeek's peak window is reported too
+    report = ImportReport("litellm")
+    entry(world.offerings["deepseek/deepseek-chat"], report)
+    assert [x.key for x in report.entries] == ["context default@00:30-16:30"]
+
+
+_MODELS_DEV_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_models_dev_round_trip_over_the_world(world: Catalog, data: st.DataObject) -> None:
+    """import (genai-prices) → export (models.dev TOML) → tomllib → import (models.dev) gives
+    the same token prices, tier bounds, context and output cap wherever models.dev can hold
+    them (its five cost keys; its top tier is open)."""
+    import tomllib
+
+    from catalog.interop import import_models_dev, imported_facts, source
+    from catalog.interop.models_dev_export import dumps_toml, model_doc, provider_doc
+
+    key = data.draw(st.sampled_from(sorted(world.offerings)))
+    offering = world.offerings[key]
+    doc = model_doc(offering, world, ImportReport("models.dev"))
+    if doc is None:
+        return  # left out, and reported
+    text = dumps_toml(doc)
+    api = {
+        offering.provider: {
+            "id": offering.provider,
+            **tomllib.loads(dumps_toml(provider_doc(world, offering.provider))),
+            "models": {offering.id: {"id": offering.id, **tomllib.loads(text, parse_float=str)}},
+        }
+    }
+    src = source("models.dev")
+    again = imported_facts(import_models_dev(api, src, ImportReport("x")), [key])[key]
+    ours = offering_facts(offering)
+    assert ours is not None
+    assert (again.context_window, again.max_output_tokens) == (
+        ours.context_window,
+        ours.max_output_tokens,
+    )
+    assert len(again.tiers) == len(ours.tiers)
+    for mine, theirs in zip(ours.tiers, again.tiers, strict=True):
+        held = {
+            k: v for k, v in mine.rates.items() if isinstance(v, Decimal) and k in _MODELS_DEV_KINDS
+        }
+        assert theirs.rates == held, key
+        assert theirs.upper == mine.upper
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_openrouter_round_trip_over_the_world(
+    world: Catalog, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """import (genai-prices) → export (OpenRouter /api/v1/models) → import (OpenRouter) gives
+    the same prices, web-search and request fees, context and output cap for every offering
+    OpenRouter can hold (one price per key: untiered)."""
+    from catalog.interop import import_openrouter, imported_facts
+    from catalog.interop.openrouter_export import model_entry
+
+    key = data.draw(st.sampled_from(sorted(world.offerings)))
+    offering = world.offerings[key]
+    item = model_entry(offering, ImportReport("openrouter"))
+    if item is None:
+        return  # left out, and reported
+    path = tmp_path_factory.mktemp("or") / "models.json"
+    doc = json.loads(json.dumps({"data": [item]}), parse_float=Decimal)
+    path.write_text(json.dumps({"data": [item]}), encoding="utf-8")
+    cards = import_openrouter(doc, path, "rt", ImportReport("x"))
+    again = imported_facts(cards, [f"rt/{item['id']}"])[f"rt/{item['id']}"]
+    ours = offering_facts(offering)
+    assert ours is not None
+    held = {k: v for k, v in ours.tiers[0].rates.items() if isinstance(v, Decimal)}
+    kinds = ("input", "output", "cache_read", "cache_write", "reasoning")
+    assert again.tiers[0].rates == {k: v for k, v in held.items() if k in kinds}, key
+    assert {k: v for k, v in again.fees.items()} == {
+        k: v for k, v in ours.fees.items() if k in ("web_search",) or k.startswith("request:")
+    }
+    assert again.context_window == ours.context_window

@@ -69,3 +69,13 @@ def test_round_trip_through_genai_prices_own_loader(
         ), key
         versions = [(p.effective_from, p.tiers) for p in world.offerings[key].pricing]
         assert [(p.effective_from, p.tiers) for p in back.offerings[key].pricing] == versions
+        # price contexts (price_variants) and daily windows (time-of-day constraints),
+        # request fees (requests_kcount): the same versions again
+        contexts = {
+            k: [(p.effective_from, p.daily_utc, p.tiers, p.request_fees) for p in group]
+            for k, group in world.offerings[key].contexts.items()
+        }
+        assert {
+            k: [(p.effective_from, p.daily_utc, p.tiers, p.request_fees) for p in group]
+            for k, group in back.offerings[key].contexts.items()
+        } == contexts, key

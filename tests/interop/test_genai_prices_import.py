@@ -55,8 +55,18 @@ def test_committed_world_is_the_regenerated_one(fresh: tuple[Path, ImportReport]
 def test_report_names_what_is_not_held(fresh: tuple[Path, ImportReport]) -> None:
     _, report = fresh
     keys = {(e.provider, e.model, e.key.split(" ")[0]) for e in report.entries}
-    # Anthropic's 1-hour cache write has no rate in the card format yet: reported, not lost.
-    assert ("anthropic", "claude-sonnet-4-5", "cache_write_1h_mtok") in keys
+    # Anthropic's 1-hour cache write, price contexts, daily windows and request fees are
+    # held by the card format (issue 10): no longer in the report.
+    assert ("anthropic", "claude-sonnet-4-5", "cache_write_1h_mtok") not in keys
+    assert not any(e.provider == "deepseek" and e.key.startswith("prices") for e in report.entries)
+    assert not any(e.key == "requests_kcount" for e in report.entries)
+    # a variant selected by something a record cannot say (Anthropic's speed: fast) is
+    # reported; batch and service_tier variants are contexts, not reported
+    variants = {e.key for e in report.entries if e.key.startswith("price_variants")}
+    assert "price_variants[when={'speed': 'fast'}]" in variants
+    assert not any("service_tier" in k or "processing" in k for k in variants)
+    # audio hours (a unit with no card field) stay in the report
+    assert any(e.key.startswith("audio_hours") for e in report.entries)
     assert any(e.reason.startswith("float noise") for e in report.entries)
     assert all(e.reason for e in report.entries)
 
@@ -122,14 +132,100 @@ def test_hand_computed_prices(world: Catalog) -> None:
     assert price(record, world).total == Decimal("0.6")
 
 
-def test_time_of_day_prices_are_unpublished_never_wrong(world: Catalog) -> None:
-    record = {
+def _deepseek(at: str) -> dict[str, object]:
+    return {
         "provider": "deepseek",
         "model": "deepseek-chat",
-        "usage": {"prompt_tokens": 10, "completion_tokens": 0},
+        "timestamp": at,
+        "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0},
     }
-    with pytest.raises(PricingError, match="no published price"):
-        price(record, world)
+
+
+def test_time_of_day_prices(world: Catalog) -> None:
+    # genai-prices 0.2.3 deepseek-chat: $0.135 input per 1M off-peak (no constraint), $0.27
+    # inside the daily window 00:30-16:30 UTC (start inclusive, end exclusive).
+    # 1,000,000 × 0.27 / 1M = 0.27 at 10:00 and at 00:30 exactly;
+    assert price(_deepseek("2026-11-01T10:00:00Z"), world).total == Decimal("0.27")
+    assert price(_deepseek("2026-11-01T00:30:00Z"), world).total == Decimal("0.27")
+    # 1,000,000 × 0.135 / 1M = 0.135 at 16:30 exactly (the window has ended) and at 20:00.
+    assert price(_deepseek("2026-11-01T16:30:00Z"), world).total == Decimal("0.135")
+    assert price(_deepseek("2026-11-01T20:00:00Z"), world).total == Decimal("0.135")
+    # deepseek-v4-pro: $0.66 from 2026-08-17, $1.32 in the peak windows 01:00-04:00 and
+    # 06:00-10:00: 1,000,000 × 1.32 = 1.32 at 07:00; × 0.66 = 0.66 at 05:00.
+    pro = {**_deepseek("2026-11-01T07:00:00Z"), "model": "deepseek-v4-pro"}
+    assert price(pro, world).total == Decimal("1.32")
+    pro["timestamp"] = "2026-11-01T05:00:00Z"
+    assert price(pro, world).total == Decimal("0.66")
+
+
+def test_a_fee_on_every_request(world: Catalog) -> None:
+    # genai-prices 0.2.3 perplexity sonar: $1 input, $1 output per 1M, $12 per 1,000
+    # requests. 1,000 × 1 + 500 × 1 = 1,500 µ$ = 0.0015, + 12 / 1,000 = 0.012 → 0.0135.
+    record = {
+        "provider": "perplexity",
+        "model": "sonar",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 500},
+    }
+    assert price(record, world).total == Decimal("0.0135")
+
+
+def test_one_hour_cache_writes_and_the_open_top_tier(world: Catalog) -> None:
+    # genai-prices 0.2.3 claude-sonnet-4-5 up to 200,000 input tokens: $3 input, $3.75
+    # cache write (5 minutes), $6 one-hour write, $15 output. Issue 10's record: 3 input,
+    # 5,424 one-hour writes, 36 output: 3 × 3 + 5,424 × 6 + 36 × 15 = 9 + 32,544 + 540 =
+    # 33,093 µ$ = 0.033093.
+    usage: dict[str, object] = {
+        "input_tokens": 3,
+        "cache_creation_input_tokens": 5424,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 5424},
+        "output_tokens": 36,
+    }
+    record = {
+        "provider": "anthropic",
+        "model": "claude-sonnet-4-5",
+        "endpoint": "messages",
+        "usage": usage,
+    }
+    assert price(record, world).total == Decimal("0.033093")
+    # Above 200,000 the open top tier: $6 input, $12 one-hour write, $22.50 output.
+    # 300,000 × 6 + 5,424 × 12 + 36 × 22.5 = 1,800,000 + 65,088 + 810 = 1,865,898 µ$.
+    usage["input_tokens"] = 300_000
+    assert price(record, world).total == Decimal("1.865898")
+    offering = world.resolve("claude-sonnet-4-5", "anthropic")
+    assert offering.pricing[0].tiers[-1].upper is None
+
+
+def _gpt_4o(**context: object) -> dict[str, object]:
+    return {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "timestamp": "2026-11-01T12:00:00Z",
+        "usage": {
+            "prompt_tokens": 1000,
+            "prompt_tokens_details": {"cached_tokens": 200},
+            "completion_tokens": 100,
+        },
+        **context,
+    }
+
+
+def test_price_contexts(world: Catalog) -> None:
+    # genai-prices 0.2.3 openai gpt-4o. Standard: $2.50 input, $1.25 cached, $10 output:
+    # 800 × 2.5 + 200 × 1.25 + 100 × 10 = 2,000 + 250 + 1,000 = 3,250 µ$.
+    assert price(_gpt_4o(), world).total == Decimal("0.00325")
+    # batch (a variant from 2026-10-14): $1.25 input, $5 output; the variant gives no cached
+    # rate, so cached input keeps the standard $1.25 (genai-prices merges key by key):
+    # 800 × 1.25 + 200 × 1.25 + 100 × 5 = 1,000 + 250 + 500 = 1,750 µ$.
+    assert price(_gpt_4o(batch=True), world).total == Decimal("0.00175")
+    # priority (from 2026-10-12): $4.25 / $2.125 / $17:
+    # 800 × 4.25 + 200 × 2.125 + 100 × 17 = 3,400 + 425 + 1,700 = 5,525 µ$.
+    assert price(_gpt_4o(service_tier="priority"), world).total == Decimal("0.005525")
+    # before the variant's date, and a context gpt-4o has no price for: refused, never the
+    # standard rate
+    with pytest.raises(PricingError, match="before the first price version"):
+        price({**_gpt_4o(batch=True), "timestamp": "2026-10-01T00:00:00Z"}, world)
+    with pytest.raises(PricingError, match="no price for the 'scale' context"):
+        price(_gpt_4o(service_tier="scale"), world)
 
 
 def test_layers_put_the_seeds_above_the_world(world: Catalog) -> None:

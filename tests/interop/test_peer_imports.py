@@ -34,7 +34,7 @@ from catalog.model import Offering
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "sources"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "openrouter_models.json"
-OPEN_TOP = 10**15
+OPEN_TOP = None  # the open top tier: up_to: null
 
 Cards = tuple[dict[str, Any], dict[tuple[str, str], Any], dict[str, Any]]
 
@@ -81,6 +81,7 @@ LITELLM_TEXT = """{
    "output_cost_per_token": 1e-05, "output_cost_per_token_above_200k_tokens": 1.5e-05,
    "cache_read_input_token_cost": 3.125e-07, "output_cost_per_reasoning_token": 3.5e-06,
    "cache_creation_input_token_cost": 4.5e-06,
+   "cache_creation_input_token_cost_above_1hr": 9e-06,
    "input_cost_per_token_batches": 6.25e-07,
    "search_context_cost_per_query": {"search_context_size_low": 0.035,
      "search_context_size_medium": 0.035, "search_context_size_high": 0.035},
@@ -102,8 +103,9 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
     cat = _written(tmp_path, import_litellm(data, src, report))
     o = cat.offerings["gemini/gemini-test"]  # the "gemini/" prefix is the provider's
     # 1.25e-06 per token x 1,000,000 = 1.25 per 1M; 1e-05 → 10; 3.125e-07 → 0.3125;
-    # 4.5e-06 → 4.5; 3.5e-06 → 3.5; above 200k: 2.5e-06 → 2.5, 1.5e-05 → 15 (cache read,
-    # cache write and reasoning have no _above_ key: their base price holds there too).
+    # 4.5e-06 → 4.5; 3.5e-06 → 3.5; the 1-hour write 9e-06 → 9; above 200k: 2.5e-06 → 2.5,
+    # 1.5e-05 → 15 (cache read, cache writes and reasoning have no _above_ key: their base
+    # price holds there too).
     assert _prices(o) == [
         (
             200_000,
@@ -113,6 +115,7 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
                 "cache_write": "4.5",
                 "output": "10",
                 "reasoning": "3.5",
+                "cache_write_1h": "9",
             },
         ),
         (
@@ -123,6 +126,7 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
                 "cache_write": "4.5",
                 "output": "15",
                 "reasoning": "3.5",
+                "cache_write_1h": "9",
             },
         ),
     ]
@@ -143,8 +147,13 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
     assert _prices(noisy) == [(None, {"input": "0.18", "output": "unpublished"})]
     with pytest.raises(PricingError):
         price(_record(noisy, 10, 10), cat)
+    # "input_cost_per_token_batches": 6.25e-07 → the batch context at $0.625 input per 1M;
+    # LiteLLM takes every other key from the standard prices. 1,000 prompt + 1,000 output,
+    # batch: 1,000 x 0.625 / 1M + 1,000 x 10 / 1M = 0.000625 + 0.01 = 0.010625.
+    assert sorted(o.contexts) == ["batch"]
+    assert price({**_record(o, 1000, 1000), "batch": True}, cat).total == Decimal("0.010625")
     got = {(e.model, e.key, e.reason.split(":")[0]) for e in report.entries}
-    assert ("gemini-test", "input_cost_per_token_batches", "batch / priority / flex price") in got
+    assert not any(k.endswith("_batches") for _, k, _ in got)
     assert (
         "gemini-test",
         "supported_endpoints",
@@ -238,16 +247,21 @@ def test_openrouter_hand_vector(tmp_path: Path) -> None:
     assert _prices(sonnet) == [
         (None, {"input": "3", "cache_read": "0.3", "cache_write": "3.75", "output": "15"})
     ]
-    # "0" is published free; "-1" (a router's variable price) and a per-request fee are not
+    # "0" is published free; "-1" (a router's variable price) is not
     assert _prices(cat.offerings["openrouter/deepseek/deepseek-r1:free"]) == [
         (None, {"input": "0", "output": "0"})
     ]
-    for oid in ("openrouter/auto", "perplexity/sonar"):
-        assert _prices(cat.offerings[f"openrouter/{oid}"]) == [
-            (None, {"input": "unpublished", "output": "unpublished"})
-        ]
+    assert _prices(cat.offerings["openrouter/openrouter/auto"]) == [
+        (None, {"input": "unpublished", "output": "unpublished"})
+    ]
+    # perplexity/sonar: "0.000001" → $1 per 1M input and output, "request": "0.005" a fee on
+    # every request, "web_search": "0.005" per call. 1,000 prompt + 500 completion:
+    # 1,000 x 1 / 1M + 500 x 1 / 1M = 0.0015, + 0.005 for the request = 0.0065.
+    sonar = cat.offerings["openrouter/perplexity/sonar"]
+    assert _prices(sonar) == [(None, {"input": "1", "output": "1"})]
+    assert price(_record(sonar, 1000, 500), cat).total == Decimal("0.0065")
     got = {(e.model, e.key) for e in report.entries}
-    assert ("perplexity/sonar", "pricing.request") in got
+    assert ("perplexity/sonar", "pricing.request") not in got
     assert ("openai/gpt-4o", "pricing.image") in got
     assert ("openai/gpt-4o", "architecture.input_modalities") in got  # "file"
     # 1,000 prompt + 500 completion on gpt-4o: 1,000 x 2.5 / 1M + 500 x 10 / 1M = 0.0075
@@ -260,6 +274,7 @@ def test_openrouter_hand_vector(tmp_path: Path) -> None:
         "openrouter/openai/gpt-4o",
         "openrouter/anthropic/claude-sonnet-4.5",
         "openrouter/deepseek/deepseek-r1:free",
+        "openrouter/perplexity/sonar",  # its request fee is OpenRouter's "request" again
     }
     for m in doc["data"]:
         oid = m["id"].removeprefix("openrouter/")
@@ -413,7 +428,9 @@ def test_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
-    assert (summary["providers"], summary["offerings"], summary["report_lines"]) == (1, 5, 5)
+    # 4 report lines: gpt-4o's image price and "file" modality, auto's variable prompt and
+    # completion prices (sonar's request fee is a card field since issue 10)
+    assert (summary["providers"], summary["offerings"], summary["report_lines"]) == (1, 5, 4)
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert {"provider", "model", "key", "value", "reason"} == set(report[0])
     assert main(["--data", str(out), "catalog", "lint"]) == 0
