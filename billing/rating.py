@@ -35,6 +35,7 @@ import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from catalog import Catalog, Offering, PricePlan, PriceState, Rate, UnknownOfferingError
@@ -45,7 +46,7 @@ from catalog.units import format_tokens
 from .charge import Charge, Line
 from .errors import PricingCode, PricingError, RecordError
 from .money import EXACT
-from .records import UsageRecord, parse_record
+from .records import UsageRecord, parse_record, read_quick
 
 _mul = EXACT.multiply
 _add = EXACT.add
@@ -71,6 +72,7 @@ ALWAYS_SHOWN = frozenset({"input", "output"})
 
 _new = object.__new__
 _set = object.__setattr__
+_NO_EXTRA: Mapping[str, int] = MappingProxyType({})
 
 
 # --- precomputed rating tables ---------------------------------------------------------------
@@ -397,13 +399,9 @@ def price(
     record: UsageRecord | Mapping[str, Any],
     catalog: Catalog | None = None,
     # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
-    _new: Any = _new,
-    _set: Any = _set,
-    _mul: Any = _mul,
-    _add: Any = _add,
-    _Line: Any = Line,
-    _Charge: Any = Charge,
     _last: list[Any] = _last,
+    _quick: Any = read_quick,
+    _no_extra: Mapping[str, int] = _NO_EXTRA,
 ) -> Charge:
     """Price one usage record exactly.
 
@@ -412,138 +410,195 @@ def price(
     defaults to the bundled data catalog. Raises :class:`PricingError` when the record cannot
     be priced.
     """
+    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
+    if type(record) is dict:
+        # The common well-formed dict (billing.records.read_quick: every check of
+        # parse_record, without building the record); any other goes the full way.
+        quick = _quick(record)
+        if quick is not None:
+            record_id, model, when, n_in, n_read, n_write, n_out, n_think = quick
+            try:
+                return _rate(
+                    tables,
+                    model,
+                    None,
+                    "default",
+                    when,
+                    n_in,
+                    n_read,
+                    n_write,
+                    n_out,
+                    n_think,
+                    _no_extra,
+                    _no_extra,
+                    _no_extra,
+                )
+            except PricingError as exc:
+                raise PricingError(exc.message, 0, record_id or None, code=exc.code) from None
     if type(record) is not UsageRecord:
         if not isinstance(record, UsageRecord):
             record = parse_record(record)
-    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
+    usage = record.usage
     try:
-        # The hot path: straight-line code over precomputed tables (one call per record).
-        if record.provider is None:
-            table = tables.by_ref.get(record.model) or tables.get(record.model)
-        else:
-            table = tables.get_in(record.model, record.provider)
-        if record.context != "default" or table.contexts:
-            plan = _context_plan(table, record)
-        else:
-            plan = table.timeless or _plan_at(table, record.timestamp)
-        usage = record.usage
-        extra = usage.extra
-        n_in = usage.input
-        n_read = usage.cache_read
-        n_write = usage.cache_write
-        n_out = usage.output
-        n_think = usage.reasoning
-        tier = plan.single
-        if tier is None:
-            by = plan.by
-            if by == "input_tokens":
-                count = n_in + n_read + n_write
-            elif by == "uncached_input_tokens":
-                count = n_in
-            else:
-                count = n_in + n_read + n_write + n_out + n_think
-            if extra:
-                count += tier_count(by, extra)  # the extra kinds (the one tier rule)
-            for lo, hi, tier in plan.ranges:  # noqa: B007
-                if lo <= count and (hi is None or count <= hi):
-                    break
-            else:
-                raise _beyond(table, plan, count)
-        lines: list[Any] = []
-        add_line = lines.append
-        total = ZERO
-
-        # Each line is a copy of its template's fields with the quantity and the amount set
-        # (dict.copy and two stores: cheaper than a dataclass __init__ or a {**base} merge).
-        if n_in:
-            rate = tier.input
-            base = rate.base
-            if base is None:
-                raise _problem(rate.problem, n_in)
-            total = _mul(rate.scaled, n_in)
-            fields = base.copy()
-            fields["quantity"] = n_in
-            fields["amount"] = total
-            line = _new(_Line)
-            _set(line, "__dict__", fields)
-            add_line(line)
-        else:
-            zero = tier.input.zero
-            if zero is not None:
-                add_line(zero)
-        if n_read:
-            rate = tier.cache_read
-            base = rate.base
-            if base is None:
-                raise _problem(rate.problem, n_read)
-            amount = _mul(rate.scaled, n_read)
-            fields = base.copy()
-            fields["quantity"] = n_read
-            fields["amount"] = amount
-            line = _new(_Line)
-            _set(line, "__dict__", fields)
-            add_line(line)
-            total = _add(total, amount)
-        if n_write:
-            rate = tier.cache_write
-            base = rate.base
-            if base is None:
-                raise _problem(rate.problem, n_write)
-            amount = _mul(rate.scaled, n_write)
-            fields = base.copy()
-            fields["quantity"] = n_write
-            fields["amount"] = amount
-            line = _new(_Line)
-            _set(line, "__dict__", fields)
-            add_line(line)
-            total = _add(total, amount)
-        if n_out:
-            rate = tier.output
-            base = rate.base
-            if base is None:
-                raise _problem(rate.problem, n_out)
-            amount = _mul(rate.scaled, n_out)
-            fields = base.copy()
-            fields["quantity"] = n_out
-            fields["amount"] = amount
-            line = _new(_Line)
-            _set(line, "__dict__", fields)
-            add_line(line)
-            total = _add(total, amount)
-        else:
-            zero = tier.output.zero
-            if zero is not None:
-                add_line(zero)
-        if n_think:
-            rate = tier.reasoning
-            base = rate.base
-            if base is None:
-                raise _problem(rate.problem, n_think)
-            amount = _mul(rate.scaled, n_think)
-            fields = base.copy()
-            fields["quantity"] = n_think
-            fields["amount"] = amount
-            line = _new(_Line)
-            _set(line, "__dict__", fields)
-            add_line(line)
-            total = _add(total, amount)
-        if extra:
-            total = _extra_lines(tier, extra, lines, total)
-        tools = usage.tools
-        if tools or (plan.fees and (plan.quiet_fees or usage.request)):
-            total = _extras(table, plan, tier, tools, usage.request, lines, total)
-        if not lines:
-            raise _nothing_published(table.offering, tier)
-        fields = tier.charge.copy()
-        fields["lines"] = tuple(lines)
-        fields["total"] = total
-        charge: Charge = _new(_Charge)
-        _set(charge, "__dict__", fields)
-        return charge
+        return _rate(
+            tables,
+            record.model,
+            record.provider,
+            record.context,
+            record.timestamp,
+            usage.input,
+            usage.cache_read,
+            usage.cache_write,
+            usage.output,
+            usage.reasoning,
+            usage.extra,
+            usage.tools,
+            usage.request,
+        )
     except PricingError as exc:
         if exc.line or exc.record_id:
             raise
         raise PricingError(exc.message, record.line, record.id or None, code=exc.code) from None
+
+
+def _rate(
+    tables: _Tables,
+    model: str,
+    provider: str | None,
+    context: str,
+    when: dt.datetime | None,
+    n_in: int,
+    n_read: int,
+    n_write: int,
+    n_out: int,
+    n_think: int,
+    extra: Mapping[str, int],
+    tools: Mapping[str, int],
+    request: Mapping[str, Any],
+    # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
+    _new: Any = _new,
+    _set: Any = _set,
+    _mul: Any = _mul,
+    _add: Any = _add,
+    _Line: Any = Line,
+    _Charge: Any = Charge,
+) -> Charge:
+    """The charge of one record's counts (the hot path: straight-line code over precomputed
+    tables, one call per record)."""
+    if provider is None:
+        table = tables.by_ref.get(model) or tables.get(model)
+    else:
+        table = tables.get_in(model, provider)
+    if context != "default" or table.contexts:
+        plan = _context_plan(table, context, when)
+    else:
+        plan = table.timeless or _plan_at(table, when)
+    tier = plan.single
+    if tier is None:
+        by = plan.by
+        if by == "input_tokens":
+            count = n_in + n_read + n_write
+        elif by == "uncached_input_tokens":
+            count = n_in
+        else:
+            count = n_in + n_read + n_write + n_out + n_think
+        if extra:
+            count += tier_count(by, extra)  # the extra kinds (the one tier rule)
+        for lo, hi, tier in plan.ranges:  # noqa: B007
+            if lo <= count and (hi is None or count <= hi):
+                break
+        else:
+            raise _beyond(table, plan, count)
+    lines: list[Any] = []
+    add_line = lines.append
+    total = ZERO
+
+    # Each line is a copy of its template's fields with the quantity and the amount set
+    # (dict.copy and two stores: cheaper than a dataclass __init__ or a {**base} merge).
+    if n_in:
+        rate = tier.input
+        base = rate.base
+        if base is None:
+            raise _problem(rate.problem, n_in)
+        total = _mul(rate.scaled, n_in)
+        fields = base.copy()
+        fields["quantity"] = n_in
+        fields["amount"] = total
+        line = _new(_Line)
+        _set(line, "__dict__", fields)
+        add_line(line)
+    else:
+        zero = tier.input.zero
+        if zero is not None:
+            add_line(zero)
+    if n_read:
+        rate = tier.cache_read
+        base = rate.base
+        if base is None:
+            raise _problem(rate.problem, n_read)
+        amount = _mul(rate.scaled, n_read)
+        fields = base.copy()
+        fields["quantity"] = n_read
+        fields["amount"] = amount
+        line = _new(_Line)
+        _set(line, "__dict__", fields)
+        add_line(line)
+        total = _add(total, amount)
+    if n_write:
+        rate = tier.cache_write
+        base = rate.base
+        if base is None:
+            raise _problem(rate.problem, n_write)
+        amount = _mul(rate.scaled, n_write)
+        fields = base.copy()
+        fields["quantity"] = n_write
+        fields["amount"] = amount
+        line = _new(_Line)
+        _set(line, "__dict__", fields)
+        add_line(line)
+        total = _add(total, amount)
+    if n_out:
+        rate = tier.output
+        base = rate.base
+        if base is None:
+            raise _problem(rate.problem, n_out)
+        amount = _mul(rate.scaled, n_out)
+        fields = base.copy()
+        fields["quantity"] = n_out
+        fields["amount"] = amount
+        line = _new(_Line)
+        _set(line, "__dict__", fields)
+        add_line(line)
+        total = _add(total, amount)
+    else:
+        zero = tier.output.zero
+        if zero is not None:
+            add_line(zero)
+    if n_think:
+        rate = tier.reasoning
+        base = rate.base
+        if base is None:
+            raise _problem(rate.problem, n_think)
+        amount = _mul(rate.scaled, n_think)
+        fields = base.copy()
+        fields["quantity"] = n_think
+        fields["amount"] = amount
+        line = _new(_Line)
+        _set(line, "__dict__", fields)
+        add_line(line)
+        total = _add(total, amount)
+    if extra:
+        total = _extra_lines(tier, extra, lines, total)
+    if tools or (plan.fees and (plan.quiet_fees or request)):
+        total = _extras(table, plan, tier, tools, request, lines, total)
+    if not lines:
+        raise _nothing_published(table.offering, tier)
+    fields = tier.charge.copy()
+    fields["lines"] = tuple(lines)
+    fields["total"] = total
+    charge: Charge = _new(_Charge)
+    _set(charge, "__dict__", fields)
+    return charge
 
 
 # The hot path binds its helpers as parameter defaults (a local read is the fastest; measured
@@ -553,11 +608,9 @@ price.__signature__ = _public.replace(parameters=list(_public.parameters.values(
 del _public
 
 
-def _context_plan(table: _OfferingTable, record: UsageRecord) -> _PlanTable:
+def _context_plan(table: _OfferingTable, context: str, when: dt.datetime | None) -> _PlanTable:
     """The version for the record's context and time: a windowed version of the context
     whose daily UTC window holds the time wins over the context's plain versions."""
-    context = record.context
-    when = record.timestamp
     moment = when if when is not None else dt.datetime.now(dt.UTC)
     for key, group in table.contexts.items():
         if "@" not in key or key.partition("@")[0] != context:

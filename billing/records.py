@@ -23,6 +23,7 @@ from catalog.jsontext import JSONTextError, clip, json_problem, loads_exact
 from .errors import RecordError, ShapeError, where
 from .shapes import SHAPES
 from .shapes.counts import MAX_COUNT, count_value
+from .shapes.openai_chat import quick_counts
 from .usage import Usage
 
 DEFAULT_ENDPOINT = "chat.completions"
@@ -99,6 +100,68 @@ def parse_record(obj: object, line: int = 0) -> UsageRecord:
         return _parse(obj, line, record_id)
     except ShapeError as exc:
         raise RecordError(exc.message, line, record_id) from None
+
+
+#: Top-level keys whose presence (even null) sends a record to the full reader: the quick
+#: reader below prices none of them.
+_FULL_ONLY = frozenset(
+    {"provider", "tool_usage", "request", "cost_usd", "cost", "service_tier", "batch"}
+)
+#: Endpoints whose usage is in the chat shape (billing.shapes.SHAPES).
+_CHAT_ENDPOINTS = frozenset({"chat.completions", "completions"})
+
+#: (id, model, timestamp, input, cache_read, cache_write, output, reasoning)
+QuickRecord = tuple[str, str, "dt.datetime | None", int, int, int, int, int]
+
+
+def read_quick(
+    obj: dict[str, Any],
+    _full: frozenset[str] = _FULL_ONLY,
+    _chat: frozenset[str] = _CHAT_ENDPOINTS,
+    _limit: int = MAX_ID_CHARS,
+) -> QuickRecord | None:
+    """The common well-formed record, read without building a :class:`UsageRecord`: a
+    ``dict`` in the chat shape with nothing but an id, a customer, a model, an endpoint, a
+    timestamp and plain counts (:func:`billing.shapes.openai_chat.quick_counts`). None for
+    any other record, which :func:`parse_record` then reads (and words the error of).
+
+    It returns a value only when every check :func:`parse_record` makes passes: the id,
+    customer and model are strings within :data:`MAX_ID_CHARS` with no NUL, the model is not
+    blank, the timestamp is valid, and no provider, tool map, request, reported cost,
+    service tier or batch flag is present (each needs the full reader). The same record
+    through either reader gives the same counts (tests/billing/test_quick_reader.py).
+    """
+    if not _full.isdisjoint(obj):
+        return None
+    usage = obj.get("usage")
+    if type(usage) is not dict:
+        return None
+    endpoint = obj.get("endpoint")
+    if endpoint is not None and (type(endpoint) is not str or endpoint not in _chat):
+        return None
+    record_id = obj.get("id")
+    if record_id is None:
+        record_id = ""
+    elif type(record_id) is not str or len(record_id) > _limit or "\x00" in record_id:
+        return None
+    model = obj.get("model")
+    if type(model) is not str or len(model) > _limit or "\x00" in model or not model.strip():
+        return None
+    customer = obj.get("customer")
+    if customer is not None and (
+        type(customer) is not str or len(customer) > _limit or "\x00" in customer
+    ):
+        return None
+    when = obj.get("timestamp")
+    if when is not None:
+        try:
+            when = _timestamp(when)
+        except ShapeError:
+            return None
+    counts = quick_counts(usage)
+    if counts is None:
+        return None
+    return (record_id, model, when, *counts)
 
 
 def _text_problem(field: str, value: Any, limit: int) -> None:
