@@ -10,13 +10,19 @@ batches or nothing, and running the same file again completes it without doublin
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -42,8 +48,9 @@ from .batch import (
     split,
     token_kinds_json,
 )
-from .bulk import flush_postgres, stage_postgres
-from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
+from .bulk import StagedBatch, flush_postgres, stage_postgres
+from .charge_lines import LinesEncoder, lines_json
+from .tables import ChargeRow, Customer, UsageEvent, UsageToolCall
 
 DEFAULT_BATCH = 1000
 _RETRIES = 8
@@ -51,7 +58,6 @@ _RETRIES = 8
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
 charges_t: Table = ChargeRow.__table__  # type: ignore[assignment]
-lines_t: Table = ChargeLineRow.__table__  # type: ignore[assignment]
 customers_t: Table = Customer.__table__  # type: ignore[assignment]
 
 
@@ -304,7 +310,6 @@ def store_batch_reference(
         stored_hash = {(cid, eid): digest for cid, eid, digest in rows}
     tool_rows: list[dict[str, Any]] = []
     charge_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
     for ev in ordered:
         ckey = (ids[ev.customer], ev.event_id)
         pk = inserted.get(ckey)
@@ -331,22 +336,8 @@ def store_batch_reference(
                     "total": charge.total,
                     "price_version": charge.price_version or "",
                     "tier": charge.tier,
+                    "lines": lines_json(charge.lines),
                 }
-            )
-            line_rows.extend(
-                {
-                    "charge_id": pk,
-                    "position": position,
-                    "charge": line.charge,
-                    "quantity": line.quantity,
-                    "unit": line.unit,
-                    "unit_price": line.unit_price,
-                    "list_price": line.list_price,
-                    "amount": line.amount,
-                    "tier": line.tier,
-                    "price_version": line.price_version or "",
-                }
-                for position, line in enumerate(charge.lines)
             )
     for ev in repeats:
         same = stored_hash.get((ids[ev.customer], ev.event_id)) == ev.payload_hash
@@ -355,8 +346,6 @@ def store_batch_reference(
         conn.execute(tools_t.insert(), tool_rows)
     if charge_rows:
         conn.execute(charges_t.insert(), charge_rows)
-    if line_rows:
-        conn.execute(lines_t.insert(), line_rows)
     return result
 
 
@@ -401,6 +390,56 @@ def _commit_batch(
     raise last  # pragma: no cover
 
 
+# -- worker processes (PostgreSQL) ------------------------------------------------------------
+
+_worker_prepare: Pricer | None = None
+_worker_encoder: LinesEncoder | None = None
+
+
+def _worker_init(prepare: Pricer, parent: int) -> None:
+    """In a worker process (forked: ``prepare`` is inherited, never pickled): die with the
+    parent (a ``kill -9`` of ``ratecard ingest`` leaves no orphans) and leave Ctrl-C to it
+    (the parent decides what an interrupt means; a worker prints nothing)."""
+    global _worker_prepare, _worker_encoder
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl: nothing to work for
+        os._exit(1)
+    _worker_prepare = prepare
+    _worker_encoder = LinesEncoder()
+
+
+def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[Problem]]:
+    """In a worker process: parse, price and stage one batch as COPY text."""
+    prepare = _worker_prepare
+    assert prepare is not None
+    prepared: list[PreparedEvent] = []
+    invalid: list[Problem] = []
+    for number, text in batch:
+        item = prepare(text, number)
+        if isinstance(item, Problem):
+            invalid.append(item)
+        else:
+            prepared.append(item)
+    return stage_postgres(prepared, _worker_encoder), invalid
+
+
+def default_processes() -> int:
+    """Worker processes ``ratecard ingest`` parses and prices in on PostgreSQL: one per CPU
+    this process may use (at most 8), or none where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # pragma: no cover - not POSIX
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, 8)
+
+
 def ingest_lines(
     engine: Engine,
     lines: Iterable[tuple[int, str]],
@@ -411,25 +450,28 @@ def ingest_lines(
     on_progress: Callable[[IngestSummary], None] | None = None,
     bulk: bool = True,
     should_stop: Callable[[], bool] | None = None,
+    processes: int = 0,
 ) -> IngestSummary:
     """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
 
     ``bulk=False`` stores row by row (:func:`store_batch_reference`; the benchmark's baseline).
 
-    On PostgreSQL (psycopg) this thread parses, prices and stages each batch as COPY text
-    while one writer thread stores the one before: the server works while Python does, and
-    the writer holds the GIL only between round trips. At most one batch is being stored and
-    one waits for it; after a failed batch no later one is stored. Problems and progress are
-    reported here, in line order. SQLite runs in this process and takes the GIL for every
-    row, so there a thread would only make both wait: batches are stored in turn.
+    On PostgreSQL (psycopg) one writer thread stores a batch while the next ones are parsed,
+    priced and staged as COPY text: in this thread, or with ``processes=N`` (N > 0, where
+    processes can be forked) in N worker processes, each taking whole batches, so parsing
+    and pricing use every CPU while the database stores. Batches are stored one at a time,
+    in input order, whoever prepared them: the same rows, ids and results either way. After
+    a failed batch no later one is stored. Problems and progress are reported here, in line
+    order. SQLite runs in this process and takes the GIL for every row, so there a thread
+    would only make both wait: batches are stored in turn (``processes`` is ignored).
 
     ``should_stop`` is asked before each batch is submitted (a signal handler sets it): when
-    it answers True, the batch being stored is finished, nothing more is read, and the
-    summary comes back with ``interrupted`` set; running the same input again stores the
-    rest, the stored lines counting as duplicates. A ``KeyboardInterrupt`` raised by
-    ``lines`` (a handler may raise one while input is being read) ends the same way; one
-    raised while a batch is written rolls that batch back (its transaction) and the batch
-    before it is finished.
+    it answers True, the batch being stored is finished, nothing more is read (batches
+    already prepared but not stored are dropped), and the summary comes back with
+    ``interrupted`` set; running the same input again stores the rest, the stored lines
+    counting as duplicates. A ``KeyboardInterrupt`` raised by ``lines`` (a handler may raise
+    one while input is being read) ends the same way; one raised while a batch is written
+    rolls that batch back (its transaction) and the batch before it is finished.
     """
 
     summary = IngestSummary()
@@ -437,6 +479,8 @@ def ingest_lines(
     failed = threading.Event()
     dialect = engine.dialect
     pipelined = bulk and dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not pipelined or "fork" not in multiprocessing.get_all_start_methods():
+        processes = 0
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
@@ -452,9 +496,11 @@ def ingest_lines(
             failed.set()
             raise
 
+    encoder = LinesEncoder()
+
     def job(prepared: list[PreparedEvent]) -> Callable[[Connection], BatchResult]:
         if pipelined:
-            staged = stage_postgres(prepared)
+            staged = stage_postgres(prepared, encoder)
             return lambda conn: flush_postgres(conn, staged)
         store = store_batch if bulk else store_batch_reference
         return lambda conn: store(conn, prepared, cache)
@@ -478,7 +524,7 @@ def ingest_lines(
         summary.invalid += len(invalid)
         problems = list(invalid)
         for ev in result.ingested:
-            if ev.charge is None:
+            if not ev.priced:
                 summary.rejected += 1
                 summary.unpriceable += 1
                 problems.append(
@@ -503,13 +549,53 @@ def ingest_lines(
         if on_progress is not None:
             on_progress(summary)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        pending: tuple[Future[BatchResult], int, list[Problem], int] | None = None
+    Pending = tuple[Future[BatchResult], int, list[Problem], int]
+    #: batches handed to the worker processes, in input order, not yet stored
+    staging: deque[tuple[Future[tuple[StagedBatch, list[Problem]]], int, int]] = deque()
+
+    with ExitStack() as stack:
+        workers: ProcessPoolExecutor | None = None
+        if processes > 0:
+            # forked before the writer thread starts (a fork copies no running thread)
+            workers = stack.enter_context(
+                ProcessPoolExecutor(
+                    processes,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_worker_init,
+                    initargs=(prepare, os.getpid()),
+                )
+            )
+            stack.callback(workers.shutdown, wait=True, cancel_futures=True)
+        writer = stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        )
+        pending: Pending | None = None
+
+        def submit(store: Callable[[Connection], BatchResult], size: int, invalid: list[Problem],
+                   chars: int) -> None:  # fmt: skip
+            nonlocal pending
+            run = writer.submit(write, store) if pipelined else now(store)
+            submitted = (run, size, invalid, chars)
+            if pending is not None:
+                finish(*pending)
+            pending = submitted
+
+        def store_staged() -> None:
+            future, size, chars = staging.popleft()
+            staged, invalid = future.result()
+            submit(lambda conn: flush_postgres(conn, staged), size, invalid, chars)
+
         try:
             for batch in _batches(lines, batch_size):
                 if should_stop is not None and should_stop():
                     summary.interrupted = True
                     break
+                chars = sum(len(t) for _, t in batch)
+                if workers is not None:
+                    staging.append((workers.submit(_prepare_and_stage, batch), len(batch), chars))
+                    if len(staging) > processes:  # every worker busy: store the oldest
+                        store_staged()
+                    continue
                 prepared: list[PreparedEvent] = []
                 invalid: list[Problem] = []
                 for number, text in batch:
@@ -518,17 +604,18 @@ def ingest_lines(
                         invalid.append(item)
                     else:
                         prepared.append(item)
-                run = writer.submit(write, job(prepared)) if pipelined else now(job(prepared))
-                submitted = (run, len(batch), invalid, sum(len(t) for _, t in batch))
-                if pending is not None:
-                    finish(*pending)
-                pending = submitted
+                submit(job(prepared), len(batch), invalid, chars)
+            while staging and not summary.interrupted:
+                if should_stop is not None and should_stop():
+                    summary.interrupted = True
+                    break
+                store_staged()
             if pending is not None:
                 finish(*pending)
                 pending = None
         except KeyboardInterrupt:
             # raised while reading input (the caller's signal handler decides when): the
-            # batch being read is dropped, the one being stored is finished and counted
+            # batches being read or prepared are dropped, the one being stored is finished
             summary.interrupted = True
             if pending is not None:
                 try:
