@@ -149,24 +149,25 @@ def make_pricer(catalog: Catalog) -> Pricer:
             return Problem(line, "invalid", json_problem(exc), raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
-        try:
-            stored_text_problem(obj)
-        except ShapeError as exc:
-            return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
         if not isinstance(event_id, str) or not event_id:
-            return Problem(
+            return _text_problem(obj, line, raw) or Problem(
                 line, "invalid", "the record has no id, so it cannot be stored once", raw=raw
             )
         if not isinstance(customer, str) or not customer:
-            return Problem(
+            return _text_problem(obj, line, raw) or Problem(
                 line, "invalid", "the record has no customer", event_id=event_id, raw=raw
             )
         digest = payload_hash(obj)
         model = obj.get("model") if isinstance(obj.get("model"), str) else None
         try:
+            # checks the stored text first (billing.records.stored_text_problem): checked
+            # once, and a record refused there is invalid, not unpriceable
             record = parse_record(obj, line)
         except RecordError as exc:
+            problem = _text_problem(obj, line, raw)
+            if problem is not None:
+                return problem
             # keep every field that could be read: above all the time, so the event still
             # counts as unpriceable in its period (invoices, ratecard rate)
             offering = _find(catalog, model)
@@ -215,6 +216,15 @@ def make_pricer(catalog: Catalog) -> Pricer:
         )
 
     return prepare
+
+
+def _text_problem(obj: dict[str, Any], line: int, raw: str) -> Problem | None:
+    """The record as invalid when a text of it cannot be stored (too long, NUL)."""
+    try:
+        stored_text_problem(obj)
+    except ShapeError as exc:
+        return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
+    return None
 
 
 def _reason(exc: Exception) -> str:
@@ -505,16 +515,23 @@ def ingest_lines(
         store = store_batch if bulk else store_batch_reference
         return lambda conn: store(conn, prepared, cache)
 
-    def now(store: Callable[[Connection], BatchResult]) -> Future[BatchResult]:
-        done: Future[BatchResult] = Future()
+    Outcome = tuple[BatchResult, list[Problem]]  # what was stored, the invalid lines
+
+    def now(store: Callable[[Connection], BatchResult], invalid: list[Problem]) -> Future[Outcome]:
+        done: Future[Outcome] = Future()
         try:
-            done.set_result(write(store))
+            done.set_result((write(store), invalid))
         except Exception as exc:
             done.set_exception(exc)
         return done
 
-    def finish(future: Future[BatchResult], size: int, invalid: list[Problem], chars: int) -> None:
-        result = future.result()
+    def finish(future: Future[Outcome], size: int, chars: int) -> None:
+        try:
+            result, invalid = future.result()
+        except _Skipped:
+            if stopped.is_set():
+                return  # prepared, then dropped by an interrupt: never stored, not counted
+            raise
         summary.lines += size
         summary.chars += chars
         summary.ingested += len(result.ingested)
@@ -549,9 +566,19 @@ def ingest_lines(
         if on_progress is not None:
             on_progress(summary)
 
-    Pending = tuple[Future[BatchResult], int, list[Problem], int]
-    #: batches handed to the worker processes, in input order, not yet stored
-    staging: deque[tuple[Future[tuple[StagedBatch, list[Problem]]], int, int]] = deque()
+    def store_when_staged(staging: Future[tuple[StagedBatch, list[Problem]]]) -> Outcome:
+        """In the writer thread: wait for a worker's batch, then store it (unless an
+        interrupt came first), without the main thread, which may be waiting for input."""
+        staged, invalid = staging.result()
+        if stopped.is_set():
+            raise _Skipped
+        return write(lambda conn: flush_postgres(conn, staged)), invalid
+
+    stopped = threading.Event()  # an interrupt: batches not yet being stored are dropped
+    #: batches submitted, in input order, not yet reported: (outcome, lines, characters)
+    pending: deque[tuple[Future[Outcome], int, int]] = deque()
+    # the writer works ahead of the reports by one batch, or by one per worker process
+    ahead = 1 + processes
 
     with ExitStack() as stack:
         workers: ProcessPoolExecutor | None = None
@@ -569,62 +596,52 @@ def ingest_lines(
         writer = stack.enter_context(
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
         )
-        pending: Pending | None = None
 
-        def submit(store: Callable[[Connection], BatchResult], size: int, invalid: list[Problem],
-                   chars: int) -> None:  # fmt: skip
-            nonlocal pending
-            run = writer.submit(write, store) if pipelined else now(store)
-            submitted = (run, size, invalid, chars)
-            if pending is not None:
-                finish(*pending)
-            pending = submitted
-
-        def store_staged() -> None:
-            future, size, chars = staging.popleft()
-            staged, invalid = future.result()
-            submit(lambda conn: flush_postgres(conn, staged), size, invalid, chars)
+        def drain() -> None:
+            while pending:
+                finish(*pending.popleft())
 
         try:
             for batch in _batches(lines, batch_size):
                 if should_stop is not None and should_stop():
                     summary.interrupted = True
+                    stopped.set()
                     break
                 chars = sum(len(t) for _, t in batch)
+                outcome: Future[Outcome]
                 if workers is not None:
-                    staging.append((workers.submit(_prepare_and_stage, batch), len(batch), chars))
-                    if len(staging) > processes:  # every worker busy: store the oldest
-                        store_staged()
-                    continue
-                prepared: list[PreparedEvent] = []
-                invalid: list[Problem] = []
-                for number, text in batch:
-                    item = prepare(text, number)
-                    if isinstance(item, Problem):
-                        invalid.append(item)
+                    staging = workers.submit(_prepare_and_stage, batch)
+                    outcome = writer.submit(store_when_staged, staging)
+                else:
+                    prepared: list[PreparedEvent] = []
+                    invalid: list[Problem] = []
+                    for number, text in batch:
+                        item = prepare(text, number)
+                        if isinstance(item, Problem):
+                            invalid.append(item)
+                        else:
+                            prepared.append(item)
+                    store = job(prepared)
+                    if pipelined:
+                        outcome = writer.submit(lambda s, i: (write(s), i), store, invalid)
                     else:
-                        prepared.append(item)
-                submit(job(prepared), len(batch), invalid, chars)
-            while staging and not summary.interrupted:
-                if should_stop is not None and should_stop():
-                    summary.interrupted = True
-                    break
-                store_staged()
-            if pending is not None:
-                finish(*pending)
-                pending = None
+                        outcome = now(store, invalid)
+                pending.append((outcome, len(batch), chars))
+                while len(pending) > ahead:
+                    finish(*pending.popleft())
+            drain()
         except KeyboardInterrupt:
             # raised while reading input (the caller's signal handler decides when): the
             # batches being read or prepared are dropped, the one being stored is finished
             summary.interrupted = True
-            if pending is not None:
-                try:
-                    finish(*pending)
-                except BaseException:
-                    failed.set()
-                    raise
+            stopped.set()
+            try:
+                drain()
+            except BaseException:
+                failed.set()
+                raise
         except BaseException:
-            failed.set()  # the batch waiting, if any, is not stored
+            failed.set()  # the batches waiting, if any, are not stored
             raise
     return summary
 
