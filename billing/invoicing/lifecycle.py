@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from ..ledger.charge_lines import StoredLine, stored_lines
 from ..ledger.db import transaction
 from ..ledger.tables import (
-    ChargeLineRow,
     ChargeRow,
     CreditNote,
     Customer,
@@ -173,16 +173,8 @@ def _regenerate(
             ChargeRow.period,
             ChargeRow.offering,
             ChargeRow.currency,
-            ChargeLineRow.charge,
-            ChargeLineRow.tier,
-            ChargeLineRow.unit,
-            ChargeLineRow.unit_price,
-            ChargeLineRow.list_price,
-            ChargeLineRow.quantity,
-            ChargeLineRow.amount,
-        )
-        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
-        .where(ChargeRow.invoice_id == invoice.id)
+            ChargeRow.lines,
+        ).where(ChargeRow.invoice_id == invoice.id)
     ).all()
     currencies = {row.currency for row in rows}
     if len(currencies) > 1:
@@ -191,17 +183,17 @@ def _regenerate(
             f"({', '.join(sorted(currencies))}); one invoice has one currency"
         )
     currency = currencies.pop() if currencies else invoice.currency
-    members_of: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
+    members_of: dict[tuple[Any, ...], list[tuple[int, StoredLine]]] = defaultdict(list)
     for row in rows:
         adjustment = row.period if row.period != invoice.period else None
-        key = line_key(adjustment, row)
-        members_of[key].append(row)
+        for item in stored_lines(row.lines, row.offering):
+            members_of[line_key(adjustment, item)].append((row.event_pk, item))
     groups: dict[tuple[Any, ...], tuple[int, Decimal, int, list[int] | None]] = {
         key: (
-            sum(m.quantity for m in members),
-            sum((m.amount for m in members), Decimal(0)),
-            len({m.event_pk for m in members}),
-            sorted({m.event_pk for m in members}),
+            sum(item.quantity for _, item in members),
+            sum((item.amount for _, item in members), Decimal(0)),
+            len({pk for pk, _ in members}),
+            sorted({pk for pk, _ in members}),
         )
         for key, members in members_of.items()
     }

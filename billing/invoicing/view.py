@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..ledger.charge_lines import stored_lines
 from ..ledger.tables import (
-    ChargeLineRow,
     ChargeRow,
     CreditNote,
     Customer,
@@ -341,24 +341,15 @@ def _events_on_demand(
         by_key[key] = line.id
     events: dict[int, list[str]] = defaultdict(list)
     rows = session.execute(
-        select(
-            UsageEvent.event_id,
-            ChargeRow.period,
-            ChargeRow.offering,
-            ChargeLineRow.charge,
-            ChargeLineRow.tier,
-            ChargeLineRow.unit,
-            ChargeLineRow.unit_price,
-            ChargeLineRow.list_price,
-        )
-        .join(ChargeLineRow, ChargeLineRow.charge_id == ChargeRow.event_pk)
+        select(UsageEvent.event_id, ChargeRow.period, ChargeRow.offering, ChargeRow.lines)
+        .select_from(ChargeRow)
         .join(UsageEvent, UsageEvent.id == ChargeRow.event_pk)
         .where(ChargeRow.invoice_id == invoice.id)
     )
     for row in rows:
         adjustment = row.period if row.period != invoice.period else None
-        key = line_key(adjustment, row)
-        line_id = by_key.get(key)
-        if line_id is not None:
-            events[line_id].append(row.event_id)
+        for item in stored_lines(row.lines, row.offering):
+            line_id = by_key.get(line_key(adjustment, item))
+            if line_id is not None:
+                events[line_id].append(row.event_id)
     return events

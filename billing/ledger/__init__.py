@@ -7,7 +7,14 @@ ingest reports them; tenant and key operations raise ``TenantError``.
 """
 
 from .db import database_url, make_engine
-from .ingest import IngestSummary, Problem, ingest_lines, make_pricer, write_reject
+from .ingest import (
+    IngestSummary,
+    Problem,
+    default_processes,
+    ingest_lines,
+    make_pricer,
+    write_reject,
+)
 from .migrate import current_revision, ensure_schema, head_revision, upgrade
 from .tenants import (
     NewKey,
@@ -33,6 +40,7 @@ __all__ = [
     "current_revision",
     "customer_tenant",
     "database_url",
+    "default_processes",
     "ensure_schema",
     "head_revision",
     "ingest_lines",

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,12 +46,45 @@ class PreparedEvent:
     def period(self) -> str | None:
         return period_of(self.timestamp) if self.timestamp else None
 
+    @property
+    def priced(self) -> bool:
+        return self.charge is not None
+
+    def key(self) -> EventKey:
+        """What the result of storing it needs: small enough to cross processes cheaply."""
+        return EventKey(
+            self.line,
+            self.customer,
+            self.event_id,
+            self.payload_hash,
+            self.raw,
+            self.charge is not None,
+            self.error,
+        )
+
+
+class EventKey(NamedTuple):
+    """An event as the result of a batch reports it (an ingest worker process sends these
+    back instead of the whole :class:`PreparedEvent`)."""
+
+    line: int
+    customer: str
+    event_id: str
+    payload_hash: str
+    raw: str
+    priced: bool
+    error: str | None
+
+
+#: an event in a :class:`BatchResult`: either kind has the fields above
+Stored = PreparedEvent | EventKey
+
 
 @dataclass
 class BatchResult:
-    ingested: list[PreparedEvent] = field(default_factory=list)
-    duplicates: list[PreparedEvent] = field(default_factory=list)
-    conflicts: list[PreparedEvent] = field(default_factory=list)
+    ingested: list[Stored] = field(default_factory=list)
+    duplicates: list[Stored] = field(default_factory=list)
+    conflicts: list[Stored] = field(default_factory=list)
 
 
 def token_kinds_json(ev: PreparedEvent) -> str | None:

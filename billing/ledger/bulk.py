@@ -1,26 +1,31 @@
 """Storing a batch of prepared events in bulk: COPY on PostgreSQL, executemany on SQLite.
 
 The rows stored are exactly those of the row-by-row path (``ingest.store_batch_reference``,
-kept as the reference the tests compare against): the same events, tool calls, charges and
-charge lines, with the same ids in the same order, so invoices do not change.
+kept as the reference the tests compare against): the same events, tool calls and charges
+(with their line items, :mod:`.charge_lines`), with the same ids in the same order, so
+invoices do not change.
 
 The unique constraint on ``usage_events (customer_id, event_id)`` still decides what is new:
 
-- PostgreSQL: the batch is COPied into TEMP staging tables (``ON COMMIT DELETE ROWS``, so they
-  are empty again after every batch and cost no WAL), then one
-  ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` stores the new events in
-  (customer, id) order and records their ids in a staging table, and three
-  ``INSERT ... SELECT`` join the tool calls, charges and charge lines of the new events only.
+- PostgreSQL: the batch is COPied into a TEMP staging table, one row per event with its
+  charge (``ON COMMIT DELETE ROWS``, so it is empty again after every batch and costs no
+  WAL), and its tool calls into a second one. Then one statement stores it:
+  ``INSERT INTO usage_events ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` in
+  (customer, id) order, and, from what it returned (the new events only), the charges and
+  the tool calls, and the staging lines of the new events come back. The stored payload
+  hashes of the others are read only when some event was not new.
 - SQLite: the batch runs under the write lock (``BEGIN IMMEDIATE``), so the events inserted by
   ``INSERT ... ON CONFLICT DO NOTHING`` are those with an id above the largest one before it.
 
-Both run in the caller's transaction: a batch is stored whole or not at all.
+Both run in the caller's transaction: a batch is stored whole or not at all. The COPY text
+of a PostgreSQL batch (:func:`stage_postgres`) is built without the database, so it can be
+built in another thread or process (``ingest_lines(processes=...)``) while one is stored.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,7 +34,17 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ..period import period_of
-from .batch import BatchResult, PreparedEvent, customer_ids, jsonable, split, token_kinds_json
+from .batch import (
+    BatchResult,
+    EventKey,
+    PreparedEvent,
+    Stored,
+    customer_ids,
+    jsonable,
+    split,
+    token_kinds_json,
+)
+from .charge_lines import LinesEncoder
 
 _Key = tuple[str, str]  # (customer code, event id)
 
@@ -44,8 +59,8 @@ def request_json(ev: PreparedEvent) -> str | None:
 
 def _classify(
     result: BatchResult,
-    first: dict[_Key, PreparedEvent],
-    repeats: list[PreparedEvent],
+    first: Mapping[_Key, Stored],
+    repeats: Sequence[Stored],
     new: set[_Key],
     stored_hash: dict[_Key, str],
 ) -> BatchResult:
@@ -67,24 +82,16 @@ def _classify(
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 _PG_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage_events (
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
     line integer, customer text, event_id text, payload_hash text, raw text, model text,
     offering text, endpoint text, event_time timestamptz, period text,
     input_tokens bigint, cache_read_tokens bigint, cache_write_tokens bigint,
     output_tokens bigint, reasoning_tokens bigint, request_params text,
     reported_cost numeric, status text, error text, token_kinds text,
-    price_context text) ON COMMIT DELETE ROWS;
+    price_context text, currency text, total numeric, price_version text, tier text,
+    lines text) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS ingest_stage_tools (
-    line integer, tool text, calls bigint) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage_charges (
-    line integer, period text, offering text, currency text, total numeric,
-    price_version text, tier text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage_lines (
-    line integer, position integer, charge text, quantity bigint, unit text,
-    unit_price numeric, list_price numeric, amount numeric, tier text,
-    price_version text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage_new (
-    line integer, id bigint, customer_id bigint) ON COMMIT DELETE ROWS"""
+    line integer, tool text, calls bigint) ON COMMIT DELETE ROWS"""
 
 _EVENT_COLUMNS = (
     "payload_hash, raw, model, offering, endpoint, event_time, period, input_tokens, "
@@ -94,66 +101,63 @@ _EVENT_COLUMNS = (
 
 # Customers, then events, in code point order (COLLATE "C": Python's order of str), as the
 # row-by-row path inserts them: the same ids, and every process locks rows in the same order.
-_PG_STORE = f"""
+_PG_CUSTOMERS = """
 INSERT INTO customers (code)
-SELECT d.code FROM (SELECT DISTINCT customer AS code FROM ingest_stage_events) d
+SELECT d.code FROM (SELECT DISTINCT customer AS code FROM ingest_stage) d
 WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.code = d.code)
 ORDER BY d.code COLLATE "C"
-ON CONFLICT (code) DO NOTHING;
+ON CONFLICT (code) DO NOTHING"""
+
+#: one statement: the new events, then their charges and tool calls from what the insert
+#: returned (a charge's foreign key sees the event inserted by the same statement)
+_PG_STORE = f"""
 WITH ins AS (
     INSERT INTO usage_events (customer_id, event_id, {_EVENT_COLUMNS})
     SELECT c.id, s.event_id, s.payload_hash, s.raw, s.model, s.offering, s.endpoint,
            s.event_time, s.period, s.input_tokens, s.cache_read_tokens, s.cache_write_tokens,
            s.output_tokens, s.reasoning_tokens, s.request_params::json, s.reported_cost,
            s.status, s.error, s.token_kinds, s.price_context
-    FROM ingest_stage_events s JOIN customers c ON c.code = s.customer
+    FROM ingest_stage s JOIN customers c ON c.code = s.customer
     ORDER BY c.id, s.event_id COLLATE "C"
     ON CONFLICT (customer_id, event_id) DO NOTHING
     RETURNING id, customer_id, event_id
+), new AS (
+    SELECT ins.id, ins.customer_id, s.line, s.period, s.offering, s.currency, s.total,
+           s.price_version, s.tier, s.lines
+    FROM ins JOIN customers c ON c.id = ins.customer_id
+    JOIN ingest_stage s ON s.customer = c.code AND s.event_id = ins.event_id
+), charged AS (
+    INSERT INTO charges (event_pk, customer_id, period, offering, currency, total,
+                         price_version, tier, lines)
+    SELECT id, customer_id, period, offering, currency, total, price_version, tier, lines
+    FROM new WHERE currency IS NOT NULL
+    ORDER BY id
+), tools AS (
+    INSERT INTO usage_tool_calls (event_pk, tool, calls)
+    SELECT new.id, t.tool, t.calls FROM ingest_stage_tools t JOIN new USING (line)
+    ORDER BY new.id, t.tool
 )
-INSERT INTO ingest_stage_new (line, id, customer_id)
-SELECT s.line, ins.id, ins.customer_id
-FROM ins JOIN customers c ON c.id = ins.customer_id
-JOIN ingest_stage_events s ON s.customer = c.code AND s.event_id = ins.event_id;
-INSERT INTO usage_tool_calls (event_pk, tool, calls)
-SELECT n.id, t.tool, t.calls FROM ingest_stage_tools t JOIN ingest_stage_new n USING (line)
-ORDER BY n.id, t.tool;
-INSERT INTO charges (event_pk, customer_id, period, offering, currency, total, price_version,
-                     tier)
-SELECT n.id, n.customer_id, ch.period, ch.offering, ch.currency, ch.total, ch.price_version,
-       ch.tier
-FROM ingest_stage_charges ch JOIN ingest_stage_new n USING (line)
-ORDER BY n.id;
-INSERT INTO charge_lines (charge_id, position, charge, quantity, unit, unit_price, list_price,
-                          amount, tier, price_version)
-SELECT n.id, l.position, l.charge, l.quantity, l.unit, l.unit_price, l.list_price, l.amount,
-       l.tier, l.price_version
-FROM ingest_stage_lines l JOIN ingest_stage_new n USING (line)
-ORDER BY n.id, l.position"""
+SELECT line FROM new"""
 
-#: the staged events that were not new, with the payload hash stored for their key (a
-#: subquery per row, so it reads the unique index, never the whole table)
+#: the payload hash stored for each staged event (a subquery per row, so it reads the
+#: unique index, never the whole table); asked only when some event of the batch was not new
 _PG_OLD = """
 SELECT s.line,
        (SELECT e.payload_hash FROM usage_events e
         WHERE e.customer_id = c.id AND e.event_id = s.event_id)
-FROM ingest_stage_events s JOIN customers c ON c.code = s.customer
-WHERE NOT EXISTS (SELECT 1 FROM ingest_stage_new n WHERE n.line = s.line)"""
+FROM ingest_stage s JOIN customers c ON c.code = s.customer"""
 
 _COPY = (
-    "COPY ingest_stage_events (line, customer, event_id, payload_hash, raw, model, offering, "
+    "COPY ingest_stage (line, customer, event_id, payload_hash, raw, model, offering, "
     "endpoint, event_time, period, input_tokens, cache_read_tokens, cache_write_tokens, "
     "output_tokens, reasoning_tokens, request_params, reported_cost, status, error, "
-    "token_kinds, price_context) FROM STDIN",
+    "token_kinds, price_context, currency, total, price_version, tier, lines) FROM STDIN",
     "COPY ingest_stage_tools (line, tool, calls) FROM STDIN",
-    "COPY ingest_stage_charges (line, period, offering, currency, total, price_version, tier) "
-    "FROM STDIN",
-    "COPY ingest_stage_lines (line, position, charge, quantity, unit, unit_price, list_price, "
-    "amount, tier, price_version) FROM STDIN",
 )
 
 
 _NULL = "\\N"
+_NO_CHARGE = "\\N\t\\N\t\\N\t\\N\t\\N"
 
 
 def _t(value: str | None) -> str:
@@ -178,21 +182,23 @@ def _n(value: int | Decimal | None) -> str:
 @dataclass(frozen=True, slots=True)
 class StagedBatch:
     """A batch as COPY text for the staging tables: built without the database, so a writer
-    thread can store one batch while the next is staged."""
+    thread can store one batch while the next is staged, and picklable, so a worker
+    process can build it."""
 
-    first: list[PreparedEvent]  #: staged, in line order: the staging ``line`` is the index
-    repeats: list[PreparedEvent]  #: later events of a (customer, id) already in the batch
-    copies: tuple[bytes, bytes, bytes, bytes]  #: events, tool calls, charges, charge lines
+    first: list[EventKey]  #: staged, in line order: the staging ``line`` is the index
+    repeats: list[EventKey]  #: later events of a (customer, id) already in the batch
+    copies: tuple[bytes, bytes]  #: events with their charges, tool calls
 
 
-def stage_postgres(events: Sequence[PreparedEvent]) -> StagedBatch:
-    """COPY text for a batch: the first event of each (customer, id), its tools and charge."""
+def stage_postgres(
+    events: Sequence[PreparedEvent], encoder: LinesEncoder | None = None
+) -> StagedBatch:
+    """COPY text for a batch: the first event of each (customer, id), its charge and tools."""
     first_by_key, repeats = split(events)
     first = list(first_by_key.values())
+    encode = (encoder or LinesEncoder()).encode
     ev_rows: list[str] = []
     tool_rows: list[str] = []
-    charge_rows: list[str] = []
-    line_rows: list[str] = []
     for index, ev in enumerate(first):
         usage = ev.usage
         when = ev.timestamp
@@ -206,33 +212,31 @@ def stage_postgres(events: Sequence[PreparedEvent]) -> StagedBatch:
         if usage is None:
             ev_rows.append(
                 f"{head}\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{_n(ev.reported)}\tunpriceable\t"
-                f"{_t(ev.error)}\t\\N\t{_t(ev.context)}\n"
+                f"{_t(ev.error)}\t\\N\t{_t(ev.context)}\t{_NO_CHARGE}\n"
             )
             continue
-        status = "unpriceable" if ev.charge is None else "priced"
+        charge = ev.charge
         request = _t(request_json(ev)) if usage.request else "\\N"
+        if charge is None:
+            tail = f"unpriceable\t{_t(ev.error)}\t{_t(token_kinds_json(ev))}\t{_t(ev.context)}\t"
+            tail += _NO_CHARGE
+        else:
+            tail = (
+                f"priced\t{_t(ev.error)}\t{_t(token_kinds_json(ev))}\t{_t(ev.context)}\t"
+                f"{_t(charge.currency)}\t{charge.total}\t{_t(charge.price_version or '')}\t"
+                f"{_t(charge.tier)}\t{_t(encode(charge.lines))}"
+            )
         ev_rows.append(
             f"{head}{usage.input}\t{usage.cache_read}\t{usage.cache_write}\t{usage.output}\t"
-            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t{status}\t{_t(ev.error)}\t"
-            f"{_t(token_kinds_json(ev))}\t{_t(ev.context)}\n"
+            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t{tail}\n"
         )
         if usage.tools:
             tool_rows.extend(f"{at}\t{_t(tool)}\t{calls}\n" for tool, calls in usage.tools.items())
-        charge = ev.charge
-        if charge is None:
-            continue
-        charge_rows.append(
-            f"{at}\t{_t(period)}\t{_t(ev.offering)}\t{_t(charge.currency)}\t{charge.total}\t"
-            f"{_t(charge.price_version or '')}\t{_t(charge.tier)}\n"
-        )
-        line_rows.extend(
-            f"{at}\t{position}\t{_t(item.charge)}\t{item.quantity}\t{_t(item.unit)}\t"
-            f"{item.unit_price}\t{_n(item.list_price)}\t{item.amount}\t{_t(item.tier)}\t"
-            f"{_t(item.price_version or '')}\n"
-            for position, item in enumerate(charge.lines)
-        )
-    copies = tuple("".join(rows).encode() for rows in (ev_rows, tool_rows, charge_rows, line_rows))
-    return StagedBatch(first, repeats, copies)  # type: ignore[arg-type]
+    return StagedBatch(
+        [ev.key() for ev in first],
+        [ev.key() for ev in repeats],
+        ("".join(ev_rows).encode(), "".join(tool_rows).encode()),
+    )
 
 
 def flush_postgres(conn: Connection, staged: StagedBatch) -> BatchResult:
@@ -249,18 +253,20 @@ def flush_postgres(conn: Connection, staged: StagedBatch) -> BatchResult:
             if data:
                 with cur.copy(sql) as copy:
                     copy.write(data)
+        cur.execute(_PG_CUSTOMERS)
         cur.execute(_PG_STORE)
-        cur.execute(_PG_OLD)
-        old = cur.fetchall()
+        new_lines = {line for (line,) in cur.fetchall()}
+        old = []
+        if len(new_lines) < len(first):
+            cur.execute(_PG_OLD)
+            old = cur.fetchall()
     stored_hash: dict[_Key, str] = {}
-    not_new: set[int] = set()
     for index, digest in old:
         ev = first[index]
-        not_new.add(index)
-        if digest is not None:
+        if digest is not None and index not in new_lines:
             stored_hash[ev.customer, ev.event_id] = digest
-    new = {(ev.customer, ev.event_id) for i, ev in enumerate(first) if i not in not_new}
-    by_key = {(ev.customer, ev.event_id): ev for ev in first}
+    by_key: dict[_Key, Stored] = {(ev.customer, ev.event_id): ev for ev in first}
+    new = {(first[i].customer, first[i].event_id) for i in new_lines}
     return _classify(result, by_key, staged.repeats, new, stored_hash)
 
 
@@ -353,7 +359,7 @@ def store_sqlite(
                 stored_hash[key] = row[0]
     tool_rows: list[tuple[Any, ...]] = []
     charge_rows: list[tuple[Any, ...]] = []
-    line_rows: list[tuple[Any, ...]] = []
+    encode = LinesEncoder().encode
     for ev in ordered:
         pk = pks.get((ev.customer, ev.event_id))
         if pk is None:
@@ -364,12 +370,8 @@ def store_sqlite(
         if charge is not None:
             charge_rows.append(
                 (pk, cache[ev.customer], _period(ev.timestamp), ev.offering, charge.currency,
-                 str(charge.total), charge.price_version or "", charge.tier)
-            )  # fmt: skip
-            line_rows.extend(
-                (pk, index, item.charge, item.quantity, item.unit, str(item.unit_price),
-                 _text(item.list_price), str(item.amount), item.tier, item.price_version or "")
-                for index, item in enumerate(charge.lines)
+                 str(charge.total), charge.price_version or "", charge.tier,
+                 encode(charge.lines))
             )  # fmt: skip
     if tool_rows:
         db.executemany(
@@ -378,13 +380,7 @@ def store_sqlite(
     if charge_rows:
         db.executemany(
             "INSERT INTO charges (event_pk, customer_id, period, offering, currency, total, "
-            "price_version, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "price_version, tier, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             charge_rows,
-        )
-    if line_rows:
-        db.executemany(
-            "INSERT INTO charge_lines (charge_id, position, charge, quantity, unit, unit_price, "
-            "list_price, amount, tier, price_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            line_rows,
         )
     return _classify(result, first, repeats, set(pks), stored_hash)

@@ -10,13 +10,19 @@ batches or nothing, and running the same file again completes it without doublin
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+import multiprocessing
+import os
+import signal
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -42,8 +48,9 @@ from .batch import (
     split,
     token_kinds_json,
 )
-from .bulk import flush_postgres, stage_postgres
-from .tables import ChargeLineRow, ChargeRow, Customer, UsageEvent, UsageToolCall
+from .bulk import StagedBatch, flush_postgres, stage_postgres
+from .charge_lines import LinesEncoder, lines_json
+from .tables import ChargeRow, Customer, UsageEvent, UsageToolCall
 
 DEFAULT_BATCH = 1000
 _RETRIES = 8
@@ -51,7 +58,6 @@ _RETRIES = 8
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
 charges_t: Table = ChargeRow.__table__  # type: ignore[assignment]
-lines_t: Table = ChargeLineRow.__table__  # type: ignore[assignment]
 customers_t: Table = Customer.__table__  # type: ignore[assignment]
 
 
@@ -143,24 +149,25 @@ def make_pricer(catalog: Catalog) -> Pricer:
             return Problem(line, "invalid", json_problem(exc), raw=raw)
         if not isinstance(obj, dict):
             return Problem(line, "invalid", "a usage record must be a JSON object", raw=raw)
-        try:
-            stored_text_problem(obj)
-        except ShapeError as exc:
-            return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
         event_id, customer = obj.get("id"), obj.get("customer")
         if not isinstance(event_id, str) or not event_id:
-            return Problem(
+            return _text_problem(obj, line, raw) or Problem(
                 line, "invalid", "the record has no id, so it cannot be stored once", raw=raw
             )
         if not isinstance(customer, str) or not customer:
-            return Problem(
+            return _text_problem(obj, line, raw) or Problem(
                 line, "invalid", "the record has no customer", event_id=event_id, raw=raw
             )
         digest = payload_hash(obj)
         model = obj.get("model") if isinstance(obj.get("model"), str) else None
         try:
+            # checks the stored text first (billing.records.stored_text_problem): checked
+            # once, and a record refused there is invalid, not unpriceable
             record = parse_record(obj, line)
         except RecordError as exc:
+            problem = _text_problem(obj, line, raw)
+            if problem is not None:
+                return problem
             # keep every field that could be read: above all the time, so the event still
             # counts as unpriceable in its period (invoices, ratecard rate)
             offering = _find(catalog, model)
@@ -209,6 +216,15 @@ def make_pricer(catalog: Catalog) -> Pricer:
         )
 
     return prepare
+
+
+def _text_problem(obj: dict[str, Any], line: int, raw: str) -> Problem | None:
+    """The record as invalid when a text of it cannot be stored (too long, NUL)."""
+    try:
+        stored_text_problem(obj)
+    except ShapeError as exc:
+        return Problem(line, "invalid", f"{exc.message}; this line was not stored", raw=raw)
+    return None
 
 
 def _reason(exc: Exception) -> str:
@@ -304,7 +320,6 @@ def store_batch_reference(
         stored_hash = {(cid, eid): digest for cid, eid, digest in rows}
     tool_rows: list[dict[str, Any]] = []
     charge_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
     for ev in ordered:
         ckey = (ids[ev.customer], ev.event_id)
         pk = inserted.get(ckey)
@@ -331,22 +346,8 @@ def store_batch_reference(
                     "total": charge.total,
                     "price_version": charge.price_version or "",
                     "tier": charge.tier,
+                    "lines": lines_json(charge.lines),
                 }
-            )
-            line_rows.extend(
-                {
-                    "charge_id": pk,
-                    "position": position,
-                    "charge": line.charge,
-                    "quantity": line.quantity,
-                    "unit": line.unit,
-                    "unit_price": line.unit_price,
-                    "list_price": line.list_price,
-                    "amount": line.amount,
-                    "tier": line.tier,
-                    "price_version": line.price_version or "",
-                }
-                for position, line in enumerate(charge.lines)
             )
     for ev in repeats:
         same = stored_hash.get((ids[ev.customer], ev.event_id)) == ev.payload_hash
@@ -355,8 +356,6 @@ def store_batch_reference(
         conn.execute(tools_t.insert(), tool_rows)
     if charge_rows:
         conn.execute(charges_t.insert(), charge_rows)
-    if line_rows:
-        conn.execute(lines_t.insert(), line_rows)
     return result
 
 
@@ -401,6 +400,56 @@ def _commit_batch(
     raise last  # pragma: no cover
 
 
+# -- worker processes (PostgreSQL) ------------------------------------------------------------
+
+_worker_prepare: Pricer | None = None
+_worker_encoder: LinesEncoder | None = None
+
+
+def _worker_init(prepare: Pricer, parent: int) -> None:
+    """In a worker process (forked: ``prepare`` is inherited, never pickled): die with the
+    parent (a ``kill -9`` of ``ratecard ingest`` leaves no orphans) and leave Ctrl-C to it
+    (the parent decides what an interrupt means; a worker prints nothing)."""
+    global _worker_prepare, _worker_encoder
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    if os.getppid() != parent:  # the parent died before prctl: nothing to work for
+        os._exit(1)
+    _worker_prepare = prepare
+    _worker_encoder = LinesEncoder()
+
+
+def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[Problem]]:
+    """In a worker process: parse, price and stage one batch as COPY text."""
+    prepare = _worker_prepare
+    assert prepare is not None
+    prepared: list[PreparedEvent] = []
+    invalid: list[Problem] = []
+    for number, text in batch:
+        item = prepare(text, number)
+        if isinstance(item, Problem):
+            invalid.append(item)
+        else:
+            prepared.append(item)
+    return stage_postgres(prepared, _worker_encoder), invalid
+
+
+def default_processes() -> int:
+    """Worker processes ``ratecard ingest`` parses and prices in on PostgreSQL: one per CPU
+    this process may use (at most 8), or none where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # pragma: no cover - not POSIX
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, 8)
+
+
 def ingest_lines(
     engine: Engine,
     lines: Iterable[tuple[int, str]],
@@ -411,25 +460,28 @@ def ingest_lines(
     on_progress: Callable[[IngestSummary], None] | None = None,
     bulk: bool = True,
     should_stop: Callable[[], bool] | None = None,
+    processes: int = 0,
 ) -> IngestSummary:
     """Ingest (line number, text) pairs; each batch of ``batch_size`` lines is one transaction.
 
     ``bulk=False`` stores row by row (:func:`store_batch_reference`; the benchmark's baseline).
 
-    On PostgreSQL (psycopg) this thread parses, prices and stages each batch as COPY text
-    while one writer thread stores the one before: the server works while Python does, and
-    the writer holds the GIL only between round trips. At most one batch is being stored and
-    one waits for it; after a failed batch no later one is stored. Problems and progress are
-    reported here, in line order. SQLite runs in this process and takes the GIL for every
-    row, so there a thread would only make both wait: batches are stored in turn.
+    On PostgreSQL (psycopg) one writer thread stores a batch while the next ones are parsed,
+    priced and staged as COPY text: in this thread, or with ``processes=N`` (N > 0, where
+    processes can be forked) in N worker processes, each taking whole batches, so parsing
+    and pricing use every CPU while the database stores. Batches are stored one at a time,
+    in input order, whoever prepared them: the same rows, ids and results either way. After
+    a failed batch no later one is stored. Problems and progress are reported here, in line
+    order. SQLite runs in this process and takes the GIL for every row, so there a thread
+    would only make both wait: batches are stored in turn (``processes`` is ignored).
 
     ``should_stop`` is asked before each batch is submitted (a signal handler sets it): when
-    it answers True, the batch being stored is finished, nothing more is read, and the
-    summary comes back with ``interrupted`` set; running the same input again stores the
-    rest, the stored lines counting as duplicates. A ``KeyboardInterrupt`` raised by
-    ``lines`` (a handler may raise one while input is being read) ends the same way; one
-    raised while a batch is written rolls that batch back (its transaction) and the batch
-    before it is finished.
+    it answers True, the batch being stored is finished, nothing more is read (batches
+    already prepared but not stored are dropped), and the summary comes back with
+    ``interrupted`` set; running the same input again stores the rest, the stored lines
+    counting as duplicates. A ``KeyboardInterrupt`` raised by ``lines`` (a handler may raise
+    one while input is being read) ends the same way; one raised while a batch is written
+    rolls that batch back (its transaction) and the batch before it is finished.
     """
 
     summary = IngestSummary()
@@ -437,6 +489,8 @@ def ingest_lines(
     failed = threading.Event()
     dialect = engine.dialect
     pipelined = bulk and dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not pipelined or "fork" not in multiprocessing.get_all_start_methods():
+        processes = 0
 
     def report(problem: Problem) -> None:
         summary.problems.append(problem)
@@ -452,23 +506,32 @@ def ingest_lines(
             failed.set()
             raise
 
+    encoder = LinesEncoder()
+
     def job(prepared: list[PreparedEvent]) -> Callable[[Connection], BatchResult]:
         if pipelined:
-            staged = stage_postgres(prepared)
+            staged = stage_postgres(prepared, encoder)
             return lambda conn: flush_postgres(conn, staged)
         store = store_batch if bulk else store_batch_reference
         return lambda conn: store(conn, prepared, cache)
 
-    def now(store: Callable[[Connection], BatchResult]) -> Future[BatchResult]:
-        done: Future[BatchResult] = Future()
+    Outcome = tuple[BatchResult, list[Problem]]  # what was stored, the invalid lines
+
+    def now(store: Callable[[Connection], BatchResult], invalid: list[Problem]) -> Future[Outcome]:
+        done: Future[Outcome] = Future()
         try:
-            done.set_result(write(store))
+            done.set_result((write(store), invalid))
         except Exception as exc:
             done.set_exception(exc)
         return done
 
-    def finish(future: Future[BatchResult], size: int, invalid: list[Problem], chars: int) -> None:
-        result = future.result()
+    def finish(future: Future[Outcome], size: int, chars: int) -> None:
+        try:
+            result, invalid = future.result()
+        except _Skipped:
+            if stopped.is_set():
+                return  # prepared, then dropped by an interrupt: never stored, not counted
+            raise
         summary.lines += size
         summary.chars += chars
         summary.ingested += len(result.ingested)
@@ -478,7 +541,7 @@ def ingest_lines(
         summary.invalid += len(invalid)
         problems = list(invalid)
         for ev in result.ingested:
-            if ev.charge is None:
+            if not ev.priced:
                 summary.rejected += 1
                 summary.unpriceable += 1
                 problems.append(
@@ -503,41 +566,82 @@ def ingest_lines(
         if on_progress is not None:
             on_progress(summary)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
-        pending: tuple[Future[BatchResult], int, list[Problem], int] | None = None
+    def store_when_staged(staging: Future[tuple[StagedBatch, list[Problem]]]) -> Outcome:
+        """In the writer thread: wait for a worker's batch, then store it (unless an
+        interrupt came first), without the main thread, which may be waiting for input."""
+        staged, invalid = staging.result()
+        if stopped.is_set():
+            raise _Skipped
+        return write(lambda conn: flush_postgres(conn, staged)), invalid
+
+    stopped = threading.Event()  # an interrupt: batches not yet being stored are dropped
+    #: batches submitted, in input order, not yet reported: (outcome, lines, characters)
+    pending: deque[tuple[Future[Outcome], int, int]] = deque()
+    # the writer works ahead of the reports by one batch, or by one per worker process
+    ahead = 1 + processes
+
+    with ExitStack() as stack:
+        workers: ProcessPoolExecutor | None = None
+        if processes > 0:
+            # forked before the writer thread starts (a fork copies no running thread)
+            workers = stack.enter_context(
+                ProcessPoolExecutor(
+                    processes,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_worker_init,
+                    initargs=(prepare, os.getpid()),
+                )
+            )
+            stack.callback(workers.shutdown, wait=True, cancel_futures=True)
+        writer = stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        )
+
+        def drain() -> None:
+            while pending:
+                finish(*pending.popleft())
+
         try:
             for batch in _batches(lines, batch_size):
                 if should_stop is not None and should_stop():
                     summary.interrupted = True
+                    stopped.set()
                     break
-                prepared: list[PreparedEvent] = []
-                invalid: list[Problem] = []
-                for number, text in batch:
-                    item = prepare(text, number)
-                    if isinstance(item, Problem):
-                        invalid.append(item)
+                chars = sum(len(t) for _, t in batch)
+                outcome: Future[Outcome]
+                if workers is not None:
+                    staging = workers.submit(_prepare_and_stage, batch)
+                    outcome = writer.submit(store_when_staged, staging)
+                else:
+                    prepared: list[PreparedEvent] = []
+                    invalid: list[Problem] = []
+                    for number, text in batch:
+                        item = prepare(text, number)
+                        if isinstance(item, Problem):
+                            invalid.append(item)
+                        else:
+                            prepared.append(item)
+                    store = job(prepared)
+                    if pipelined:
+                        outcome = writer.submit(lambda s, i: (write(s), i), store, invalid)
                     else:
-                        prepared.append(item)
-                run = writer.submit(write, job(prepared)) if pipelined else now(job(prepared))
-                submitted = (run, len(batch), invalid, sum(len(t) for _, t in batch))
-                if pending is not None:
-                    finish(*pending)
-                pending = submitted
-            if pending is not None:
-                finish(*pending)
-                pending = None
+                        outcome = now(store, invalid)
+                pending.append((outcome, len(batch), chars))
+                while len(pending) > ahead:
+                    finish(*pending.popleft())
+            drain()
         except KeyboardInterrupt:
             # raised while reading input (the caller's signal handler decides when): the
-            # batch being read is dropped, the one being stored is finished and counted
+            # batches being read or prepared are dropped, the one being stored is finished
             summary.interrupted = True
-            if pending is not None:
-                try:
-                    finish(*pending)
-                except BaseException:
-                    failed.set()
-                    raise
+            stopped.set()
+            try:
+                drain()
+            except BaseException:
+                failed.set()
+                raise
         except BaseException:
-            failed.set()  # the batch waiting, if any, is not stored
+            failed.set()  # the batches waiting, if any, are not stored
             raise
     return summary
 

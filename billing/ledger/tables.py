@@ -136,7 +136,7 @@ class UsageToolCall(Base):
 
 
 class ChargeRow(Base):
-    """The priced event: one per priced usage event, keyed by it."""
+    """The priced event: one per priced usage event, keyed by it, with its line items."""
 
     __tablename__ = "charges"
     __table_args__ = (
@@ -155,22 +155,9 @@ class ChargeRow(Base):
     tier: Mapped[str | None] = mapped_column(String(64))
     #: the invoice that bills this charge (a draft may still release it)
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"))
-
-
-class ChargeLineRow(Base):
-    __tablename__ = "charge_lines"
-    charge_id: Mapped[int] = mapped_column(
-        ForeignKey("charges.event_pk", ondelete="CASCADE"), primary_key=True
-    )
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    charge: Mapped[str] = mapped_column(String(100))  #: input, output, tool:web_search, ...
-    quantity: Mapped[int] = mapped_column(BigInteger)
-    unit: Mapped[str] = mapped_column(String(32))
-    unit_price: Mapped[Decimal]
-    list_price: Mapped[Decimal | None]
-    amount: Mapped[Decimal]  #: exact, unrounded
-    tier: Mapped[str | None] = mapped_column(String(64))
-    price_version: Mapped[str] = mapped_column(String(64), default="")
+    #: the line items, exact JSON (billing.ledger.charge_lines; a table of their own,
+    #: ``charge_lines``, before revision 0007)
+    lines: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
 
 
 class Invoice(Base):

@@ -1,7 +1,11 @@
 """The charges stored at ingest, summed the way billing.sqlrate sums its own: integers in
 SQL, amounts in Python. A stored line's amount is its quantity times its unit price (per
 10⁶ tokens for token lines), so the sum of a group of lines with one unit price is the summed
-quantity times that price, exactly; no money column is ever summed in SQL."""
+quantity times that price, exactly; no money column is ever summed in SQL.
+
+The line items are the JSON array ``charges.lines`` (billing.ledger.charge_lines): SQLite
+expands it with ``json_each``, PostgreSQL with ``jsonb_array_elements``; prices are read as
+their stored text and become Decimals here."""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import BigInteger, ColumnElement, Connection, cast, func, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 
-from ..ledger.tables import ChargeLineRow, ChargeRow, UsageEvent
+from ..ledger.tables import ChargeRow, UsageEvent
 from ..money import EXACT
 
 _ZERO = Decimal(0)
@@ -24,29 +29,42 @@ def stored_sums(
     conn: Connection, scope: Sequence[ColumnElement[bool]]
 ) -> dict[StoredKey, tuple[int, Decimal, int]]:
     """key → (quantity, exact amount, events) of the stored charge lines of events in scope."""
-    cl = ChargeLineRow
+    if conn.dialect.name == "postgresql":
+        items = func.jsonb_array_elements(cast(ChargeRow.lines, JSONB)).table_valued("value")
+
+        def field(name: str) -> Any:
+            return items.c.value.op("->>")(name)
+
+        summed = cast(field("quantity"), BigInteger)
+    else:  # SQLite (the ledger's other database)
+        items = func.json_each(ChargeRow.lines).table_valued("value")
+
+        def field(name: str) -> Any:
+            return func.json_extract(items.c.value, f"$.{name}")
+
+        summed = field("quantity")
     keys = (
         ChargeRow.customer_id,
         ChargeRow.period,
         ChargeRow.offering,
-        cl.price_version,
-        cl.tier,
-        cl.charge,
-        cl.unit,
-        cl.unit_price,
+        field("price_version").label("price_version"),
+        field("tier").label("tier"),
+        field("charge").label("charge"),
+        field("unit").label("unit"),
+        field("unit_price").label("unit_price"),
     )
     stmt = (
-        select(*keys, func.sum(cl.quantity).label("quantity"), func.count().label("events"))
+        select(*keys, func.sum(summed).label("quantity"), func.count().label("events"))
         .select_from(UsageEvent)
         .join(ChargeRow, ChargeRow.event_pk == UsageEvent.id)
-        .join(cl, cl.charge_id == ChargeRow.event_pk)
+        .join(items, true())
         .where(*scope)
         .group_by(*keys)
     )
     out: dict[StoredKey, tuple[int, Decimal, int]] = {}
     for row in conn.execute(stmt):
         quantity = int(row.quantity or 0)
-        price: Decimal = row.unit_price
+        price = Decimal(row.unit_price)  # the stored text, exactly
         scaled = EXACT.scaleb(price, -6) if row.unit == "1M tokens" else price
         amount = EXACT.add(_ZERO, EXACT.multiply(scaled, quantity)) if quantity else _ZERO
         key: StoredKey = (

@@ -52,6 +52,14 @@ def register(sub: Any) -> None:
         "--batch-size", type=int, default=1000, help="lines per transaction (default: 1000)"
     )
     p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes that parse and price while the database stores (PostgreSQL; "
+        "default: one per CPU, at most 8; 0: all in this process)",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -339,10 +347,12 @@ class _StopFlag:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     # here for start-up time: loaded only when this command runs
-    from billing.ledger import Problem, ingest_lines, make_pricer, write_reject
+    from billing.ledger import Problem, default_processes, ingest_lines, make_pricer, write_reject
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    if args.jobs is not None and args.jobs < 0:
+        raise UsageError("--jobs must be 0 or more")
     db_file = _sqlite_file(args.db)
     rejects_path = (
         check_output("--rejects", args.rejects, [args.file, *db_file]) if args.rejects else None
@@ -390,6 +400,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 on_problem=on_problem,
                 on_progress=progress,
                 should_stop=stop,
+                processes=default_processes() if args.jobs is None else args.jobs,
             )
     except KeyboardInterrupt:
         raise Interrupted(

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from billing.invoicing.lifecycle import invoice
+from billing.ledger.charge_lines import stored_lines
 from ratecard.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -137,6 +138,15 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "RATECARD_DATA": str(ROOT / "data")}
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux's /proc; none elsewhere)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found.extend(int(x) for x in (task / "children").read_text().split())
+    return found
+
+
 def test_a_killed_ingest_leaves_whole_batches_and_a_rerun_completes(
     db_url: str, engine: Engine, tmp_path: Path
 ) -> None:
@@ -158,10 +168,16 @@ def test_a_killed_ingest_leaves_whole_batches_and_a_rerun_completes(
         if count(engine) >= 300 or proc.poll() is not None:
             break
         time.sleep(0.1)
+    workers = _children(proc.pid)  # on PostgreSQL, the processes that parse and price
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with contextlib.suppress(BrokenPipeError):
         proc.stdin.close()
+    for _ in range(100):  # they die with it (PR_SET_PDEATHSIG): no orphan keeps running
+        if not any(Path(f"/proc/{pid}").exists() for pid in workers):
+            break
+        time.sleep(0.05)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
     assert count(engine) == 300  # the half batch in memory was never committed
     assert count(engine, "SELECT count(*) FROM charges") == 300
     src = tmp_path / "all.jsonl"
@@ -177,7 +193,9 @@ def test_a_killed_ingest_leaves_whole_batches_and_a_rerun_completes(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["duplicates"] == 300
     assert count(engine) == 1000
-    assert count(engine, "SELECT count(*) FROM charge_lines") == 2000
+    with engine.connect() as conn:
+        items = conn.execute(text("SELECT lines FROM charges")).scalars()
+        assert sum(len(stored_lines(t)) for t in items) == 2000
 
 
 def test_eight_concurrent_ingests_over_overlapping_files(
