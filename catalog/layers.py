@@ -99,13 +99,15 @@ def _tree(top: str, suffixes: tuple[str, ...]) -> list[str]:
 
 
 def watched_paths(roots: Sequence[Path]) -> list[str]:
-    """Every path whose change makes the cache of ``roots`` stale: each layer directory,
-    its ``models/`` and ``providers/`` trees (directories and card files), and this
-    package's directories and modules (the code that builds and reads the catalog)."""
+    """Every path whose change makes the cache of ``roots`` stale: each layer's ``models/``
+    and ``providers/`` trees (directories and card files; a missing one is stamped as
+    missing), and this package's directories and modules (the code that builds and reads
+    the catalog)."""
     out: list[str] = []
     for root in roots:
+        # not the layer directory itself: other files beside the cards (schema/, a
+        # manifest) change its times without changing the catalog
         top = os.path.abspath(root)
-        out.append(top)
         for sub in ("models", "providers"):
             out.extend(_tree(os.path.join(top, sub), (".yaml", ".yml")))
     out.extend(_tree(_PACKAGE, (".py",)))
