@@ -7,7 +7,7 @@ same id. :attr:`Catalog.layer_of` says which layer (its directory) each offering
 
 **The compiled cache.** Parsing thousands of cards takes seconds, so the merged catalog is
 kept in the cache directory (``$RATECARD_CACHE``, else ``$XDG_CACHE_HOME/ratecard``, else
-``~/.cache/ratecard``; created private, mode 0700) in one folder per list of layers,
+``~/.cache/ratecard``) in one folder per list of layers, created private (mode 0700),
 ``catalog-<FNV-1a of the absolute layer paths>/``:
 
 - ``stamp``: what the cache was built from, as :mod:`marshal` data (plain lists of strings
