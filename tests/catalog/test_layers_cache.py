@@ -107,6 +107,12 @@ def test_an_added_or_removed_card_rebuilds(layers: list[Path]) -> None:
     assert back.layer_of["empiriolabs/qwen3-5-4b"] == str(layers[0])
 
 
+def test_a_file_beside_the_cards_is_not_a_change(layers: list[Path]) -> None:
+    load_layers(layers)
+    (layers[1] / "notes.txt").write_text("the schema, a manifest, a README")
+    assert type(load_layers(layers).offerings).__name__ == "_Shelf"  # still the cache
+
+
 def test_the_catalog_code_is_watched(layers: list[Path]) -> None:
     (layers[0] / "models" / "__pycache__").mkdir()  # as Python makes beside modules
     watched = set(watched_paths(layers))
