@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     )
     from .estimating import Estimate, TaskEstimate, estimate, estimate_doc
     from .money import decimal_text
-    from .period import period_problem
+    from .period import period_of, period_problem
     from .priced import Priced, price_one, price_stream, priced_doc
     from .rating import bundled_catalog, price
     from .records import UsageRecord, loads, parse_json_line, parse_record
@@ -63,6 +63,7 @@ _LAZY = {
     "decimal_text": "money",
     "estimate_doc": "estimating",
     "loads": "records",
+    "period_of": "period",
     "period_problem": "period",
     "price_one": "priced",
     "priced_doc": "priced",
@@ -104,6 +105,7 @@ __all__ = [
     "loads",
     "parse_json_line",
     "parse_record",
+    "period_of",
     "period_problem",
     "price",
     "price_one",

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from billing import loads
+from billing import loads, period_of, period_problem
 from billing.invoicing import (
     InvoiceError,
     InvoiceView,
@@ -41,7 +41,6 @@ from billing.invoicing import (
     void,
 )
 from billing.ledger import Problem, ingest_lines, tenant_customer, tenant_issuer
-from billing.period import period_of, period_problem
 from catalog import dump_request
 
 from .problems import ProblemError, problem_responses
