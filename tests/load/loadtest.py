@@ -310,7 +310,10 @@ def main() -> int:
         return 0 if ledger_ok and not any(r["errors"] for r in rows) else 1
     finally:
         if server is not None:
-            server.kill()
+            try:
+                server.stop()  # SIGTERM: the workers finish and exit
+            finally:
+                server.kill()  # whatever is left of its process group
         pg.stop()
 
 

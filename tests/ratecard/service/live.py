@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,8 +23,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """``ratecard serve --db DB --port P`` in a child process; ``stop()`` sends SIGTERM,
-    ``kill()`` SIGKILL."""
+    """``ratecard serve --db DB --port P`` in a child process, in a process group of its own;
+    ``stop()`` sends SIGTERM to the server (uvicorn stops its workers gracefully), ``kill()``
+    SIGKILL to the whole group: with ``--workers N`` a SIGKILL of the parent alone would leave
+    its worker processes running, orphaned."""
 
     def __init__(self, db: str, *extra: str, port: int | None = None) -> None:
         self.db = db
@@ -55,7 +58,12 @@ class LiveServer:
         ]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=log, cwd=ROOT, env=os.environ.copy()
+                command,
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
+                env=os.environ.copy(),
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -76,6 +84,10 @@ class LiveServer:
         return self.process.wait(timeout)
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+        """SIGKILL to the server and every process of its group (its workers), at once."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
             self.process.wait(30)
