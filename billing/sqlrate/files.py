@@ -111,9 +111,18 @@ _USAGE = (
 )
 
 
+def _distinct(keys: str) -> str:
+    """No key of the object repeated: the Python reader refuses a repeated key (records.loads),
+    while DuckDB's path functions read the first; such a record takes the exact path."""
+    return f"len(list_distinct({keys})) = len({keys})"
+
+
 def _keys_within(expr: str, allowed: Sequence[str]) -> str:
     listed = ", ".join(_quote(k) for k in allowed)
-    return f"list_bool_and(list_transform(json_keys({expr}), lambda k: k IN ({listed})))"
+    return (
+        f"(list_bool_and(list_transform(json_keys({expr}), lambda k: k IN ({listed}))) "
+        f"AND {_distinct(f'json_keys({expr})')})"
+    )
 
 
 def _count(expr: str) -> str:
@@ -191,16 +200,26 @@ def price_files(
         # goes to the exact path (CASE, so that nothing is cast before it is checked)
         member = "'$.\"' || k || '\"'"
         tool_counts = (
+            f"{_distinct(f'json_keys({tu})')} AND "
             f"list_bool_and(list_transform(json_keys({tu}), lambda k: CASE "
             "WHEN contains(k, '\"') OR contains(k, '\\') THEN false "
             f"WHEN json_type({tu}, {member}) = 'UBIGINT' "
             f"THEN json_extract_string({tu}, {member})::UBIGINT <= {MAX_COUNT} "
             "ELSE false END))"
         )
+        # the request's parameters: words, numbers, booleans or null, no name repeated (a
+        # nested object could hide a repeated key, which the exact path refuses)
+        req = v["request"]
+        request_values = (
+            f"({_distinct(f'json_keys({req})')} AND list_bool_and(list_transform("
+            f"json_keys({req}), lambda k: CASE WHEN contains(k, '\"') OR contains(k, '\\') "
+            f"THEN false ELSE json_type({req}, {member}) NOT IN ('OBJECT', 'ARRAY') END)))"
+        )
         listed = ", ".join(_quote(k) for k in _TOP)
         record_checks = " AND ".join(
             [
                 f"list_bool_and(list_transform(top, lambda k: k IN ({listed})))",
+                _distinct("top"),
                 f"json_type({v['id']}) = 'VARCHAR'",
                 f"json_type({v['model']}) = 'VARCHAR'",
                 f"coalesce(json_type({v['customer']}), 'NULL') IN ('VARCHAR', 'NULL')",
@@ -208,7 +227,7 @@ def price_files(
                 "IN ('chat.completions', 'completions')",
                 f"json_type({v['timestamp']}) = 'VARCHAR'",
                 f"regexp_full_match({ts}, {_quote(_TS)})",
-                f"coalesce(json_type({v['request']}), 'NULL') IN ('OBJECT', 'NULL')",
+                nested(req, request_values),
                 f"json_type({usage}) = 'OBJECT'",
             ]
         )
