@@ -161,7 +161,14 @@ def main(argv: list[str] | None = None) -> int:
             for i, tree in enumerate(trees):
                 print(f"round {round_ + 1}/{args.rounds}: {labels[i]} ...", flush=True)
                 for bench in args.bench:
-                    for row in run_bench(tree, bench, not args.full):
+                    rows = run_bench(tree, bench, not args.full)
+                    for row in list(rows):  # each ratio to a baseline of the same run, too
+                        for what, ratio in (row.get("ratios") or {}).items():
+                            if what != "vs target":
+                                rows.append(
+                                    {"name": f"{row['name']} [{what}]", "value": ratio, "unit": "x"}
+                                )
+                    for row in rows:
                         value = row.get("value")
                         seen = best[i].get(row["name"])
                         if seen is None or (
