@@ -18,6 +18,10 @@ more than 10% against the same run before the change. This script makes that one
   the best of its rounds.
 - Printed: each figure of each tree, and its ratio to BASE; a figure that is worse than BASE
   by more than ``--limit`` (10%) in this tree is marked DROP and makes the exit status 1.
+- ``--instructions`` also counts the CPU instructions per record of ``billing.price`` on the
+  bench's records in each tree with valgrind's cachegrind: a count that does not depend on
+  the load of a shared machine, where timed figures of separate processes can differ by 3x
+  from one round to the next.
 
 Finding issue 10's landing: the merge commit whose subject starts with
 ``Merge branch 'issue-10'`` (BASE: its first parent); when issue 10 was fast-forwarded into
@@ -29,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -116,6 +122,54 @@ def run_bench(tree: Path, bench: str, quick: bool) -> list[dict[str, Any]]:
         return rows
 
 
+#: --instructions: price N records of the bench's data in a tree (argv: tree, kind, N)
+_COUNTED = """
+import sys
+sys.path[:0] = [sys.argv[1] + "/tests/bench", sys.argv[1]]
+import bench_price as bp
+from billing import parse_record, price
+from billing.rating import bundled_catalog
+kind, n = sys.argv[2], int(sys.argv[3])
+catalog = bundled_catalog()
+if kind == "dict":
+    records = [{k: v for k, v in r.items() if k != "_genai"} for r in bp.fair_records(3000)]
+else:
+    records = [parse_record(r, i + 1) for i, r in enumerate(bp.make_records(3000))]
+price(records[0], catalog)
+for record in records[:n]:
+    price(record, catalog)
+"""
+COUNTED_KINDS = {
+    "dict": "billing.price(dict), the fair headline's records",
+    "parsed": "billing.price on parsed records (the old headline's)",
+}
+
+
+def instructions(tree: Path, kind: str, n: int = 3000) -> float | None:
+    """CPU instructions per record (valgrind's cachegrind: the same count whatever the load;
+    the run with n records less the run with none), or None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    counts = []
+    for size in (0, n):
+        command = ["valgrind", "--tool=cachegrind", "--cache-sim=no"]
+        command += ["--cachegrind-out-file=/dev/null", sys.executable, "-c", _COUNTED]
+        command += [str(tree), kind, str(size)]
+        proc = subprocess.run(
+            command,
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+        if proc.returncode or not found:
+            return None
+        counts.append(int(found.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / n
+
+
 def better(row: dict[str, Any], a: float, b: float) -> bool:
     lower = (row.get("target") or {}).get("op") == "<="
     return a < b if lower else a > b
@@ -131,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
     parser.add_argument("--full", action="store_true", help="full data (default: --quick)")
     parser.add_argument("--limit", type=float, default=0.10, help="largest drop allowed")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count CPU instructions per record with valgrind (independent of the load)",
+    )
     args = parser.parse_args(argv)
 
     if args.base:
@@ -176,6 +235,19 @@ def main(argv: list[str] | None = None) -> int:
                             and (seen.get("value") is None or better(row, value, seen["value"]))
                         ):
                             best[i][row["name"]] = row
+        if args.instructions:
+            for kind, what in COUNTED_KINDS.items():
+                name = f"instructions per record: {what}"
+                print(f"counting {name} ...", flush=True)
+                for i, tree in enumerate(trees):
+                    count = instructions(tree, kind)
+                    # fewer is better: the target's op says so to show()
+                    best[i][name] = {
+                        "name": name,
+                        "value": count,
+                        "unit": "instr",
+                        "target": {"op": "<=", "value": 0},
+                    }
     return show(labels, best, args.limit)
 
 
