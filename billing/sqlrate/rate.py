@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
+from sqlalchemy.dialects import sqlite
 
 from catalog import Catalog
 
@@ -142,6 +144,21 @@ _GROUPS_TABLE = "ratecard_rate_groups"
 _GROUP_KEY = ("o", "k", "customer_id", "period")
 
 
+_SQLITE_TIME = sqlite.DATETIME().bind_processor(sqlite.dialect())  # type: ignore[no-untyped-call]
+
+
+def _sqlite_param(value: Any) -> Any:
+    """A raw parameter as SQLAlchemy itself binds it on SQLite: a datetime (a version's start
+    or end, always aware) becomes the text ``usage_events.event_time`` holds, UTC and without
+    zone (``2026-06-01 00:00:00.500000``), because SQLite compares the two as text. sqlite3's
+    own adapter wrote ``…00.500000+00:00``, which sorts before ``…00.500000`` and sent an event
+    exactly at a sub-second version start to the older version."""
+    if isinstance(value, datetime):
+        assert _SQLITE_TIME is not None
+        return _SQLITE_TIME(value.astimezone(UTC).replace(tzinfo=None))
+    return value
+
+
 def _sqlite_groups(conn: Connection, st: Statements) -> list[Any]:
     """``st.events`` on SQLite, grouped by an upsert into a small temporary table keyed by
     the group instead of GROUP BY: SQLite has no hash aggregate, and sorting every event by
@@ -150,7 +167,7 @@ def _sqlite_groups(conn: Connection, st: Statements) -> list[Any]:
     compiled = st.event_rows.compile(
         dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
     )
-    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    params = tuple(_sqlite_param(compiled.params[name]) for name in compiled.positiontup or ())
     columns = [*_GROUP_KEY, *_FIELDS]
     table = f"temp.{_GROUPS_TABLE}"
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")

@@ -1,11 +1,12 @@
-"""A known fault of the SQLite fast path (billing.sqlrate.rate._sqlite_groups), found by the
-SQL plan's mutation run: it binds the statements' raw parameters, so a version's start or
+"""A fault of the SQLite fast path, now fixed (billing.sqlrate.rate._sqlite_groups), found by the
+SQL plan's mutation run: it bound the statements' raw parameters, so a version's start or
 end reaches SQLite as the sqlite3 module's own text for a datetime
 (``2026-06-01 00:00:00.500000+00:00``), while ``usage_events.event_time`` holds SQLAlchemy's
 (``2026-06-01 00:00:00.500000``), and the two are compared as text. An event exactly at a
 whole-second boundary still lands right (``.`` sorts after ``+``), but one exactly at a
 boundary with a fraction of a second goes to the older version. PostgreSQL compares
-timestamps and is right. (Python 3.12 also deprecates that sqlite3 adapter.)"""
+timestamps and was right. The fast path now binds datetimes as SQLAlchemy's own SQLite
+text (``_sqlite_param``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import dataclasses
 import datetime as dt
 import json
 
-import pytest
 from sqlalchemy import Engine
 
 from billing.ledger.ingest import ingest_lines, make_pricer
@@ -24,17 +24,7 @@ from catalog import Catalog, load_catalog
 from tests.billing.test_rating_kinds import HERE
 
 
-def test_an_event_exactly_at_a_sub_second_version_start(
-    engine: Engine, dialect: str, request: pytest.FixtureRequest
-) -> None:
-    if dialect == "sqlite":  # strict: the day it is fixed, this marker must go
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="the SQLite fast path compares event_time text with sqlite3's own "
-                "datetime text (billing/sqlrate/rate.py _sqlite_groups binds raw parameters)",
-            )
-        )
+def test_an_event_exactly_at_a_sub_second_version_start(engine: Engine, dialect: str) -> None:
     vec = load_catalog(HERE / "cards")
     offering = vec.offerings["vec/dated"]
     v1, v2 = offering.pricing
