@@ -41,6 +41,15 @@ class InputError(Exception):
     """The input was judged bad as a whole (exit status 1): not text, too large."""
 
 
+def db_arg(parser: argparse.ArgumentParser) -> None:
+    """The ``--db`` option every ledger command takes (resolved by ``billing.ledger``)."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLite file path or postgresql:// URL (default: $RATECARD_DB, else ./ratecard.db)",
+    )
+
+
 def data_dirs(args: argparse.Namespace) -> list[Path]:
     """The card layers, lowest first (:func:`catalog.datadir.data_dirs`): ``--data``
     (repeatable), else ``$RATECARD_DATA`` (``os.pathsep``-separated), else the bundled world

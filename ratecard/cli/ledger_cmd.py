@@ -19,6 +19,7 @@ from .common import (
     Interrupted,
     UsageError,
     check_output,
+    db_arg,
     dumps,
     get_catalog,
     open_input,
@@ -30,17 +31,9 @@ from .common import (
 _SHOWN_PROBLEMS = 20
 
 
-def _db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="SQLite file path or postgresql:// URL (default: $RATECARD_DB, else ./ratecard.db)",
-    )
-
-
 def register(sub: Any) -> None:
     p = sub.add_parser("ingest", help="price and store usage records (JSON Lines)")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument(
         "--create",
         action="store_true",
@@ -69,7 +62,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("invoice", help="a customer's invoice for a period")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--customer", required=True, help="the customer id usage records carry")
     p.add_argument(
         "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
@@ -119,7 +112,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_invoice)
 
     p = sub.add_parser("credit-note", help="credit part of a finalised invoice")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument("--customer", required=True, help="the customer id usage records carry")
     p.add_argument(
         "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
@@ -133,7 +126,7 @@ def register(sub: Any) -> None:
     dsub = p.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
     for name, helptext in (("upgrade", "migrate to the newest schema"), ("current", "show it")):
         q = dsub.add_parser(name, help=helptext)
-        _db_arg(q)
+        db_arg(q)
         q.add_argument("--json", action="store_true", help="machine-readable output")
         q.set_defaults(func=cmd_db)
 

@@ -7,8 +7,8 @@ import argparse
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .common import EXIT_OK, UsageError, print_json
-from .ledger_cmd import _db_arg, open_ledger
+from .common import EXIT_OK, UsageError, db_arg, print_json
+from .ledger_cmd import open_ledger
 
 _LIMITS = {"name": 200, "email": 200, "tax_id": 64, "address": 2000}
 
@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("customer", help="a customer's profile: name, address, terms, tax")
     csub = p.add_subparsers(dest="profile_command", required=True, metavar="SUBCOMMAND")
     q = csub.add_parser("set", help="create or update a customer (options not given are kept)")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("id", metavar="ID", help="the customer id usage records carry")
     q.add_argument("--name", help="legal name shown on invoices")
     q.add_argument("--address", help="postal address; '\\n' or a newline separates lines")
@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
     q.add_argument("--json", action="store_true", help="print the stored profile as JSON")
     q.set_defaults(func=cmd_customer)
     q = csub.add_parser("show", help="print a customer's profile")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("id", metavar="ID", help="the customer id usage records carry")
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_customer)
@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("issuer", help="the issuer's profile: who the invoices are from")
     isub = p.add_subparsers(dest="profile_command", required=True, metavar="SUBCOMMAND")
     q = isub.add_parser("set", help="store the issuer (options not given are kept)")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--name", help="legal name shown on invoices (needed the first time)")
     q.add_argument("--address", help="postal address; '\\n' or a newline separates lines")
     q.add_argument("--email", help="billing contact email address")
@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
     q.add_argument("--json", action="store_true", help="print the stored profile as JSON")
     q.set_defaults(func=cmd_issuer)
     q = isub.add_parser("show", help="print the issuer's profile")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--tenant", help=tenant_help)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_issuer)

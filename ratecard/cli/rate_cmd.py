@@ -7,7 +7,15 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, get_catalog, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    InputError,
+    UsageError,
+    db_arg,
+    get_catalog,
+    print_json,
+)
 
 
 def register(sub: Any) -> None:
@@ -15,11 +23,7 @@ def register(sub: Any) -> None:
         "rate",
         help="re-rate a period in the database (SQL) and compare with the stored charges",
     )
-    p.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
-    )
+    db_arg(p)
     p.add_argument(
         "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
     )
@@ -262,11 +266,7 @@ def register_export(sub: Any) -> None:
         "export-events",
         help="write a period's events as Parquet, for ratecard rate --engine duckdb|spark",
     )
-    p.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
-    )
+    db_arg(p)
     p.add_argument(
         "--period", required=True, metavar="YYYY-MM", help="the UTC calendar month, e.g. 2026-11"
     )

@@ -11,15 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, print_json
-
-
-def _db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        help="database URL or SQLite path (default: $RATECARD_DB, else ./ratecard.db)",
-    )
+from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, data_dir, db_arg, print_json
 
 
 def register(sub: Any) -> None:
@@ -32,7 +24,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    _db_arg(p)
+    db_arg(p)
     p.add_argument(
         "--no-anonymous-catalog",
         action="store_true",
@@ -69,7 +61,7 @@ def register(sub: Any) -> None:
     tsub = p.add_subparsers(dest="tenant_command", required=True, metavar="SUBCOMMAND")
     q = tsub.add_parser("create", help="create a tenant and print its first API key")
     q.add_argument("name", help="lower-case letters, digits, '-' and '_'")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_tenant_create)
 
@@ -77,17 +69,17 @@ def register(sub: Any) -> None:
     ksub = p.add_subparsers(dest="key_command", required=True, metavar="SUBCOMMAND")
     q = ksub.add_parser("create", help="print a new API key for a tenant (shown once)")
     q.add_argument("--tenant", required=True, help="the tenant id")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_create)
     q = ksub.add_parser("revoke", help="revoke a key by its id (rc_<KEY_ID>_...)")
     q.add_argument("key_id", help="the id of the key (from key create or key list)")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_revoke)
     q = ksub.add_parser("list", help="a tenant's key ids, with when they were made and revoked")
     q.add_argument("--tenant", required=True, help="the tenant id")
-    _db_arg(q)
+    db_arg(q)
     q.add_argument("--json", action="store_true", help="machine-readable output")
     q.set_defaults(func=cmd_key_list)
 
