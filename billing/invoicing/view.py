@@ -152,6 +152,15 @@ class InvoiceView:
         return self.total - self.credited
 
 
+def _minor(amount: Decimal, currency: str) -> Decimal:
+    """A stored rounded amount with the currency's minor-unit digits (0 -> 0.00 in USD).
+
+    The database may hand back ``Decimal('0')`` for a stored 0.00; the value is the same, but
+    an invoice shows what the customer pays with its cents. The amount is already whole minor
+    units (rounded before it was stored), so this never changes its value."""
+    return round_money(amount, currency)
+
+
 def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceView:
     who = session.get(Issuer, invoice.issuer_id)
     customer = session.get(Customer, invoice.customer_id)
@@ -221,14 +230,14 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
                 unit_price=line.unit_price,
                 list_price=line.list_price,
                 precise_amount=line.precise_amount,
-                amount=line.amount,
+                amount=_minor(line.amount, invoice.currency),
                 adjustment_period=line.adjustment_period,
                 events=line.events,
                 event_ids=tuple(sorted(events[line.id])) if with_events else None,
             )
             for line in lines
         ),
-        total=invoice.total,
+        total=_minor(invoice.total, invoice.currency),
         precise_total=invoice.precise_total,
         created_at=invoice.created_at,
         finalized_at=invoice.finalized_at,
@@ -240,7 +249,7 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
                 invoice_number=doc_number,
                 customer=customer.code,
                 period=invoice.period,
-                amount=note.amount,
+                amount=_minor(note.amount, invoice.currency),
                 currency=invoice.currency,
                 reason=note.reason,
                 created_at=note.created_at,
@@ -248,8 +257,10 @@ def _view(session: Session, invoice: Invoice, *, with_events: bool) -> InvoiceVi
             for note in notes
         ),
         unpriceable_events=int(unpriceable or 0),
-        subtotal=invoice.subtotal if invoice.subtotal is not None else invoice.total,
-        tax=invoice.tax,
+        subtotal=_minor(
+            invoice.subtotal if invoice.subtotal is not None else invoice.total, invoice.currency
+        ),
+        tax=None if invoice.tax is None else _minor(invoice.tax, invoice.currency),
         tax_rate=invoice.tax_rate,
         tax_treatment=invoice.tax_treatment,
         terms_days=invoice.terms_days,

@@ -249,6 +249,11 @@ def test_an_invoice_without_usage_needs_force(engine: Engine) -> None:
     empty = invoice(engine, "acme", "2026-10", finalize=True, force=True)
     assert (empty.number, empty.total) == (2, D("0.00"))
     assert not empty.issued_before_period_end  # October had ended
+    # asked again, the final invoice is read back from the database: still 0.00 (the cents of
+    # what the customer pays), not "0", in every amount of the JSON form
+    again = invoice_doc(invoice(engine, "acme", "2026-10", finalize=True, force=True))
+    assert (again["number"], again["total"], again["subtotal"]) == (2, "0.00", "0.00")
+    assert (again["credited"], again["balance"]) == ("0.00", "0.00")
 
 
 def test_ended_period_with_usage_finalises_without_force(engine: Engine) -> None:
