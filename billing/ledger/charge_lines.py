@@ -46,45 +46,53 @@ _encode_str = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class LinesEncoder:
-    """Writes ``charges.lines`` text. The few distinct strings of a ledger (charge kinds,
-    units, tiers, versions) are encoded once and remembered, which keeps the
-    encoding off the ingest profile. One per writer; not shared between threads."""
+    """Writes ``charges.lines`` text. A ledger has few distinct line kinds (charge, unit,
+    prices, tier, version); the text around a line's quantity and amount is built once per
+    kind and remembered, which keeps the encoding off the ingest profile. Prices are
+    remembered by object identity (the rating hands out the catalog's own Decimals), never
+    by value: Decimal("0.090") == Decimal("0.09"), and the stored text keeps the digits.
+    One per writer; not shared between threads."""
 
     __slots__ = ("_memo",)
 
     def __init__(self) -> None:
-        self._memo: dict[Any, str] = {None: "null"}
+        self._memo: dict[tuple[Any, ...], tuple[Any, Any, str, str, str]] = {}
 
-    def _s(self, value: str | None) -> str:
-        memo = self._memo
-        out = memo.get(value)
-        if out is None:
-            assert value is not None
-            out = _encode_str(value)
-            if len(memo) < 4096:
-                memo[value] = out
-        return out
-
-    @staticmethod
-    def _d(value: Decimal | None) -> str:
-        # never remembered: Decimal("0.090") == Decimal("0.09"), and the text must be kept
-        return "null" if value is None else '"' + str(_finite(value)) + '"'
+    def _parts(self, li: Line) -> tuple[str, str, str]:
+        key = (li.charge, li.unit, id(li.unit_price), id(li.list_price), li.tier, li.price_version)
+        found = self._memo.get(key)
+        # the prices are kept in the entry, so their ids cannot be reused while it lives
+        if found is not None and found[0] is li.unit_price and found[1] is li.list_price:
+            return found[2], found[3], found[4]
+        list_price = li.list_price
+        head = f'{{"charge":{_encode_str(li.charge)},"quantity":'
+        middle = (
+            f',"unit":{_encode_str(li.unit)},"unit_price":"{_finite(li.unit_price)}",'
+            f'"list_price":{"null" if list_price is None else f"{_q}{_finite(list_price)}{_q}"},'
+            '"amount":"'
+        )
+        tail = (
+            f'","tier":{"null" if li.tier is None else _encode_str(li.tier)},'
+            f'"price_version":{_encode_str(li.price_version or "")}}}'
+        )
+        if len(self._memo) < 4096:
+            self._memo[key] = (li.unit_price, list_price, head, middle, tail)
+        return head, middle, tail
 
     def encode(self, lines: Iterable[Line]) -> str:
         """The JSON text of a charge's lines (see the module doc)."""
-        s = self._s
-        d = self._d
-        return (
-            "["
-            + ",".join(
-                f'{{"charge":{s(li.charge)},"quantity":{int(li.quantity)},"unit":{s(li.unit)},'
-                f'"unit_price":{d(li.unit_price)},"list_price":{d(li.list_price)},'
-                f'"amount":"{_finite(li.amount)}","tier":{s(li.tier)},'
-                f'"price_version":{s(li.price_version or "")}}}'
-                for li in lines
-            )
-            + "]"
-        )
+        out = []
+        parts = self._parts
+        for li in lines:
+            head, middle, tail = parts(li)
+            amount = li.amount
+            if not amount.is_finite():
+                raise ValueError(f"money must be finite, not {amount}")
+            out.append(f"{head}{int(li.quantity)}{middle}{amount}{tail}")
+        return "[" + ",".join(out) + "]"
+
+
+_q = '"'
 
 
 def _finite(value: Decimal) -> Decimal:

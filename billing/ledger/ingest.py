@@ -440,14 +440,16 @@ def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[
 
 def default_processes() -> int:
     """Worker processes ``ratecard ingest`` parses and prices in on PostgreSQL: one per CPU
-    this process may use (at most 8), or none where processes cannot be forked."""
+    this process may use but one (left to the server and the writer), at most 8; none below
+    4 CPUs, where the cost of handing batches between processes ate the gain (measured on 2
+    cores: docs/ingest.md), and none where processes cannot be forked."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0  # pragma: no cover - not POSIX
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
-    return min(cpus, 8)
+    return 0 if cpus < 4 else min(cpus - 1, 8)
 
 
 def ingest_lines(

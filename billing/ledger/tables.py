@@ -141,7 +141,13 @@ class ChargeRow(Base):
     __tablename__ = "charges"
     __table_args__ = (
         Index("ix_charges_customer_period", "customer_id", "period"),
-        Index("ix_charges_invoice_id", "invoice_id"),
+        # partial (revision 0007): a charge is stored unbilled, so ingest adds no entry
+        Index(
+            "ix_charges_invoice_id",
+            "invoice_id",
+            sqlite_where=text("invoice_id IS NOT NULL"),
+            postgresql_where=text("invoice_id IS NOT NULL"),
+        ),
     )
     event_pk: Mapped[int] = mapped_column(
         ForeignKey("usage_events.id", ondelete="CASCADE"), primary_key=True

@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
         default=None,
         metavar="N",
         help="worker processes that parse and price while the database stores (PostgreSQL; "
-        "default: one per CPU, at most 8; 0: all in this process)",
+        "default: one per CPU but one, at most 8, none below 4 CPUs; 0: all in this process)",
     )
     p.add_argument(
         "--progress",

@@ -152,7 +152,8 @@ def test_a_killed_ingest_leaves_whole_batches_and_a_rerun_completes(
 ) -> None:
     lines = [rec(i, customer=f"c{i % 3}") for i in range(1, 1001)]
     proc = subprocess.Popen(
-        [*RATECARD, "ingest", "--db", db_url, "--batch-size", "100", "-"],
+        # --jobs 2: worker processes (PostgreSQL), which must die with it
+        [*RATECARD, "ingest", "--db", db_url, "--batch-size", "100", "--jobs", "2", "-"],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

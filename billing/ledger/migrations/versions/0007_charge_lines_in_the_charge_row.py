@@ -10,6 +10,11 @@ insertions; the lines were most of the store's time. They now live in the charge
 JSON array (:mod:`billing.ledger.charge_lines`: quantities as JSON integers, prices and
 amounts as decimal strings, so nothing is rounded), written by the same ``INSERT``.
 
+``ix_charges_invoice_id`` becomes partial (``WHERE invoice_id IS NOT NULL``): a charge is
+stored before any invoice bills it, so ingest no longer adds an index entry for it; the
+lookups by invoice (``invoice_id = ?``) use it as before, and the unbilled charges of a
+customer are found through ``ix_charges_customer_period`` as before.
+
 Upgrade, on a database that holds data: the column is added (``'[]'`` for now), every
 charge's rows of ``charge_lines`` are written into it in ``position`` order, in batches of
 charges, by the same Python code ingest uses (so old and new charges are one format), then
@@ -99,9 +104,19 @@ def upgrade() -> None:
         )
         after = ids[-1]
     op.drop_table("charge_lines")
+    op.drop_index("ix_charges_invoice_id", table_name="charges")
+    op.create_index(
+        "ix_charges_invoice_id",
+        "charges",
+        ["invoice_id"],
+        sqlite_where=sa.text("invoice_id IS NOT NULL"),
+        postgresql_where=sa.text("invoice_id IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_charges_invoice_id", table_name="charges")
+    op.create_index("ix_charges_invoice_id", "charges", ["invoice_id"])
     conn = op.get_bind()
     metadata = sa.MetaData()
     old = _charge_lines_table(metadata)
