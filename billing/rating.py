@@ -477,7 +477,6 @@ def _rate(
     request: Mapping[str, Any],
     # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
     _new: Any = _new,
-    _set: Any = _set,
     _mul: Any = _mul,
     _add: Any = _add,
     _Line: Any = Line,
@@ -514,18 +513,19 @@ def _rate(
     total = ZERO
 
     # Each line is a copy of its template's fields with the quantity and the amount set
-    # (dict.copy and two stores: cheaper than a dataclass __init__ or a {**base} merge).
+    # (filling the new object's own dict: cheaper than a dataclass __init__, a {**base}
+    # merge or a copied dict set as its __dict__; measured by instruction counts).
     if n_in:
         rate = tier.input
         base = rate.base
         if base is None:
             raise _problem(rate.problem, n_in)
         total = _mul(rate.scaled, n_in)
-        fields = base.copy()
+        line = _new(_Line)
+        fields = line.__dict__
+        fields.update(base)
         fields["quantity"] = n_in
         fields["amount"] = total
-        line = _new(_Line)
-        _set(line, "__dict__", fields)
         add_line(line)
     else:
         zero = tier.input.zero
@@ -537,11 +537,11 @@ def _rate(
         if base is None:
             raise _problem(rate.problem, n_read)
         amount = _mul(rate.scaled, n_read)
-        fields = base.copy()
+        line = _new(_Line)
+        fields = line.__dict__
+        fields.update(base)
         fields["quantity"] = n_read
         fields["amount"] = amount
-        line = _new(_Line)
-        _set(line, "__dict__", fields)
         add_line(line)
         total = _add(total, amount)
     if n_write:
@@ -550,11 +550,11 @@ def _rate(
         if base is None:
             raise _problem(rate.problem, n_write)
         amount = _mul(rate.scaled, n_write)
-        fields = base.copy()
+        line = _new(_Line)
+        fields = line.__dict__
+        fields.update(base)
         fields["quantity"] = n_write
         fields["amount"] = amount
-        line = _new(_Line)
-        _set(line, "__dict__", fields)
         add_line(line)
         total = _add(total, amount)
     if n_out:
@@ -563,11 +563,11 @@ def _rate(
         if base is None:
             raise _problem(rate.problem, n_out)
         amount = _mul(rate.scaled, n_out)
-        fields = base.copy()
+        line = _new(_Line)
+        fields = line.__dict__
+        fields.update(base)
         fields["quantity"] = n_out
         fields["amount"] = amount
-        line = _new(_Line)
-        _set(line, "__dict__", fields)
         add_line(line)
         total = _add(total, amount)
     else:
@@ -580,11 +580,11 @@ def _rate(
         if base is None:
             raise _problem(rate.problem, n_think)
         amount = _mul(rate.scaled, n_think)
-        fields = base.copy()
+        line = _new(_Line)
+        fields = line.__dict__
+        fields.update(base)
         fields["quantity"] = n_think
         fields["amount"] = amount
-        line = _new(_Line)
-        _set(line, "__dict__", fields)
         add_line(line)
         total = _add(total, amount)
     if extra:
@@ -593,11 +593,11 @@ def _rate(
         total = _extras(table, plan, tier, tools, request, lines, total)
     if not lines:
         raise _nothing_published(table.offering, tier)
-    fields = tier.charge.copy()
+    charge: Charge = _new(_Charge)
+    fields = charge.__dict__
+    fields.update(tier.charge)
     fields["lines"] = tuple(lines)
     fields["total"] = total
-    charge: Charge = _new(_Charge)
-    _set(charge, "__dict__", fields)
     return charge
 
 

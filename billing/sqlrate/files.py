@@ -111,9 +111,18 @@ _USAGE = (
 )
 
 
-def _keys_within(expr: str, allowed: Sequence[str]) -> str:
+def _distinct(keys: str) -> str:
+    """No key of the object repeated: the Python reader refuses a repeated key (records.loads),
+    while DuckDB's path functions read the first; such a record takes the exact path."""
+    return f"len(list_distinct({keys})) = len({keys})"
+
+
+def _keys_within(keys: str, allowed: Sequence[str]) -> str:
+    """Every key of the list ``keys`` is one of ``allowed``, and none is repeated."""
     listed = ", ".join(_quote(k) for k in allowed)
-    return f"list_bool_and(list_transform(json_keys({expr}), lambda k: k IN ({listed})))"
+    return (
+        f"(list_bool_and(list_transform({keys}, lambda k: k IN ({listed}))) AND {_distinct(keys)})"
+    )
 
 
 def _count(expr: str) -> str:
@@ -155,6 +164,15 @@ _PATHS = {
     "reasoning": "$.usage.completion_tokens_details.reasoning_tokens",
     "tools": "$.usage.tool_usage",
 }
+#: the objects whose keys the fast path checks, each key list found by the same one parse
+_OBJECTS = {
+    "top": "$",
+    "usage": "$.usage",
+    "pd": "$.usage.prompt_tokens_details",
+    "cd": "$.usage.completion_tokens_details",
+    "tools": "$.usage.tool_usage",
+    "request": "$.request",
+}
 
 
 def price_files(
@@ -176,6 +194,7 @@ def price_files(
         # every document is parsed once: json_extract with a list of paths returns the
         # pieces (small JSON values) the checks below look at; the rest reads only those
         v = {name: f"v[{i + 1}]" for i, name in enumerate(_PATHS)}
+        keys = {name: f"keys[{i + 1}]" for i, name in enumerate(_OBJECTS)}
         usage, pd, cd, tu = v["usage"], v["pd"], v["cd"], v["tools"]
         ts = f"({v['timestamp']} ->> '$')"
 
@@ -191,16 +210,24 @@ def price_files(
         # goes to the exact path (CASE, so that nothing is cast before it is checked)
         member = "'$.\"' || k || '\"'"
         tool_counts = (
-            f"list_bool_and(list_transform(json_keys({tu}), lambda k: CASE "
+            f"{_distinct(keys['tools'])} AND "
+            f"list_bool_and(list_transform({keys['tools']}, lambda k: CASE "
             "WHEN contains(k, '\"') OR contains(k, '\\') THEN false "
             f"WHEN json_type({tu}, {member}) = 'UBIGINT' "
             f"THEN json_extract_string({tu}, {member})::UBIGINT <= {MAX_COUNT} "
             "ELSE false END))"
         )
-        listed = ", ".join(_quote(k) for k in _TOP)
+        # the request's parameters: words, numbers, booleans or null, no name repeated (a
+        # nested object could hide a repeated key, which the exact path refuses)
+        req = v["request"]
+        request_values = (
+            f"({_distinct(keys['request'])} AND list_bool_and(list_transform("
+            f"{keys['request']}, lambda k: CASE WHEN contains(k, '\"') OR contains(k, '\\') "
+            f"THEN false ELSE json_type({req}, {member}) NOT IN ('OBJECT', 'ARRAY') END)))"
+        )
         record_checks = " AND ".join(
             [
-                f"list_bool_and(list_transform(top, lambda k: k IN ({listed})))",
+                _keys_within(keys["top"], _TOP),
                 f"json_type({v['id']}) = 'VARCHAR'",
                 f"json_type({v['model']}) = 'VARCHAR'",
                 f"coalesce(json_type({v['customer']}), 'NULL') IN ('VARCHAR', 'NULL')",
@@ -208,17 +235,17 @@ def price_files(
                 "IN ('chat.completions', 'completions')",
                 f"json_type({v['timestamp']}) = 'VARCHAR'",
                 f"regexp_full_match({ts}, {_quote(_TS)})",
-                f"coalesce(json_type({v['request']}), 'NULL') IN ('OBJECT', 'NULL')",
+                nested(req, request_values),
                 f"json_type({usage}) = 'OBJECT'",
             ]
         )
         usage_checks = " AND ".join(
             [
-                _keys_within(usage, _USAGE),
+                _keys_within(keys["usage"], _USAGE),
                 _count(v["prompt"]),
                 _count(v["completion"]),
-                nested(pd, _keys_within(pd, ["cached_tokens"])),
-                nested(cd, _keys_within(cd, ["reasoning_tokens"])),
+                nested(pd, _keys_within(keys["pd"], ["cached_tokens"])),
+                nested(cd, _keys_within(keys["cd"], ["reasoning_tokens"])),
                 _optional_count(v["cached"]),
                 _optional_count(v["reasoning"]),
                 _optional_count(v["total"]),
@@ -230,12 +257,13 @@ def price_files(
             "ELSE false END) ELSE false END"
         )
         paths = "[" + ", ".join(_quote(path) for path in _PATHS.values()) + "]"
+        objects = "[" + ", ".join(_quote(path) for path in _OBJECTS.values()) + "]"
         raw.execute(
             f"""CREATE TABLE parsed AS SELECT id, doc,
                 CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
                      THEN json_extract(doc, {paths}) END) END AS v,
                 CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
-                     THEN json_keys(doc) END) END AS top
+                     THEN json_keys(doc, {objects}) END) END AS keys
             FROM (SELECT row_number() OVER () AS id, doc FROM ({_source_sql(files)}))"""
         )
         raw.execute(

@@ -97,3 +97,39 @@ def test_sample_month_equals_python(tmp_path: Path, capsys: pytest.CaptureFixtur
     with_records = json.loads(capsys.readouterr().out)
     assert len(with_records["results"]) == 634
     assert sum(r["total"] is None for r in with_records["results"]) == 3
+
+
+def test_a_repeated_key_is_refused_as_python_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DuckDB's path functions read the first of two equal keys; the Python reader refuses
+    the record (records.loads). A repeated key anywhere the bulk path reads (top level, usage,
+    its details, tool_usage, request, an object inside request) sends the record to the exact
+    path, which refuses it: never priced with the first value."""
+    head = '{"id": "d", "customer": "c", "timestamp": "2026-11-01T00:00:00Z", '
+    plain = '"usage": {"prompt_tokens": 1000, "completion_tokens": 10}'
+    lines = [
+        head + '"model": "qwen3-5-4b", "model": "qwen3-5-flash", ' + plain + "}",
+        head + '"model": "qwen3-5-4b", "usage": {"prompt_tokens": 1000, "prompt_tokens": 5, '
+        '"completion_tokens": 10}}',
+        head + '"model": "qwen3-5-4b", "usage": {"prompt_tokens": 1000, "completion_tokens": '
+        '10, "prompt_tokens_details": {"cached_tokens": 1, "cached_tokens": 2}}}',
+        head + '"model": "qwen3-5-flash", "usage": {"prompt_tokens": 1000, "completion_tokens": '
+        '10, "tool_usage": {"web_search": 1, "web_search": 2}}}',
+        head
+        + '"model": "qwen3-5-flash", '
+        + plain
+        + ', "request": {"tool_web_search": true, "tool_web_search": false}}',
+        head + '"model": "qwen3-5-flash", ' + plain + ', "request": {"x": {"a": 1, "a": 2}}}',
+        # the same record without the repeat: priced, 1,000 × 0.090 + 10 × 0.368 per 1M
+        # (the qwen3-5-flash seed; its request fee is variant1's alone) = 93.68 µ$
+        head + '"model": "qwen3-5-flash", ' + plain + ', "request": {"tool_web_search": true}}',
+    ]
+    path = tmp_path / "dup.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    main(["price", "--engine", "duckdb", "--json", str(path)])
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["records"], doc["priced"]) == (7, 1)
+    assert sum(doc["failed"].values()) == 6
+    assert all("appears twice" in reason for reason in doc["failed"]), doc["failed"]
+    assert doc["total"] == "0.00009368"
