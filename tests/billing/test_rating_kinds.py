@@ -168,3 +168,25 @@ def test_an_open_top_tier(vec_catalog: Catalog, inclusive: bool) -> None:
     # Tier.label of an open top tier above 1,000 (issue 10: "above the previous bound, whatever
     # the size"): ">1,000" when a bound stays in the lower tier, ">=1,000" when it opens this one
     assert charge.tier == (">1,000" if inclusive else ">=1,000")
+
+
+def test_an_unknown_model_of_a_named_provider_carries_its_code(vec_catalog: Catalog) -> None:
+    """A record that names its provider resolves the model among that provider's offerings
+    (billing.rating._Tables.get_in); an unknown one fails with the same stable code as
+    without a provider."""
+    record = {
+        "id": "p1",
+        "provider": "vec",
+        "model": "no-such-model",
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+    }
+    with pytest.raises(PricingError) as caught:
+        price(record, vec_catalog)
+    assert caught.value.code == "unknown_offering"
+    # and a known one of that provider is priced: input 1000 × 1 / 1e6 = 0.001
+    known = {
+        **record,
+        "model": "one-tier",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 0},
+    }
+    assert price(known, vec_catalog).total == Decimal("0.001")
