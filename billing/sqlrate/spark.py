@@ -33,6 +33,11 @@ SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "2",
+    # the rating statements carry one CASE per tier, kind and fee: whole-stage code generation
+    # makes one Java method of all of them, which Janino fails to compile (and the retries ran a
+    # 1 GB driver out of heap); expression-level code generation still compiles each one
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.driver.memory": "2g",
 }
 
 
