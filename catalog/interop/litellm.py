@@ -10,7 +10,8 @@ LiteLLM's conventions, as its cost calculator applies them:
 - prices are per token (``input_cost_per_token``); ratecard's are per 1M tokens, so they are
   multiplied by 10^6, exactly;
 - ``*_above_128k_tokens`` prices the whole request when its prompt tokens are **above**
-  128,000: LiteLLM's ``k`` is 1,000 and its thresholds are exclusive;
+  128,000: LiteLLM's ``k`` is 1,000 and its thresholds are exclusive, except for the
+  providers in :data:`INCLUSIVE_THRESHOLDS` (xAI: from 128,000 on);
 - ``tiered_pricing`` (a list of ``{"range": [start, end], "input_cost_per_token": ...}``)
   is all-or-nothing: the tier whose ``start < prompt tokens <= end`` prices the whole
   request, a prompt above the last ``end`` takes the last tier (so the top tier is open), and
@@ -60,6 +61,9 @@ TOKEN_KEYS: dict[str, str] = {
     "output_cost_per_video_token": "output_video",
 }
 _ABOVE = re.compile(r"^(?P<base>.+)_above_(?P<n>\d+)(?P<unit>k|m)_tokens$")
+#: ``litellm_provider``s whose ``_above_N`` thresholds LiteLLM applies from N on (``>=``),
+#: not above N (LiteLLM 1.110.2 ``llm_cost_calc/utils.py`` ``_INCLUSIVE_THRESHOLD_PROVIDERS``).
+INCLUSIVE_THRESHOLDS = frozenset({"xai"})
 #: Keys that are facts, not prices, and are read elsewhere or not needed for prices.
 FACT_KEYS = frozenset(
     {"litellm_provider", "mode", "source", "max_input_tokens", "max_output_tokens", "max_tokens"}
@@ -150,13 +154,15 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
     above: dict[int, dict[str, Decimal]] = {}
     fees: dict[str, Decimal] = {}
     unread: dict[str, Any] = {}
+    inclusive = entry.get("litellm_provider") in INCLUSIVE_THRESHOLDS
     for key, value in entry.items():
         if key in TOKEN_KEYS and isinstance(value, Decimal | int):
             base[TOKEN_KEYS[key]] = Decimal(value) * _MTOK
             continue
         m = _ABOVE.match(key)
         if m and m.group("base") in TOKEN_KEYS and isinstance(value, Decimal | int):
-            bound = _threshold(m.group("n"), m.group("unit"))
+            # the last count below the threshold's tier: N (above N), or N - 1 (from N on)
+            bound = _threshold(m.group("n"), m.group("unit")) - (1 if inclusive else 0)
             above.setdefault(bound, {})[TOKEN_KEYS[m.group("base")]] = Decimal(value) * _MTOK
             continue
         if key == "search_context_cost_per_query" and isinstance(value, dict):
@@ -197,4 +203,11 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
     )
 
 
-__all__ = ["TOKEN_KEYS", "entry_facts", "is_threshold_key", "load_litellm", "tiered_pricing"]
+__all__ = [
+    "INCLUSIVE_THRESHOLDS",
+    "TOKEN_KEYS",
+    "entry_facts",
+    "is_threshold_key",
+    "load_litellm",
+    "tiered_pricing",
+]
