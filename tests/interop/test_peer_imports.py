@@ -470,6 +470,75 @@ def test_models_dev_hand_vector_and_round_trip(tmp_path: Path) -> None:
         assert again[1][("acme", "acme-large")][key] == cards[1][("acme", "acme-large")][key]
 
 
+# models.dev's api.json as the pinned wheel writes an omni model (alibaba/qwen-omni-turbo):
+# every cost per 1M tokens, cost.input_audio / cost.output_audio for audio tokens (also in a
+# context tier, as aihubmix/doubao-seed-2-0-lite-260428 writes it).
+MODELS_DEV_AUDIO = {
+    "acme": {
+        "id": "acme",
+        "name": "Acme",
+        "models": {
+            "acme-omni": {
+                "id": "acme-omni",
+                "name": "Acme Omni",
+                "cost": {
+                    "input": "0.07",
+                    "input_audio": "4.44",
+                    "output": "0.27",
+                    "output_audio": "8.89",
+                    "tiers": [
+                        {
+                            "input": "0.13",
+                            "input_audio": "1.902",
+                            "output": "0.76",
+                            "tier": {"type": "context", "size": 32000},
+                        }
+                    ],
+                },
+                "limit": {"context": 1_000_000, "output": 8192},
+                "modalities": {"input": ["text", "audio"], "output": ["text", "audio"]},
+            }
+        },
+    }
+}
+
+
+def test_models_dev_audio_prices_hand_vector(tmp_path: Path) -> None:
+    report = ImportReport("models.dev")
+    cards = import_models_dev(MODELS_DEV_AUDIO, source("models.dev"), report)
+    cat = _written(tmp_path / "cards", cards)
+    o = cat.offerings["acme/acme-omni"]
+    # per 1M already; over 32,000 prompt tokens the tier's own prices, output_audio (no
+    # tier price) the base 8.89
+    assert _prices(o) == [
+        (
+            32_000,
+            {"input": "0.07", "output": "0.27", "input_audio": "4.44", "output_audio": "8.89"},
+        ),
+        (
+            OPEN_TOP,
+            {"input": "0.13", "output": "0.76", "input_audio": "1.902", "output_audio": "8.89"},
+        ),
+    ]
+    assert not [e for e in report.entries if "audio" in e.key]  # read, not reported
+    record = _record(o, 10_000, 2_000)
+    record["usage"]["prompt_tokens_details"] = {"audio_tokens": 4_000}
+    record["usage"]["completion_tokens_details"] = {"audio_tokens": 500}
+    # 6,000 text x 0.07 = 420, 4,000 audio x 4.44 = 17,760, 1,500 text out x 0.27 = 405,
+    # 500 audio out x 8.89 = 4,445: 23,030 / 1M = 0.02303
+    assert price(record, cat).total == Decimal("0.02303")
+    # the models.dev export writes them back under the same keys
+    out = tmp_path / "tree"
+    export_models_dev(cat, out, ImportReport("x"))
+    toml = tomllib.loads(
+        (out / "providers/acme/models/acme-omni.toml").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+    )
+    assert toml["cost"]["input_audio"] == Decimal("4.44")
+    assert toml["cost"]["output_audio"] == Decimal("8.89")
+    assert toml["cost"]["tiers"][0]["input_audio"] == Decimal("1.902")
+
+
 def test_models_dev_real_slice_lints_and_round_trips(tmp_path: Path) -> None:
     src = source("models.dev")
     data = load_models_dev(src, fetch(src, CACHE))
