@@ -19,8 +19,11 @@ from hypothesis import strategies as st
 
 from billing import PricingError, RecordError, parse_record, price
 from billing.records import MAX_COUNT, read_quick
+from tests.budget import examples
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 hostile = st.one_of(
     st.none(),
