@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from billing import RecordError, price, price_response, record_from_response
+from billing import PricingError, RecordError, price, price_response, record_from_response
 from catalog import Catalog, load_catalog
 from ratecard.cli import main
 
@@ -158,3 +158,16 @@ def test_response_corpus(case: dict[str, Any]) -> None:
     if isinstance(raw, dict | list):  # the same body as JSON text and as UTF-8 bytes
         assert record_from_response(json.dumps(raw), *args[1:]) == case["record"]
         assert record_from_response(json.dumps(raw).encode(), *args[1:]) == case["record"]
+
+
+def test_the_callers_provider_and_endpoint_reach_the_record(peers: Catalog) -> None:
+    """price_response passes ``provider`` and ``endpoint`` on: an unmarked body priced only
+    with endpoint= (fault 3's counts again: 0.0397025), and a provider that publishes no such
+    offering refused."""
+    unmarked = {"model": "gpt-audio", "usage": CHAT_AUDIO["usage"]}
+    charge = price_response(unmarked, "openai", "chat.completions", catalog=peers)
+    assert charge.total == Decimal("0.0397025")
+    with pytest.raises(RecordError, match="cannot tell the response's shape"):
+        price_response(unmarked, "openai", catalog=peers)
+    with pytest.raises(PricingError):
+        price_response(CHAT_AUDIO, provider="nobody", catalog=peers)
