@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,12 +38,19 @@ class Disagreement:
         return asdict(self)
 
 
-def offering_facts(offering: Offering) -> PriceFacts | None:
+def offering_facts(offering: Offering, context: str = "default") -> PriceFacts | None:
     """The current plan of ``offering`` as :class:`PriceFacts` (rates the card sets itself;
-    fallbacks left out; unpublished and not-applicable rates as those words)."""
-    plan = offering.plan_at(None)
+    fallbacks left out; unpublished and not-applicable rates as those words), with the
+    current plan of each of its other price contexts in ``contexts``."""
+    plan = offering.plan_at(None, context)
     if plan is None:
         return None
+    contexts: dict[str, PriceFacts] = {}
+    if context == "default":
+        for name in sorted(offering.contexts):
+            facts = offering_facts(offering, name)
+            if facts is not None and name != "default":
+                contexts[name] = facts
     tiers = []
     lists: dict[tuple[int, str], Decimal] = {}
     for i, tier in enumerate(plan.tiers):
@@ -75,6 +82,7 @@ def offering_facts(offering: Offering) -> PriceFacts | None:
         max_output_tokens=offering.max_output_tokens,
         fees=fees,
         list_prices=lists,
+        contexts=contexts,
     )
 
 
@@ -89,13 +97,29 @@ def _text(value: Any) -> str:
 
 
 def compare(
-    key: str, ours: PriceFacts, peer: str, peer_key: str, theirs: PriceFacts
+    key: str, ours: PriceFacts, peer: str, peer_key: str, theirs: PriceFacts, context: str = ""
 ) -> list[Disagreement]:
-    """Every difference between ``ours`` and ``theirs`` for offering ``key``."""
+    """Every difference between ``ours`` and ``theirs`` for offering ``key``: the default
+    prices, then each price context both hold (fields prefixed ``[batch]``); a context
+    only one side prices is one disagreement, unless the peer's format has no contexts."""
     out: list[Disagreement] = []
+    prefix = f"[{context}] " if context else ""
 
     def add(field: str, a: Any, b: Any, note: str = "") -> None:
-        out.append(Disagreement(key, peer, peer_key, field, _text(a), _text(b), note))
+        out.append(Disagreement(key, peer, peer_key, prefix + field, _text(a), _text(b), note))
+
+    if not context and theirs.holds_contexts:
+        for name in sorted(set(ours.contexts) | set(theirs.contexts)):
+            ctx_ours, ctx_theirs = ours.contexts.get(name), theirs.contexts.get(name)
+            if ctx_ours is not None and ctx_theirs is not None:
+                out += compare(key, ctx_ours, peer, peer_key, ctx_theirs, name)
+            else:
+                add(
+                    f"context {name}",
+                    "priced" if ctx_ours else "-",
+                    "priced" if ctx_theirs else "-",
+                    "a price context only one side prices",
+                )
 
     if len(ours.tiers) != len(theirs.tiers):
         add(
@@ -128,10 +152,13 @@ def compare(
             elif y is None:
                 note = "the peer gives no such rate (LiteLLM and genai-prices charge 0 then)"
             add(f"{label}.{kind}_mtok", x, y, note)
-    if ours.context_window != theirs.context_window and theirs.context_window is not None:
+    if context:
+        pass  # limits are the offering's, compared once with the default prices
+    elif ours.context_window != theirs.context_window and theirs.context_window is not None:
         add("context_window", ours.context_window, theirs.context_window)
-    if ours.max_output_tokens != theirs.max_output_tokens and theirs.max_output_tokens:
-        add("max_output_tokens", ours.max_output_tokens, theirs.max_output_tokens)
+    if not context and ours.max_output_tokens != theirs.max_output_tokens:
+        if theirs.max_output_tokens:
+            add("max_output_tokens", ours.max_output_tokens, theirs.max_output_tokens)
     for name in sorted(set(ours.fees) | set(theirs.fees)):
         if name.startswith("request:"):
             tool = name.partition(":")[2]
@@ -162,11 +189,13 @@ def compare(
 def imported_facts(
     cards: tuple[dict[str, Any], dict[tuple[str, str], Any], dict[str, Any]],
     keys: Iterable[str],
+    holds_contexts: bool = False,
 ) -> dict[str, PriceFacts]:
     """A peer's facts (provider/id → :class:`PriceFacts`) for the offerings ``keys`` names,
     from the cards an importer made of it (``import_models_dev``, ``import_openrouter``):
     those cards are written to a scratch tree and read as any catalog, so the peer is read
-    by the same mapping as ``catalog import``."""
+    by the same mapping as ``catalog import``. ``holds_contexts``: whether the peer's format
+    can say price contexts (models.dev and OpenRouter cannot)."""
     # here, not at the top: only this path loads cards (keeps the module light, acyclic)
     from ..cards.loader import load_catalog
     from .tree import write_tree
@@ -187,7 +216,7 @@ def imported_facts(
     for key, offering in catalog.offerings.items():
         facts = offering_facts(offering)
         if facts is not None:
-            out[key] = facts
+            out[key] = facts if holds_contexts else replace(facts, holds_contexts=False)
     return out
 
 

@@ -25,6 +25,12 @@ class PriceFacts:
     fees: dict[str, Decimal] = field(default_factory=dict)
     #: list prices per 1M tokens by tier index and kind, where a card shows one
     list_prices: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    #: the prices of each price context other than the default (``batch``, ``priority``,
+    #: ``flex``, ...): tiers, fees and list prices, as above
+    contexts: dict[str, PriceFacts] = field(default_factory=dict)
+    #: False for a peer whose format has no price contexts (models.dev, OpenRouter): its
+    #: lack of a context is then no disagreement
+    holds_contexts: bool = True
 
 
 __all__ = ["PriceFacts", "TierFacts"]

@@ -30,7 +30,7 @@ from ..cards.dump import dump_yaml
 from ..catalog import Catalog
 from ..kinds import KINDS, chain
 from ..model import OPEN_TOP, Offering, PricePlan
-from ..rates import PriceState
+from .exported_rate import Omit, exported_price, left_out
 from .report import ImportReport
 
 #: token kind → genai-prices price key: the card's kinds take genai-prices' unit names
@@ -43,39 +43,34 @@ _KEYS = {
 _TOOLS = {"web_search": "web_searches_kcount", "file_search": "storage_searches_kcount"}
 
 
-class _Omit(Exception):
-    pass
-
-
 def _prices(o: Offering, plan: PricePlan, report: ImportReport) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for fee in plan.request_fees:
         if fee.when or fee.or_when_tools_used:
-            raise _Omit("request fees: genai-prices has no conditional per-request fee")
+            raise Omit("request fees: genai-prices has no conditional per-request fee")
         if fee.per_request.price is None:
-            raise _Omit(f"request fee {fee.name} unpublished")
+            raise Omit(f"request fee {fee.name} unpublished")
         total = out.get("requests_kcount", Decimal(0)) + fee.per_request.price * 1000
         out["requests_kcount"] = total.normalize()
     if plan.tiered and (
         plan.tier_by != "input_tokens" or plan.tiers[-1].upper not in (None, OPEN_TOP)
     ):
-        raise _Omit("tiers genai-prices cannot say (by another count, or a bounded top tier)")
+        raise Omit("tiers genai-prices cannot say (by another count, or a bounded top tier)")
     for kind, key in _KEYS.items():
         values: list[Decimal] = []
         for tier in plan.tiers:
-            token_price = tier.prices.get(kind)
-            if token_price is None or token_price.inherited_from is not None:
+            price = exported_price(
+                o,
+                tier.prices.get(kind),
+                kind,
+                report,
+                key,
+                "genai-prices would charge 0",
+                ("input", "output"),
+            )
+            if price is None:
                 break
-            rate = token_price.rate
-            if rate.state is PriceState.UNPUBLISHED:
-                if kind in ("input", "output"):
-                    raise _Omit(f"{kind} price unpublished (genai-prices would charge 0)")
-                raise _Omit(f"{kind} price unpublished")
-            if rate.state is PriceState.NOT_APPLICABLE:
-                report.add(o.provider, o.id, key, "not_applicable", "omitted")
-                break
-            assert rate.price is not None
-            values.append(rate.price)
+            values.append(price)
         if not values:
             continue
         if len(values) == 1:
@@ -89,7 +84,7 @@ def _prices(o: Offering, plan: PricePlan, report: ImportReport) -> dict[str, Any
         out[key] = {"base": values[0], "tiers": tiers}
     for tool in plan.tools:
         if tool.per_call.price is None:
-            raise _Omit(f"tool {tool.name} fee unpublished")
+            raise Omit(f"tool {tool.name} fee unpublished")
         if tool.name in _TOOLS:
             out[_TOOLS[tool.name]] = (tool.per_call.price * 1000).normalize()
         elif tool.per_call.price != 0:
@@ -118,7 +113,7 @@ def _match(o: Offering) -> dict[str, Any]:
 def _start(plan: PricePlan) -> dt.date:
     assert plan.effective_from is not None
     if plan.effective_from.time() != plan.effective_from.time().min:
-        raise _Omit("a price version that starts within a day (genai-prices: dates)")
+        raise Omit("a price version that starts within a day (genai-prices: dates)")
     return plan.effective_from.date()
 
 
@@ -144,7 +139,7 @@ def _versions(o: Offering, report: ImportReport) -> tuple[Any, list[dict[str, An
     """genai-prices' ``prices`` (a mapping, or dated versions and daily windows) and its
     ``price_variants`` (one per context version: ``processing: batch`` or ``service_tier``)."""
     if not o.pricing:
-        raise _Omit("no price plan")
+        raise Omit("no price plan")
     versions: list[dict[str, Any]] = []
     for plan in o.pricing:
         prices = _prices(o, plan, report)
@@ -158,9 +153,7 @@ def _versions(o: Offering, report: ImportReport) -> tuple[Any, list[dict[str, An
         context, _, window = key.partition("@")
         if window:
             if context != "default" or len(group) > 1 or group[0].effective_from is not None:
-                raise _Omit(
-                    f"a daily window genai-prices cannot say ({key}, dated or in a context)"
-                )
+                raise Omit(f"a daily window genai-prices cannot say ({key}, dated or in a context)")
             assert group[0].daily_utc is not None
             start, end = group[0].daily_utc
             constraint = {"start_time": _time(start), "end_time": _time(end)}
@@ -193,8 +186,8 @@ def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     """One genai-prices model for ``o``, or None (reported) when it cannot say its prices."""
     try:
         versions, variants = _versions(o, report)
-    except _Omit as why:
-        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+    except Omit as why:
+        left_out(report, o, why)
         return None
     entry: dict[str, Any] = {"id": o.id, "name": o.name}
     if o.description:

@@ -144,6 +144,25 @@ def tiered_pricing(value: object, flat: dict[str, Decimal]) -> list[TierFacts] |
     return out
 
 
+#: LiteLLM key suffix → the card's price context (a record's ``batch: true`` or
+#: ``service_tier``)
+CONTEXTS: dict[str, str] = {"_batches": "batch", "_priority": "priority", "_flex": "flex"}
+
+
+def context_entries(entry: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``entry`` without its context keys, and per price context (:data:`CONTEXTS`) the entry
+    LiteLLM prices that context by: the standard one with the context's keys in place of
+    the standard keys (a key the context lacks is the standard one, as LiteLLM charges it).
+    Keyed by context name, each with the context's own keys (suffix removed) last."""
+    base = {k: v for k, v in entry.items() if not k.endswith(tuple(CONTEXTS))}
+    contexts: dict[str, dict[str, Any]] = {}
+    for suffix, context in CONTEXTS.items():
+        own = {k[: -len(suffix)]: v for k, v in entry.items() if k.endswith(suffix)}
+        if own:
+            contexts[context] = {**base, **own}
+    return base, contexts
+
+
 def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
     """The prices and limits of one LiteLLM entry, and the keys it did not read.
 
@@ -154,6 +173,7 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
     above: dict[int, dict[str, Decimal]] = {}
     fees: dict[str, Decimal] = {}
     unread: dict[str, Any] = {}
+    entry, by_context = context_entries(entry)
     inclusive = entry.get("litellm_provider") in INCLUSIVE_THRESHOLDS
     for key, value in entry.items():
         if key in TOKEN_KEYS and isinstance(value, Decimal | int):
@@ -198,14 +218,17 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
             context_window=entry.get("max_input_tokens"),
             max_output_tokens=entry.get("max_output_tokens"),
             fees=fees,
+            contexts={name: entry_facts(e)[0] for name, e in by_context.items()},
         ),
         unread,
     )
 
 
 __all__ = [
+    "CONTEXTS",
     "INCLUSIVE_THRESHOLDS",
     "TOKEN_KEYS",
+    "context_entries",
     "entry_facts",
     "is_threshold_key",
     "load_litellm",

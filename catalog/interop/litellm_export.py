@@ -24,7 +24,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..model import Offering, PricePlan
-from ..rates import PriceState, Rate
+from .exported_rate import Omit, exported_price, left_out
 from .litellm import INCLUSIVE_THRESHOLDS, TOKEN_KEYS
 from .report import ImportReport
 
@@ -39,15 +39,6 @@ _KEYS.update({kind: key for key, kind in TOKEN_KEYS.items() if kind not in _KEYS
 _PER_TOKEN = Decimal("0.000001")
 
 
-class _Omit(Exception):
-    pass
-
-
-def _per_token(rate: Rate) -> Decimal:
-    assert rate.price is not None
-    return (rate.price * _PER_TOKEN).normalize()
-
-
 #: price context → LiteLLM's key suffix (``input_cost_per_token_batches``)
 _SUFFIX = {"batch": "_batches", "priority": "_priority", "flex": "_flex"}
 
@@ -55,9 +46,9 @@ _SUFFIX = {"batch": "_batches", "priority": "_priority", "flex": "_flex"}
 def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> dict[str, Any]:
     """LiteLLM's price keys for one plan (``ctx``: the context's key suffix, or "")."""
     if plan.request_fees:
-        raise _Omit("request fees: LiteLLM has no per-request fee")
+        raise Omit("request fees: LiteLLM has no per-request fee")
     if plan.tiered and plan.tier_by != "input_tokens":
-        raise _Omit(f"tiers by {plan.tier_by}: LiteLLM tiers by prompt tokens")
+        raise Omit(f"tiers by {plan.tier_by}: LiteLLM tiers by prompt tokens")
     out: dict[str, Any] = {}
     for i, tier in enumerate(plan.tiers):
         suffix = ""
@@ -68,21 +59,20 @@ def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> 
             if o.provider in INCLUSIVE_THRESHOLDS:
                 bound += 1  # LiteLLM applies this provider's _above_N from N on
             if bound % 1000:
-                raise _Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
+                raise Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
             suffix = f"_above_{bound // 1000}k_tokens"
         for kind, key in _KEYS.items():
-            token_price = tier.prices.get(kind)
-            if token_price is None or token_price.inherited_from is not None:
-                continue
-            rate = token_price.rate
-            if rate.state is PriceState.UNPUBLISHED:
-                if kind in ("input", "output"):
-                    raise _Omit(f"{kind} price unpublished (LiteLLM would charge 0)")
-                raise _Omit(f"{kind} price unpublished")
-            if rate.state is PriceState.NOT_APPLICABLE:
-                report.add(o.provider, o.id, key + suffix + ctx, "not_applicable", "omitted")
-                continue
-            out[key + suffix + ctx] = _per_token(rate)
+            price = exported_price(
+                o,
+                tier.prices.get(kind),
+                kind,
+                report,
+                key + suffix + ctx,
+                "LiteLLM would charge 0",
+                ("input", "output"),
+            )
+            if price is not None:
+                out[key + suffix + ctx] = (price * _PER_TOKEN).normalize()
     top = plan.tiers[-1]
     if plan.tiered and top.upper is not None:
         report.add(
@@ -96,7 +86,7 @@ def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> 
         return out  # tools: LiteLLM has one search fee for every context
     for tool in plan.tools:
         if tool.per_call.price is None:
-            raise _Omit(f"tool {tool.name} fee unpublished")
+            raise Omit(f"tool {tool.name} fee unpublished")
         if tool.name == "web_search":
             fee = tool.per_call.price
             out["search_context_cost_per_query"] = {
@@ -127,7 +117,7 @@ def entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     report.contexts_left_out(o.provider, o.id, [k for k in o.contexts if k not in held], "LiteLLM")
     try:
         if plan is None:
-            raise _Omit("no price plan")
+            raise Omit("no price plan")
         out: dict[str, Any] = {"litellm_provider": o.provider, "mode": "chat"}
         if o.context_window:
             out["max_input_tokens"] = o.context_window
@@ -138,8 +128,8 @@ def entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
             out.update(_plan_keys(o, ctx_plan, report, _SUFFIX[context]))
         out["source"] = o.sources[0] if o.sources else "ratecard"
         return out
-    except _Omit as why:
-        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+    except Omit as why:
+        left_out(report, o, why)
         return None
 
 

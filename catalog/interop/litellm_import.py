@@ -44,7 +44,7 @@ from typing import Any
 
 from ..units import slug
 from .build import MTOK, Prices, model_card, model_key, plan, provider_card
-from .litellm import TOKEN_KEYS, entry_facts, is_threshold_key
+from .litellm import CONTEXTS, TOKEN_KEYS, context_entries, entry_facts, is_threshold_key
 from .report import ImportReport
 from .sources import Source
 
@@ -113,7 +113,7 @@ class _Importer:
             return
         self.files[(pid, slug(mid))] = key
         notes: list[str] = []
-        base = {k: v for k, v in e.items() if _context_of(k) is None}
+        base, _ = context_entries(e)
         facts, unread = entry_facts(base)
         default = self._plan(pid, mid, facts, notes, "")
         pricing = [default]
@@ -293,18 +293,6 @@ class _Importer:
 
 def _text(value: Any) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
-
-
-#: LiteLLM key suffix → the card's price context (a record's ``batch: true`` or
-#: ``service_tier``)
-CONTEXTS: dict[str, str] = {"_batches": "batch", "_priority": "priority", "_flex": "flex"}
-
-
-def _context_of(key: str) -> str | None:
-    for suffix, context in CONTEXTS.items():
-        if key.endswith(suffix):
-            return context
-    return None
 
 
 def _reason(key: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..model import Offering
-from ..rates import PriceState
+from .exported_rate import Omit, exported_price, left_out
 from .models_dev_import import COST_KEYS
 from .report import ImportReport
 
@@ -42,24 +42,14 @@ FEATURES: dict[str, str] = {
 }
 
 
-class _Omit(Exception):
-    pass
-
-
 def _rates(o: Offering, prices: Any, where: str, report: ImportReport) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for kind, key in _KEYS.items():
-        token_price = prices.get(kind)
-        if token_price is None or token_price.inherited_from is not None:
-            continue
-        rate = token_price.rate
-        if rate.state is PriceState.UNPUBLISHED:
-            raise _Omit(f"{kind} price unpublished (a missing cost reads as free)")
-        if rate.state is PriceState.NOT_APPLICABLE:
-            report.add(o.provider, o.id, f"{where}{key}", "not_applicable", "omitted")
-            continue
-        assert rate.price is not None
-        out[key] = rate.price
+        price = exported_price(
+            o, prices.get(kind), kind, report, f"{where}{key}", "a missing cost reads as free"
+        )
+        if price is not None:
+            out[key] = price
     return out
 
 
@@ -69,11 +59,11 @@ def model_doc(o: Offering, catalog: Catalog, report: ImportReport) -> dict[str, 
     report.contexts_left_out(o.provider, o.id, o.contexts, "models.dev")
     try:
         if plan is None:
-            raise _Omit("no price plan")
+            raise Omit("no price plan")
         if plan.request_fees:
-            raise _Omit("request fees: models.dev has no per-request fee")
+            raise Omit("request fees: models.dev has no per-request fee")
         if plan.tiered and plan.tier_by != "input_tokens":
-            raise _Omit(f"tiers by {plan.tier_by}: models.dev tiers by context (prompt) size")
+            raise Omit(f"tiers by {plan.tier_by}: models.dev tiers by context (prompt) size")
         cost: dict[str, Any] = _rates(o, plan.tiers[0].prices, "cost.", report)
         tiers = []
         for i, tier in enumerate(plan.tiers[1:], start=1):
@@ -103,8 +93,8 @@ def model_doc(o: Offering, catalog: Catalog, report: ImportReport) -> dict[str, 
                     "unpublished" if tool.per_call.price is None else str(tool.per_call.price),
                     "models.dev has no tool fees: omitted",
                 )
-    except _Omit as why:
-        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+    except Omit as why:
+        left_out(report, o, why)
         return None
     model = catalog.models.get(o.model)
     doc: dict[str, Any] = {"name": o.name}

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..model import Offering
-from ..rates import PriceState
+from .exported_rate import Omit, exported_price, left_out
 from .report import ImportReport
 
 _KEYS = {
@@ -41,7 +41,7 @@ def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     report.contexts_left_out(o.provider, o.id, o.contexts, "OpenRouter")
 
     def omit(why: str) -> None:
-        report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
+        left_out(report, o, why)
 
     if plan is None:
         omit("no price plan")
@@ -62,18 +62,20 @@ def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
     if plan.request_fees:
         pricing["request"] = _text(every_request)
     for kind, key in _KEYS.items():
-        token_price = plan.tiers[0].prices.get(kind)
-        if token_price is None or token_price.inherited_from is not None:
-            continue
-        rate = token_price.rate
-        if rate.state is PriceState.UNPUBLISHED:
-            omit(f"{kind} price unpublished (a missing price would read as free)")
+        try:
+            price = exported_price(
+                o,
+                plan.tiers[0].prices.get(kind),
+                kind,
+                report,
+                key,
+                "a missing price would read as free",
+            )
+        except Omit as why:
+            omit(str(why))
             return None
-        if rate.state is PriceState.NOT_APPLICABLE:
-            report.add(o.provider, o.id, key, "not_applicable", "omitted")
-            continue
-        assert rate.price is not None
-        pricing[key] = _text(rate.price * _PER_TOKEN)
+        if price is not None:
+            pricing[key] = _text(price * _PER_TOKEN)
     for tool in plan.tools:
         if tool.per_call.price is None:
             omit(f"tool {tool.name} fee unpublished")

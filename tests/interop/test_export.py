@@ -198,3 +198,32 @@ def test_openrouter_round_trip_over_the_world(
         k: v for k, v in ours.fees.items() if k in ("web_search",) or k.startswith("request:")
     }
     assert again.context_window == ours.context_window
+
+
+def test_one_rule_for_a_price_an_export_can_hold(seeds: Catalog) -> None:
+    """catalog/interop/exported_rate.py: the rule all four exporters share."""
+    from catalog.interop.exported_rate import Omit, exported_price
+    from catalog.model import TokenPrice
+    from catalog.rates import PriceState, Rate
+
+    o = seeds.offerings["empiriolabs/qwen3-5-4b"]
+    plan = o.plan_at(None)
+    assert plan is not None
+    prices = plan.tiers[0].prices
+    report = ImportReport("x")
+    # seed 000: input $0.04 per 1M, published
+    assert exported_price(o, prices["input"], "input", report, "k", "n") == Decimal("0.04")
+    # cache writes not applicable on the card: nothing written, one report line
+    assert exported_price(o, prices["cache_write"], "cache_write", report, "cw", "n") is None
+    assert [(e.key, e.value, e.reason) for e in report.entries] == [
+        ("cw", "not_applicable", "omitted")
+    ]
+    # a kind the card does not set (or inherits): nothing written, nothing reported
+    assert exported_price(o, None, "reasoning", report, "r", "n") is None
+    assert len(report.entries) == 1
+    # unpublished: the offering is left out, with the format's reason for the noted kinds
+    unpublished = TokenPrice(Rate(PriceState.UNPUBLISHED, None))
+    with pytest.raises(Omit, match=r"^output price unpublished \(LiteLLM would charge 0\)$"):
+        exported_price(o, unpublished, "output", report, "o", "LiteLLM would charge 0", ["output"])
+    with pytest.raises(Omit, match=r"^cache_read price unpublished$"):
+        exported_price(o, unpublished, "cache_read", report, "c", "free", ["input", "output"])

@@ -10,7 +10,7 @@ import pytest
 
 from catalog import load_catalog
 from catalog.interop import fetch, source
-from catalog.interop.crosscheck import crosscheck
+from catalog.interop.crosscheck import compare, crosscheck, offering_facts
 from catalog.interop.facts import TierFacts
 from catalog.interop.litellm import entry_facts, load_litellm
 
@@ -121,3 +121,37 @@ def test_imported_litellm_entries_price_as_litellm_does() -> None:
     for context in ("batch", "priority", "flex"):
         assert result.drawn[f"context {context}"] > 20, result.drawn
     assert result.counts["equal"] / 3000 > Decimal("0.98")
+
+
+def test_crosscheck_compares_every_context_both_sides_hold() -> None:
+    # As LiteLLM writes contexts: "<key>_batches" / "_priority" / "_flex" replace the key in
+    # that context (a key the context lacks is the standard one).
+    ours_entry = json.loads(
+        """{"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 2.5e-06,
+            "output_cost_per_token": 1e-05, "input_cost_per_token_batches": 1.25e-06,
+            "input_cost_per_token_priority": 4.25e-06}""",
+        parse_float=Decimal,
+    )
+    theirs_entry = {
+        **{k: v for k, v in ours_entry.items() if not k.endswith("_priority")},
+        "input_cost_per_token_batches": Decimal("1.3e-06"),
+        "output_cost_per_token_flex": Decimal("5e-06"),
+    }
+    ours, _ = entry_facts(ours_entry)
+    theirs, _ = entry_facts(theirs_entry)
+    # batch: 1.25e-06 → $1.25 per 1M input, output the standard $10
+    assert ours.contexts["batch"].tiers[0].rates == {"input": Decimal("1.25"), "output": 10}
+    found = compare("openai/gpt-x", ours, "peer", "gpt-x", theirs)
+    got = {
+        (d.field, *(Decimal(x) if x[0].isdigit() else x for x in (d.ours, d.theirs))) for d in found
+    }
+    assert got == {
+        ("[batch] price.input_mtok", Decimal("1.25"), Decimal("1.3")),  # 1.3e-06 → 1.3 per 1M
+        ("context flex", "-", "priced"),
+        ("context priority", "priced", "-"),
+    }
+    # a card's contexts are read the same way: the world's openai/gpt-4o (genai-prices'
+    # price variants) prices batch, fast and priority
+    world = load_catalog(ROOT / "data" / "world")
+    facts = offering_facts(world.offerings["openai/gpt-4o"])
+    assert facts is not None and {"batch", "priority"} <= set(facts.contexts)
