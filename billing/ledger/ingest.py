@@ -48,7 +48,7 @@ from .batch import (
     split,
     token_kinds_json,
 )
-from .bulk import StagedBatch, flush_postgres, stage_postgres
+from .bulk import CopyState, StagedBatch, flush_postgres, stage_postgres
 from .charge_lines import LinesEncoder, lines_json
 from .tables import ChargeRow, Customer, UsageEvent, UsageToolCall
 
@@ -509,11 +509,12 @@ def ingest_lines(
             raise
 
     encoder = LinesEncoder()
+    copy_state = CopyState()  # the writer's: COPY straight into the tables while it can
 
     def job(prepared: list[PreparedEvent]) -> Callable[[Connection], BatchResult]:
         if pipelined:
             staged = stage_postgres(prepared, encoder)
-            return lambda conn: flush_postgres(conn, staged)
+            return lambda conn: flush_postgres(conn, staged, cache, copy_state)
         store = store_batch if bulk else store_batch_reference
         return lambda conn: store(conn, prepared, cache)
 
@@ -574,7 +575,7 @@ def ingest_lines(
         staged, invalid = staging.result()
         if stopped.is_set():
             raise _Skipped
-        return write(lambda conn: flush_postgres(conn, staged)), invalid
+        return write(lambda conn: flush_postgres(conn, staged, cache, copy_state)), invalid
 
     stopped = threading.Event()  # an interrupt: batches not yet being stored are dropped
     #: batches submitted, in input order, not yet reported: (outcome, lines, characters)
