@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -383,6 +384,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             progress.write(f"{args.file}: {problem}")
         shown += 1
 
+    # the catalog lives as long as this command: out of the garbage collector's way, whose
+    # full collections would otherwise walk it over and over while the events are read
+    gc.freeze()
     try:
         with _StopFlag(progress.write) as stop:
             summary = ingest_lines(

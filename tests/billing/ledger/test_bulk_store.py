@@ -395,3 +395,32 @@ def test_postgres_copies_new_batches_straight_in_and_merges_the_others(
 
 def got_id(dumped: dict[str, list[tuple[str | None, ...]]], code: str) -> int:
     return next(int(str(r[0])) for r in dumped["customers"] if r[1] == code)
+
+
+def test_the_quick_reader_prepares_what_the_full_reader_prepares(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ingest reads the common record with billing.records.read_quick and prices its counts
+    (billing.rating.price_quick); every event it prepares so must equal the one the full
+    reader (parse_record, price) prepares from the same line, field for field."""
+    import billing.ledger.ingest as ingest_module
+    from billing.records import loads, read_quick
+
+    lines = _lines()
+    # and records near the quick form that it must leave to the full reader or price alike
+    lines += [
+        '{"id": "q1", "customer": "c", "model": "qwen3-5-flash", "usage": '
+        '{"prompt_tokens": 5, "completion_tokens": 1}}',  # no time: not priced
+        '{"id": "q2", "customer": "c", "model": "nope", "timestamp": "2026-11-03T00:00:00Z", '
+        '"usage": {"prompt_tokens": 5, "completion_tokens": 1}}',  # no such offering
+        '{"id": "q3", "customer": "c", "model": "qwen3-5-flash", "endpoint": "completions", '
+        '"timestamp": 1700000000, "usage": {"prompt_tokens": 5, "completion_tokens": 3, '
+        '"total_tokens": 8, "completion_tokens_details": {"reasoning_tokens": 2}}}',
+    ]
+    prepare = make_pricer(load_catalog(ROOT / "data"))
+    numbered = list(enumerate(lines, 1))
+    quick = [prepare(raw, number) for number, raw in numbered]
+    monkeypatch.setattr(ingest_module, "read_quick", lambda obj: None)  # the full reader only
+    full = [prepare(raw, number) for number, raw in numbered]
+    assert quick == full
+    assert sum(read_quick(loads(raw)) is not None for raw in lines) > 100  # quick was taken
