@@ -479,16 +479,18 @@ def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[
 
 def default_processes() -> int:
     """Worker processes ``ratecard ingest`` parses and prices in on PostgreSQL: one per CPU
-    this process may use but one (left to the server and the writer), at most 8; none below
-    4 CPUs, where the cost of handing batches between processes ate the gain (measured on 2
-    cores: docs/ingest.md), and none where processes cannot be forked."""
+    this process may use but one (left to the server and the writer), at least 2 and at
+    most 8; none on one CPU, where they could only take turns with the writer and the
+    server, and none where processes cannot be forked. On 2 CPUs two workers share the
+    cores with the writer and the server: parsing and pricing, 60% of the CPU time per
+    event, is then no longer done one batch after another (measured: docs/ingest.md)."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0  # pragma: no cover - not POSIX
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
-    return 0 if cpus < 4 else min(cpus - 1, 8)
+    return 0 if cpus < 2 else min(max(cpus - 1, 2), 8)
 
 
 def ingest_lines(

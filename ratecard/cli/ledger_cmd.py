@@ -51,7 +51,8 @@ def register(sub: Any) -> None:
         default=None,
         metavar="N",
         help="worker processes that parse and price while the database stores (PostgreSQL; "
-        "default: one per CPU but one, at most 8, none below 4 CPUs; 0: all in this process)",
+        "default: one per CPU but one, at least 2, at most 8, none on one CPU; 0: all in this "
+        "process)",
     )
     p.add_argument(
         "--progress",

@@ -192,7 +192,7 @@ def bench(quick: bool = False) -> list[dict[str, Any]]:
         pg_store_old = store_rate(_pg_database(server, "store_rows"), prepared, bulk=False)
     finally:
         server.stop()
-    how = f"{jobs} worker processes" if jobs else "one process (below 4 CPUs)"
+    how = f"{jobs} worker processes" if jobs else "one process (one CPU)"
     other = "one process" if jobs else f"{workers} worker processes"
     results.append(
         {
