@@ -107,8 +107,12 @@ _COPY_DIRECT = (
     "COPY usage_tool_calls (event_pk, tool, calls) FROM STDIN",
 )
 
-#: the ids of n new events, in increasing order (one session's nextval only increases)
-_PG_IDS = "SELECT nextval(pg_get_serial_sequence('usage_events', 'id')) FROM generate_series(1, %s)"
+#: n ids for new events: the first and the last of them, and all of them only when they are
+#: not a run (another session took some in between); one session's nextval only increases
+_PG_IDS = """
+SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> %(n)s THEN array_agg(id) END
+FROM (SELECT nextval(pg_get_serial_sequence('usage_events', 'id')) AS id
+      FROM generate_series(1, %(n)s)) ids"""
 
 _PG_STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_events (
@@ -225,9 +229,11 @@ class StagedBatch:
     repeats: list[EventKey]  #: later events of a (customer, id) already in the batch
     #: each customer of the batch with the indexes of its events in event id order
     groups: list[tuple[str, list[int]]]
-    events: list[str]  #: per event of ``first``: its usage_events row (see above)
-    charges: list[str | None]  #: per event: its charges row, or None when not priced
-    tools: list[tuple[int, str]]  #: (index of the event, its usage_tool_calls row)
+    #: per event of ``first``: its usage_events row (see above), UTF-8 (so the writer neither
+    #: decodes nor encodes it again)
+    events: list[bytes]
+    charges: list[bytes | None]  #: per event: its charges row, or None when not priced
+    tools: list[tuple[int, bytes]]  #: (index of the event, its usage_tool_calls row)
 
 
 def stage_postgres(
@@ -238,9 +244,9 @@ def stage_postgres(
     first = list(first_by_key.values())
     encode = (encoder or LinesEncoder()).encode
     esc = _Escaped()
-    ev_rows: list[str] = []
-    charge_rows: list[str | None] = []
-    tool_rows: list[tuple[int, str]] = []
+    ev_rows: list[bytes] = []
+    charge_rows: list[bytes | None] = []
+    tool_rows: list[tuple[int, bytes]] = []
     add_event, add_charge = ev_rows.append, charge_rows.append
     for index, ev in enumerate(first):
         usage = ev.usage
@@ -255,7 +261,7 @@ def stage_postgres(
         if usage is None:
             add_event(
                 f"{head}{_NO_COUNTS}\t{_n(ev.reported)}\tunpriceable\t"
-                f"{_t(ev.error)}\t\\N\t{esc[ev.context]}\n"
+                f"{_t(ev.error)}\t\\N\t{esc[ev.context]}\n".encode()
             )
             add_charge(None)
             continue
@@ -266,7 +272,7 @@ def stage_postgres(
             f"{head}{usage.input}\t{usage.cache_read}\t{usage.cache_write}\t{usage.output}\t"
             f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t"
             f"{'unpriceable' if charge is None else 'priced'}\t{_t(ev.error)}\t{kinds}\t"
-            f"{esc[ev.context]}\n"
+            f"{esc[ev.context]}\n".encode()
         )
         if charge is None:
             add_charge(None)
@@ -274,11 +280,11 @@ def stage_postgres(
             add_charge(
                 f"{period or _NULL}\t{esc[ev.offering]}\t{esc[charge.currency]}\t{charge.total}\t"
                 f"{esc[charge.price_version or '']}\t{esc[charge.tier]}\t"
-                f"{_t(encode(charge.lines))}\n"
+                f"{_t(encode(charge.lines))}\n".encode()
             )
         if usage.tools:
             tool_rows.extend(
-                (index, f"{_t(tool)}\t{calls}\n") for tool, calls in usage.tools.items()
+                (index, f"{_t(tool)}\t{calls}\n".encode()) for tool, calls in usage.tools.items()
             )
     keys = list(first_by_key)
     groups: list[tuple[str, list[int]]] = []
@@ -344,6 +350,14 @@ def flush_postgres(
                 old = cur.fetchall()
             else:
                 state.direct = True  # only new events: the next batch tries COPY again
+    if not old and len(new_lines) == len(first):  # every event new: nothing to look up
+        result.ingested.extend(first)
+        if staged.repeats:
+            hashes = {(ev.customer, ev.event_id): ev.payload_hash for ev in first}
+            for ev in staged.repeats:
+                same = hashes[ev.customer, ev.event_id] == ev.payload_hash
+                (result.duplicates if same else result.conflicts).append(ev)
+        return result
     stored_hash: dict[_Key, str] = {}
     for index, digest in old:
         ev = first[index]
@@ -366,29 +380,31 @@ def _copy_direct(
     from psycopg.errors import UniqueViolation  # PostgreSQL (psycopg) is optional
 
     n = len(staged.first)
-    cur.execute(_PG_IDS, (n,))
-    pks = sorted(pk for (pk,) in cur.fetchall())
+    cur.execute(_PG_IDS, {"n": n})
+    low, high, scattered = cur.fetchone()
+    pks: Sequence[int] = range(low, high + 1) if scattered is None else sorted(scattered)
     events, charges = staged.events, staged.charges
     pk_of = [0] * n
-    ev_rows: list[str] = []
-    charge_rows: list[str] = []
+    ev_rows: list[bytes] = []  # each row after its id and customer id
+    charge_rows: list[bytes] = []
     at = 0
     for cid, members in groups:
         for index in members:
             pk = pks[at]
             at += 1
             pk_of[index] = pk
-            ev_rows.append(f"{pk}\t{cid}\t{events[index]}")
+            head = b"%d\t%d\t" % (pk, cid)
+            ev_rows += (head, events[index])
             charge = charges[index]
             if charge is not None:
-                charge_rows.append(f"{pk}\t{cid}\t{charge}")
-    tool_rows = [f"{pk_of[index]}\t{row}" for index, row in staged.tools]
+                charge_rows += (head, charge)
+    tool_rows = [b"%d\t%s" % (pk_of[index], row) for index, row in staged.tools]
     cur.execute("SAVEPOINT ingest_direct")
     try:
         for sql, rows in zip(_COPY_DIRECT, (ev_rows, charge_rows, tool_rows), strict=True):
             if rows:
                 with cur.copy(sql) as copy:
-                    copy.write("".join(rows).encode())
+                    copy.write(b"".join(rows))
     except UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT ingest_direct")
         return None
@@ -399,14 +415,14 @@ def _copy_direct(
 def _merge(cur: Any, staged: StagedBatch, groups: list[tuple[int, list[int]]]) -> set[int]:
     """Stage the batch in the TEMP tables and merge it (``_PG_MERGE``): the new lines."""
     events, charges = staged.events, staged.charges
-    ev_rows = [f"{index}\t{cid}\t{events[index]}" for cid, members in groups for index in members]
-    charge_rows = [f"{i}\t{row}" for i, row in enumerate(charges) if row is not None]
-    tool_rows = [f"{index}\t{row}" for index, row in staged.tools]
+    ev_rows = [b"%d\t%d\t%s" % (i, cid, events[i]) for cid, members in groups for i in members]
+    charge_rows = [b"%d\t%s" % (i, row) for i, row in enumerate(charges) if row is not None]
+    tool_rows = [b"%d\t%s" % (index, row) for index, row in staged.tools]
     cur.execute(_PG_STAGING)
     for sql, rows in zip(_COPY_STAGED, (ev_rows, charge_rows, tool_rows), strict=True):
         if rows:
             with cur.copy(sql) as copy:
-                copy.write("".join(rows).encode())
+                copy.write(b"".join(rows))
     cur.execute(_PG_MERGE)
     return {line for (line,) in cur.fetchall()}
 
