@@ -46,7 +46,7 @@ from catalog.units import format_tokens
 from .charge import Charge, Line
 from .errors import PricingCode, PricingError, RecordError
 from .money import EXACT
-from .records import UsageRecord, parse_record, read_quick
+from .records import QuickRecord, UsageRecord, parse_record, read_quick
 
 _mul = EXACT.multiply
 _add = EXACT.add
@@ -462,6 +462,33 @@ def price(
         if exc.line or exc.record_id:
             raise
         raise PricingError(exc.message, record.line, record.id or None, code=exc.code) from None
+
+
+def price_quick(quick: QuickRecord, catalog: Catalog | None = None) -> Charge:
+    """The charge of a record read by :func:`billing.records.read_quick` (its id, model,
+    time and five counts): exactly what :func:`price` gives for the same dict, without
+    reading it twice (``billing.ledger.ingest`` keeps the counts for the event row).
+    Raises :class:`PricingError`."""
+    tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
+    record_id, model, when, n_in, n_read, n_write, n_out, n_think = quick
+    try:
+        return _rate(
+            tables,
+            model,
+            None,
+            "default",
+            when,
+            n_in,
+            n_read,
+            n_write,
+            n_out,
+            n_think,
+            _NO_EXTRA,
+            _NO_EXTRA,
+            _NO_EXTRA,
+        )
+    except PricingError as exc:
+        raise PricingError(exc.message, 0, record_id or None, code=exc.code) from None
 
 
 def _rate(

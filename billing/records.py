@@ -23,7 +23,8 @@ from catalog.jsontext import JSONTextError, clip, json_problem, loads_exact
 from .errors import RecordError, ShapeError, where
 from .shapes import SHAPES
 from .shapes.counts import MAX_COUNT, count_value
-from .shapes.openai_chat import quick_counts
+from .shapes.openai_chat import quick_counts as chat_quick_counts
+from .shapes.openai_responses import quick_counts as responses_quick_counts
 from .usage import Usage
 
 DEFAULT_ENDPOINT = "chat.completions"
@@ -107,8 +108,13 @@ def parse_record(obj: object, line: int = 0) -> UsageRecord:
 _FULL_ONLY = frozenset(
     {"provider", "tool_usage", "request", "cost_usd", "cost", "service_tier", "batch"}
 )
-#: Endpoints whose usage is in the chat shape (billing.shapes.SHAPES).
-_CHAT_ENDPOINTS = frozenset({"chat.completions", "completions"})
+#: The endpoints the quick reader reads, each with its shape's quick counts
+#: (billing.shapes.openai_common.quick_reader); no endpoint is chat.completions.
+_QUICK_SHAPES = {
+    "chat.completions": chat_quick_counts,
+    "completions": chat_quick_counts,
+    "responses": responses_quick_counts,
+}
 
 #: (id, model, timestamp, input, cache_read, cache_write, output, reasoning)
 QuickRecord = tuple[str, str, "dt.datetime | None", int, int, int, int, int]
@@ -117,13 +123,15 @@ QuickRecord = tuple[str, str, "dt.datetime | None", int, int, int, int, int]
 def read_quick(
     obj: dict[str, Any],
     _full: frozenset[str] = _FULL_ONLY,
-    _chat: frozenset[str] = _CHAT_ENDPOINTS,
+    _shapes: dict[str, Any] = _QUICK_SHAPES,
+    _chat: Any = chat_quick_counts,
     _limit: int = MAX_ID_CHARS,
 ) -> QuickRecord | None:
     """The common well-formed record, read without building a :class:`UsageRecord`: a
-    ``dict`` in the chat shape with nothing but an id, a customer, a model, an endpoint, a
-    timestamp and plain counts (:func:`billing.shapes.openai_chat.quick_counts`). None for
-    any other record, which :func:`parse_record` then reads (and words the error of).
+    ``dict`` in the chat or the Responses shape with nothing but an id, a customer, a
+    model, an endpoint, a timestamp and plain counts
+    (:func:`billing.shapes.openai_common.quick_reader`). None for any other record, which
+    :func:`parse_record` then reads (and words the error of).
 
     It returns a value only when every check :func:`parse_record` makes passes: the id,
     customer and model are strings within :data:`MAX_ID_CHARS` with no NUL, the model is not
@@ -137,8 +145,14 @@ def read_quick(
     if type(usage) is not dict:
         return None
     endpoint = obj.get("endpoint")
-    if endpoint is not None and (type(endpoint) is not str or endpoint not in _chat):
+    if endpoint is None:
+        quick_counts = _chat
+    elif type(endpoint) is not str:
         return None
+    else:
+        quick_counts = _shapes.get(endpoint)
+        if quick_counts is None:
+            return None
     record_id = obj.get("id")
     if record_id is None:
         record_id = ""

@@ -2,18 +2,27 @@
 
 The rows stored are exactly those of the row-by-row path (``ingest.store_batch_reference``,
 kept as the reference the tests compare against): the same events, tool calls and charges
-(with their line items, :mod:`.charge_lines`), with the same ids in the same order, so
-invoices do not change.
+(with their line items, :mod:`.charge_lines`), with ids in the same order, so invoices do
+not change.
 
 The unique constraint on ``usage_events (customer_id, event_id)`` still decides what is new:
 
-- PostgreSQL: the batch is COPied into a TEMP staging table, one row per event with its
-  charge (``ON COMMIT DELETE ROWS``, so it is empty again after every batch and costs no
-  WAL), and its tool calls into a second one. Then one statement stores it:
-  ``INSERT INTO usage_events ... SELECT ... ON CONFLICT DO NOTHING RETURNING`` in
-  (customer, id) order, and, from what it returned (the new events only), the charges and
-  the tool calls, and the staging lines of the new events come back. The stored payload
-  hashes of the others are read only when some event was not new.
+- PostgreSQL: the customers' ids are read (the missing customers inserted, in code point
+  order) and cached for the ingest. Then, while the batches hold new events only (the
+  first batch of an ingest, and every batch after one that was all new), the batch is
+  COPied straight into ``usage_events``, ``charges`` and ``usage_tool_calls`` under a
+  savepoint, with event ids taken from the table's sequence beforehand, in (customer, id)
+  order. An event stored already (by an earlier batch or a concurrent writer) makes the
+  unique index raise: the savepoint is rolled back, nothing of the COPY is kept, and the
+  batch takes the merge, as does the batch after it. The merge COPies the batch into TEMP
+  staging tables (``ON COMMIT DELETE ROWS``: empty after every batch, no WAL), then one
+  statement, ``INSERT INTO usage_events ... SELECT ... ON CONFLICT DO NOTHING RETURNING``
+  in (customer, id) order, stores the new events and, from what it returned, their
+  charges and tool calls, and returns their staging lines. The stored payload hashes of
+  the others are read only when some event was not new. Either way the rows are the
+  same; the direct COPY spares the database the staging table, the second copy of each
+  row and the join back (measured: docs/ingest.md). An id taken from the sequence by a
+  COPY that was rolled back is not used again (a gap, as ``ON CONFLICT`` leaves too).
 - SQLite: the batch runs under the write lock (``BEGIN IMMEDIATE``), so the events inserted by
   ``INSERT ... ON CONFLICT DO NOTHING`` are those with an id above the largest one before it.
 
@@ -81,17 +90,49 @@ def _classify(
 
 # -- PostgreSQL --------------------------------------------------------------------------------
 
+#: the columns of a staged event row after ``id`` and ``customer_id``, in its COPY order
+_EVENT_TAIL = (
+    "event_id, payload_hash, raw, model, offering, endpoint, event_time, period, input_tokens, "
+    "cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens, request_params, "
+    "reported_cost, status, error, token_kinds, price_context"
+)
+#: the columns of a staged charge row after ``event_pk`` and ``customer_id``
+_CHARGE_TAIL = "period, offering, currency, total, price_version, tier, lines"
+
+#: COPY straight into the tables: every event of the batch is new (the unique index on
+#: usage_events (customer_id, event_id) raises otherwise, and the batch takes the merge)
+_COPY_DIRECT = (
+    f"COPY usage_events (id, customer_id, {_EVENT_TAIL}) FROM STDIN",
+    f"COPY charges (event_pk, customer_id, {_CHARGE_TAIL}) FROM STDIN",
+    "COPY usage_tool_calls (event_pk, tool, calls) FROM STDIN",
+)
+
+#: n ids for new events: the first and the last of them, and all of them only when they are
+#: not a run (another session took some in between); one session's nextval only increases
+_PG_IDS = """
+SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> %(n)s THEN array_agg(id) END
+FROM (SELECT nextval(pg_get_serial_sequence('usage_events', 'id')) AS id
+      FROM generate_series(1, %(n)s)) ids"""
+
 _PG_STAGING = """
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
-    line integer, customer text, event_id text, payload_hash text, raw text, model text,
+CREATE TEMP TABLE IF NOT EXISTS ingest_events (
+    line integer, customer_id bigint, event_id text, payload_hash text, raw text, model text,
     offering text, endpoint text, event_time timestamptz, period text,
     input_tokens bigint, cache_read_tokens bigint, cache_write_tokens bigint,
     output_tokens bigint, reasoning_tokens bigint, request_params text,
     reported_cost numeric, status text, error text, token_kinds text,
-    price_context text, currency text, total numeric, price_version text, tier text,
-    lines text) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage_tools (
+    price_context text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_charges (
+    line integer, period text, offering text, currency text, total numeric,
+    price_version text, tier text, lines text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS ingest_tools (
     line integer, tool text, calls bigint) ON COMMIT DELETE ROWS"""
+
+_COPY_STAGED = (
+    f"COPY ingest_events (line, customer_id, {_EVENT_TAIL}) FROM STDIN",
+    f"COPY ingest_charges (line, {_CHARGE_TAIL}) FROM STDIN",
+    "COPY ingest_tools (line, tool, calls) FROM STDIN",
+)
 
 _EVENT_COLUMNS = (
     "payload_hash, raw, model, offering, endpoint, event_time, period, input_tokens, "
@@ -99,42 +140,35 @@ _EVENT_COLUMNS = (
     "reported_cost, status, error, token_kinds, price_context"
 )
 
-# Customers, then events, in code point order (COLLATE "C": Python's order of str), as the
-# row-by-row path inserts them: the same ids, and every process locks rows in the same order.
-_PG_CUSTOMERS = """
-INSERT INTO customers (code)
-SELECT d.code FROM (SELECT DISTINCT customer AS code FROM ingest_stage) d
-WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.code = d.code)
-ORDER BY d.code COLLATE "C"
-ON CONFLICT (code) DO NOTHING"""
-
-#: one statement: the new events, then their charges and tool calls from what the insert
-#: returned (a charge's foreign key sees the event inserted by the same statement)
-_PG_STORE = f"""
+#: the merge, when some event of the batch may be stored already: one statement inserts the
+#: new events in (customer, id) order (COLLATE "C": Python's order of str, so every process
+#: locks rows in the same order), then the charges and tool calls of exactly those, from
+#: what the insert returned (a charge's foreign key sees the event inserted by the same
+#: statement), and returns the staging lines of the new events
+_PG_MERGE = f"""
 WITH ins AS (
     INSERT INTO usage_events (customer_id, event_id, {_EVENT_COLUMNS})
-    SELECT c.id, s.event_id, s.payload_hash, s.raw, s.model, s.offering, s.endpoint,
+    SELECT s.customer_id, s.event_id, s.payload_hash, s.raw, s.model, s.offering, s.endpoint,
            s.event_time, s.period, s.input_tokens, s.cache_read_tokens, s.cache_write_tokens,
            s.output_tokens, s.reasoning_tokens, s.request_params::json, s.reported_cost,
            s.status, s.error, s.token_kinds, s.price_context
-    FROM ingest_stage s JOIN customers c ON c.code = s.customer
-    ORDER BY c.id, s.event_id COLLATE "C"
+    FROM ingest_events s
+    ORDER BY s.customer_id, s.event_id COLLATE "C"
     ON CONFLICT (customer_id, event_id) DO NOTHING
     RETURNING id, customer_id, event_id
 ), new AS (
-    SELECT ins.id, ins.customer_id, s.line, s.period, s.offering, s.currency, s.total,
-           s.price_version, s.tier, s.lines
-    FROM ins JOIN customers c ON c.id = ins.customer_id
-    JOIN ingest_stage s ON s.customer = c.code AND s.event_id = ins.event_id
+    SELECT ins.id, ins.customer_id, s.line
+    FROM ins JOIN ingest_events s
+    ON s.customer_id = ins.customer_id AND s.event_id = ins.event_id
 ), charged AS (
-    INSERT INTO charges (event_pk, customer_id, period, offering, currency, total,
-                         price_version, tier, lines)
-    SELECT id, customer_id, period, offering, currency, total, price_version, tier, lines
-    FROM new WHERE currency IS NOT NULL
-    ORDER BY id
+    INSERT INTO charges (event_pk, customer_id, {_CHARGE_TAIL})
+    SELECT new.id, new.customer_id, c.period, c.offering, c.currency, c.total,
+           c.price_version, c.tier, c.lines
+    FROM new JOIN ingest_charges c USING (line)
+    ORDER BY new.id
 ), tools AS (
     INSERT INTO usage_tool_calls (event_pk, tool, calls)
-    SELECT new.id, t.tool, t.calls FROM ingest_stage_tools t JOIN new USING (line)
+    SELECT new.id, t.tool, t.calls FROM ingest_tools t JOIN new USING (line)
     ORDER BY new.id, t.tool
 )
 SELECT line FROM new"""
@@ -144,20 +178,12 @@ SELECT line FROM new"""
 _PG_OLD = """
 SELECT s.line,
        (SELECT e.payload_hash FROM usage_events e
-        WHERE e.customer_id = c.id AND e.event_id = s.event_id)
-FROM ingest_stage s JOIN customers c ON c.code = s.customer"""
-
-_COPY = (
-    "COPY ingest_stage (line, customer, event_id, payload_hash, raw, model, offering, "
-    "endpoint, event_time, period, input_tokens, cache_read_tokens, cache_write_tokens, "
-    "output_tokens, reasoning_tokens, request_params, reported_cost, status, error, "
-    "token_kinds, price_context, currency, total, price_version, tier, lines) FROM STDIN",
-    "COPY ingest_stage_tools (line, tool, calls) FROM STDIN",
-)
+        WHERE e.customer_id = s.customer_id AND e.event_id = s.event_id)
+FROM ingest_events s"""
 
 
 _NULL = "\\N"
-_NO_CHARGE = "\\N\t\\N\t\\N\t\\N\t\\N"
+_NO_COUNTS = "\\N\t\\N\t\\N\t\\N\t\\N\t\\N"
 
 
 def _t(value: str | None) -> str:
@@ -179,15 +205,35 @@ def _n(value: int | Decimal | None) -> str:
     return "\\N" if value is None else str(value)
 
 
+class _Escaped(dict[str | None, str]):
+    """COPY text of the few distinct strings a ledger repeats (offerings, currencies, price
+    versions, tiers), escaped once."""
+
+    def __missing__(self, key: str | None) -> str:
+        value = _t(key)
+        if len(self) < 4096:
+            self[key] = value
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class StagedBatch:
-    """A batch as COPY text for the staging tables: built without the database, so a writer
-    thread can store one batch while the next is staged, and picklable, so a worker
-    process can build it."""
+    """A batch as COPY text, built without the database (so a writer thread can store one
+    batch while the next is staged) and picklable (so a worker process can build it).
+
+    The rows lack what only the database knows: an event row starts after ``id`` and
+    ``customer_id``, a charge row after ``event_pk`` and ``customer_id``, a tool row after
+    ``event_pk``; :func:`flush_postgres` puts them in front."""
 
     first: list[EventKey]  #: staged, in line order: the staging ``line`` is the index
     repeats: list[EventKey]  #: later events of a (customer, id) already in the batch
-    copies: tuple[bytes, bytes]  #: events with their charges, tool calls
+    #: each customer of the batch with the indexes of its events in event id order
+    groups: list[tuple[str, list[int]]]
+    #: per event of ``first``: its usage_events row (see above), UTF-8 (so the writer neither
+    #: decodes nor encodes it again)
+    events: list[bytes]
+    charges: list[bytes | None]  #: per event: its charges row, or None when not priced
+    tools: list[tuple[int, bytes]]  #: (index of the event, its usage_tool_calls row)
 
 
 def stage_postgres(
@@ -197,69 +243,121 @@ def stage_postgres(
     first_by_key, repeats = split(events)
     first = list(first_by_key.values())
     encode = (encoder or LinesEncoder()).encode
-    ev_rows: list[str] = []
-    tool_rows: list[str] = []
+    esc = _Escaped()
+    ev_rows: list[bytes] = []
+    charge_rows: list[bytes | None] = []
+    tool_rows: list[tuple[int, bytes]] = []
+    add_event, add_charge = ev_rows.append, charge_rows.append
     for index, ev in enumerate(first):
         usage = ev.usage
         when = ev.timestamp
-        period = _period(when)
-        at = str(index)
+        period = None if when is None else period_of(when)
         head = (
-            f"{at}\t{_t(ev.customer)}\t{_t(ev.event_id)}\t{ev.payload_hash}\t{_t(ev.raw)}\t"
-            f"{_t(ev.model)}\t{_t(ev.offering)}\t{_t(ev.endpoint)}\t"
-            f"{_NULL if when is None else when.isoformat()}\t{_t(period)}\t"
+            f"{_t(ev.event_id)}\t{ev.payload_hash}\t{_t(ev.raw)}\t{_t(ev.model)}\t"
+            f"{esc[ev.offering]}\t"
+            f"{esc[ev.endpoint]}\t{_NULL if when is None else when.isoformat()}\t"
+            f"{period or _NULL}\t"
         )
         if usage is None:
-            ev_rows.append(
-                f"{head}\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{_n(ev.reported)}\tunpriceable\t"
-                f"{_t(ev.error)}\t\\N\t{_t(ev.context)}\t{_NO_CHARGE}\n"
+            add_event(
+                f"{head}{_NO_COUNTS}\t{_n(ev.reported)}\tunpriceable\t"
+                f"{_t(ev.error)}\t\\N\t{esc[ev.context]}\n".encode()
             )
+            add_charge(None)
             continue
         charge = ev.charge
-        request = _t(request_json(ev)) if usage.request else "\\N"
-        if charge is None:
-            tail = f"unpriceable\t{_t(ev.error)}\t{_t(token_kinds_json(ev))}\t{_t(ev.context)}\t"
-            tail += _NO_CHARGE
-        else:
-            tail = (
-                f"priced\t{_t(ev.error)}\t{_t(token_kinds_json(ev))}\t{_t(ev.context)}\t"
-                f"{_t(charge.currency)}\t{charge.total}\t{_t(charge.price_version or '')}\t"
-                f"{_t(charge.tier)}\t{_t(encode(charge.lines))}"
-            )
-        ev_rows.append(
+        request = _t(request_json(ev)) if usage.request else _NULL
+        kinds = _t(token_kinds_json(ev)) if usage.extra else _NULL
+        add_event(
             f"{head}{usage.input}\t{usage.cache_read}\t{usage.cache_write}\t{usage.output}\t"
-            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t{tail}\n"
+            f"{usage.reasoning}\t{request}\t{_n(ev.reported)}\t"
+            f"{'unpriceable' if charge is None else 'priced'}\t{_t(ev.error)}\t{kinds}\t"
+            f"{esc[ev.context]}\n".encode()
         )
+        if charge is None:
+            add_charge(None)
+        else:
+            add_charge(
+                f"{period or _NULL}\t{esc[ev.offering]}\t{esc[charge.currency]}\t{charge.total}\t"
+                f"{esc[charge.price_version or '']}\t{esc[charge.tier]}\t"
+                f"{_t(encode(charge.lines))}\n".encode()
+            )
         if usage.tools:
-            tool_rows.extend(f"{at}\t{_t(tool)}\t{calls}\n" for tool, calls in usage.tools.items())
+            tool_rows.extend(
+                (index, f"{_t(tool)}\t{calls}\n".encode()) for tool, calls in usage.tools.items()
+            )
+    keys = list(first_by_key)
+    groups: list[tuple[str, list[int]]] = []
+    current = None
+    for index in sorted(range(len(keys)), key=keys.__getitem__):
+        customer = keys[index][0]
+        if customer != current:
+            current = customer
+            members: list[int] = []
+            groups.append((customer, members))
+        members.append(index)
     return StagedBatch(
         [ev.key() for ev in first],
         [ev.key() for ev in repeats],
-        ("".join(ev_rows).encode(), "".join(tool_rows).encode()),
+        groups,
+        ev_rows,
+        charge_rows,
+        tool_rows,
     )
 
 
-def flush_postgres(conn: Connection, staged: StagedBatch) -> BatchResult:
-    """Store a staged batch in the caller's transaction: a few round trips, no Python loop
-    over rows but the classification of the events that were not new."""
+@dataclass
+class CopyState:
+    """What one ingest's writer remembers between batches: whether to COPY the next batch
+    straight into the tables (True until a batch held an event stored already; True again
+    after a batch of new events only)."""
+
+    direct: bool = True
+
+
+def flush_postgres(
+    conn: Connection,
+    staged: StagedBatch,
+    cache: dict[str, int] | None = None,
+    state: CopyState | None = None,
+) -> BatchResult:
+    """Store a staged batch in the caller's transaction (see the module doc).
+
+    ``cache`` maps customer codes to ids (filled here; the caller clears it when a
+    transaction is rolled back); ``state`` says whether to try the direct COPY first."""
     result = BatchResult()
     first = staged.first
     if not first:
         return _classify(result, {}, staged.repeats, set(), {})
+    if cache is None:
+        cache = {}
+    if state is None:
+        state = CopyState()
+    ids = customer_ids(conn, (code for code, _ in staged.groups), cache)
+    # customers in id order, each one's events in id order: the order of the unique index
+    groups = sorted(((ids[code], members) for code, members in staged.groups), key=_first)
     pg: Any = conn.connection.driver_connection
     with pg.cursor() as cur:
-        cur.execute(_PG_STAGING)
-        for sql, data in zip(_COPY, staged.copies, strict=True):
-            if data:
-                with cur.copy(sql) as copy:
-                    copy.write(data)
-        cur.execute(_PG_CUSTOMERS)
-        cur.execute(_PG_STORE)
-        new_lines = {line for (line,) in cur.fetchall()}
-        old = []
-        if len(new_lines) < len(first):
-            cur.execute(_PG_OLD)
-            old = cur.fetchall()
+        new_lines: set[int] | None = None
+        if state.direct:
+            new_lines = _copy_direct(cur, staged, groups)
+        state.direct = new_lines is not None
+        old: list[tuple[int, str | None]] = []
+        if new_lines is None:
+            new_lines = _merge(cur, staged, groups)
+            if len(new_lines) < len(first):
+                cur.execute(_PG_OLD)
+                old = cur.fetchall()
+            else:
+                state.direct = True  # only new events: the next batch tries COPY again
+    if not old and len(new_lines) == len(first):  # every event new: nothing to look up
+        result.ingested.extend(first)
+        if staged.repeats:
+            hashes = {(ev.customer, ev.event_id): ev.payload_hash for ev in first}
+            for ev in staged.repeats:
+                same = hashes[ev.customer, ev.event_id] == ev.payload_hash
+                (result.duplicates if same else result.conflicts).append(ev)
+        return result
     stored_hash: dict[_Key, str] = {}
     for index, digest in old:
         ev = first[index]
@@ -270,12 +368,70 @@ def flush_postgres(conn: Connection, staged: StagedBatch) -> BatchResult:
     return _classify(result, by_key, staged.repeats, new, stored_hash)
 
 
+def _first(item: tuple[int, list[int]]) -> int:
+    return item[0]
+
+
+def _copy_direct(
+    cur: Any, staged: StagedBatch, groups: list[tuple[int, list[int]]]
+) -> set[int] | None:
+    """COPY the batch straight into usage_events, charges and usage_tool_calls, under a
+    savepoint; None (and nothing kept) when the unique index found an event stored already."""
+    from psycopg.errors import UniqueViolation  # PostgreSQL (psycopg) is optional
+
+    n = len(staged.first)
+    cur.execute(_PG_IDS, {"n": n})
+    low, high, scattered = cur.fetchone()
+    pks: Sequence[int] = range(low, high + 1) if scattered is None else sorted(scattered)
+    events, charges = staged.events, staged.charges
+    pk_of = [0] * n
+    ev_rows: list[bytes] = []  # each row after its id and customer id
+    charge_rows: list[bytes] = []
+    at = 0
+    for cid, members in groups:
+        for index in members:
+            pk = pks[at]
+            at += 1
+            pk_of[index] = pk
+            head = b"%d\t%d\t" % (pk, cid)
+            ev_rows += (head, events[index])
+            charge = charges[index]
+            if charge is not None:
+                charge_rows += (head, charge)
+    tool_rows = [b"%d\t%s" % (pk_of[index], row) for index, row in staged.tools]
+    cur.execute("SAVEPOINT ingest_direct")
+    try:
+        for sql, rows in zip(_COPY_DIRECT, (ev_rows, charge_rows, tool_rows), strict=True):
+            if rows:
+                with cur.copy(sql) as copy:
+                    copy.write(b"".join(rows))
+    except UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT ingest_direct")
+        return None
+    cur.execute("RELEASE SAVEPOINT ingest_direct")
+    return set(range(n))
+
+
+def _merge(cur: Any, staged: StagedBatch, groups: list[tuple[int, list[int]]]) -> set[int]:
+    """Stage the batch in the TEMP tables and merge it (``_PG_MERGE``): the new lines."""
+    events, charges = staged.events, staged.charges
+    ev_rows = [b"%d\t%d\t%s" % (i, cid, events[i]) for cid, members in groups for i in members]
+    charge_rows = [b"%d\t%s" % (i, row) for i, row in enumerate(charges) if row is not None]
+    tool_rows = [b"%d\t%s" % (index, row) for index, row in staged.tools]
+    cur.execute(_PG_STAGING)
+    for sql, rows in zip(_COPY_STAGED, (ev_rows, charge_rows, tool_rows), strict=True):
+        if rows:
+            with cur.copy(sql) as copy:
+                copy.write(b"".join(rows))
+    cur.execute(_PG_MERGE)
+    return {line for (line,) in cur.fetchall()}
+
+
 def store_postgres(
     conn: Connection, events: Sequence[PreparedEvent], cache: dict[str, int]
 ) -> BatchResult:
-    """Store a batch on PostgreSQL with COPY into staging tables (see the module doc).
-    Customer ids are resolved in SQL; ``cache`` is not needed."""
-    return flush_postgres(conn, stage_postgres(events))
+    """Store a batch on PostgreSQL with COPY (see the module doc)."""
+    return flush_postgres(conn, stage_postgres(events), cache)
 
 
 def _period(when: datetime | None) -> str | None:

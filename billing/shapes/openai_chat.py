@@ -17,8 +17,8 @@ from typing import Any
 
 from ..errors import ShapeError
 from .anthropic_messages import server_tools
-from .counts import MAX_COUNT, NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
-from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, split
+from .counts import NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
+from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, quick_reader, split
 
 _NO_TOOLS: Mapping[str, int] = {}
 
@@ -43,17 +43,6 @@ _PLAIN = frozenset(
         "cost",
         "cost_usd",
         "tool_usage",
-    }
-)
-#: The keys :func:`quick_counts` reads (no cost, no tool map, no service tier: those take
-#: the full reader).
-_QUICK = frozenset(
-    {
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "prompt_tokens_details",
-        "completion_tokens_details",
     }
 )
 
@@ -100,50 +89,11 @@ def _plain(usage: Mapping[str, Any], pd: Mapping[str, Any], cd: Mapping[str, Any
     return counts
 
 
-def quick_counts(
-    usage: dict[str, Any], _max: int = MAX_COUNT, _keys: frozenset[str] = _QUICK
-) -> tuple[int, int, int, int, int] | None:
-    """The counts of the common well-formed usage object, or None when it needs
-    :func:`to_counts` (which reads every other case and words every error).
-
-    Taken only when every check :func:`to_counts` makes passes here: the keys are a subset
-    of ``prompt_tokens``, ``completion_tokens``, ``total_tokens``,
-    ``prompt_tokens_details: {cached_tokens}`` and ``completion_tokens_details:
-    {reasoning_tokens}``; every count is an ``int`` (not a bool) in 0..:data:`MAX_COUNT`; the
-    cached tokens are at most the prompt, the reasoning at most the completion, and the total
-    (when given) is the prompt plus the completion. Returns ``(input, cache_read,
-    cache_write, output, reasoning)``, the disjoint kinds of :func:`to_counts`.
-    """
-    if not _keys.issuperset(usage):
-        return None
-    prompt = usage.get("prompt_tokens")
-    completion = usage.get("completion_tokens")
-    if type(prompt) is not int or type(completion) is not int:
-        return None
-    if not (0 <= prompt <= _max and 0 <= completion <= _max):
-        return None
-    cached: Any = 0
-    reasoning: Any = 0
-    pd = usage.get("prompt_tokens_details")
-    if pd is not None:
-        if type(pd) is not dict:
-            return None
-        if pd:
-            cached = pd.get("cached_tokens")
-            if len(pd) != 1 or type(cached) is not int or not 0 <= cached <= prompt:
-                return None
-    cd = usage.get("completion_tokens_details")
-    if cd is not None:
-        if type(cd) is not dict:
-            return None
-        if cd:
-            reasoning = cd.get("reasoning_tokens")
-            if len(cd) != 1 or type(reasoning) is not int or not 0 <= reasoning <= completion:
-                return None
-    total = usage.get("total_tokens")
-    if total is not None and (type(total) is not int or total != prompt + completion):
-        return None
-    return prompt - cached, cached, 0, completion - reasoning, reasoning
+#: The counts of the common well-formed chat usage object, or None when it needs
+#: :func:`to_counts` (see :func:`.openai_common.quick_reader`).
+quick_counts = quick_reader(
+    "prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"
+)
 
 
 def _total(usage: Mapping[str, Any], counts: Counts) -> None:

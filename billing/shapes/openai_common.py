@@ -27,11 +27,11 @@ audio and image.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ShapeError
-from .counts import Counts, Known, add_kind, agreed, details, get_count, part_of
+from .counts import MAX_COUNT, Counts, Known, add_kind, agreed, details, get_count, part_of
 
 MODAL = ("audio", "image", "video")
 
@@ -180,3 +180,66 @@ def split(
     add_kind(extra, "output_image", image_out)
     text_out = completion - reasoning - audio_out - image_out
     return text_in, cached_text, write_plain, text_out, reasoning, tools, extra
+
+
+QuickCounts = Callable[[dict[str, Any]], "tuple[int, int, int, int, int] | None"]
+
+
+def quick_reader(prompt_key: str, completion_key: str, in_key: str, out_key: str) -> QuickCounts:
+    """The quick reader of a shape's common well-formed usage object (chat:
+    ``prompt_tokens``…, responses: ``input_tokens``…): a function that returns its counts,
+    or None when the object needs the shape's full reader (which reads every other case
+    and words every error).
+
+    It returns counts only when every check :func:`split` makes passes: the keys are a
+    subset of the prompt and completion counts, ``total_tokens``, the prompt's details
+    with ``cached_tokens`` alone and the completion's with ``reasoning_tokens`` alone; every
+    count is an ``int`` (not a bool) in 0..:data:`MAX_COUNT`; the cached tokens are at most
+    the prompt, the reasoning at most the completion, and the total (when given) is the
+    prompt plus the completion. The counts are ``(input, cache_read, cache_write, output,
+    reasoning)``, the disjoint kinds of :func:`split`
+    (tests/billing/test_quick_reader.py checks both readers agree).
+    """
+    keys = frozenset({prompt_key, completion_key, "total_tokens", in_key, out_key})
+
+    def quick_counts(
+        usage: dict[str, Any],
+        _max: int = MAX_COUNT,
+        _keys: frozenset[str] = keys,
+        _p: str = prompt_key,
+        _c: str = completion_key,
+        _in: str = in_key,
+        _out: str = out_key,
+    ) -> tuple[int, int, int, int, int] | None:
+        if not _keys.issuperset(usage):
+            return None
+        prompt = usage.get(_p)
+        completion = usage.get(_c)
+        if type(prompt) is not int or type(completion) is not int:
+            return None
+        if not (0 <= prompt <= _max and 0 <= completion <= _max):
+            return None
+        cached: Any = 0
+        reasoning: Any = 0
+        pd = usage.get(_in)
+        if pd is not None:
+            if type(pd) is not dict:
+                return None
+            if pd:
+                cached = pd.get("cached_tokens")
+                if len(pd) != 1 or type(cached) is not int or not 0 <= cached <= prompt:
+                    return None
+        cd = usage.get(_out)
+        if cd is not None:
+            if type(cd) is not dict:
+                return None
+            if cd:
+                reasoning = cd.get("reasoning_tokens")
+                if len(cd) != 1 or type(reasoning) is not int or not 0 <= reasoning <= completion:
+                    return None
+        total = usage.get("total_tokens")
+        if total is not None and (type(total) is not int or total != prompt + completion):
+            return None
+        return prompt - cached, cached, 0, completion - reasoning, reasoning
+
+    return quick_counts

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ShapeError
 from .counts import Counts, Known, get_count, refuse_unknown
-from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, split
+from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, quick_reader, split
 
 _NO_TOOLS: Mapping[str, int] = {}
 
@@ -46,3 +46,10 @@ def to_counts(usage: Mapping[str, Any]) -> Counts:
                 f"usage.output_tokens ({inp} + {out} = {inp + out})"
             )
     return counts
+
+
+#: The counts of the common well-formed Responses usage object, or None when it needs
+#: :func:`to_counts` (see :func:`.openai_common.quick_reader`).
+quick_counts = quick_reader(
+    "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,7 +51,8 @@ def register(sub: Any) -> None:
         default=None,
         metavar="N",
         help="worker processes that parse and price while the database stores (PostgreSQL; "
-        "default: one per CPU but one, at most 8, none below 4 CPUs; 0: all in this process)",
+        "default: one per CPU but one, at least 2, at most 8, none on one CPU; 0: all in this "
+        "process)",
     )
     p.add_argument(
         "--progress",
@@ -383,6 +385,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             progress.write(f"{args.file}: {problem}")
         shown += 1
 
+    # the catalog lives as long as this command: out of the garbage collector's way, whose
+    # full collections would otherwise walk it over and over while the events are read
+    gc.freeze()
     try:
         with _StopFlag(progress.write) as stop:
             summary = ingest_lines(

@@ -131,7 +131,20 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
             holder.pop(key, None)
         if where in ("pd", "cd"):
             usage[f"{'prompt' if where == 'pd' else 'completion'}_tokens_details"] = holder
+    if obj.get("endpoint", "responses") == "responses" and draw(st.booleans()):
+        # the same record in the Responses shape: its names for the same counts
+        obj["usage"] = {RESPONSES.get(k, k): v for k, v in usage.items()}
+        obj["endpoint"] = "responses"
     return obj
+
+
+#: The Responses shape's names for the chat shape's counts.
+RESPONSES = {
+    "prompt_tokens": "input_tokens",
+    "completion_tokens": "output_tokens",
+    "prompt_tokens_details": "input_tokens_details",
+    "completion_tokens_details": "output_tokens_details",
+}
 
 
 def outcome(fn: Any) -> tuple[str, Any]:
@@ -185,6 +198,8 @@ def test_the_quick_reader_takes_the_common_records() -> None:
         obj = {**base, "usage": usage, "customer": "acme", "timestamp": "2026-11-20T10:00:00Z"}
         assert read_quick(obj) is not None
         assert read_quick({**obj, "endpoint": "completions"}) is not None
+        responses = {RESPONSES.get(k, k): v for k, v in usage.items()}
+        assert read_quick({**obj, "endpoint": "responses", "usage": responses}) is not None
     # 10 × 0.04 + 5 × 0.07 per 1M (the qwen3-5-4b seed) = 0.75 µ$ = 0.00000075
     charge = price({**base, "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
     assert charge.total == Decimal("0.00000075")
@@ -205,7 +220,28 @@ BIG = MAX_COUNT + 1
         ({"service_tier": "flex"}, "a service tier"),
         ({"batch": False}, "a batch flag"),
         ({"usage": [1]}, "usage not an object"),
-        ({"endpoint": "responses"}, "another shape"),
+        ({"endpoint": "responses"}, "the chat names under the Responses shape"),
+        ({"endpoint": "messages"}, "another shape"),
+        ({"endpoint": "responses", "usage": {"input_tokens": 1, "prompt_tokens": 1}}, "mixed"),
+        ({"endpoint": "responses", "usage": {"input_tokens": 10}}, "no output count"),
+        (
+            {
+                "endpoint": "responses",
+                "usage": {"input_tokens": 10, "output_tokens": 1, "total_tokens": 12},
+            },
+            "a Responses total that disagrees",
+        ),
+        (
+            {
+                "endpoint": "responses",
+                "usage": {
+                    "input_tokens": 10,
+                    "output_tokens": 1,
+                    "input_tokens_details": {"cached_tokens": 2, "cache_write_tokens": 1},
+                },
+            },
+            "Responses cache writes",
+        ),
         ({"endpoint": ["chat.completions"]}, "an endpoint that is not a string"),
         ({"id": 5}, "an id that is not a string"),
         ({"id": "x" * 201}, "an id longer than its column"),

@@ -333,3 +333,94 @@ def test_worker_processes_store_what_one_process_stores(
     assert one[0]["duplicates"] == 1 and one[0]["conflicts"] == 1 and one[0]["invalid"] == 2
     assert one[0]["unpriceable"] >= 1
     assert workers == one
+
+
+def test_postgres_copies_new_batches_straight_in_and_merges_the_others(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """PostgreSQL stores a batch of new events by COPY straight into the tables, and a batch
+    holding an event stored already through the merge (the savepoint rolls the COPY back),
+    as does the batch after it; the rows equal those of the row-by-row store but for the
+    ids, which follow (customer, id) order in each batch either way."""
+    from billing.ledger.bulk import CopyState, flush_postgres, stage_postgres
+
+    events = _prepared()[:90]
+    assert len({(e.customer, e.event_id) for e in events}) == 90
+    batches = [
+        events[:30],  # new: COPY straight in
+        events[20:40],  # 10 stored already: the COPY fails, the merge stores 10
+        events[40:60],  # new, after a merge: merged, then COPY again
+        events[60:90],  # new: COPY straight in
+    ]
+    ways: list[bool] = []
+    engine = make_engine(new_database(request, "postgresql", tmp_path))
+    reference = make_engine(new_database(request, "postgresql", tmp_path))
+    try:
+        cache: dict[str, int] = {}
+        state = CopyState()
+        results = []
+        for batch in batches:
+            ways.append(state.direct)
+            with engine.begin() as conn:
+                result = flush_postgres(conn, stage_postgres(batch), cache, state)
+            results.append((len(result.ingested), len(result.duplicates), len(result.conflicts)))
+            with reference.begin() as conn:
+                store_batch_reference(conn, batch, {})
+        assert ways == [True, True, False, True]
+        assert results == [(30, 0, 0), (10, 10, 0), (20, 0, 0), (30, 0, 0)]
+        got, want = dump(engine), dump(reference)
+    finally:
+        engine.dispose()
+        reference.dispose()
+    assert got["customers"] == want["customers"]
+    keyed = []
+    for rows in (got, want):
+        pk = {row[0]: (row[1], row[2]) for row in rows["usage_events"]}  # id: (customer, event)
+        keyed.append(
+            (
+                sorted((pk[r[0]], r[1:]) for r in rows["usage_events"]),
+                sorted((pk[r[0]], r[1:]) for r in rows["charges"]),
+                sorted((pk[r[0]], r[1:]) for r in rows["usage_tool_calls"]),
+            )
+        )
+    assert keyed[0] == keyed[1]
+    # within each batch, ids follow (customer id, event id), as the reference assigns them
+    ids = {(r[1], r[2]): int(r[0]) for r in got["usage_events"]}
+    for batch in batches:
+        keys = sorted({(got_id(got, e.customer), e.event_id) for e in batch})
+        stored = [ids[str(c), e] for c, e in keys if (str(c), e) in ids]
+        assert stored == sorted(stored)
+    assert len(ids) == 90
+
+
+def got_id(dumped: dict[str, list[tuple[str | None, ...]]], code: str) -> int:
+    return next(int(str(r[0])) for r in dumped["customers"] if r[1] == code)
+
+
+def test_the_quick_reader_prepares_what_the_full_reader_prepares(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ingest reads the common record with billing.records.read_quick and prices its counts
+    (billing.rating.price_quick); every event it prepares so must equal the one the full
+    reader (parse_record, price) prepares from the same line, field for field."""
+    import billing.ledger.ingest as ingest_module
+    from billing.records import loads, read_quick
+
+    lines = _lines()
+    # and records near the quick form that it must leave to the full reader or price alike
+    lines += [
+        '{"id": "q1", "customer": "c", "model": "qwen3-5-flash", "usage": '
+        '{"prompt_tokens": 5, "completion_tokens": 1}}',  # no time: not priced
+        '{"id": "q2", "customer": "c", "model": "nope", "timestamp": "2026-11-03T00:00:00Z", '
+        '"usage": {"prompt_tokens": 5, "completion_tokens": 1}}',  # no such offering
+        '{"id": "q3", "customer": "c", "model": "qwen3-5-flash", "endpoint": "completions", '
+        '"timestamp": 1700000000, "usage": {"prompt_tokens": 5, "completion_tokens": 3, '
+        '"total_tokens": 8, "completion_tokens_details": {"reasoning_tokens": 2}}}',
+    ]
+    prepare = make_pricer(load_catalog(ROOT / "data"))
+    numbered = list(enumerate(lines, 1))
+    quick = [prepare(raw, number) for number, raw in numbered]
+    monkeypatch.setattr(ingest_module, "read_quick", lambda obj: None)  # the full reader only
+    full = [prepare(raw, number) for number, raw in numbered]
+    assert quick == full
+    assert sum(read_quick(loads(raw)) is not None for raw in lines) > 100  # quick was taken
