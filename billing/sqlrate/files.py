@@ -102,11 +102,21 @@ def _source_sql(files: Sequence[Path]) -> str:
 
 #: a timestamp the fast path reads: whole seconds, UTC (``Z`` or ``+00``) or without a zone
 #: (UTC to Python's reader too), ``T`` or a space between date and time (a Parquet
-#: TIMESTAMP or TIMESTAMPTZ as DuckDB writes it in JSON)
-_TS = r'^"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(Z|\+00)?"$'
-#: the timestamp's text with a space for ``T`` and no zone, and its format
-_TS_TEXT = "rtrim(replace(replace(replace(ts, 'T', ' '), 'Z', ''), '+00', ''), '\"')"
-_TS_FORMAT = '"%Y-%m-%d %H:%M:%S'
+#: TIMESTAMP or TIMESTAMPTZ as DuckDB writes it in JSON); year 0001 or later (Python's)
+_TS = (
+    r'^"(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-\d{2}-\d{2}[T ]'
+    r'\d{2}:\d{2}:\d{2}(Z|\+00)?"$'
+)
+#: the formats of those timestamps (DuckDB's strptime refuses 24:00, :60 and 30 February,
+#: as Python does)
+_TS_FORMATS = (
+    '"%Y-%m-%dT%H:%M:%SZ"',
+    '"%Y-%m-%dT%H:%M:%S"',
+    '"%Y-%m-%d %H:%M:%S"',
+    '"%Y-%m-%d %H:%M:%S+00"',
+    '"%Y-%m-%dT%H:%M:%S+00"',
+    '"%Y-%m-%d %H:%M:%SZ"',
+)
 #: a request value the fast path passes on as it is: a string without escapes, a plain
 #: number (no exponent, within the bounds billing.records.loads checks), true, false or null
 _SCALAR = r'^("[^"\\]*"|-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,30})?|true|false|null)$'
@@ -212,8 +222,7 @@ def _fast_sql(source: str) -> str:
             opt("customer", text("customer")),
             text("model"),
             f"regexp_full_match(ts, {_quote(_TS)})",
-            # a real time (no 24:00, :60 or 30 February, which Python refuses)
-            f"strftime(t_at, {_quote(_TS_FORMAT)}) = {_TS_TEXT}",
+            "t_at IS NOT NULL",
             opt("endpoint", "endpoint IN ('\"chat.completions\"', '\"completions\"')"),
             opt("total", f"{count('total', 'tt')} AND tt::HUGEINT = p::HUGEINT + c"),
             opt("cached", f"{count('cached', 'cr')} AND cr <= p"),
@@ -235,7 +244,8 @@ def _fast_sql(source: str) -> str:
             ("reasoning", "r"),
         )
     )
-    casts += f", try_strptime({_TS_TEXT}, {_quote(_TS_FORMAT)}) AS t_at"
+    formats = "[" + ", ".join(_quote(f) for f in _TS_FORMATS) + "]"
+    casts += f", try_strptime(ts, {formats}) AS t_at"
     return f"""CREATE TABLE records AS
         SELECT fast, CASE WHEN fast THEN NULL ELSE doc END AS doc,
             CASE WHEN fast THEN model END AS model, CASE WHEN fast THEN ts END AS ts,

@@ -143,6 +143,11 @@ BAIT = [
     GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:60Z"),  # refused
     GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T24:00:00Z"),  # refused
     GOOD.replace("2026-11-20T10:00:00Z", "2026-02-30T10:00:00Z"),  # refused
+    GOOD.replace("2026-11-20T10:00:00Z", "0000-11-20T10:00:00Z"),  # refused: year 0
+    GOOD.replace("2026-11-20T10:00:00Z", "0001-01-01T00:00:00Z"),  # refused: no price yet
+    GOOD.replace("2026-11-20T10:00:00Z", "2024-02-29T10:00:00Z"),
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00+00"),
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20 10:00:00Z"),
     GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20t10:00:00z"),  # priced
     GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00.5Z"),  # priced
     GOOD.replace('"timestamp": "2026-11-20T10:00:00Z"', '"timestamp": 1795000000'),  # priced
