@@ -10,8 +10,12 @@ They become the columns of ``usage_events`` and ``usage_tool_calls`` inside Duck
 rated by the same statements as the ledger (billing.sqlrate.queries): integer sums come back,
 Python multiplies them by the Decimal prices.
 
-Every other record, and every record that is not valid JSON, takes the **exact path**: the
-Python calculator (billing.priced.price_one) reads and prices it, or says why it cannot.
+A record is on the fast path only when its text holds exactly the members DuckDB read, with
+the values Python would read (:func:`_fast_sql` lists the checks: no unknown or repeated key,
+integer literals, strings without escapes, JSON both readers accept). Every other record,
+every record that is not valid JSON, and every event the SQL statements cannot rate takes
+the **exact path**: the Python calculator (billing.priced.price_one) reads and prices it, or
+says why it cannot, in its own words.
 So each record is priced exactly as ``ratecard price`` prices it, whichever path it takes;
 records that cannot be priced are counted per reason, never priced 0.
 """
