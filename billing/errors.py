@@ -32,13 +32,15 @@ PricingCode = Literal[
     "unknown_tool",
     "request_fee_unavailable",
     "nothing_published",
-    "not_rated_in_sql",
 ]
 
 #: Each pricing code and what it means (the SQL path's reason text).
 PRICING_CODES: dict[PricingCode, str] = {
     "unknown_offering": "unknown offering",
-    "no_price_version": "no price version is in effect at the event's time",
+    "no_price_version": (
+        "no price version is in effect at the event's time (in its price context: a context "
+        "the offering does not price has none)"
+    ),
     "beyond_top_tier": "the count is beyond the top price tier",
     "token_rate_unavailable": (
         "a token rate is unpublished or not applicable and the count is above 0"
@@ -49,11 +51,6 @@ PRICING_CODES: dict[PricingCode, str] = {
     "nothing_published": (
         "every count is 0 and neither the input nor the output rate is published, so the "
         "event would get no line at all (a 0 at an unknown price is not charged)"
-    ),
-    "not_rated_in_sql": (
-        "the event carries token kinds beyond the five count columns (audio, image, video, "
-        "cache-write durations, tool-use prompt) or a price context (flex, priority, batch…), "
-        "which the SQL path does not rate; rate it in Python (invoice --engine python)"
     ),
 }
 assert set(PRICING_CODES) == set(get_args(PricingCode))

@@ -411,9 +411,7 @@ def _amount(value: Any, field: str) -> Decimal:
 
 
 def _json_text(value: object) -> str:
-    """A JSON value as JSON writes it (true, null, 1.5), for messages."""
-    if value is None:
-        return "null"
+    """A JSON value other than null as JSON writes it (true, 1.5), for messages."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

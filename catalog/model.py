@@ -45,7 +45,7 @@ TIER_COUNT_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _counts_extra(by: str, kind: str) -> bool:
+def counts_toward(by: str, kind: str) -> bool:
     """Whether an extra token kind (catalog.kinds: audio, image, cache-write durations…)
     counts toward ``by``: the prompt counts every input kind, the uncached input only
     uncached input kinds, the total every kind."""
@@ -65,7 +65,7 @@ def tier_count(by: str, counts: Mapping[str, int]) -> int:
     if kinds is None:
         raise ValueError(f"unknown tier count {by!r}")
     n = sum(counts.get(kind, 0) for kind in kinds)
-    return n + sum(v for k, v in counts.items() if k not in BASE_SET and _counts_extra(by, k))
+    return n + sum(v for k, v in counts.items() if k not in BASE_SET and counts_toward(by, k))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import ShapeError
 from .anthropic_messages import server_tools
 from .counts import MAX_COUNT, NO_EXTRA, Counts, Known, details, get_count, part_of, refuse_unknown
-from .openai_common import OUT_DETAILS_KNOWN, in_details_known, split
+from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, split
 
 _NO_TOOLS: Mapping[str, int] = {}
 
@@ -26,7 +26,7 @@ KNOWN: Known = {
     "prompt_tokens": None,
     "completion_tokens": None,
     "total_tokens": None,
-    "prompt_tokens_details": in_details_known(),
+    "prompt_tokens_details": IN_DETAILS_KNOWN,
     "completion_tokens_details": OUT_DETAILS_KNOWN,
     "cache_creation_input_tokens": None,
     "cache_read_input_tokens": None,

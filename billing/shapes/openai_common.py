@@ -38,23 +38,24 @@ MODAL = ("audio", "image", "video")
 _MODAL_KNOWN: Known = {"text_tokens": None, "audio_tokens": None, "image_tokens": None}
 
 
-def in_details_known() -> dict[str, Known | None]:
-    return {
-        "cached_tokens": None,
-        "cached_tokens_details": _MODAL_KNOWN,
-        "cache_write_tokens": None,
-        "cache_creation_input_tokens": None,
-        "cache_creation_tokens": None,
-        "cache_creation_token_details": {
-            "ephemeral_5m_input_tokens": None,
-            "ephemeral_1h_input_tokens": None,
-        },
-        "audio_tokens": None,
-        "image_tokens": None,
-        "video_tokens": None,
-        "text_tokens": None,
-    }
-
+#: The keys of the prompt's details object (``prompt_tokens_details`` /
+#: ``input_tokens_details``), shared by both OpenAI shapes. A table, not a function: it is
+#: read at import, where a mutation run could not tell a fault in it (the corpus pins it).
+IN_DETAILS_KNOWN: Known = {
+    "cached_tokens": None,
+    "cached_tokens_details": _MODAL_KNOWN,
+    "cache_write_tokens": None,
+    "cache_creation_input_tokens": None,
+    "cache_creation_tokens": None,
+    "cache_creation_token_details": {
+        "ephemeral_5m_input_tokens": None,
+        "ephemeral_1h_input_tokens": None,
+    },
+    "audio_tokens": None,
+    "image_tokens": None,
+    "video_tokens": None,
+    "text_tokens": None,
+}
 
 OUT_DETAILS_KNOWN: Known = {
     "reasoning_tokens": None,

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import ShapeError
 from .counts import Counts, Known, get_count, refuse_unknown
-from .openai_common import OUT_DETAILS_KNOWN, in_details_known, split
+from .openai_common import IN_DETAILS_KNOWN, OUT_DETAILS_KNOWN, split
 
 _NO_TOOLS: Mapping[str, int] = {}
 
@@ -21,7 +21,7 @@ KNOWN: Known = {
     "input_tokens": None,
     "output_tokens": None,
     "total_tokens": None,
-    "input_tokens_details": in_details_known(),
+    "input_tokens_details": IN_DETAILS_KNOWN,
     "output_tokens_details": OUT_DETAILS_KNOWN,
 }
 

@@ -6,6 +6,8 @@ differ: SQLite's ``json_type``/``json_extract``, PostgreSQL's ``json_typeof`` an
 DuckDB's ``json_type``/``json_extract_string`` (upper-case type names) and Spark's
 ``variant_get``/``schema_of_variant`` over ``parse_json`` (Spark 4; ``get_json_object`` cannot
 tell ``true`` from ``"true"``).
+The same classes read the extra token kinds' counts out of ``usage_events.token_kinds`` (a JSON
+object of integers) as exact BIGINTs (:meth:`JsonParams.integer`).
 Conditions compare booleans, strings and null only; a fee that compares a number is refused
 (ingest stores decimal request values as text, so a numeric comparison could not be exact).
 """
@@ -14,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, func, literal
+from sqlalchemy import BigInteger, ColumnElement, String, and_, cast, func, literal
 from sqlalchemy.sql.elements import KeyedColumnElement
+from sqlalchemy.types import JSON
 
 from ..errors import NotCompilableError
 
@@ -27,11 +30,16 @@ def _json_path(name: str) -> str:
 class JsonParams:
     """SQLite (and the JSON1 functions): ``json_type`` says absent (NULL) or the JSON type."""
 
-    def __init__(self, column: KeyedColumnElement[Any]) -> None:
-        self.column = column
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        self.column: ColumnElement[Any] = column
 
     def _type(self, name: str) -> ColumnElement[Any]:
         return func.json_type(self.column, literal(_json_path(name), String))
+
+    def integer(self, name: str) -> ColumnElement[int]:
+        """The member ``name`` of a JSON object of integers as a BIGINT (NULL when absent):
+        ``json_extract`` gives SQLite's 64-bit integer, exactly."""
+        return cast(func.json_extract(self.column, literal(_json_path(name), String)), BigInteger)
 
     def present(self, name: str) -> ColumnElement[bool]:
         return self._type(name).is_not(None)
@@ -59,6 +67,11 @@ class PgJsonParams(JsonParams):
     def _type(self, name: str) -> ColumnElement[Any]:
         return func.json_typeof(self._node(name))
 
+    def integer(self, name: str) -> ColumnElement[int]:
+        """The member's text (``->>`` over the column read as json) cast to BIGINT."""
+        node = cast(self.column, JSON).op("->>")(literal(name, String))
+        return cast(node, BigInteger)
+
     def equals(self, name: str, want: Any) -> ColumnElement[bool]:
         kind = self._type(name)
         text = self.column.op("->>")(literal(name, String))
@@ -74,6 +87,10 @@ class PgJsonParams(JsonParams):
 class DuckJsonParams(JsonParams):
     """DuckDB (the json extension, built in): ``json_type`` names the type in upper case
     (``BOOLEAN``, ``VARCHAR``, ``NULL``) and is NULL for an absent key."""
+
+    def integer(self, name: str) -> ColumnElement[int]:
+        text = func.json_extract_string(self.column, literal(_json_path(name), String))
+        return cast(text, BigInteger)
 
     def equals(self, name: str, want: Any) -> ColumnElement[bool]:
         kind = self._type(name)
@@ -101,6 +118,12 @@ class SparkJsonParams(JsonParams):
 
     def _type(self, name: str) -> ColumnElement[Any]:
         return func.schema_of_variant(self._node(name))
+
+    def integer(self, name: str) -> ColumnElement[int]:
+        """``variant_get`` as a bigint (ANSI mode: raises rather than wraps)."""
+        return func.variant_get(
+            func.parse_json(self.column), literal(_spark_path(name), String), "bigint"
+        )
 
     def equals(self, name: str, want: Any) -> ColumnElement[bool]:
         kind = self._type(name)

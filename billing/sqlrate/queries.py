@@ -5,8 +5,15 @@ results; every row carries ``o``, the offering's index):
 
 - ``events``: every event in scope, tools aside: ``GROUP BY customer, period, vt, err,
   mask`` → ``COUNT(*)`` and ``SUM`` of each token column (and how many events have each
-  optional kind above 0). A plain scan: no join, no per-event lookup.
-- ``tool_events``: only the events that reported tools (driven by ``usage_tool_calls``),
+  optional kind above 0). A plain scan: no join, no per-event lookup, no JSON read. An event
+  with extra token kinds gets err :data:`~billing.sqlrate.plan.DEFERRED` here.
+- ``kind_events``: run only when ``events`` deferred some: the events with extra kinds,
+  grouped the same way, with each extra kind's count (its SUM and how many events have it
+  above 0; the tier count includes the kinds it counts). The counts are read out of
+  ``token_kinds`` once per event, as BIGINT columns of a subquery over the events with
+  kinds (:func:`kind_source`); every CASE above it compares those columns.
+- ``tool_events``: only the events that reported tools (``kind_tool_events``: those with
+  extra kinds, run when ``events`` deferred some) (driven by ``usage_tool_calls``),
   grouped the same way plus what their tools change (an unknown or unpublished tool makes
   the event unpriceable, a used tool can switch a fee on). Python moves these events from
   the group ``events`` put them in to the group they belong to: integer subtraction.
@@ -16,6 +23,7 @@ results; every row carries ``o``, the offering's index):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -35,7 +43,16 @@ from sqlalchemy.sql.elements import BindParameter
 
 from ..ledger.tables import UsageEvent, UsageToolCall
 from .params import json_params
-from .plan import ROW, TOKEN_COLUMNS, CompiledOffering, Fee, compile_offering
+from .plan import (
+    EXTRA_COLUMNS,
+    ROW,
+    TOKEN_COLUMNS,
+    CompiledOffering,
+    Fee,
+    _int,
+    compile_offering,
+    kind_counts,
+)
 
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
@@ -50,15 +67,22 @@ OPTIONAL = ("cache_read", "cache_write", "reasoning")
 
 
 def _count_positive(column: ColumnElement[int]) -> ColumnElement[int]:
-    return func.sum(case((column > 0, literal(1, BigInteger)), else_=literal(0, BigInteger)))
+    return func.sum(case((column > _int(0), _int(1)), else_=_int(0)))
 
 
-def _token_aggregates(cols: Any) -> list[ColumnElement[Any]]:
+def _token_aggregates(
+    cols: Any, extras: dict[str, ColumnElement[int]] | None = None
+) -> list[ColumnElement[Any]]:
+    """COUNT(*), each count column's SUM, how many events have each optional kind above 0,
+    and the same two for each extra kind of ``extras`` (kind → count expression)."""
     out: list[ColumnElement[Any]] = [func.count().label("n")]
     for kind, column in TOKEN_COLUMNS.items():
         out.append(func.sum(cols[column]).label(f"q_{kind}"))
     for kind in OPTIONAL:
         out.append(_count_positive(cols[TOKEN_COLUMNS[kind]]).label(f"n_{kind}"))
+    for kind, count in (extras or {}).items():
+        out.append(func.sum(count).label(f"q_{kind}"))
+        out.append(_count_positive(count).label(f"n_{kind}"))
     return out
 
 
@@ -78,7 +102,7 @@ def key_at(compiled: CompiledOffering, vt: int, cols: Any, params: Any) -> Colum
     bits = 1 << compiled.fee_bits
     err = compiled.err_at(vt, cols, params)
     mask = compiled.mask_at(vt, params)
-    return literal((vt + 2) * 16 * bits, BigInteger) + err * bits + mask
+    return _int((vt + 2) * 16 * bits) + err * bits + mask
 
 
 def split_key(compiled: CompiledOffering, key: int) -> tuple[int, int, int]:
@@ -119,6 +143,58 @@ class Statements:
     #: ``events`` before its GROUP BY: one row per event (o, k, customer_id, period and
     #: the fields it sums), for SQLite's upsert grouping (billing.sqlrate.rate)
     event_rows: Select[Any] | None = None
+    #: builds :attr:`kind_events` and :attr:`kind_tool_events` (each offering compiled again
+    #: over the kinds subquery: only when ``events`` deferred some, or they are shown)
+    _kinds: Callable[[], tuple[Select[Any], Select[Any]]] | None = None
+    _built: tuple[Select[Any], Select[Any]] | None = None
+
+    def _kind_statements(self) -> tuple[Select[Any], Select[Any]] | None:
+        if self._built is None and self._kinds is not None:
+            self._built = self._kinds()
+        return self._built
+
+    @property
+    def kind_events(self) -> Select[Any] | None:
+        """The events with extra token kinds, grouped as ``events`` (run when it deferred
+        some), their counts read once per event (:func:`kind_source`)."""
+        built = self._kind_statements()
+        return built[0] if built else None
+
+    @property
+    def kind_tool_events(self) -> Select[Any] | None:
+        """``tool_events`` of the events with extra kinds (``tool_events`` defers them too)."""
+        built = self._kind_statements()
+        return built[1] if built else None
+
+
+#: The columns of usage_events the statements read (the kinds subquery passes them on).
+_EVENT_COLUMNS = (
+    "id",
+    "customer_id",
+    "period",
+    "offering",
+    "event_time",
+    "price_context",
+    "request_params",
+    *TOKEN_COLUMNS.values(),
+)
+
+
+def kind_source(where: ColumnElement[bool], dialect: str) -> Any:
+    """The events matching ``where`` that carry extra token kinds, with each kind's count as
+    a BIGINT column (``k_<kind>``, :data:`~billing.sqlrate.plan.EXTRA_COLUMNS`), read out of
+    ``token_kinds`` once per event (billing.sqlrate.plan.kind_counts), beside the columns
+    the statements read: a subquery, named ``kev``."""
+    e = events_t.c
+    counts = kind_counts(e, json_params(dialect, e.token_kinds))
+    return (
+        select(
+            *(e[name] for name in _EVENT_COLUMNS),
+            *(count.label(EXTRA_COLUMNS[kind]) for kind, count in counts.items()),
+        )
+        .where(where, e.token_kinds.is_not(None))
+        .subquery("kev")
+    )
 
 
 def _by_offering(
@@ -132,7 +208,7 @@ def _by_offering(
 
 
 def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -> Statements:
-    """The three statements for the offerings (Offering or CompiledOffering, one or a list)
+    """The statements for the offerings (Offering or CompiledOffering, one or a list)
     over events matching ``scope`` (conditions on usage_events): one pass over the events
     for all of them, each event rated by its own offering's expressions."""
     e = events_t.c
@@ -148,7 +224,6 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     else:
         where = and_(e.offering.in_(keys), *scope)
     o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
-    vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
 
     # one integer group key per event (see :func:`group_key`), in one flat statement: each
     # offering's branch uses its own vt expression (a few integer comparisons), never the
@@ -192,7 +267,89 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     ).where(where)
 
     # events with tools: one row per event, what its tools change
-    t = tools_t.c
+    tool_events, tool_fees, tool_rows = _tool_statement(
+        compiled, {}, keys, where, e, params, dialect, events_t
+    )
+    has_subquery = any("SELECT" in str(cond) for cond in scope)
+    return Statements(
+        compiled,
+        events,
+        tool_events,
+        tool_fees,
+        tool_rows,
+        has_subquery,
+        event_rows,
+        _kinds=partial(
+            _kind_statements, compiled, keys, where, dialect, (fixed_customer, fixed_period)
+        ),
+    )
+
+
+def _kind_statements(
+    compiled: list[CompiledOffering],
+    keys: list[str],
+    where: ColumnElement[bool],
+    dialect: str,
+    fixed: tuple[int | None, str | None],
+) -> tuple[Select[Any], Select[Any]]:
+    """``kind_events`` and ``kind_tool_events`` (see :class:`Statements`)."""
+    fixed_customer, fixed_period = fixed
+    # the events with extra kinds, each rated with them (the statement above deferred them):
+    # every offering compiled again over the kinds subquery, whose count columns its CASE
+    # expressions compare
+    kev = kind_source(where, dialect)
+    kc = kev.c
+    kparams = json_params(dialect, kc.request_params)
+    extras = {kind: kc[column] for kind, column in EXTRA_COLUMNS.items()}
+    with_kinds = [compile_offering(c.offering, kc, kparams, extras) for c in compiled]
+    ko_col = _by_offering(
+        kc.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)]
+    ).label("o")
+    kind_key = _by_offering(
+        kc.offering,
+        [
+            (k_, c.by_vt(partial(key_at, c, cols=kc, params=kparams)))
+            for k_, c in zip(keys, with_kinds, strict=True)
+        ],
+    ).label("k")
+    kind_outputs: list[Any] = [ko_col, kind_key]
+    kind_outputs.append(
+        kc.customer_id if fixed_customer is None else literal(fixed_customer).label("customer_id")
+    )
+    kind_outputs.append(
+        kc.period if fixed_period is None else literal(fixed_period).label("period")
+    )
+    kind_group: list[Any] = [
+        col for col in (ko_col, kind_key) if not isinstance(col.element, BindParameter)
+    ]
+    if fixed_customer is None:
+        kind_group.insert(0, kc.customer_id)
+    if fixed_period is None:
+        kind_group.insert(0, kc.period)
+    kind_events = select(*kind_outputs, *_token_aggregates(kc, extras)).group_by(*kind_group)
+
+    kind_tool_events, _, _ = _tool_statement(
+        with_kinds, extras, keys, None, kc, kparams, dialect, kev
+    )
+    return kind_events, kind_tool_events
+
+
+def _tool_statement(
+    compiled: list[CompiledOffering],
+    extras: dict[str, ColumnElement[int]],
+    keys: list[str],
+    where: ColumnElement[bool] | None,
+    e: Any,
+    params: Any,
+    dialect: str,
+    source: Any,
+) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
+    """The tool statement over the events of ``source`` (usage_events, or the kinds
+    subquery; ``e`` its columns) matching ``where`` (None: all of them), with
+    ``compiled``'s expressions (and the extra kinds' count columns of ``extras``, when they
+    read them)."""
+    o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
+    vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
     err_expr = _by_offering(
         e.offering,
         [
@@ -207,6 +364,47 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
             for k_, c in zip(keys, compiled, strict=True)
         ],
     )
+    per_event, tool_fees, tool_rows = _per_event(
+        compiled, extras, keys, where, e, (o_expr, vt_expr, err_expr, mask_expr), dialect, source
+    )
+    p = per_event.c
+    fee_cols = [p[name] for _, _, name in tool_fees]
+    row_sums = []
+    for _, _, name in tool_rows:
+        row_sums.append(func.sum(p[name]).label(f"q_{name}"))
+        row_sums.append(_count_positive(p[name]).label(f"n_{name}"))
+    tool_events = select(
+        p.customer_id,
+        p.period,
+        p.o,
+        p.vt,
+        p.err,
+        p.mask,
+        p.terr,
+        p.called,
+        *fee_cols,
+        *_token_aggregates(p, {kind: p[EXTRA_COLUMNS[kind]] for kind in extras}),
+        *row_sums,
+    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, p.called, *fee_cols)
+    return tool_events, tool_fees, tool_rows
+
+
+def _per_event(
+    compiled: list[CompiledOffering],
+    extras: dict[str, ColumnElement[int]],
+    keys: list[str],
+    where: ColumnElement[bool] | None,
+    e: Any,
+    exprs: tuple[ColumnElement[Any], ...],
+    dialect: str,
+    source: Any,
+) -> tuple[Any, list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
+    """One row per event with tools: the event's columns, and what its tools change
+    (``terr``, ``called``, the tool-switched fees, calls per row)."""
+    t = tools_t.c
+    o_expr, vt_expr, err_expr, mask_expr = exprs
+    scope = () if where is None else (where,)
+    ev: Any = None
     if dialect in EVENTS_FIRST:
         # each event with tools rated once (a semi-join), then joined to its tool rows, whose
         # expressions read its offering index and vt (integers) instead of re-deciding them
@@ -221,25 +419,30 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
                 err_expr.label("err"),
                 mask_expr.label("mask"),
                 *(e[c] for c in TOKEN_COLUMNS.values()),
+                *(count.label(EXTRA_COLUMNS[kind]) for kind, count in extras.items()),
             )
-            .where(where, e.id.in_(select(t.event_pk)))
+            .where(*scope, e.id.in_(select(t.event_pk)))
             .subquery("ev")
         )
         sel: ColumnElement[Any] = ev.c.o
         sel_keys: list[Any] = list(range(len(compiled)))
-        vt_col: ColumnElement[int] = ev.c.vt
         event_cols: dict[str, ColumnElement[Any]] = {
-            "customer_id": ev.c.customer_id,
-            "period": ev.c.period,
-            "o": ev.c.o,
-            "vt": ev.c.vt,
-            "err": ev.c.err,
-            "mask": ev.c.mask,
-            **{c: ev.c[c] for c in TOKEN_COLUMNS.values()},
+            name: ev.c[name]
+            for name in (
+                "customer_id",
+                "period",
+                "o",
+                "vt",
+                "err",
+                "mask",
+                *TOKEN_COLUMNS.values(),
+                *(EXTRA_COLUMNS[kind] for kind in extras),
+            )
         }
     else:
+        # SQLite and PostgreSQL walk usage_tool_calls in event_pk order and look each event
+        # up by its primary key
         sel, sel_keys = e.offering, list(keys)
-        vt_col = vt_expr
         event_cols = {
             "customer_id": e.customer_id,
             "period": e.period,
@@ -248,13 +451,14 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
             "err": err_expr,
             "mask": mask_expr,
             **{c: e[c] for c in TOKEN_COLUMNS.values()},
+            **{EXTRA_COLUMNS[kind]: count for kind, count in extras.items()},
         }
 
     def vt_of(i: int) -> ColumnElement[int]:
         # the offering's own vt: its CASE over the event's columns, or the vt column
-        return vt_col if dialect in EVENTS_FIRST else compiled[i].vt
+        return ev.c.vt if ev is not None else compiled[i].vt
 
-    zero = literal(0, BigInteger)
+    zero = _int(0)
     tool_fees: list[tuple[int, Fee, str]] = []
     fee_columns = []
     for i, c in enumerate(compiled):
@@ -271,11 +475,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     row_columns = []
     for i, c in enumerate(compiled):
         codes = sorted(
-            {
-                v * ROW + rate.index
-                for v, plan in enumerate(c.table.plans)
-                for rate in plan.tools.values()
-            }
+            {v * ROW + rate.index for v, plan in enumerate(c.plans) for rate in plan.tools.values()}
         )
         for code in codes:
             name = f"r{i}_{code}"
@@ -316,31 +516,11 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
         )
         .select_from(
             tools_t.join(ev, ev.c.id == t.event_pk)
-            if dialect in EVENTS_FIRST
-            else tools_t.join(events_t, e.id == t.event_pk)
+            if ev is not None
+            else tools_t.join(source, e.id == t.event_pk)
         )
-        .where(*(() if dialect in EVENTS_FIRST else (where,)))
+        .where(*(() if ev is not None else scope))
         .group_by(t.event_pk)
         .subquery("tev")
     )
-    p = per_event.c
-    fee_cols = [p[name] for _, _, name in tool_fees]
-    row_sums = []
-    for _, _, name in tool_rows:
-        row_sums.append(func.sum(p[name]).label(f"q_{name}"))
-        row_sums.append(_count_positive(p[name]).label(f"n_{name}"))
-    tool_events = select(
-        p.customer_id,
-        p.period,
-        p.o,
-        p.vt,
-        p.err,
-        p.mask,
-        p.terr,
-        p.called,
-        *fee_cols,
-        *_token_aggregates(p),
-        *row_sums,
-    ).group_by(p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, p.called, *fee_cols)
-    has_subquery = any("SELECT" in str(cond) for cond in scope)
-    return Statements(compiled, events, tool_events, tool_fees, tool_rows, has_subquery, event_rows)
+    return per_event, tool_fees, tool_rows

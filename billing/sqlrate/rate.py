@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from sqlalchemy.dialects import sqlite
 
 from catalog import Catalog
+from catalog.kinds import EXTRA_KINDS
 
 from ..charge import Line
 from ..errors import NotCompilableError, PricingCode
@@ -28,6 +29,7 @@ from ..rating import bundled_catalog
 from .params import json_params
 from .plan import (
     CODES,
+    DEFERRED,
     ERRORS,
     FEE_RATE,
     NOTHING,
@@ -51,6 +53,9 @@ _FIELDS = (
     "n_cache_write",
     "n_reasoning",
 )
+#: the extra kinds' sums and event counts (only the statements that read them return them)
+_EXTRA_FIELDS = tuple(f"{x}_{kind}" for kind in EXTRA_KINDS for x in ("q", "n"))
+_ALL_FIELDS = _FIELDS + _EXTRA_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +121,15 @@ class _Groups:
     """Integer sums per (customer, period, vt, err, mask), as the database returned them."""
 
     def __init__(self) -> None:
-        self.sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(_FIELDS))
+        self.sums: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(_ALL_FIELDS))
 
     def add(self, key: tuple[Any, ...], row: Any, sign: int = 1) -> None:
         acc = self.sums[key]
         for i, name in enumerate(_FIELDS):
-            value = getattr(row, name)
-            acc[i] += sign * int(value or 0)
+            acc[i] += sign * int(getattr(row, name) or 0)
+        if hasattr(row, "q_input_audio"):  # a statement that reads the extra kinds
+            for i, name in enumerate(_EXTRA_FIELDS, len(_FIELDS)):
+                acc[i] += sign * int(getattr(row, name) or 0)
 
 
 #: engines that get the statements with their values written in (DuckDB refuses parameters
@@ -195,9 +202,17 @@ def _assemble(
         event_groups: Iterable[Any] = _sqlite_groups(conn, st)
     else:
         event_groups = execute(conn, st.events)
+    deferred = False
     for row in event_groups:
         vt, err, mask = split_key(st.compiled[row.o], row.k)
+        if err == DEFERRED:  # events with extra kinds: rated by kind_events below
+            deferred = True
+            continue
         groups.add((row.o, row.customer_id, row.period, vt, _lined(err, mask), mask), row)
+    if deferred and st.kind_events is not None:
+        for row in execute(conn, st.kind_events):
+            vt, err, mask = split_key(st.compiled[row.o], row.k)
+            groups.add((row.o, row.customer_id, row.period, vt, _lined(err, mask), mask), row)
     drive_from_tools = conn.dialect.name == "postgresql" and not st.scope_has_subquery
     if drive_from_tools:
         # walk usage_tool_calls and look each event up by its primary key, instead of
@@ -206,6 +221,10 @@ def _assemble(
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
     tool_rows = execute(conn, st.tool_events).all()
+    if deferred and st.kind_tool_events is not None:
+        # the events with tools and extra kinds (deferred by tool_events as by events)
+        tool_rows = [row for row in tool_rows if row.err != DEFERRED]
+        tool_rows += execute(conn, st.kind_tool_events).all()
     if drive_from_tools:
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = on")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = on")
@@ -240,7 +259,7 @@ def _assemble(
     for (o, customer_id, period, vt, err, mask), sums_list in groups.sums.items():
         compiled = st.compiled[o]
         key_of = compiled.offering.key
-        sums = dict(zip(_FIELDS, sums_list, strict=True))
+        sums = dict(zip(_ALL_FIELDS, sums_list, strict=True))
         n = sums["n"]
         if not n:
             continue
@@ -268,6 +287,25 @@ def _assemble(
                     quantity,
                     events,
                     _amount(rate.template, quantity, rate.scaled),
+                )
+            )
+        for kind in EXTRA_KINDS:  # each in catalog.kinds order, at its (inherited) rate
+            events = sums[f"n_{kind}"]
+            if not events:
+                continue
+            extra = tier.extra[kind]
+            assert extra.template is not None  # a count above 0 at no rate was an error
+            quantity = sums[f"q_{kind}"]
+            result.lines.append(
+                _line(
+                    customer_id,
+                    period,
+                    key_of,
+                    plan.plan.currency,
+                    extra.template,
+                    quantity,
+                    events,
+                    _amount(extra.template, quantity, extra.scaled),
                 )
             )
         for i, fee_rate in enumerate(plan.fees):
@@ -459,7 +497,7 @@ def show_sql(conn_or_dialect: Any, scope: Sequence[ColumnElement[bool]], offerin
     dialect = getattr(conn_or_dialect, "dialect", conn_or_dialect)
     st = statements(offering, list(scope), dialect.name)
     parts = []
-    for name in ("events", "tool_events"):
+    for name in ("events", "kind_events", "tool_events", "kind_tool_events"):
         stmt = getattr(st, name)
         text = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
         parts.append(f"-- {offering.key}: {name}\n{text};")

@@ -10,7 +10,17 @@ LiteLLM's conventions, as its cost calculator applies them:
 - prices are per token (``input_cost_per_token``); ratecard's are per 1M tokens, so they are
   multiplied by 10^6, exactly;
 - ``*_above_128k_tokens`` prices the whole request when its prompt tokens are **above**
-  128,000: LiteLLM's ``k`` is 1,000 and its thresholds are exclusive;
+  128,000: LiteLLM's ``k`` is 1,000 and its thresholds are exclusive, except for the
+  providers in :data:`INCLUSIVE_THRESHOLDS` (xAI: from 128,000 on);
+- ``tiered_pricing`` (a list of ``{"range": [start, end], "input_cost_per_token": ...}``)
+  is all-or-nothing: the tier whose ``start < prompt tokens <= end`` prices the whole
+  request, a prompt above the last ``end`` takes the last tier (so the top tier is open), and
+  it replaces the ``*_above_Nk_tokens`` keys. Within a tier a missing cache read or write
+  price is the tier's input price, a missing output price the entry's own output price, a
+  missing reasoning price the tier's output price (LiteLLM 1.110.2,
+  ``litellm_core_utils/llm_cost_calc/tiered_pricing.py`` and ``utils.py``
+  ``_get_tiered_base_costs``). A request with no prompt tokens selects no tier there
+  (LiteLLM then charges the entry's flat prices);
 - ``search_context_cost_per_query`` is a fee per web-search call (by search context size);
 - ``max_input_tokens`` / ``max_output_tokens`` are the context window and output cap.
 
@@ -51,6 +61,9 @@ TOKEN_KEYS: dict[str, str] = {
     "output_cost_per_video_token": "output_video",
 }
 _ABOVE = re.compile(r"^(?P<base>.+)_above_(?P<n>\d+)(?P<unit>k|m)_tokens$")
+#: ``litellm_provider``s whose ``_above_N`` thresholds LiteLLM applies from N on (``>=``),
+#: not above N (LiteLLM 1.110.2 ``llm_cost_calc/utils.py`` ``_INCLUSIVE_THRESHOLD_PROVIDERS``).
+INCLUSIVE_THRESHOLDS = frozenset({"xai"})
 #: Keys that are facts, not prices, and are read elsewhere or not needed for prices.
 FACT_KEYS = frozenset(
     {"litellm_provider", "mode", "source", "max_input_tokens", "max_output_tokens", "max_tokens"}
@@ -65,23 +78,91 @@ def load_litellm(src: Source, wheel: Path) -> dict[str, Any]:
     return data
 
 
+def is_threshold_key(key: str) -> bool:
+    """Whether ``key`` is a token price above a prompt size (``input_cost_per_token_above_
+    200k_tokens``)."""
+    m = _ABOVE.match(key)
+    return m is not None and m.group("base") in TOKEN_KEYS
+
+
 def _threshold(n: str, unit: str) -> int:
     return int(n) * (1000 if unit == "k" else 1_000_000)
 
 
+#: Kinds a LiteLLM tier prices itself (a missing cache read or write, 1-hour write included,
+#: is the tier's input or write price, never the flat one); any other kind (audio, image,
+#: ...) is read from the entry's flat keys in every tier, as LiteLLM's cost calculator does.
+_TIER_KINDS = frozenset(
+    {"input", "output", "cache_read", "cache_write", "cache_write_1h", "reasoning"}
+)
+
+
+def tiered_pricing(value: object, flat: dict[str, Decimal]) -> list[TierFacts] | None:
+    """The tiers of a LiteLLM ``tiered_pricing`` list (rates per 1M; ``flat`` = the entry's
+    own prices per 1M), or None when LiteLLM's rule cannot be written as tiers: a tier
+    without ``input_cost_per_token`` (LiteLLM then falls back to the flat prices for that
+    range), a key that is not a token price, ranges that are not contiguous from 0, or a
+    bound that is not a whole number of tokens."""
+    if not isinstance(value, list) or not value:
+        return None
+    rows: list[tuple[Decimal, Decimal, dict[str, Any]]] = []
+    for tier in value:
+        if not isinstance(tier, dict) or "input_cost_per_token" not in tier:
+            return None
+        bounds = tier.get("range")
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            return None
+        if not all(isinstance(b, Decimal | int) and not isinstance(b, bool) for b in bounds):
+            return None
+        start, end = (Decimal(b) for b in bounds)
+        if start != start.to_integral_value() or end != end.to_integral_value() or end <= start:
+            return None
+        rows.append((start, end, tier))
+    rows.sort(key=lambda row: row[0])
+    if rows[0][0] != 0 or any(rows[i][1] != rows[i + 1][0] for i in range(len(rows) - 1)):
+        return None
+    out: list[TierFacts] = []
+    for i, (_start, end, tier) in enumerate(rows):
+        rates: dict[str, Decimal] = {}
+        for key, price in tier.items():
+            if key == "range":
+                continue
+            kind = TOKEN_KEYS.get(key)
+            if kind not in _TIER_KINDS or not isinstance(price, Decimal | int):
+                return None
+            rates[kind] = Decimal(price) * _MTOK
+        if "output" not in rates:
+            # a tier without an output price bills the entry's own output (and reasoning)
+            for kind in ("output", "reasoning"):
+                if kind in flat and kind not in rates:
+                    rates[kind] = flat[kind]
+        for kind, price in flat.items():
+            if kind not in _TIER_KINDS:
+                rates.setdefault(kind, price)
+        # a prompt above the last range's end takes the last tier: the top tier is open
+        out.append(TierFacts(None if i == len(rows) - 1 else int(end), rates))
+    return out
+
+
 def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
-    """The prices and limits of one LiteLLM entry, and the keys it did not read."""
+    """The prices and limits of one LiteLLM entry, and the keys it did not read.
+
+    ``tiered_pricing`` (:func:`tiered_pricing`), when LiteLLM's rule can be written as
+    tiers, gives the tiers, and the ``*_above_Nk_tokens`` keys it replaces are returned as
+    unread; otherwise ``tiered_pricing`` itself is unread."""
     base: dict[str, Decimal] = {}
     above: dict[int, dict[str, Decimal]] = {}
     fees: dict[str, Decimal] = {}
     unread: dict[str, Any] = {}
+    inclusive = entry.get("litellm_provider") in INCLUSIVE_THRESHOLDS
     for key, value in entry.items():
         if key in TOKEN_KEYS and isinstance(value, Decimal | int):
             base[TOKEN_KEYS[key]] = Decimal(value) * _MTOK
             continue
         m = _ABOVE.match(key)
         if m and m.group("base") in TOKEN_KEYS and isinstance(value, Decimal | int):
-            bound = _threshold(m.group("n"), m.group("unit"))
+            # the last count below the threshold's tier: N (above N), or N - 1 (from N on)
+            bound = _threshold(m.group("n"), m.group("unit")) - (1 if inclusive else 0)
             above.setdefault(bound, {})[TOKEN_KEYS[m.group("base")]] = Decimal(value) * _MTOK
             continue
         if key == "search_context_cost_per_query" and isinstance(value, dict):
@@ -97,7 +178,14 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
         unread[key] = value
     tiers: list[TierFacts] = []
     bounds = sorted(above)
-    if not bounds:
+    ranged = tiered_pricing(entry.get("tiered_pricing"), base)
+    if ranged is not None:
+        unread.pop("tiered_pricing", None)
+        for key, value in entry.items():
+            if is_threshold_key(key):
+                unread[key] = value
+        tiers = ranged
+    elif not bounds:
         tiers.append(TierFacts(None, base))
     else:
         tiers.append(TierFacts(bounds[0], base))
@@ -115,4 +203,11 @@ def entry_facts(entry: dict[str, Any]) -> tuple[PriceFacts, dict[str, Any]]:
     )
 
 
-__all__ = ["TOKEN_KEYS", "entry_facts", "load_litellm"]
+__all__ = [
+    "INCLUSIVE_THRESHOLDS",
+    "TOKEN_KEYS",
+    "entry_facts",
+    "is_threshold_key",
+    "load_litellm",
+    "tiered_pricing",
+]

@@ -25,7 +25,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..model import Offering, PricePlan
 from ..rates import PriceState, Rate
-from .litellm import TOKEN_KEYS
+from .litellm import INCLUSIVE_THRESHOLDS, TOKEN_KEYS
 from .report import ImportReport
 
 _KEYS = {
@@ -65,6 +65,8 @@ def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> 
             lower = tier.lower
             assert lower is not None
             bound = lower if tier.upper_inclusive else lower - 1
+            if o.provider in INCLUSIVE_THRESHOLDS:
+                bound += 1  # LiteLLM applies this provider's _above_N from N on
             if bound % 1000:
                 raise _Omit(f"tier bound {bound:,} is not a multiple of 1,000 (LiteLLM's k)")
             suffix = f"_above_{bound // 1000}k_tokens"

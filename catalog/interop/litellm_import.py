@@ -20,13 +20,20 @@ exact Decimals from the JSON text; LiteLLM is never installed). One offering per
   knows; ``deprecation_date`` → a note (and ``deprecated`` once past the source's pin date);
 - the 1-hour cache write and tokens by modality (``cache_creation_input_token_cost_above_1hr``,
   ``input_cost_per_audio_token``, ...) → their token kinds (:data:`.litellm.TOKEN_KEYS`);
+- ``tiered_pricing`` ranges → tiers (:func:`.litellm.tiered_pricing`: a tier prices the
+  whole request when ``start < prompt tokens <= end``; the top tier is open, as LiteLLM
+  prices a prompt beyond the last range at the last tier), with a note naming the declared
+  end; a request with no prompt tokens, which LiteLLM prices at the entry's flat prices
+  (none, for most of these entries: 0), is a report line where those differ from the
+  first tier;
 - keys ending ``_batches`` / ``_priority`` / ``_flex`` → the price contexts ``batch`` /
   ``priority`` / ``flex``: the entry with those keys in place of the standard ones (LiteLLM
   takes a key the context lacks from the standard prices).
 
 A missing input or output price is ``unpublished``, never free. Float noise is rounded to 15
 significant digits with a note and a report line. Everything else (per-image, per-second and
-per-character prices, ``tiered_pricing``, other modes) is in the report: provider, model,
+per-character prices, ``tiered_pricing`` that LiteLLM's rule cannot write as tiers, other
+modes) is in the report: provider, model,
 LiteLLM key, value, reason.
 """
 
@@ -37,7 +44,7 @@ from typing import Any
 
 from ..units import slug
 from .build import MTOK, Prices, model_card, model_key, plan, provider_card
-from .litellm import TOKEN_KEYS, entry_facts
+from .litellm import TOKEN_KEYS, entry_facts, is_threshold_key
 from .report import ImportReport
 from .sources import Source
 
@@ -110,9 +117,23 @@ class _Importer:
         facts, unread = entry_facts(base)
         default = self._plan(pid, mid, facts, notes, "")
         pricing = [default]
+        ranged = "tiered_pricing" in e and "tiered_pricing" not in unread
+        if ranged:
+            self.tiered(pid, mid, e, facts, notes)
         for suffix, context in CONTEXTS.items():
             own = {k[: -len(suffix)]: v for k, v in e.items() if k.endswith(suffix)}
             if not own:
+                continue
+            if ranged:
+                for k in sorted(own):
+                    self.report.add(
+                        pid,
+                        mid,
+                        k + suffix,
+                        _text(own[k]),
+                        "LiteLLM bills an entry with tiered_pricing by its tiers in every "
+                        f"context: the {context!r} price is not used (not imported)",
+                    )
                 continue
             # LiteLLM prices a batch / priority / flex request at the context's key where
             # it has one, else at the standard key: the context is the entry with those
@@ -168,6 +189,10 @@ class _Importer:
                 continue
             if k in _READ or k.startswith("supports_"):
                 continue
+            if ranged and is_threshold_key(k):
+                reason = "replaced by tiered_pricing (LiteLLM prices the entry by its ranges)"
+                self.report.add(pid, mid, k, _text(v), reason + ": not read")
+                continue
             self.report.add(pid, mid, k, _text(v), _reason(k))
         if notes:
             card["notes"] = notes
@@ -183,6 +208,42 @@ class _Importer:
             self.src.provenance,
             [f"Imported from LiteLLM's {pid} entries; the creator is the seller it lists."],
         )
+
+    def tiered(self, pid: str, mid: str, e: dict[str, Any], facts: Any, notes: list[str]) -> None:
+        """The note and report line of an entry priced by ``tiered_pricing`` ranges."""
+        ends = [t["range"][1] for t in e["tiered_pricing"]]
+        last = max(Decimal(x) for x in ends)
+        notes.append(
+            "Tiers from LiteLLM's tiered_pricing ranges: a tier prices the whole request "
+            "when its start < prompt tokens (cached included) <= its end; the last range "
+            f"ends at {int(last):,} tokens, and LiteLLM prices a longer prompt at the last "
+            "tier, so the top tier is open."
+        )
+        first = facts.tiers[0].rates
+        flat = {
+            kind: Decimal(e[key]) * MTOK
+            for key, kind in TOKEN_KEYS.items()
+            if isinstance(e.get(key), Decimal | int)
+        }
+        differ = sorted(
+            kind
+            for kind in {"input", "output"} | set(flat)
+            if kind in first and flat.get(kind) != first[kind]
+        )
+        if differ:
+            shown = ", ".join(
+                f"{_KEY_OF[k]} {format(flat[k] / MTOK, 'f') if k in flat else '(none)'}"
+                for k in differ
+            )
+            self.report.add(
+                pid,
+                mid,
+                "tiered_pricing",
+                f"flat prices: {shown}",
+                "a request with no prompt tokens: LiteLLM selects no tier and charges the "
+                "entry's flat prices (a missing one as 0); the card prices it at the first "
+                "tier",
+            )
 
     def _plan(self, pid: str, mid: str, facts: Any, notes: list[str], where: str) -> dict[str, Any]:
         """One price plan from an entry's facts (``where`` names its context in reports)."""
@@ -248,7 +309,11 @@ def _context_of(key: str) -> str | None:
 
 def _reason(key: str) -> str:
     if key == "tiered_pricing":
-        return "tiered_pricing ranges: not read yet (the *_above_Nk_tokens tiers are)"
+        return (
+            "tiered_pricing that LiteLLM's rule cannot write as tiers (a tier without an "
+            "input price, a key that is not a token price, ranges not contiguous from 0, "
+            "or bounds that are not whole tokens): not read"
+        )
     if "cost" in key:
         return "a price in a unit with no card field (per image, second, character, ...)"
     return "a fact with no card field"

@@ -27,15 +27,11 @@ from typing import Any
 from ..catalog import Catalog
 from ..model import Offering
 from ..rates import PriceState
+from .models_dev_import import COST_KEYS
 from .report import ImportReport
 
-_KEYS = {
-    "input": "input",
-    "output": "output",
-    "cache_read": "cache_read",
-    "cache_write": "cache_write",
-    "reasoning": "reasoning",
-}
+#: token kind → models.dev cost key (the import's table, read backwards)
+_KEYS = {kind: key for key, kind in COST_KEYS.items()}
 #: card feature → models.dev boolean
 FEATURES: dict[str, str] = {
     "attachments": "attachment",

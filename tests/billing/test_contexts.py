@@ -3,13 +3,15 @@ request, on the peer catalog (tests/billing/peers). Values computed by hand from
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from billing import PricingError, RecordError, price
+from billing import PricingError, RecordError, price, rating
 from catalog import Catalog, load_catalog
 
 PEERS = Path(__file__).parent / "peers"
@@ -89,6 +91,11 @@ def test_anthropic_service_tier_inside_usage(peers: Catalog) -> None:
         ("2026-11-15T16:29:59Z", "0.00038"),
         # a time given with an offset is read in UTC: 18:00+02:00 is 16:00 UTC, standard
         ("2026-11-15T18:00:00+02:00", "0.00038"),
+        # the second off-peak version, from 2026-12-01: 1000 × 0.1 + 100 × 0.4 = 140 µ$
+        ("2026-12-02T17:00:00Z", "0.00014"),
+        ("2026-12-01T00:15:00Z", "0.00014"),  # its first night (its start is inclusive)
+        ("2026-11-30T23:59:59Z", "0.00019"),  # the night before: the first version
+        ("2026-12-02T10:00:00Z", "0.00038"),  # standard, outside the window
     ],
 )
 def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
@@ -97,6 +104,75 @@ def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
     assert charge.total == Decimal(total)
     if total == "0.00019":
         assert charge.price_version == "off-peak"
+    if total == "0.00014":
+        assert charge.price_version == "off-peak-2"
+
+
+@pytest.mark.parametrize(
+    ("now", "total"),
+    [
+        # a record without a timestamp is priced at the time it is priced ("now"):
+        # 17:00 UTC is off-peak (190 µ$ as above), 10:00 UTC standard (380 µ$)
+        (dt.datetime(2026, 11, 15, 17, tzinfo=dt.UTC), "0.00019"),
+        (dt.datetime(2026, 11, 15, 10, tzinfo=dt.UTC), "0.00038"),
+    ],
+)
+def test_daily_window_without_a_timestamp_is_now(
+    peers: Catalog, monkeypatch: pytest.MonkeyPatch, now: dt.datetime, total: str
+) -> None:
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:  # type: ignore[override]
+            return cls.fromtimestamp(now.timestamp(), tz)
+
+    monkeypatch.setattr(rating, "dt", SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
+    record = {"model": "deepseek-chat", "usage": USAGE}
+    assert price(record, peers).total == Decimal(total)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            {"model": "gpt-resp", "batch": True, "usage": USAGE},
+            "gpt-resp has no price for the 'batch' context (the record's batch flag); it "
+            "prices default. The record is not priced at another context's rate",
+        ),
+        (
+            _ctx(service_tier="scale"),
+            "gpt-ctx has no price for the 'scale' context (the record's service_tier); it "
+            "prices batch, default, flex, priority. The record is not priced at another "
+            "context's rate",
+        ),
+        (
+            # deepseek prices default only; its off-peak window is a version of default
+            {"model": "deepseek-chat", "service_tier": "flex", "usage": USAGE},
+            "deepseek-chat has no price for the 'flex' context (the record's service_tier); "
+            "it prices default. The record is not priced at another context's rate",
+        ),
+    ],
+)
+def test_an_unpriced_context_names_itself(
+    peers: Catalog, record: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(PricingError) as info:
+        price(record, peers)
+    assert str(info.value) == message
+    assert info.value.code == "no_price_version"
+
+
+def test_an_extra_kind_at_a_not_applicable_rate(peers: Catalog) -> None:
+    """1,234 audio output tokens on text-embedding, whose output (the rate audio output
+    falls back to) is not applicable: refused with the count, never priced 0."""
+    usage = {"prompt_tokens": 10, "completion_tokens": 1234,
+             "completion_tokens_details": {"audio_tokens": 1234}}  # fmt: skip
+    with pytest.raises(PricingError) as info:
+        price({"model": "text-embedding", "usage": usage}, peers)
+    assert str(info.value) == (
+        "the record reports 1,234 audio output tokens, but audio output tokens cannot occur on "
+        "text-embedding: the output rate they are charged at is not applicable"
+    )
+    assert info.value.code == "token_rate_unavailable"
 
 
 def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:

@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from billing import RecordError, price, price_response
+from billing import PricingError, RecordError, price, price_response, record_from_response
 from catalog import Catalog, load_catalog
 from ratecard.cli import main
 
 PEERS = Path(__file__).parent / "peers"
+VECTORS = Path(__file__).parent / "vectors"
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +135,39 @@ def test_cli_price_response(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     path.write_text("{}")
     assert main(["--data", str(PEERS), "price", "--response", str(path)]) == 1
     assert "cannot tell the response's shape" in capsys.readouterr().out
+
+
+RESPONSES = yaml.safe_load((VECTORS / "responses.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", RESPONSES, ids=[c["name"] for c in RESPONSES])
+def test_response_corpus(case: dict[str, Any]) -> None:
+    """tests/billing/vectors/responses.yaml: each body read as the record written there."""
+    args = (case["body"], case.get("provider"), case.get("endpoint"))
+    if "error" in case:
+        with pytest.raises(RecordError) as info:
+            record_from_response(*args)
+        want = case["error"]
+        if want.endswith("..."):
+            assert str(info.value).startswith(want[:-3])
+        else:
+            assert str(info.value) == want
+        return
+    assert record_from_response(*args) == case["record"]
+    raw = case["body"]
+    if isinstance(raw, dict | list):  # the same body as JSON text and as UTF-8 bytes
+        assert record_from_response(json.dumps(raw), *args[1:]) == case["record"]
+        assert record_from_response(json.dumps(raw).encode(), *args[1:]) == case["record"]
+
+
+def test_the_callers_provider_and_endpoint_reach_the_record(peers: Catalog) -> None:
+    """price_response passes ``provider`` and ``endpoint`` on: an unmarked body priced only
+    with endpoint= (fault 3's counts again: 0.0397025), and a provider that publishes no such
+    offering refused."""
+    unmarked = {"model": "gpt-audio", "usage": CHAT_AUDIO["usage"]}
+    charge = price_response(unmarked, "openai", "chat.completions", catalog=peers)
+    assert charge.total == Decimal("0.0397025")
+    with pytest.raises(RecordError, match="cannot tell the response's shape"):
+        price_response(unmarked, "openai", catalog=peers)
+    with pytest.raises(PricingError):
+        price_response(CHAT_AUDIO, provider="nobody", catalog=peers)

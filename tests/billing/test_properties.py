@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from billing import PricingError, price
 from billing.priced import price_one
 from catalog import Catalog
+from tests.budget import examples
 
 SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 M = 1_048_576
 # Tier bounds are read in thousands (issue 10; README "Tier bounds"): <=128K is <= 128,000.
@@ -270,7 +273,9 @@ NEAR = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.one_of(JSON, st.dictionaries(FIELDS, JSON), NEAR), st.booleans())
 def test_arbitrary_json_never_crashes(catalog: Catalog, value: Any, as_text: bool) -> None:

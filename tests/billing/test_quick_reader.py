@@ -10,6 +10,7 @@ integral and fractional decimals, floats, strings, NULs, over-long ids, unknown 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +20,11 @@ from hypothesis import strategies as st
 
 from billing import PricingError, RecordError, parse_record, price
 from billing.records import MAX_COUNT, read_quick
+from tests.budget import examples
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 hostile = st.one_of(
     st.none(),
@@ -248,3 +252,48 @@ def test_the_quick_reader_leaves_the_rest_to_the_full_one(change: dict[str, Any]
     obj = {"model": "qwen3-5-4b", "usage": P, **change}
     assert read_quick(obj) is None, why
     assert outcome(lambda: price(obj)) == outcome(lambda: price(parse_record(obj)))
+
+
+M = "qwen3-5-4b"
+T = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("change", "want"),
+    [
+        # (id, model, timestamp, input, cache_read, cache_write, output, reasoning), by hand
+        ({}, ("", M, None, 10, 0, 0, 5, 0)),
+        ({"id": None, "customer": None, "endpoint": None, "timestamp": None},
+         ("", M, None, 10, 0, 0, 5, 0)),
+        ({"id": "", "endpoint": "chat.completions"}, ("", M, None, 10, 0, 0, 5, 0)),
+        ({"id": "i" * 200, "model": "m" * 200, "customer": "c" * 200, "endpoint": "completions"},
+         ("i" * 200, "m" * 200, None, 10, 0, 0, 5, 0)),
+        ({"timestamp": "2026-11-20T10:00:00Z"}, ("", M, T, 10, 0, 0, 5, 0)),
+        ({"timestamp": 0}, ("", M, dt.datetime(1970, 1, 1, tzinfo=dt.UTC), 10, 0, 0, 5, 0)),
+        # counts on their bounds: 0 and 10**15, cached = prompt, reasoning = completion
+        ({"usage": {"prompt_tokens": 0, "completion_tokens": 0}}, ("", M, None, 0, 0, 0, 0, 0)),
+        ({"usage": {"prompt_tokens": MAX_COUNT, "completion_tokens": MAX_COUNT,
+                    "total_tokens": 2 * MAX_COUNT}},
+         ("", M, None, MAX_COUNT, 0, 0, MAX_COUNT, 0)),
+        ({"usage": {**P, "total_tokens": None, "prompt_tokens_details": None,
+                    "completion_tokens_details": None}}, ("", M, None, 10, 0, 0, 5, 0)),
+        ({"usage": {**P, "prompt_tokens_details": {}, "completion_tokens_details": {}}},
+         ("", M, None, 10, 0, 0, 5, 0)),
+        # input 10 − cached 10 = 0; output 5 − reasoning 5 = 0
+        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 10},
+                    "completion_tokens_details": {"reasoning_tokens": 5}}},
+         ("", M, None, 0, 10, 0, 0, 5)),
+        # input 10 − 3 = 7; output 5 − 2 = 3
+        ({"usage": {**P, "total_tokens": 15, "prompt_tokens_details": {"cached_tokens": 3},
+                    "completion_tokens_details": {"reasoning_tokens": 2}}},
+         ("", M, None, 7, 3, 0, 3, 2)),
+        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 0},
+                    "completion_tokens_details": {"reasoning_tokens": 0}}},
+         ("", M, None, 10, 0, 0, 5, 0)),
+    ],
+)  # fmt: skip
+def test_the_quick_reader_on_the_edges(change: dict[str, Any], want: tuple[Any, ...]) -> None:
+    """The quick reader's exact result where each of its checks is tightest: a bound moved
+    by one, a check flipped, or a count read from the wrong field sends the record to the
+    full reader (None) or gives other counts, and fails here."""
+    assert read_quick({"model": M, "usage": P, **change}) == want

@@ -38,11 +38,12 @@ def test_plan_vectors_are_well_formed() -> None:
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
 def test_plan_vector(vector: dict[str, Any], vec_catalog: Catalog) -> None:
     if "error" in vector:
-        kind, text = vector["error"]
+        kind, text, *code = vector["error"]  # a PricingError's stable code third
         with pytest.raises(ERRORS[kind]) as info:
             price(parse_json_line(vector["record"], 7), vec_catalog)
         message = str(info.value)
         assert text in message
+        assert [getattr(info.value, "code", None)] == (code or [None]), vector["name"]
         record_id = yaml.safe_load(vector["record"])["id"]
         assert message.startswith(f"line 7, record {record_id!r}: "), message
         return

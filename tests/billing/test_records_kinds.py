@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
 import yaml
 
 from billing import RecordError, parse_json_line
-from billing.records import loads, parse_record
+from billing.records import loads, parse_record, readable_fields
 from billing.shapes.counts import ShapeError, count_value
 from billing.usage import Usage
 from catalog.model import TOKEN_KINDS, tier_count
@@ -64,6 +65,8 @@ def test_record(case: dict[str, Any]) -> None:
             assert record.timestamp is not None
             assert record.timestamp.isoformat() == want
             assert record.timestamp.utcoffset() == dt.timedelta(0)
+    if "context" in case:
+        assert record.context == case["context"]
     assert record.line == 4
 
 
@@ -118,6 +121,40 @@ def test_tier_counts() -> None:
     assert tier_count("total_tokens", counts) == 31
     with pytest.raises(ValueError, match="unknown tier count 'output'"):
         tier_count("output", counts)
+    # the same through Usage.tier_count (over Usage.kinds())
+    assert [u.tier_count(by) for by in TIERS_BY] == [7, 1, 31]
+    with pytest.raises(ValueError, match="unknown tier count 'output'"):
+        u.tier_count("output")
+    # an audio prompt token is a prompt token: input 7 + audio in 32 = 39; uncached input 1
+    # + 32 = 33; total 31 + 32 + audio out 64 = 127
+    audio = Usage(1, 2, 4, 8, 16, extra=MappingProxyType({"input_audio": 32, "output_audio": 64}))
+    assert [audio.tier_count(by) for by in TIERS_BY] == [39, 33, 127]
+
+
+TIERS_BY = ("input_tokens", "uncached_input_tokens", "total_tokens")
+
+
+#: readable_fields: what an unpriceable record still tells (its period, endpoint and cost)
+READABLE = [
+    # (the record, timestamp, endpoint, reported)
+    ({"timestamp": "2026-11-20T10:00:00+01:00", "usage": {"cost_usd": "0.5"}},
+     dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), "chat.completions", Decimal("0.5")),
+    ({"timestamp": 86400, "endpoint": "messages", "cost": 2},
+     dt.datetime(1970, 1, 2, tzinfo=dt.UTC), "messages", Decimal(2)),
+    ({"timestamp": "yesterday", "endpoint": "fax", "usage": 7, "cost_usd": "-1"},
+     None, None, None),
+    ({"endpoint": None, "usage": {"cost": "1.25"}, "cost": "1.25"},
+     None, "chat.completions", Decimal("1.25")),
+    ({"endpoint": 3, "usage": {"cost": "1"}, "cost_usd": "2"}, None, None, None),
+    ({"endpoint": "runware.task", "usage": None, "cost_usd": 0}, None, "runware.task", Decimal(0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("obj", "when", "endpoint", "reported"), READABLE)
+def test_readable_fields(
+    obj: dict[str, Any], when: dt.datetime | None, endpoint: str | None, reported: Decimal | None
+) -> None:
+    assert readable_fields(obj) == {"timestamp": when, "endpoint": endpoint, "reported": reported}
 
 
 def test_where_prefixes() -> None:

@@ -16,13 +16,14 @@ from hypothesis import strategies as st
 
 from billing import RecordError, parse_json_line
 from billing.shapes import SHAPES
+from tests.budget import examples
 
 HERE = Path(__file__).parent / "shapes"
 FILES = sorted(HERE.glob("*.yaml"))
 CASES = [
     (path.stem, case) for path in FILES for case in yaml.safe_load(path.read_text(encoding="utf-8"))
 ]
-SETTINGS = settings(max_examples=200, deadline=None)
+SETTINGS = settings(max_examples=examples(200), deadline=None)
 
 
 def test_one_file_per_shape() -> None:

@@ -20,6 +20,7 @@ from billing.sqlrate.plan import TOKEN_COLUMNS, VT, compile_offering
 from billing.usage import Usage
 from catalog import Catalog, PriceState, Rate, load_catalog
 from catalog.model import TOKEN_KINDS, PricePlan, Tier, TokenPrice, tier_count
+from tests.budget import examples
 
 _PRICES = MappingProxyType(
     {kind: TokenPrice(Rate(PriceState.PUBLISHED, Decimal(1))) for kind in TOKEN_KINDS}
@@ -97,7 +98,7 @@ def _sql_tier(engine: Engine, catalog: Catalog, n: tuple[int, ...]) -> int | Non
     return None if vt == -2 else int(vt) - 0 * VT  # version 0: vt is the tier
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(plan=tier_plans(), n=counts)
 def test_model_hot_path_and_sql_pick_the_same_tier(plan: PricePlan, n: tuple[int, ...]) -> None:
     count = tier_count(plan.tier_by, dict(zip(TOKEN_KINDS, n, strict=True)))

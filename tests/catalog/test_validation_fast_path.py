@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog import Catalog, RequestValidator
+from tests.budget import examples
 
 from .request_corpus import base_request, corpus, with_value
 from .test_validation_properties import JSON, KEYS, MODELS, generated
@@ -99,7 +100,7 @@ def test_large_prompt_within_window_is_fast(validator: RequestValidator) -> None
     assert agree(validator, body, None)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     model=st.sampled_from(MODELS),

@@ -11,13 +11,22 @@ the context as its ``price_context``; ratecard prices the same counts as an Anth
 record (disjoint counts, ``cache_creation`` by duration, ``batch: true`` or
 ``service_tier``) naming the imported offering by provider and id.
 
+Two agreements are measured. **Raw**: genai-prices' data as its wheel ships it. **Engine**:
+genai-prices' ``calc_price`` given the prices the card holds, where the two differ only by
+float noise: the handful of genai-prices Decimals that the import rounded (``0.18000000000000002``
+→ ``0.18``, each a line of the import report) are replaced, in a copy of genai-prices' data in
+this process only, by the value the import wrote. A record that differs raw and is equal
+once the same price is used is the float-noise class; one that still differs is unexplained.
+
 Run alone for the table: ``python -m tests.interop.differential [N]`` (``make crosscheck``).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -28,6 +37,8 @@ from typing import Any
 
 from billing import PricingError, RecordError, price
 from catalog import Catalog, load_catalog
+from catalog.interop import ImportReport, source
+from catalog.interop.genai_prices import import_genai_prices, load_providers
 
 START = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 SPAN = int((dt.datetime(2027, 1, 1, tzinfo=dt.UTC) - START).total_seconds())
@@ -84,17 +95,111 @@ def _count(rng: random.Random, starts: list[int]) -> int:
     return rng.randint(1, 2_000_000)
 
 
+@dataclass(frozen=True)
+class NoisePatch:
+    """One float-noise price of genai-prices and the value ratecard's import wrote for it,
+    as the import report lists it (``float noise; rounded to 0.18``)."""
+
+    provider: str
+    model: str
+    key: str
+    raw: Decimal
+    written: Decimal
+
+
+_ROUNDED = re.compile(r"float noise; rounded to (\S+)$")
+
+
+def noise_patches(report: ImportReport | None = None) -> list[NoisePatch]:
+    """The float-noise lines of the genai-prices import report (a fresh import of the pinned
+    genai-prices when ``report`` is None), one per provider, model, key and raw value."""
+    if report is None:
+        src = source("genai-prices")
+        report = ImportReport(src.name)
+        import_genai_prices(load_providers(src), src, report)
+    out: set[NoisePatch] = set()
+    for e in report.entries:
+        found = _ROUNDED.match(e.reason)
+        if found:
+            out.add(NoisePatch(e.provider, e.model, e.key, Decimal(e.value), Decimal(found[1])))
+    return sorted(out, key=lambda n: (n.provider, n.model, n.key, n.raw))
+
+
+def _price_sets(model: Any) -> list[Any]:
+    """Every genai-prices ``ModelPrice`` of a model: plain, dated, and its price variants."""
+    from genai_prices import types as t
+
+    sets = (
+        [model.prices]
+        if isinstance(model.prices, t.ModelPrice)
+        else [c.prices for c in model.prices]
+    )
+    return sets + [v.prices for v in model.price_variants or ()]
+
+
+def patched_models(providers: list[Any], patches: list[NoisePatch]) -> dict[str, tuple[Any, Any]]:
+    """``provider/model`` → (provider, model) from a deep copy of the patched providers, with
+    every noisy Decimal the report lists replaced by the value the import wrote (plain
+    prices, tier bases and tier prices, dated prices and price variants). The wheel's own
+    objects are not touched. Fails if a report line names a price that is not found."""
+    from genai_prices import types as t
+
+    wanted = {n.provider for n in patches}
+    out: dict[str, tuple[Any, Any]] = {}
+    hits: Counter[NoisePatch] = Counter()
+    for original in providers:
+        if original.id not in wanted:
+            continue
+        provider = copy.deepcopy(original)
+        for model in provider.models:
+            mine = [n for n in patches if (n.provider, n.model) == (provider.id, model.id)]
+            if not mine:
+                continue
+            for prices in _price_sets(model):
+                for n in mine:
+                    value = prices.__dict__.get(n.key)
+                    if isinstance(value, Decimal) and value == n.raw:
+                        prices.__dict__[n.key] = n.written
+                        hits[n] += 1
+                    elif isinstance(value, t.TieredPrices):
+                        if value.base == n.raw:
+                            value.base = n.written
+                            hits[n] += 1
+                        for tier in value.tiers:
+                            if tier.price == n.raw:
+                                tier.price = n.written
+                                hits[n] += 1
+            out[f"{provider.id}/{model.id}"] = (provider, model)
+    missing = [n for n in patches if not hits[n]]
+    assert not missing, f"import report names float noise not found in genai-prices: {missing}"
+    return out
+
+
+#: The float-noise class, raw and engine (its reason, spelled out in the table).
+NOISE = (
+    "different: a genai-prices float-noise price (0.18000000000000002) the card holds rounded "
+    "(0.18)"
+)
+SAME_PRICE = "equal once the same price is used (genai-prices given the card's rounded price)"
+
+
 @dataclass
 class Result:
     counts: Counter[str] = field(default_factory=Counter)
+    engine: Counter[str] = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
     models: int = 0
+    patched: int = 0
     priced_by_genai: set[str] = field(default_factory=set)
     priced_by_both: set[str] = field(default_factory=set)
 
-    def add(self, cls: str, example: str) -> None:
+    def add(self, cls: str, example: str, engine: str | None = None) -> None:
+        """One record: its raw class and its engine class (the same unless given)."""
         self.counts[cls] += 1
+        self.engine[engine or cls] += 1
         self.examples.setdefault(cls, example)
+        if engine:
+            self.examples.setdefault(engine, example)
 
 
 def classify_refusal(message: str, context: dict[str, str] | None = None) -> str:
@@ -115,14 +220,30 @@ def classify_refusal(message: str, context: dict[str, str] | None = None) -> str
     return message.split(": ", 1)[-1][:80]
 
 
-def run(world: Catalog, n: int, seed: int = 11) -> Result:
+def _genai_price(
+    model: Any, provider: Any, usage: Any, when: dt.datetime, context: dict[str, str] | None
+) -> tuple[Decimal | None, str]:
+    try:
+        total: Decimal = model.calc_price(
+            usage, provider, genai_request_timestamp=when, price_context=context
+        ).total_price
+    except Exception as exc:  # genai-prices raises ValueError and friends
+        return None, f"{type(exc).__name__}: {exc}"[:80]
+    return total, ""
+
+
+def run(world: Catalog, n: int, seed: int = 11, patches: list[NoisePatch] | None = None) -> Result:
+    """``n`` records priced by both; ``patches`` (default: the fresh import's report) are
+    the float-noise prices the engine agreement replaces."""
     from genai_prices import Usage
     from genai_prices.data import providers
 
     rng = random.Random(seed)
     pairs = [(p, m) for p in providers for m in p.models if token_priced(m)]
-    noisy = {o.key for o in world if any("float noise" in note for note in o.notes)}
-    result = Result(models=len(pairs))
+    if patches is None:
+        patches = noise_patches()
+    patched = patched_models(providers, patches)
+    result = Result(models=len(pairs), patched=len(patches))
     for i in range(n):
         p, m = pairs[i % len(pairs)] if i < len(pairs) else rng.choice(pairs)
         starts = _starts(m)
@@ -144,22 +265,18 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
             f"{key} in={total_in} read={read} write={write} (1h {write_1h}) out={out} at "
             f"{when:%Y-%m-%dT%H:%M}{f' {context}' if context else ''}"
         )
-        try:
-            theirs: Decimal | None = m.calc_price(
-                Usage(
-                    input_tokens=total_in,
-                    cache_read_tokens=read,
-                    cache_write_tokens=write,
-                    cache_write_1h_tokens=write_1h,
-                    output_tokens=out,
-                ),
-                p,
-                genai_request_timestamp=when,
-                price_context=context,
-            ).total_price
-            their_error = ""
-        except Exception as exc:  # genai-prices raises ValueError and friends
-            theirs, their_error = None, f"{type(exc).__name__}: {exc}"[:80]
+        genai_usage = Usage(
+            input_tokens=total_in,
+            cache_read_tokens=read,
+            cache_write_tokens=write,
+            cache_write_1h_tokens=write_1h,
+            output_tokens=out,
+        )
+        theirs, their_error = _genai_price(m, p, genai_usage, when, context)
+        if key in patched:
+            same_price, _ = _genai_price(*patched[key][::-1], genai_usage, when, context)
+        else:
+            same_price = theirs
         if theirs is not None:
             result.priced_by_genai.add(key)
         usage: dict[str, Any] = {
@@ -193,13 +310,18 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
             result.priced_by_both.add(key)
             if ours == theirs:
                 result.add("equal", example)
-            elif key in noisy:
+            elif ours == same_price:
                 result.add(
-                    "different: a float-noise price rounded to 15 digits on the card",
-                    f"{example}: ours {ours}, genai-prices {theirs}",
+                    NOISE,
+                    f"{example}: ours {ours}, genai-prices {theirs}, with the card's price "
+                    f"{same_price}",
+                    engine=SAME_PRICE,
                 )
             else:
-                result.add("different: unexplained", f"{example}: ours {ours}, theirs {theirs}")
+                result.add(
+                    "different: unexplained",
+                    f"{example}: ours {ours}, theirs {theirs} (with the card's price {same_price})",
+                )
         elif ours is None and theirs is None:
             result.add(
                 f"refused by both: {classify_refusal(our_error, context)}",
@@ -215,29 +337,56 @@ def run(world: Catalog, n: int, seed: int = 11) -> Result:
     return result
 
 
+def _agreement(counts: Counter[str], equal_classes: tuple[str, ...]) -> tuple[int, int]:
+    """(equal, comparable): comparable = both priced."""
+    both = sum(c for k, c in counts.items() if k in equal_classes or k.startswith("different"))
+    return sum(counts.get(k, 0) for k in equal_classes), both
+
+
+def _classes(counts: Counter[str], n: int) -> list[str]:
+    return [
+        f"  {count:>9,} {count / n:>7.2%}  {cls}"
+        for cls, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
 def table(result: Result, n: int, seconds: float) -> str:
     lines = [
         f"{n:,} records over {result.models:,} genai-prices models with token prices "
         f"({seconds:.1f} s)",
-        f"{'class':<78} {'records':>9} {'share':>7}",
+        "",
+        "raw agreement: genai-prices' data as its wheel ships it",
+        f"  {'records':>9} {'share':>7}  class",
+        *_classes(result.counts, n),
     ]
-    for cls, count in sorted(result.counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"{cls[:78]:<78} {count:>9,} {count / n:>7.2%}")
-    both = sum(c for k, c in result.counts.items() if k == "equal" or k.startswith("different"))
-    equal = result.counts.get("equal", 0)
+    equal, both = _agreement(result.counts, ("equal",))
     lines.append(
-        f"comparable (both priced): {both:,}; equal: {equal:,} ({equal / both if both else 0:.3%})"
+        f"  comparable (both priced): {both:,}; equal: {equal:,} "
+        f"({equal / both if both else 0:.3%})"
+    )
+    lines += [
+        "",
+        f"engine agreement: genai-prices' calc_price given the card's price for the "
+        f"{result.patched} float-noise prices the import report lists",
+        f"  {'records':>9} {'share':>7}  class",
+        *_classes(result.engine, n),
+    ]
+    equal, both = _agreement(result.engine, ("equal", SAME_PRICE))
+    lines.append(
+        f"  comparable (both priced): {both:,}; equal: {equal:,} "
+        f"({equal / both if both else 0:.3%})"
     )
     share = (
         len(result.priced_by_both) / len(result.priced_by_genai) if result.priced_by_genai else 0
     )
+    lines.append("")
     lines.append(
         f"models genai-prices priced that ratecard also priced: "
         f"{len(result.priced_by_both):,} of {len(result.priced_by_genai):,} ({share:.2%})"
     )
     lines.append("first example of each class:")
     for cls, example in sorted(result.examples.items()):
-        lines.append(f"  {cls[:60]}: {example[:160]}")
+        lines.append(f"  {cls[:60]}: {example[:200]}")
     return "\n".join(lines)
 
 

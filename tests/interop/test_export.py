@@ -111,7 +111,16 @@ def test_contexts_an_export_cannot_hold_are_reported(world: Catalog) -> None:
     assert [x.key for x in report.entries] == ["context default@00:30-16:30"]
 
 
-_MODELS_DEV_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+#: models.dev's cost keys (api.json: per 1M tokens), audio included
+_MODELS_DEV_KINDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "reasoning",
+    "input_audio",
+    "output_audio",
+)
 
 
 @settings(
@@ -121,7 +130,7 @@ _MODELS_DEV_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning"
 def test_models_dev_round_trip_over_the_world(world: Catalog, data: st.DataObject) -> None:
     """import (genai-prices) → export (models.dev TOML) → tomllib → import (models.dev) gives
     the same token prices, tier bounds, context and output cap wherever models.dev can hold
-    them (its five cost keys; its top tier is open)."""
+    them (its seven cost keys; its top tier is open)."""
     import tomllib
 
     from catalog.interop import import_models_dev, imported_facts, source

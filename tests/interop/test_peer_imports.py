@@ -169,6 +169,88 @@ def test_litellm_hand_vector(tmp_path: Path) -> None:
     assert card_id("gpt-4o", "openai") == "gpt-4o"
 
 
+# LiteLLM's tiered_pricing as the pinned wheel's data writes it (dashscope/qwen3-max and its
+# kin: per-token prices, "range": [start, end] as floats) and as its calculator reads it
+# (litellm_core_utils/llm_cost_calc/tiered_pricing.py, select_tier_for_input: a tier
+# matches when start < input tokens <= end, "matching the official 0 < Token <= 32K
+# phrasing"; a request above the highest range falls back to the last tier; utils.py
+# _get_tiered_base_costs: a missing cache price is the tier's input price, a missing output
+# price the entry's own).
+LITELLM_TIERED = """{
+ "dashscope/qwen-tiered": {"litellm_provider": "dashscope", "mode": "chat",
+   "max_input_tokens": 258048, "max_output_tokens": 65536,
+   "tiered_pricing": [
+    {"input_cost_per_token": 1.2e-06, "output_cost_per_token": 6e-06,
+     "cache_read_input_token_cost": 2.4e-07, "range": [0, 32000.0]},
+    {"input_cost_per_token": 2.4e-06, "output_cost_per_token": 1.2e-05,
+     "output_cost_per_reasoning_token": 2.4e-05, "range": [32000.0, 128000.0]},
+    {"input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+     "range": [128000.0, 252000.0]}]},
+ "opencode_go/flat-and-tiered": {"litellm_provider": "opencode_go", "mode": "responses",
+   "input_cost_per_token": 2e-06, "output_cost_per_token": 6e-06,
+   "input_cost_per_token_above_200k_tokens": 9e-06,
+   "tiered_pricing": [
+    {"range": [0, 200000], "input_cost_per_token": 2e-06, "output_cost_per_token": 6e-06},
+    {"range": [200000, 500000], "input_cost_per_token": 4e-06}]},
+ "dashscope/qwen-gap": {"litellm_provider": "dashscope", "mode": "chat",
+   "tiered_pricing": [
+    {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06, "range": [0, 1000]},
+    {"input_cost_per_token": 3e-06, "output_cost_per_token": 4e-06, "range": [2000, 3000]}]}
+}"""
+
+
+def test_litellm_tiered_pricing_hand_vector(tmp_path: Path) -> None:
+    report = ImportReport("litellm")
+    data = json.loads(LITELLM_TIERED, parse_float=Decimal)
+    cat = _written(tmp_path, import_litellm(data, source("litellm"), report))
+    o = cat.offerings["dashscope/qwen-tiered"]
+    # per token x 1,000,000: 1.2e-06 → 1.2, 6e-06 → 6, 2.4e-07 → 0.24; 2.4e-06 → 2.4,
+    # 1.2e-05 → 12, 2.4e-05 → 24; 3e-06 → 3, 1.5e-05 → 15. Range ends 32,000 and 128,000
+    # are the inclusive upper bounds; the last range (to 252,000) is open: LiteLLM prices a
+    # longer prompt at the last tier.
+    assert _prices(o) == [
+        (32_000, {"input": "1.2", "cache_read": "0.24", "output": "6"}),
+        (128_000, {"input": "2.4", "output": "12", "reasoning": "24"}),
+        (OPEN_TOP, {"input": "3", "output": "15"}),
+    ]
+    # 32,000 prompt tokens: 0 < 32,000 <= 32,000, the first tier:
+    # 32,000 x 1.2 / 1M = 0.0384, + 1,000 output x 6 / 1M = 0.006 → 0.0444
+    assert price(_record(o, 32_000, 1000), cat).total == Decimal("0.0444")
+    # 32,001: the second tier, whole request: 32,001 x 2.4 / 1M = 0.0768024, + 1,000 x 12 /
+    # 1M = 0.012 → 0.0888024
+    assert price(_record(o, 32_001, 1000), cat).total == Decimal("0.0888024")
+    # 252,001 (beyond the last range's 252,000): the last tier, as LiteLLM falls back to it:
+    # 252,001 x 3 / 1M = 0.756003, + 1,000 x 15 / 1M = 0.015 → 0.771003
+    assert price(_record(o, 252_001, 1000), cat).total == Decimal("0.771003")
+    # the second tier has no cache price: cached tokens at that tier's input price, as
+    # LiteLLM's tier_rate(tier, "cache_read_input_token_cost", "input_cost_per_token"):
+    # 40,000 prompt (10,000 cached) x 2.4 / 1M = 0.096
+    cached = _record(o, 40_000, 0)
+    cached["usage"]["prompt_tokens_details"] = {"cached_tokens": 10_000}
+    assert price(cached, cat).total == Decimal("0.096")
+    assert any("tiered_pricing" in n and "252,000" in n for n in o.notes)
+    both = cat.offerings["opencode_go/flat-and-tiered"]
+    # the second tier gives no output price: the entry's own, 6e-06 → 6; tiered_pricing
+    # replaces the _above_200k key (reported)
+    assert _prices(both) == [
+        (200_000, {"input": "2", "output": "6"}),
+        (OPEN_TOP, {"input": "4", "output": "6"}),
+    ]
+    # ranges with a gap (1,000 to 2,000): LiteLLM prices a count in it at the last tier, which
+    # tiers cannot say: not read, so input and output are unpublished (refused, not free)
+    gap = cat.offerings["dashscope/qwen-gap"]
+    assert _prices(gap) == [(None, {"input": "unpublished", "output": "unpublished"})]
+    got = {(e.model, e.key): e.reason for e in report.entries}
+    # no flat prices: LiteLLM charges a request with no prompt tokens 0; the card does not
+    assert "no prompt tokens" in got[("qwen-tiered", "tiered_pricing")]
+    assert ("flat-and-tiered", "tiered_pricing") not in got  # flat = the first tier
+    assert (
+        "replaced by tiered_pricing"
+        in got[("flat-and-tiered", "input_cost_per_token_above_200k_tokens")]
+    )
+    assert "cannot write as tiers" in got[("qwen-gap", "tiered_pricing")]
+
+
 @pytest.fixture(scope="module")
 def litellm_data() -> dict[str, Any]:
     src = source("litellm")
@@ -386,6 +468,75 @@ def test_models_dev_hand_vector_and_round_trip(tmp_path: Path) -> None:
     again = import_models_dev(_tree_to_api(out), src, ImportReport("x"))
     for key in ("pricing", "limits", "modalities", "features"):
         assert again[1][("acme", "acme-large")][key] == cards[1][("acme", "acme-large")][key]
+
+
+# models.dev's api.json as the pinned wheel writes an omni model (alibaba/qwen-omni-turbo):
+# every cost per 1M tokens, cost.input_audio / cost.output_audio for audio tokens (also in a
+# context tier, as aihubmix/doubao-seed-2-0-lite-260428 writes it).
+MODELS_DEV_AUDIO = {
+    "acme": {
+        "id": "acme",
+        "name": "Acme",
+        "models": {
+            "acme-omni": {
+                "id": "acme-omni",
+                "name": "Acme Omni",
+                "cost": {
+                    "input": "0.07",
+                    "input_audio": "4.44",
+                    "output": "0.27",
+                    "output_audio": "8.89",
+                    "tiers": [
+                        {
+                            "input": "0.13",
+                            "input_audio": "1.902",
+                            "output": "0.76",
+                            "tier": {"type": "context", "size": 32000},
+                        }
+                    ],
+                },
+                "limit": {"context": 1_000_000, "output": 8192},
+                "modalities": {"input": ["text", "audio"], "output": ["text", "audio"]},
+            }
+        },
+    }
+}
+
+
+def test_models_dev_audio_prices_hand_vector(tmp_path: Path) -> None:
+    report = ImportReport("models.dev")
+    cards = import_models_dev(MODELS_DEV_AUDIO, source("models.dev"), report)
+    cat = _written(tmp_path / "cards", cards)
+    o = cat.offerings["acme/acme-omni"]
+    # per 1M already; over 32,000 prompt tokens the tier's own prices, output_audio (no
+    # tier price) the base 8.89
+    assert _prices(o) == [
+        (
+            32_000,
+            {"input": "0.07", "output": "0.27", "input_audio": "4.44", "output_audio": "8.89"},
+        ),
+        (
+            OPEN_TOP,
+            {"input": "0.13", "output": "0.76", "input_audio": "1.902", "output_audio": "8.89"},
+        ),
+    ]
+    assert not [e for e in report.entries if "audio" in e.key]  # read, not reported
+    record = _record(o, 10_000, 2_000)
+    record["usage"]["prompt_tokens_details"] = {"audio_tokens": 4_000}
+    record["usage"]["completion_tokens_details"] = {"audio_tokens": 500}
+    # 6,000 text x 0.07 = 420, 4,000 audio x 4.44 = 17,760, 1,500 text out x 0.27 = 405,
+    # 500 audio out x 8.89 = 4,445: 23,030 / 1M = 0.02303
+    assert price(record, cat).total == Decimal("0.02303")
+    # the models.dev export writes them back under the same keys
+    out = tmp_path / "tree"
+    export_models_dev(cat, out, ImportReport("x"))
+    toml = tomllib.loads(
+        (out / "providers/acme/models/acme-omni.toml").read_text(encoding="utf-8"),
+        parse_float=Decimal,
+    )
+    assert toml["cost"]["input_audio"] == Decimal("4.44")
+    assert toml["cost"]["output_audio"] == Decimal("8.89")
+    assert toml["cost"]["tiers"][0]["input_audio"] == Decimal("1.902")
 
 
 def test_models_dev_real_slice_lints_and_round_trips(tmp_path: Path) -> None:

@@ -104,13 +104,16 @@ def patterns(target: dict[str, Any]) -> list[str]:
     return out
 
 
-def prepare(target: dict[str, Any], workdir: Path) -> None:
-    if workdir.exists():
+def prepare(target: dict[str, Any], workdir: Path, *, resume: bool = False) -> None:
+    """A fresh working copy for ``target``; with ``resume``, the last run's copy with the
+    project's current code and tests copied over it (mutmut then mutates again only the
+    functions that changed and keeps the verdicts of the others)."""
+    if workdir.exists() and not resume:
         shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, workdir / name, ignore=IGNORE)
+            shutil.copytree(ROOT / name, workdir / name, ignore=IGNORE, dirs_exist_ok=True)
     sources = [p for p in PACKAGES if (ROOT / p).is_dir()]
     section = {
         "source_paths": sources,
@@ -131,6 +134,22 @@ def prepare(target: dict[str, Any], workdir: Path) -> None:
     for key, value in section.items():
         lines.append(f"{key} = {json.dumps(value)}")
     (workdir / "pyproject.toml").write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def reset_undetected(workdir: Path) -> int:
+    """Forget the verdict of every mutant the last run did not detect (survived, no tests),
+    so that ``mutmut run`` checks them again against the current tests. Returns how many."""
+    count = 0
+    for meta in (workdir / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data.get("exit_code_by_key", {})
+        again = [k for k, v in codes.items() if v in SURVIVED | NO_TESTS]
+        for key in again:
+            codes[key] = None
+        if again:
+            meta.write_text(json.dumps(data), encoding="utf-8")
+            count += len(again)
+    return count
 
 
 def mutmut(workdir: Path, *args: str, log: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -182,6 +201,7 @@ def run_target(
     equivalents: dict[Change, str],
     *,
     report_only: bool = False,
+    resume: bool = False,
     previous: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     previous = previous or {}
@@ -196,7 +216,10 @@ def run_target(
     if report_only:  # the results of the last run, scored again (equivalent.toml edited)
         returncode, seconds = 0, previous.get("seconds", 0.0)
     else:
-        prepare(target, workdir)
+        resume = resume and (workdir / "mutants").is_dir()
+        prepare(target, workdir, resume=resume)
+        if resume:
+            print(f"   resuming: {reset_undetected(workdir)} undetected mutants checked again")
         started = time.monotonic()
         returncode = mutmut(workdir, "run", "--max-children", str(jobs), *globs, log=log).returncode
         seconds = round(time.monotonic() - started, 1)
@@ -273,7 +296,9 @@ def run_target(
         **counts,
         "score": score,
         "partial": counts["not_checked"] > 0,
+        #: this invocation's time; a resumed run only checked the mutants undetected before
         "seconds": seconds,
+        "resumed": resume,
         "survivors": survivors,
         "equivalents": marked,
         "stale_equivalents": stale,
@@ -309,7 +334,7 @@ def table(report: dict[str, Any]) -> str:
                 str(r["equivalent"]),
                 str(r.get("not_checked", 0)),
                 f"{r['score']}%",
-                str(r["seconds"]),
+                str(r["seconds"]) + (" (resumed)" if r.get("resumed") else ""),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
@@ -327,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         "--report-only",
         action="store_true",
         help="score the last run again (after editing equivalent.toml) without running mutmut",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the last run's verdicts: check again only its undetected mutants and the "
+        "functions changed since (after adding tests; a full run is the figure to report)",
     )
     args = parser.parse_args(argv)
     targets = load_targets()
@@ -348,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             args.jobs,
             equivalents,
             report_only=args.report_only,
+            resume=args.resume,
             previous=report["targets"].get(target["name"]),
         )
         REPORT.parent.mkdir(parents=True, exist_ok=True)

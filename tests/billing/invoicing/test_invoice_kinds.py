@@ -142,6 +142,9 @@ def test_minor_unit_table(currency: str, amount: str, rounded: str, unit: str) -
 def test_tier_labels_sort_by_their_lower_bound() -> None:
     labels = ["256K-1M", "2,000-4,000", None, "<=128K", "128K-256K", "1,000-2,000", "1M-2M"]
     labels += [">2M", ">4,000", "<1,000", "all"]  # open top tiers (issue 10: up_to null)
+    # a lower-inclusive open top tier (">=1M"), and a label a card published itself
+    # (catalog.model.Tier.published) in the "from X up" form: 1M = 1,000,000; 32K+ = 32,000
+    labels += [">=1M", "32K+"]
     ranks = {label: _tier_rank(label) for label in labels}
     # by hand: None and "<..." first; 1,000; 2,000; tier bounds are decimal (issue 10):
     # 128K = 128,000; 256K = 256,000; 1M = 1,000,000; above 2M ranks at 2,000,000;
@@ -158,6 +161,8 @@ def test_tier_labels_sort_by_their_lower_bound() -> None:
         "256K-1M": 256000,
         "1M-2M": 1000000,
         ">2M": 2000000,
+        ">=1M": 1000000,
+        "32K+": 32000,
     }
 
 

@@ -421,15 +421,15 @@ def test_tiers_a_single_count_apart(
     assert {line.tier for line in results[1].lines} == {"1,001-2,000"}
 
 
-def test_an_offering_with_price_contexts_is_not_compiled() -> None:
+def test_an_offering_with_price_contexts_is_compiled() -> None:
+    """Issue 10: price contexts and daily windows are rated in SQL (no more
+    not_rated_in_sql); the default context's versions come first, then each context's."""
     peers = load_catalog(HERE.parent / "peers")
     offering = next(o for o in peers.offerings.values() if o.id == "gpt-ctx")
     params = json_params("sqlite", events_t.c.request_params)
-    with pytest.raises(NotCompilableError) as info:
-        compile_offering(offering, events_t.c, params)
-    assert str(info.value) == (
-        "gpt-ctx has price contexts or daily time windows, which the SQL path does not rate"
-    )
+    compiled = compile_offering(offering, events_t.c, params)
+    assert len(compiled.plans) > len(compiled.table.plans)
+    assert compiled.defers  # events with extra kinds go to the pass that reads them
 
 
 def test_thirty_fees_and_an_error_code_fit_the_group_key(
@@ -438,7 +438,7 @@ def test_thirty_fees_and_an_error_code_fit_the_group_key(
     """With 30 fee bits the group key's error part is err × 2^30, past a 32-bit integer for
     every code above 1 (9 × 2^30 here): the statements must compute in 64 bits (PostgreSQL
     checks; SQLite has one integer type). One event switches on all 30 fees, one is refused
-    (a price context: not_rated_in_sql)."""
+    (a price context the card does not price: no_price_version, as billing.price says)."""
     offering = _with_fees(vec_catalog, 30)
     catalog = Catalog(vec_catalog.models, vec_catalog.providers, {offering.key: offering})
     base = {"customer": "thirty", "model": "fees", "timestamp": "2026-11-05T00:00:00Z"}
@@ -450,7 +450,7 @@ def test_thirty_fees_and_an_error_code_fit_the_group_key(
     ingest_lines(engine, lines, make_pricer(catalog))
     with engine.connect() as conn:
         result = rate_scope(conn, period_scope("2026-11"), catalog)
-    assert [(e.reason_code, e.events) for e in result.errors] == [("not_rated_in_sql", 1)]
+    assert [(e.reason_code, e.events) for e in result.errors] == [("no_price_version", 1)]
     got = {line.charge: line.amount for line in result.lines}
     # input 1000 × 1 / 1e6 = 0.001; output 0; each of the 30 fees 1
     assert got == {
