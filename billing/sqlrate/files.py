@@ -10,14 +10,19 @@ They become the columns of ``usage_events`` and ``usage_tool_calls`` inside Duck
 rated by the same statements as the ledger (billing.sqlrate.queries): integer sums come back,
 Python multiplies them by the Decimal prices.
 
-Every other record, and every record that is not valid JSON, takes the **exact path**: the
-Python calculator (billing.priced.price_one) reads and prices it, or says why it cannot.
+A record is on the fast path only when its text holds exactly the members DuckDB read, with
+the values Python would read (:func:`_fast_sql` lists the checks: no unknown or repeated key,
+integer literals, strings without escapes, JSON both readers accept). Every other record,
+every record that is not valid JSON, and every event the SQL statements cannot rate takes
+the **exact path**: the Python calculator (billing.priced.price_one) reads and prices it, or
+says why it cannot, in its own words.
 So each record is priced exactly as ``ratecard price`` prices it, whichever path it takes;
 records that cannot be priced are counted per reason, never priced 0.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -30,11 +35,11 @@ from catalog import Catalog
 
 from ..errors import NotCompilableError
 from ..rating import EXACT, bundled_catalog
-from .plan import compile_offering
-from .rate import rate_scope
+from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+from .plan import FEE_RATE, TOOL_RATE, UNKNOWN_TOOL, compile_offering
+from .rate import RateResult, rate_scope
 
 _ZERO = Decimal(0)
-MAX_COUNT = 10**15
 #: (offering, price_version, tier, charge, unit, unit_price) → [quantity, events, amount]
 LineKey = tuple[str, str, str | None, str, str, Decimal]
 
@@ -99,80 +104,175 @@ def _source_sql(files: Sequence[Path]) -> str:
     return " UNION ALL ".join(parts)
 
 
-_TS = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-_TOP = ("id", "customer", "model", "timestamp", "endpoint", "usage", "request")
-_USAGE = (
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "prompt_tokens_details",
-    "completion_tokens_details",
-    "tool_usage",
+#: a timestamp the fast path reads: whole seconds, UTC (``Z`` or ``+00``) or without a zone
+#: (UTC to Python's reader too), ``T`` or a space between date and time (a Parquet
+#: TIMESTAMP or TIMESTAMPTZ as DuckDB writes it in JSON); year 0001 or later (Python's)
+_TS = (
+    r'^"(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-\d{2}-\d{2}[T ]'
+    r'\d{2}:\d{2}:\d{2}(Z|\+00)?"$'
 )
+#: the formats of those timestamps (DuckDB's strptime refuses 24:00, :60 and 30 February,
+#: as Python does)
+_TS_FORMATS = (
+    '"%Y-%m-%dT%H:%M:%SZ"',
+    '"%Y-%m-%dT%H:%M:%S"',
+    '"%Y-%m-%d %H:%M:%S"',
+    '"%Y-%m-%d %H:%M:%S+00"',
+    '"%Y-%m-%dT%H:%M:%S+00"',
+    '"%Y-%m-%d %H:%M:%SZ"',
+)
+#: a request value the fast path passes on as it is: a string without escapes, a plain
+#: number (no exponent, within the bounds billing.records.loads checks), true, false or null
+_SCALAR = r'^("[^"\\]*"|-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,30})?|true|false|null)$'
+#: a comma before a closing bracket: DuckDB's JSON reader accepts it, Python's refuses it
+_TRAILING_COMMA = r",[ \t\r\n]*[\]}]"
 
-
-def _distinct(keys: str) -> str:
-    """No key of the object repeated: the Python reader refuses a repeated key (records.loads),
-    while DuckDB's path functions read the first; such a record takes the exact path."""
-    return f"len(list_distinct({keys})) = len({keys})"
-
-
-def _keys_within(keys: str, allowed: Sequence[str]) -> str:
-    """Every key of the list ``keys`` is one of ``allowed``, and none is repeated."""
-    listed = ", ".join(_quote(k) for k in allowed)
-    return (
-        f"(list_bool_and(list_transform({keys}, lambda k: k IN ({listed}))) AND {_distinct(keys)})"
-    )
-
-
-def _count(expr: str) -> str:
-    """The JSON value is a whole number, 0 to 10¹⁵ (UBIGINT: json_type of a non-negative
-    integer literal)."""
-    return (
-        f"(CASE WHEN json_type({expr}) = 'UBIGINT' THEN {expr}::UBIGINT <= {MAX_COUNT} "
-        "ELSE false END)"
-    )
-
-
-def _optional_count(expr: str) -> str:
-    return (
-        f"(CASE WHEN json_type({expr}) = 'UBIGINT' THEN {expr}::UBIGINT <= {MAX_COUNT} "
-        f"ELSE coalesce(json_type({expr}), 'NULL') = 'NULL' END)"
-    )
-
-
-def _n(expr: str) -> str:
-    """A count checked by the fast path, as BIGINT (0 when absent or null)."""
-    return f"coalesce(TRY_CAST({expr} ->> '$' AS BIGINT), 0)"
-
-
-#: the pieces of a record the fast path reads, each found by one parse of the document
+#: the members the fast path reads, found by one json_extract of the record, each as its
+#: JSON text (SQL NULL when absent; ``null`` when null)
 _PATHS = {
     "id": "$.id",
-    "model": "$.model",
     "customer": "$.customer",
+    "model": "$.model",
+    "ts": "$.timestamp",
     "endpoint": "$.endpoint",
-    "timestamp": "$.timestamp",
     "request": "$.request",
-    "usage": "$.usage",
     "prompt": "$.usage.prompt_tokens",
     "completion": "$.usage.completion_tokens",
     "total": "$.usage.total_tokens",
-    "pd": "$.usage.prompt_tokens_details",
-    "cd": "$.usage.completion_tokens_details",
     "cached": "$.usage.prompt_tokens_details.cached_tokens",
     "reasoning": "$.usage.completion_tokens_details.reasoning_tokens",
     "tools": "$.usage.tool_usage",
 }
-#: the objects whose keys the fast path checks, each key list found by the same one parse
-_OBJECTS = {
-    "top": "$",
-    "usage": "$.usage",
-    "pd": "$.usage.prompt_tokens_details",
-    "cd": "$.usage.completion_tokens_details",
-    "tools": "$.usage.tool_usage",
-    "request": "$.request",
-}
+#: the objects whose keys are listed by one json_keys of the record
+_OBJECTS = ("$", "$.usage", "$.usage.prompt_tokens_details", "$.usage.completion_tokens_details")
+
+
+def _fast_sql(source: str) -> str:
+    """The one statement that reads, checks and keeps every record: a table ``records``
+    (in file order) with ``fast`` (true: DuckDB's statements rate it), what the rating needs
+    of a fast record, and ``doc`` (the text) of every other record, for the exact path.
+    ``source`` gives one row per record, its text in ``doc``.
+
+    A record is fast only when the Python reader would read exactly the members found here,
+    with the same values; every check is on text DuckDB gives back, never a lenient cast:
+
+    - the whole line is JSON DuckDB and Python both accept: ``json_valid``, no comma before a
+      closing bracket (DuckDB's reader takes ``[1,]``; Python refuses it), at most
+      billing.records.MAX_RECORD_CHARS;
+    - no key but the known ones, none repeated, none null: ``json_keys`` of the record, its
+      ``usage`` and the two details objects list exactly as many keys as members were found
+      (a repeated key is listed twice, an unknown or null one once), so nothing is silently
+      ignored and nothing read twice;
+    - every count is a JSON integer literal (its text, read back from the integer, is
+      unchanged: ``"5"``, ``1.5``, ``true`` and ``1e3`` are not), 0 to 10¹⁵; the strings are
+      JSON strings without escapes; the timestamp is ``YYYY-MM-DDTHH:MM:SSZ``;
+    - ``tool_usage`` and ``request``: objects without escapes, no name repeated, each tool
+      count an integer, each request value a plain scalar (:data:`_SCALAR`).
+    """
+
+    def found(name: str) -> str:
+        return f"({name} IS NOT NULL)::INT"
+
+    def text(name: str) -> str:
+        # a JSON string without escapes, within billing.records.MAX_ID_CHARS (+ 2 quotes)
+        return (
+            f"(starts_with({name}, '\"') AND NOT contains({name}, '\\') "
+            f"AND strlen({name}) <= {MAX_ID_CHARS + 2})"
+        )
+
+    def count(name: str, n: str) -> str:
+        # ``n`` is TRY_CAST(text AS UBIGINT): the text must be its canonical digits
+        return f"({n}::VARCHAR = {name} AND {n} <= {MAX_COUNT})"
+
+    member = "'$.\"' || k || '\"'"
+    # each member found by a path built from its name (CASE: DuckDB's AND does not stop
+    # at false, and an empty name is no path)
+    tool_ok = (
+        "CASE WHEN starts_with(tools, '{') AND NOT contains(tools, '\\') THEN "
+        "(len(list_distinct(json_keys(tools))) = len(json_keys(tools)) AND "
+        "coalesce(list_bool_and(list_transform(json_keys(tools), lambda k: "
+        f"CASE WHEN k = '' OR length(k) > {MAX_TOOL_CHARS} THEN false ELSE "
+        f"coalesce(TRY_CAST(json_extract(tools, {member})::VARCHAR AS UBIGINT)::VARCHAR = "
+        f"json_extract(tools, {member})::VARCHAR AND "
+        f"TRY_CAST(json_extract(tools, {member})::VARCHAR AS UBIGINT) <= {MAX_COUNT}, "
+        "false) END)), true)) ELSE false END"
+    )
+    request_ok = (
+        "CASE WHEN starts_with(request, '{') AND NOT contains(request, '\\') THEN "
+        "(len(list_distinct(json_keys(request))) = len(json_keys(request)) AND "
+        "coalesce(list_bool_and(list_transform(json_keys(request), lambda k: "
+        f"CASE WHEN k = '' OR length(k) > {MAX_ID_CHARS} THEN false ELSE "
+        f"regexp_full_match(json_extract(request, {member})::VARCHAR, {_quote(_SCALAR)}) "
+        "END)), true)) ELSE false END"
+    )
+    n_top = " + ".join(
+        [found(n) for n in ("id", "customer", "model", "ts", "endpoint", "request")] + ["1"]
+    )
+    n_usage = " + ".join(["2"] + [found(n) for n in ("total", "cached", "reasoning", "tools")])
+
+    def opt(name: str, check: str) -> str:
+        # absent or null (Python reads both as absent), or passing ``check``
+        return f"({name} IS NULL OR {name} = 'null' OR ({check}))"
+
+    checks = " AND ".join(
+        [
+            count("prompt", "p"),
+            count("completion", "c"),
+            f"k_top = {n_top}",
+            f"k_usage = {n_usage}",
+            "(CASE WHEN cached IS NULL THEN k_pd IS NULL ELSE k_pd = 1 END)",
+            "(CASE WHEN reasoning IS NULL THEN k_cd IS NULL ELSE k_cd = 1 END)",
+            opt("id", text("id")),
+            opt("customer", text("customer")),
+            text("model"),
+            f"regexp_full_match(ts, {_quote(_TS)})",
+            "t_at IS NOT NULL",
+            opt("endpoint", "endpoint IN ('\"chat.completions\"', '\"completions\"')"),
+            opt("total", f"{count('total', 'tt')} AND tt::HUGEINT = p::HUGEINT + c"),
+            opt("cached", f"{count('cached', 'cr')} AND cr <= p"),
+            opt("reasoning", f"{count('reasoning', 'r')} AND r <= c"),
+            opt("tools", tool_ok),
+            opt("request", request_ok),
+        ]
+    )
+    paths = "[" + ", ".join(_quote(path) for path in _PATHS.values()) + "]"
+    objects = "[" + ", ".join(_quote(path) for path in _OBJECTS) + "]"
+    members = ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_PATHS))
+    casts = ", ".join(
+        f"TRY_CAST({name} AS UBIGINT) AS {alias}"
+        for name, alias in (
+            ("prompt", "p"),
+            ("completion", "c"),
+            ("total", "tt"),
+            ("cached", "cr"),
+            ("reasoning", "r"),
+        )
+    )
+    formats = "[" + ", ".join(_quote(f) for f in _TS_FORMATS) + "]"
+    casts += f", try_strptime(ts, {formats}) AS t_at"
+    return f"""CREATE TABLE records AS
+        SELECT fast, CASE WHEN fast THEN NULL ELSE doc END AS doc,
+            CASE WHEN fast THEN model END AS model, CASE WHEN fast THEN ts END AS ts,
+            CASE WHEN fast THEN t_at END AS t_at,
+            CASE WHEN fast THEN p::BIGINT END AS p, CASE WHEN fast THEN c::BIGINT END AS c,
+            CASE WHEN fast THEN coalesce(cr, 0)::BIGINT END AS cr,
+            CASE WHEN fast THEN coalesce(r, 0)::BIGINT END AS r,
+            CASE WHEN fast AND request <> 'null' THEN request END AS request,
+            CASE WHEN fast AND tools <> 'null' THEN tools END AS tools
+        FROM (SELECT *, coalesce(CASE WHEN v IS NOT NULL THEN ({checks}) END, false) AS fast
+            FROM (SELECT *, {casts} FROM (
+                SELECT doc, v, {members}, len(keys[1]) AS k_top, len(keys[2]) AS k_usage,
+                    len(keys[3]) AS k_pd, len(keys[4]) AS k_cd
+                FROM (SELECT doc, CASE WHEN ok THEN json_extract(doc, {paths})::VARCHAR[] END AS v,
+                        CASE WHEN ok THEN json_keys(doc, {objects}) END AS keys
+                    FROM (SELECT doc, strlen(doc) <= {MAX_RECORD_CHARS} AND json_valid(doc)
+                            AND NOT regexp_matches(doc, {_quote(_TRAILING_COMMA)}) AS ok
+                        FROM ({source}))))))"""
+
+
+def _lines_sql(files: Sequence[Path]) -> str:
+    """``doc``: the text of every non-empty line (JSON Lines) or row (Parquet), in order."""
+    return f"SELECT doc FROM ({_source_sql(files)}) WHERE doc IS NOT NULL"
 
 
 def price_files(
@@ -191,152 +291,36 @@ def price_files(
             raise FileNotFoundError(f"{path}: no such file")
     with duckdb_connection(threads=threads) as conn:
         raw: Any = conn.connection.driver_connection
-        # every document is parsed once: json_extract with a list of paths returns the
-        # pieces (small JSON values) the checks below look at; the rest reads only those
-        v = {name: f"v[{i + 1}]" for i, name in enumerate(_PATHS)}
-        keys = {name: f"keys[{i + 1}]" for i, name in enumerate(_OBJECTS)}
-        usage, pd, cd, tu = v["usage"], v["pd"], v["cd"], v["tools"]
-        ts = f"({v['timestamp']} ->> '$')"
-
-        def nested(expr: str, check: str) -> str:
-            # absent or null, or an object that passes ``check`` (CASE: evaluated only for
-            # objects; DuckDB's AND does not short-circuit)
-            return (
-                f"(CASE WHEN json_type({expr}) = 'OBJECT' THEN {check} "
-                f"ELSE coalesce(json_type({expr}), 'NULL') = 'NULL' END)"
-            )
-
-        # each tool count a whole number; a name that would need escaping in a JSON path
-        # goes to the exact path (CASE, so that nothing is cast before it is checked)
-        member = "'$.\"' || k || '\"'"
-        tool_counts = (
-            f"{_distinct(keys['tools'])} AND "
-            f"list_bool_and(list_transform({keys['tools']}, lambda k: CASE "
-            "WHEN contains(k, '\"') OR contains(k, '\\') THEN false "
-            f"WHEN json_type({tu}, {member}) = 'UBIGINT' "
-            f"THEN json_extract_string({tu}, {member})::UBIGINT <= {MAX_COUNT} "
-            "ELSE false END))"
-        )
-        # the request's parameters: words, numbers, booleans or null, no name repeated (a
-        # nested object could hide a repeated key, which the exact path refuses)
-        req = v["request"]
-        request_values = (
-            f"({_distinct(keys['request'])} AND list_bool_and(list_transform("
-            f"{keys['request']}, lambda k: CASE WHEN contains(k, '\"') OR contains(k, '\\') "
-            f"THEN false ELSE json_type({req}, {member}) NOT IN ('OBJECT', 'ARRAY') END)))"
-        )
-        record_checks = " AND ".join(
-            [
-                _keys_within(keys["top"], _TOP),
-                f"json_type({v['id']}) = 'VARCHAR'",
-                f"json_type({v['model']}) = 'VARCHAR'",
-                f"coalesce(json_type({v['customer']}), 'NULL') IN ('VARCHAR', 'NULL')",
-                f"coalesce({v['endpoint']} ->> '$', 'chat.completions') "
-                "IN ('chat.completions', 'completions')",
-                f"json_type({v['timestamp']}) = 'VARCHAR'",
-                f"regexp_full_match({ts}, {_quote(_TS)})",
-                nested(req, request_values),
-                f"json_type({usage}) = 'OBJECT'",
-            ]
-        )
-        usage_checks = " AND ".join(
-            [
-                _keys_within(keys["usage"], _USAGE),
-                _count(v["prompt"]),
-                _count(v["completion"]),
-                nested(pd, _keys_within(keys["pd"], ["cached_tokens"])),
-                nested(cd, _keys_within(keys["cd"], ["reasoning_tokens"])),
-                _optional_count(v["cached"]),
-                _optional_count(v["reasoning"]),
-                _optional_count(v["total"]),
-                nested(tu, tool_counts),
-            ]
-        )
-        fast = (
-            f"CASE WHEN v IS NOT NULL THEN (CASE WHEN {record_checks} THEN ({usage_checks}) "
-            "ELSE false END) ELSE false END"
-        )
-        paths = "[" + ", ".join(_quote(path) for path in _PATHS.values()) + "]"
-        objects = "[" + ", ".join(_quote(path) for path in _OBJECTS.values()) + "]"
-        raw.execute(
-            f"""CREATE TABLE parsed AS SELECT id, doc,
-                CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
-                     THEN json_extract(doc, {paths}) END) END AS v,
-                CASE WHEN json_valid(doc) THEN (CASE WHEN json_type(doc) = 'OBJECT'
-                     THEN json_keys(doc, {objects}) END) END AS keys
-            FROM (SELECT row_number() OVER () AS id, doc FROM ({_source_sql(files)}))"""
-        )
-        raw.execute(
-            f"CREATE TABLE records AS SELECT id, doc, coalesce(({fast}), false) AS fast, v "
-            "FROM parsed"
-        )
-        raw.execute("DROP TABLE parsed")
-        raw.execute(
-            f"""CREATE TABLE fast AS SELECT id, {v["model"]} ->> '$' AS model,
-                {_n(v["prompt"])} AS p, {_n(v["completion"])} AS c, {_n(v["cached"])} AS cr,
-                {_n(v["reasoning"])} AS r,
-                try_strptime({ts}, '%Y-%m-%dT%H:%M:%SZ') AS at_time,
-                json_type({v["total"]}) AS tt, {_n(v["total"])} AS t,
-                CASE WHEN json_type({v["request"]}) = 'OBJECT' THEN {v["request"]}::VARCHAR END
-                    AS request_params,
-                CASE WHEN json_type({tu}) = 'OBJECT' THEN {tu} END AS tools
-            FROM records WHERE fast"""
-        )
-        # included counts within their whole, the stated total equal to the sum (as the shape)
-        raw.execute(
-            "UPDATE records SET fast = false WHERE id IN (SELECT id FROM fast WHERE cr > p "
-            "OR r > c OR at_time IS NULL OR (tt IS NOT NULL AND tt <> 'NULL' AND t <> p + c))"
-        )
-        # the models: resolved once each in Python, as billing.rating resolves them
-        models = [row[0] for row in raw.execute("SELECT DISTINCT model FROM fast").fetchall()]
+        raw.execute(_fast_sql(_lines_sql(files)))
+        # the models: resolved once each in Python, as billing.rating resolves them (the
+        # JSON text decoded by Python's own reader)
+        distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()
         resolved: dict[str, str] = {}
-        compiled: dict[str, Any] = {}
-        for model in models:
-            try:
-                offering = catalog.resolve(model)
-            except Exception:
-                continue  # unknown or ambiguous: the exact path says why
-            try:
-                compile_offering(offering, _events_cols(), _params())
-            except NotCompilableError:
-                continue
-            resolved[model] = offering.key
-            compiled[offering.key] = offering
-        raw.execute("CREATE TABLE models (model VARCHAR, offering VARCHAR)")
+        for (model_text,) in distinct:
+            offering = _offering_key(json.loads(model_text), catalog)
+            if offering is not None:
+                resolved[model_text] = offering
+        raw.execute("CREATE TABLE models (model VARCHAR PRIMARY KEY, offering VARCHAR)")
         if resolved:
             raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
-        raw.execute(
-            "UPDATE records SET fast = false WHERE fast AND id NOT IN "
-            "(SELECT f.id FROM fast f JOIN models m USING (model))"
-        )
-        raw.execute(
-            """CREATE TABLE usage_events AS SELECT f.id, 0::BIGINT AS customer_id,
-                'bulk' AS period, m.offering,
-                f.at_time::TIMESTAMP AT TIME ZONE 'UTC' AS event_time,
-                'priced' AS status, f.p - f.cr AS input_tokens, f.cr AS cache_read_tokens,
-                0::BIGINT AS cache_write_tokens, f.c - f.r AS output_tokens,
-                f.r AS reasoning_tokens, f.request_params,
-                NULL::VARCHAR AS token_kinds, NULL::VARCHAR AS price_context
-            FROM fast f JOIN models m USING (model) JOIN records r USING (id) WHERE r.fast"""
-        )
-        raw.execute(
-            """CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
-                json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
-            FROM (SELECT id, tools, unnest(json_keys(tools)) AS k FROM fast
-                  WHERE tools IS NOT NULL AND id IN (SELECT id FROM usage_events))"""
-        )
-        counts = raw.execute("SELECT count(*), count(*) FILTER (WHERE fast) FROM records")
-        result.records, result.fast = counts.fetchone()
-        if result.fast:
-            # here for start-up time: only this engine path needs it
-            from sqlalchemy import literal_column
-
-            rated = rate_scope(
-                conn,
-                [literal_column("usage_events.period") == "bulk"],
-                catalog,
-                offerings=sorted(set(resolved.values())),
-            )
+        raw.execute("CREATE TABLE redo (id BIGINT)")
+        (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
+        rated = _rate_fast(conn, resolved, catalog)
+        if rated is not None and rated.errors:
+            # the statements say why by a code; the calculator says it in full, naming the
+            # tool or the tier: the events of the offerings that failed (narrowed by the
+            # code) are priced one by one instead, and the rest rated again
+            for err in rated.errors:
+                where = _REDO.get(err.code, "true")
+                offering = "true" if err.offering is None else "m.offering = ?"
+                raw.execute(
+                    "INSERT INTO redo SELECT r.rowid FROM records r JOIN models m USING (model) "
+                    f"WHERE r.fast AND {offering} AND {where}",
+                    [] if err.offering is None else [err.offering],
+                )
+            rated = _rate_fast(conn, resolved, catalog)
+        if rated is not None:
+            (result.fast,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
             for line in rated.lines:
                 result.currencies.add(line.currency)
                 key = (
@@ -351,12 +335,22 @@ def price_files(
             result.priced += rated.priced_events
             for err in rated.errors:
                 result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
-        # the exact path, one record at a time, in file order
-        slow = raw.execute("SELECT id, doc FROM records WHERE NOT fast ORDER BY id")
+        # the exact path, one record at a time, in file order: every record DuckDB's
+        # statements did not rate. A fast record whose model did not resolve is written
+        # back from what was read of it (it held nothing else: see _fast_sql), so that the
+        # calculator says why, or prices it when only the SQL plan could not.
+        slow = raw.execute(
+            f"""SELECT rowid, CASE WHEN fast THEN {_REBUILT} ELSE doc END FROM records
+            WHERE NOT fast OR model NOT IN (SELECT model FROM models)
+                OR rowid IN (SELECT id FROM redo) ORDER BY rowid"""
+        )
         while batch := slow.fetchmany(10_000):
-            for line_no, doc in batch:
+            for row_id, doc in batch:
+                if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                    result.records -= 1
+                    continue
                 result.exact += 1
-                priced = price_one(doc, int(line_no), catalog)
+                priced = price_one(doc, int(row_id) + 1, catalog)
                 if priced.charge is None:
                     reason = _reason(priced.error or "cannot be priced")
                     result.failed[reason] = result.failed.get(reason, 0) + 1
@@ -381,6 +375,80 @@ def price_files(
                         ln.amount,
                     )
     return result
+
+
+#: the fast events of an offering the statements could not rate, by the error's code, that
+#: the calculator prices instead (to say why in full): those with tools for a tool error,
+#: with request parameters for a request fee error, all of them otherwise
+_REDO = {
+    TOOL_RATE: "r.tools IS NOT NULL",
+    UNKNOWN_TOOL: "r.tools IS NOT NULL",
+    FEE_RATE: "r.request IS NOT NULL",
+}
+
+
+def _rate_fast(conn: Any, resolved: dict[str, str], catalog: Catalog) -> RateResult | None:
+    """Rate the fast records (but those in ``redo``) with billing.sqlrate's statements;
+    None when there are none."""
+    raw: Any = conn.connection.driver_connection
+    raw.execute("DROP TABLE IF EXISTS usage_events")
+    raw.execute("DROP TABLE IF EXISTS usage_tool_calls")
+    raw.execute(
+        """CREATE TABLE usage_events AS SELECT r.rowid AS id, 0::BIGINT AS customer_id,
+            'bulk' AS period, m.offering,
+            r.t_at AT TIME ZONE 'UTC' AS event_time,
+            'priced' AS status, r.p - r.cr AS input_tokens, r.cr AS cache_read_tokens,
+            0::BIGINT AS cache_write_tokens, r.c - r.r AS output_tokens,
+            r.r AS reasoning_tokens, r.request AS request_params,
+            NULL::VARCHAR AS token_kinds, NULL::VARCHAR AS price_context
+        FROM records r JOIN models m USING (model)
+        WHERE r.fast AND r.rowid NOT IN (SELECT id FROM redo)"""
+    )
+    raw.execute(
+        """CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
+            json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
+        FROM (SELECT e.id, r.tools, unnest(json_keys(r.tools)) AS k
+              FROM usage_events e JOIN records r ON r.rowid = e.id WHERE r.tools IS NOT NULL)"""
+    )
+    (events,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
+    if not events:
+        return None
+    # here for start-up time: only this engine path needs it
+    from sqlalchemy import literal_column
+
+    return rate_scope(
+        conn,
+        [literal_column("usage_events.period") == "bulk"],
+        catalog,
+        offerings=sorted(set(resolved.values())),
+    )
+
+
+#: a fast record written back as the JSON it was read from (every member that can change
+#: its price: the model, the time, the counts, the tools and the request)
+_REBUILT = (
+    '\'{"model": \' || model || \', "timestamp": \' || ts || \', "usage": {"prompt_tokens": \' '
+    '|| p || \', "completion_tokens": \' || c || \', "prompt_tokens_details": '
+    '{"cached_tokens": \' || cr || \'}, "completion_tokens_details": {"reasoning_tokens": \' '
+    "|| r || '}' || coalesce(', \"tool_usage\": ' || tools, '') || '}' "
+    "|| coalesce(', \"request\": ' || request, '') || '}'"
+)
+
+
+def _offering_key(model: Any, catalog: Catalog) -> str | None:
+    """The offering a fast record's model names, or None: the exact path then reads the
+    record (and says why it cannot be priced, when it cannot)."""
+    if not isinstance(model, str) or not model.strip() or len(model) > MAX_ID_CHARS:
+        return None
+    try:
+        offering = catalog.resolve(model)
+    except Exception:
+        return None  # unknown or ambiguous: the exact path says why
+    try:
+        compile_offering(offering, _events_cols(), _params())
+    except NotCompilableError:
+        return None
+    return offering.key
 
 
 def _events_cols() -> Any:

@@ -1,0 +1,345 @@
+"""``price --engine duckdb`` against the Python calculator, record kinds that could diverge.
+
+DuckDB's JSON reader is more lenient than ratecard's (billing.records.loads): it casts
+``"5"``, ``1.5``, ``true`` and ``1e3`` to integers, reads the first of two equal keys, drops
+unknown keys, and accepts ``NaN`` and a comma before a closing bracket. Every such record
+must come out of the bulk path exactly as ``ratecard price`` prices it: priced to the same
+digits, or refused with the same reason. The reference is billing.priced.price_one, record
+by record, summed here; nothing below is computed by the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing.money import EXACT
+from billing.priced import price_one
+from billing.sqlrate.files import _reason, price_files
+
+pytest.importorskip("duckdb")
+
+MODELS = (
+    "qwen3-5-4b",
+    "empiriolabs/qwen3-5-flash",
+    "empiriolabs/qwen3-5-flash:variant1",
+    "no-such-model",
+    " ",
+)
+
+
+def python_totals(lines: list[str]) -> dict[str, Any]:
+    """What ``ratecard price`` (the Python calculator) gives for ``lines``, summed as the
+    bulk result sums: per charge line, per failure reason, and the total."""
+    priced = 0
+    failed: dict[str, int] = {}
+    by_line: dict[tuple[Any, ...], list[Any]] = {}
+    total = Decimal(0)
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        result = price_one(text, number)
+        if result.charge is None:
+            reason = _reason(result.error or "")
+            failed[reason] = failed.get(reason, 0) + 1
+            continue
+        priced += 1
+        charge = result.charge
+        total = EXACT.add(total, charge.total)
+        for ln in charge.lines:
+            key = (
+                f"{charge.provider}/{charge.offering}",
+                ln.price_version or "",
+                ln.tier,
+                ln.charge,
+                ln.unit,
+                ln.unit_price,
+            )
+            acc = by_line.setdefault(key, [0, 0, Decimal(0)])
+            acc[0] += ln.quantity
+            acc[1] += 1
+            acc[2] = EXACT.add(acc[2], ln.amount)
+    return {"priced": priced, "failed": failed, "lines": by_line, "total": total}
+
+
+def bulk_totals(path: Path) -> dict[str, Any]:
+    result = price_files([path])
+    lines = {k: v for k, v in result.lines.items() if v[0] or v[1]}
+    return {
+        "priced": result.priced,
+        "failed": result.failed,
+        "lines": lines,
+        "total": result.total,
+        "fast": result.fast,
+    }
+
+
+def assert_same(tmp_path: Path, lines: list[str], name: str = "usage.jsonl") -> dict[str, Any]:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    want = python_totals(lines)
+    got = bulk_totals(path)
+    assert got["total"] == want["total"]
+    assert got["priced"] == want["priced"]
+    assert got["failed"] == want["failed"]
+    assert got["lines"] == want["lines"]
+    return got
+
+
+def record(**usage: Any) -> dict[str, Any]:
+    return {
+        "id": "r",
+        "customer": "acme",
+        "model": "qwen3-5-4b",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 10, **usage},
+    }
+
+
+GOOD = json.dumps(record())
+# Each bait differs from GOOD by one thing DuckDB reads leniently (or not at all); the comment
+# says what the Python reader does with it.
+BAIT = [
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": "1000"'),  # refused: a string
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": 1000.5'),  # refused: not whole
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": 1000.0'),  # priced: 1000
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": 1e3'),  # priced: 1000
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": true'),  # refused: a boolean
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": -0'),  # priced: 0
+    GOOD.replace('"prompt_tokens": 1000', '"prompt_tokens": 1000, "prompt_tokens": 5'),  # twice
+    GOOD.replace('"model": "qwen3-5-4b"', '"model": "qwen3-5-4b", "model": "qwen3-5-4b"'),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "audio_tokens": 3'),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "x": {"y": 1}'),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": 1010'),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": 1011'),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": null'),
+    GOOD.replace('"id": "r"', '"id": "r", "foo": 1'),  # an unknown top-level key: priced
+    GOOD.replace('"id": "r"', '"id": "r", "choices": [{"a": 1, "a": 2}]'),  # refused: twice
+    GOOD.replace('"id": "r"', '"id": "r", "provider": "empiriolabs"'),
+    GOOD.replace('"id": "r"', '"id": "r", "service_tier": "flex"'),
+    GOOD.replace('"id": "r"', '"id": "r", "cost_usd": 0.5'),
+    GOOD.replace('"id": "r"', '"id": "r", "x": NaN'),  # refused: NaN
+    GOOD.replace('"id": "r"', '"id": 5'),  # refused: a number
+    GOOD.replace('"id": "r"', '"id": null'),  # priced
+    GOOD.replace('"customer": "acme"', '"customer": null'),  # priced
+    GOOD.replace('"customer": "acme"', '"customer": 7'),  # refused
+    GOOD.replace('"customer": "acme"', '"customer": "a\\u0000b"'),  # refused: NUL
+    GOOD.replace('"customer": "acme"', '"customer": "' + "c" * 201 + '"'),  # refused: long
+    GOOD.replace('"customer": "acme"', '"customer": "a\\"b"'),  # priced (escaped quote)
+    GOOD.replace('"model": "qwen3-5-4b"', '"model": "qwen3-5-\\u0034b"'),  # priced: escape
+    GOOD.replace('"model": "qwen3-5-4b"', '"model": "  "'),  # refused: blank
+    GOOD.replace('"model": "qwen3-5-4b"', '"model": "no-such-model"'),  # refused: unknown
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00+00:00"),  # priced
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20 10:00:00"),  # priced
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00"),  # priced: UTC
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20 10:00:00+00"),  # priced
+    GOOD.replace("2026-11-20T10:00:00Z", "20260-1-20T10:00:00Z"),  # refused
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:60Z"),  # refused
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T24:00:00Z"),  # refused
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-02-30T10:00:00Z"),  # refused
+    GOOD.replace("2026-11-20T10:00:00Z", "0000-11-20T10:00:00Z"),  # refused: year 0
+    GOOD.replace("2026-11-20T10:00:00Z", "0001-01-01T00:00:00Z"),  # refused: no price yet
+    GOOD.replace("2026-11-20T10:00:00Z", "2024-02-29T10:00:00Z"),
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00+00"),
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20 10:00:00Z"),
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20t10:00:00z"),  # priced
+    GOOD.replace("2026-11-20T10:00:00Z", "2026-11-20T10:00:00.5Z"),  # priced
+    GOOD.replace('"timestamp": "2026-11-20T10:00:00Z"', '"timestamp": 1795000000'),  # priced
+    GOOD.replace('"timestamp": "2026-11-20T10:00:00Z"', '"timestamp": null'),  # priced
+    GOOD.replace('"id": "r"', '"id": "r", "endpoint": "completions"'),
+    GOOD.replace('"id": "r"', '"id": "r", "endpoint": "responses"'),
+    GOOD.replace('"id": "r"', '"id": "r", "endpoint": null'),
+    GOOD.replace("}}", ", }}"),  # refused: a comma before }
+    GOOD.replace("}}", "},}"),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 1000}',
+    ),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 1001}',
+    ),  # refused: more than the prompt
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "prompt_tokens_details": '
+        '{"cached_tokens": 1, "cached_tokens": 2}',
+    ),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "prompt_tokens_details": {"cached_tokens": 1, "audio_tokens": 0}',
+    ),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "prompt_tokens_details": {}'),
+    GOOD.replace(
+        '"completion_tokens": 10', '"completion_tokens": 10, "prompt_tokens_details": null'
+    ),
+    GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "prompt_tokens_details": 5'),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "completion_tokens_details": {"reasoning_tokens": 10}',
+    ),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "completion_tokens_details": {"reasoning_tokens": 11}',
+    ),
+    GOOD.replace(
+        '"completion_tokens": 10',
+        '"completion_tokens": 10, "completion_tokens_details": {"reasoning_tokens": null}',
+    ),
+    GOOD.replace(
+        '"completion_tokens": 10', '"completion_tokens": 10, "cache_creation_input_tokens": 5'
+    ),
+    GOOD.replace("1000", str(10**15)),  # priced: the largest count
+    GOOD.replace("1000", str(10**15 + 1)),  # refused: implausible
+    GOOD.replace("1000", "123456789012345678901234567890123"),  # refused: beyond 10^30
+    '{"id": "r", "usage": ',  # not JSON
+    "[1, 2]",
+    "   ",  # blank: not a record
+    "",
+]
+FLASH = {
+    "id": "t",
+    "model": "empiriolabs/qwen3-5-flash:variant1",
+    "timestamp": "2026-11-20T10:00:00Z",
+    "usage": {"prompt_tokens": 2000, "completion_tokens": 30},
+}
+FLASH_TEXT = json.dumps(FLASH)[:-2]  # without the closing "}}" of usage and the record
+TOOL_BAIT = [
+    FLASH_TEXT + ', "tool_usage": {"web_search": 2}}}',
+    FLASH_TEXT + ', "tool_usage": {"web_search": 2, "code_interpreter": 1}}}',
+    FLASH_TEXT + ', "tool_usage": {"web_search": "2"}}}',  # refused: a string
+    FLASH_TEXT + ', "tool_usage": {"web_search": 2.5}}}',
+    FLASH_TEXT + ', "tool_usage": {"web_search": 2, "web_search": 3}}}',
+    FLASH_TEXT + ', "tool_usage": {"web_search": 2,}}}',
+    FLASH_TEXT + ', "tool_usage": {}}}',
+    FLASH_TEXT + ', "tool_usage": null}}',
+    FLASH_TEXT + ', "tool_usage": {"": 1}}}',
+    FLASH_TEXT + ', "tool_usage": {"we\\"b": 1}}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": "true"}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "tool_web_search": false}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "temperature": 0.7}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "temperature": NaN}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "t": Infinity}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "n": 1e999}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "o": {"a": 1, "a": 2}}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "o": [1,]}}',
+    FLASH_TEXT + '}, "request": {"tool_web_search": true, "s": "x\\u0000"}}',
+    FLASH_TEXT + '}, "request": null}',
+    FLASH_TEXT + '}, "request": []}',
+]
+
+
+def test_every_bait_priced_or_refused_as_python(tmp_path: Path) -> None:
+    got = assert_same(tmp_path, [GOOD, *BAIT, *TOOL_BAIT])
+    assert got["fast"] >= 10  # the plain records still take DuckDB's path
+
+
+def test_each_bait_alone(tmp_path: Path) -> None:
+    """One file per bait: a divergence cannot hide behind another record's."""
+    for i, line in enumerate([*BAIT, *TOOL_BAIT]):
+        assert_same(tmp_path, [line, GOOD], f"bait{i}.jsonl")
+
+
+def test_the_same_records_as_parquet(tmp_path: Path) -> None:
+    """Parquet rows become JSON text (nulls left out) and take the same checks."""
+    import duckdb
+
+    good = [GOOD, json.dumps(FLASH), TOOL_BAIT[0], TOOL_BAIT[10]]
+    src = tmp_path / "src.jsonl"
+    src.write_text("\n".join(good) + "\n")
+    parquet = tmp_path / "usage.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_json('{src}', format = 'newline_delimited')) "
+        f"TO '{parquet}' (FORMAT parquet)"
+    )
+    want = python_totals(good)
+    got = bulk_totals(parquet)
+    assert (got["total"], got["priced"], got["failed"]) == (want["total"], 4, {})
+    assert got["fast"] == 4
+
+
+_count = st.one_of(
+    st.integers(0, 3_000_000),
+    st.sampled_from([-1, 10**15, 10**15 + 1, 2**64]),
+    st.sampled_from(['"5"', "1.5", "7.0", "true", "null", "1e3", "[1]", "{}"]).map(
+        lambda t: json.loads(t) if t[0] in '[{"' else _Raw(t)
+    ),
+)
+
+
+class _Raw:
+    """A JSON literal written as is (1.5, true, 1e3), not as json.dumps would write it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _dump(value: Any) -> str:
+    if isinstance(value, _Raw):
+        return value.text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_dump(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+@st.composite
+def _record(draw: st.DrawFn) -> str:
+    usage: dict[str, Any] = {
+        "prompt_tokens": draw(_count),
+        "completion_tokens": draw(_count),
+    }
+    if draw(st.booleans()):
+        usage["prompt_tokens_details"] = {"cached_tokens": draw(_count)}
+    if draw(st.booleans()):
+        usage["completion_tokens_details"] = {"reasoning_tokens": draw(_count)}
+    if draw(st.integers(0, 3)) == 0:
+        usage["tool_usage"] = draw(
+            st.dictionaries(st.sampled_from(["web_search", "code_interpreter", "x"]), _count)
+        )
+    if draw(st.integers(0, 4)) == 0:
+        usage[draw(st.sampled_from(["total_tokens", "cache_creation_input_tokens", "zz"]))] = draw(
+            _count
+        )
+    doc: dict[str, Any] = {
+        "id": draw(st.sampled_from(["a", "b", 5, None])),
+        "model": draw(st.sampled_from(MODELS)),
+        "timestamp": draw(
+            st.sampled_from(["2026-11-20T10:00:00Z", "2026-01-01T00:00:00Z", "2026-11-20", None])
+        ),
+        "usage": usage,
+    }
+    if draw(st.integers(0, 3)) == 0:
+        doc["request"] = draw(
+            st.dictionaries(
+                st.sampled_from(["tool_web_search", "temperature"]),
+                st.sampled_from([True, False, "true", None, _Raw("0.5"), _Raw("NaN")]),
+            )
+        )
+    if draw(st.integers(0, 5)) == 0:
+        doc[draw(st.sampled_from(["foo", "provider", "batch"]))] = draw(
+            st.sampled_from([1, "empiriolabs", True, None])
+        )
+    text = _dump(doc)
+    # text-level baits: a key repeated, a comma before a closing brace, no spaces
+    bait = draw(st.integers(0, 9))
+    if bait == 0:
+        text = text.replace('"usage": {', '"usage": {"prompt_tokens": 1, ', 1)
+    elif bait == 1:
+        text = text[:-1] + ",}"
+    elif bait == 2:
+        text = text.replace(", ", ",").replace(": ", ":")
+    return text
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_record(), min_size=1, max_size=12))
+def test_random_records_equal_python(tmp_path: Path, lines: list[str]) -> None:
+    assert_same(tmp_path, lines)
