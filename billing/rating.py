@@ -369,14 +369,17 @@ _last: list[Any] = [None, None]  # the catalog priced last and its tables
 
 
 def bundled_catalog() -> Catalog:
-    """The catalog of :func:`catalog.datadir.data_dir`: ``$RATECARD_DATA``, else the cards
-    bundled with the package; loaded once."""
+    """The catalog of every card layer of :func:`catalog.datadir.data_dirs`: the directories
+    of ``$RATECARD_DATA``, else the cards bundled with the package above the bundled world
+    catalog (so ``price({"provider": "openai", "model": "gpt-4o", ...})`` works out of the box,
+    as ``ratecard price`` does). Loaded once per process, through the compiled cache of
+    :func:`catalog.load_layers`."""
     global _bundled
     if _bundled is None:
-        from catalog import load_catalog  # here for start-up time: it loads pydantic
-        from catalog.datadir import data_dir
+        from catalog import load_layers  # here for start-up time: it loads pydantic
+        from catalog.datadir import data_dirs
 
-        _bundled = load_catalog(data_dir())
+        _bundled = load_layers(data_dirs())
     return _bundled
 
 

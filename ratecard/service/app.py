@@ -22,8 +22,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from billing import period_problem
 from billing.ledger import current_revision, ensure_schema, head_revision, make_engine, make_pricer
-from catalog import RequestValidator, compile_requests, load_catalog
+from catalog import ENDPOINTS, RequestValidator, compile_requests, load_catalog
 
 from . import catalog_routes, ledger_routes, pages, request_routes
 from .config import ServiceConfig
@@ -82,6 +83,23 @@ def app_from_environment() -> FastAPI:
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
     config = ServiceConfig.from_json(os.environ[CONFIG_ENV])
     return create_app(config, migrate=False)
+
+
+def _invalid_sentence(loc: tuple[Any, ...], error: Any) -> str:
+    """One sentence for a parameter FastAPI refused: the project's own words for the
+    parameters with a pattern (a period, a customer, an endpoint), pydantic's otherwise."""
+    where = ".".join(str(p) for p in loc[1:]) or "the request"
+    value = error.get("input")
+    if error.get("type") == "string_pattern_mismatch" and isinstance(value, str):
+        field = str(loc[-1])
+        if field == "period":
+            why = period_problem(value) or "it is not a calendar month"
+            return f"period must be YYYY-MM (for example 2026-11), got {value!r}: {why}"
+        if field == "customer":
+            return f"customer must not contain '/', got {value!r}"
+        if field == "endpoint":
+            return f"endpoint must be one of {', '.join(ENDPOINTS)}, got {value!r}"
+    return f"{where}: {error['msg']}"
 
 
 def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
@@ -146,8 +164,7 @@ def create_app(config: ServiceConfig, *, migrate: bool = True) -> FastAPI:
         errors = []
         for error in exc.errors():
             loc = tuple(error.get("loc", ()))
-            where = ".".join(str(p) for p in loc[1:]) or "the request"
-            errors.append({"pointer": _pointer(loc), "message": f"{where}: {error['msg']}"})
+            errors.append({"pointer": _pointer(loc), "message": _invalid_sentence(loc, error)})
         detail = "; ".join(e["message"] for e in errors) or "the request is not valid"
         return problem_response(request, 422, detail, errors=errors)
 

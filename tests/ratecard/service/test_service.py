@@ -188,9 +188,16 @@ def test_events_and_invoices(service: Service) -> None:
         is_problem(c.post("/v1/customers/acme/invoices/2026-11/void", headers=auth), 409)["detail"]
     )
     is_problem(c.get("/v1/customers/nobody/invoices", headers=auth), 404)
-    is_problem(
+    bad_month = is_problem(
         c.get("/v1/customers/acme/invoices", params={"period": "2026-13"}, headers=auth), 422
     )
+    # the project's sentence, not pydantic's regex
+    assert bad_month["detail"] == (
+        "period must be YYYY-MM (for example 2026-11), got '2026-13': there is no month 13"
+    )
+    assert bad_month["errors"][0]["pointer"] == "/query/period"
+    short = is_problem(c.post("/v1/customers/acme/invoices/2026-1/finalize", headers=auth), 422)
+    assert "the month needs two digits (2026-01)" in str(short["detail"])
 
 
 def test_tenant_isolation(service: Service) -> None:
