@@ -357,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         "--resume",
         action="store_true",
         help="keep the last run's verdicts: check again only its undetected mutants and the "
-        "functions changed since (after adding tests; a full run is the figure to report)",
+        "functions changed since (after adding tests to files already in the target; mutmut "
+        "starts afresh when the target's test list or pytest arguments changed)",
     )
     args = parser.parse_args(argv)
     targets = load_targets()
