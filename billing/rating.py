@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -398,13 +398,37 @@ def tables_for(catalog: Catalog | None) -> _Tables:
 # --- pricing -------------------------------------------------------------------------------
 
 
+def _price_quick(tables: _Tables, quick: QuickRecord) -> Charge:
+    """:func:`price_quick` once the catalog's tables are found (also :func:`price`'s path
+    for the common dict)."""
+    record_id, model, when, n_in, n_read, n_write, n_out, n_think = quick
+    try:
+        return _rate(
+            tables,
+            model,
+            None,
+            "default",
+            when,
+            n_in,
+            n_read,
+            n_write,
+            n_out,
+            n_think,
+            _NO_EXTRA,
+            _NO_EXTRA,
+            _NO_EXTRA,
+        )
+    except PricingError as exc:
+        raise PricingError(exc.message, 0, record_id or None, code=exc.code) from None
+
+
 def price(
     record: UsageRecord | Mapping[str, Any],
     catalog: Catalog | None = None,
     # Bound as defaults so the hot path reads locals, not globals (see the benchmark).
     _last: list[Any] = _last,
     _quick: Any = read_quick,
-    _no_extra: Mapping[str, int] = _NO_EXTRA,
+    _quick_charge: Callable[[_Tables, QuickRecord], Charge] = _price_quick,
 ) -> Charge:
     """Price one usage record exactly.
 
@@ -419,25 +443,7 @@ def price(
         # parse_record, without building the record); any other goes the full way.
         quick = _quick(record)
         if quick is not None:
-            record_id, model, when, n_in, n_read, n_write, n_out, n_think = quick
-            try:
-                return _rate(
-                    tables,
-                    model,
-                    None,
-                    "default",
-                    when,
-                    n_in,
-                    n_read,
-                    n_write,
-                    n_out,
-                    n_think,
-                    _no_extra,
-                    _no_extra,
-                    _no_extra,
-                )
-            except PricingError as exc:
-                raise PricingError(exc.message, 0, record_id or None, code=exc.code) from None
+            return _quick_charge(tables, quick)
     if type(record) is not UsageRecord:
         if not isinstance(record, UsageRecord):
             record = parse_record(record)
@@ -470,25 +476,7 @@ def price_quick(quick: QuickRecord, catalog: Catalog | None = None) -> Charge:
     reading it twice (``billing.ledger.ingest`` keeps the counts for the event row).
     Raises :class:`PricingError`."""
     tables = _last[1] if catalog is _last[0] and catalog is not None else tables_for(catalog)
-    record_id, model, when, n_in, n_read, n_write, n_out, n_think = quick
-    try:
-        return _rate(
-            tables,
-            model,
-            None,
-            "default",
-            when,
-            n_in,
-            n_read,
-            n_write,
-            n_out,
-            n_think,
-            _NO_EXTRA,
-            _NO_EXTRA,
-            _NO_EXTRA,
-        )
-    except PricingError as exc:
-        raise PricingError(exc.message, 0, record_id or None, code=exc.code) from None
+    return _price_quick(tables, quick)
 
 
 def _rate(
