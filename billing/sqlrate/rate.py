@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
 from sqlalchemy.dialects import sqlite
 
 from catalog import Catalog
-from catalog.kinds import EXTRA_KINDS
+from catalog.kinds import BASE_KINDS, EXTRA_KINDS
 
 from ..charge import Line
 from ..errors import NotCompilableError, PricingCode
@@ -39,7 +39,7 @@ from .plan import (
     CompiledOffering,
     compile_offering,
 )
-from .queries import OPTIONAL, Statements, _fixed, events_t, split_key, statements
+from .queries import Statements, _fixed, events_t, split_key, statements
 
 _ZERO = Decimal(0)
 _FIELDS = (
@@ -269,12 +269,15 @@ def _assemble(
         result.priced_events += n
         plan = compiled.plan(vt)
         tier = plan.tiers[vt % VT]
-        for kind in ("input", "cache_read", "cache_write", "output", "reasoning"):
-            rate = getattr(tier, kind)
-            if rate.template is None:
-                continue  # no line: any count above 0 was an error
-            events = sums[f"n_{kind}"] if kind in OPTIONAL else n
-            if not events:
+        # the five count columns, then the extra kinds in catalog.kinds order (each at its
+        # own or inherited rate); a count above 0 at no rate was an error, so no line
+        rates = [(kind, getattr(tier, kind)) for kind in BASE_KINDS]
+        rates += [(kind, tier.extra[kind]) for kind in EXTRA_KINDS]
+        for kind, rate in rates:
+            # input and output lines count every event of the group; the others only the
+            # events with a count above 0 (n_<kind>)
+            events = n if kind in ("input", "output") else sums[f"n_{kind}"]
+            if rate.template is None or not events:
                 continue
             quantity = sums[f"q_{kind}"]
             result.lines.append(
@@ -287,25 +290,6 @@ def _assemble(
                     quantity,
                     events,
                     _amount(rate.template, quantity, rate.scaled),
-                )
-            )
-        for kind in EXTRA_KINDS:  # each in catalog.kinds order, at its (inherited) rate
-            events = sums[f"n_{kind}"]
-            if not events:
-                continue
-            extra = tier.extra[kind]
-            assert extra.template is not None  # a count above 0 at no rate was an error
-            quantity = sums[f"q_{kind}"]
-            result.lines.append(
-                _line(
-                    customer_id,
-                    period,
-                    key_of,
-                    plan.plan.currency,
-                    extra.template,
-                    quantity,
-                    events,
-                    _amount(extra.template, quantity, extra.scaled),
                 )
             )
         for i, fee_rate in enumerate(plan.fees):
