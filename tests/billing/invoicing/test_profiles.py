@@ -294,3 +294,26 @@ def test_customer_currency_must_match_its_charges(engine: Engine) -> None:
 def test_bad_profiles_are_refused(engine: Engine, fields: dict[str, object], message: str) -> None:
     with pytest.raises(InvoiceError, match=message):
         set_customer(engine, "acme", **fields)  # type: ignore[arg-type]
+
+
+def test_a_customer_without_terms_gets_the_default_and_no_stray_tax_rate(engine: Engine) -> None:
+    """A customer whose profile names no payment terms is invoiced at the default terms
+    (net 30), on the draft as on the final invoice (a mutant of lifecycle._write_lines that
+    stored no terms survived without this); a rate set before a reverse-charge treatment
+    leaves no rate on the invoice (set_customer clears it)."""
+    store(engine, BIG)
+    set_customer(engine, "acme", tax_rate=D("0.20"))
+    set_customer(engine, "acme", tax_treatment="reverse_charge")
+    assert customer_profile(engine, "acme").terms_days is None
+    draft = invoice(engine, "acme", "2026-11")
+    assert (draft.terms_days, draft.due_date, draft.tax_rate) == (30, None, None)
+    final = invoice(engine, "acme", "2026-11", finalize=True, force=True)
+    assert final.finalized_at is not None
+    # net 30 from the day it was issued; reverse charge: 8.09 + 0.00 = 8.09, no rate
+    due = (final.finalized_at.date() + timedelta(days=30)).isoformat()
+    assert (final.terms_days, final.due_date) == (30, due)
+    assert (final.tax_treatment, final.tax_rate, final.total) == (
+        "reverse_charge",
+        None,
+        D("8.09"),
+    )
