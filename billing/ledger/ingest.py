@@ -466,6 +466,15 @@ def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[
     """In a worker process: parse, price and stage one batch as COPY text."""
     prepare = _worker_prepare
     assert prepare is not None
+    prepared, invalid = _prepare_batch(prepare, batch)
+    return stage_postgres(prepared, _worker_encoder), invalid
+
+
+def _prepare_batch(
+    prepare: Pricer, batch: list[tuple[int, str]]
+) -> tuple[list[PreparedEvent], list[Problem]]:
+    """Each line of ``batch`` (line number, text) prepared: the events, and the lines that
+    are not valid records."""
     prepared: list[PreparedEvent] = []
     invalid: list[Problem] = []
     for number, text in batch:
@@ -474,7 +483,7 @@ def _prepare_and_stage(batch: list[tuple[int, str]]) -> tuple[StagedBatch, list[
             invalid.append(item)
         else:
             prepared.append(item)
-    return stage_postgres(prepared, _worker_encoder), invalid
+    return prepared, invalid
 
 
 def default_processes() -> int:
@@ -657,14 +666,7 @@ def ingest_lines(
                     staging = workers.submit(_prepare_and_stage, batch)
                     outcome = writer.submit(store_when_staged, staging)
                 else:
-                    prepared: list[PreparedEvent] = []
-                    invalid: list[Problem] = []
-                    for number, text in batch:
-                        item = prepare(text, number)
-                        if isinstance(item, Problem):
-                            invalid.append(item)
-                        else:
-                            prepared.append(item)
+                    prepared, invalid = _prepare_batch(prepare, batch)
                     store = job(prepared)
                     if pipelined:
                         outcome = writer.submit(lambda s, i: (write(s), i), store, invalid)
