@@ -14,10 +14,10 @@ for one token kind of one tier:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from decimal import Decimal
 
-from ..model import Offering, TokenPrice
+from ..model import Offering, TokenPrice, ToolCharge
 from ..rates import PriceState
 from .report import ImportReport
 
@@ -53,9 +53,34 @@ def exported_price(
     return rate.price
 
 
+def exported_tool_fees(
+    o: Offering,
+    tools: Iterable[ToolCharge],
+    report: ImportReport,
+    keys: Collection[str],
+    why: str,
+    shown: Callable[[Decimal], str] = lambda fee: format(fee, "f"),
+) -> list[tuple[str, Decimal]]:
+    """The per-call fees an export writes: ``(tool name, fee)`` of each tool named in
+    ``keys`` (the tools the format has a key for), in the card's order. An unpublished fee
+    raises :class:`Omit` ("tool web_search fee unpublished"); a fee of another tool that is
+    not 0 is a report line (``tool:<name>``, the fee as ``shown``, ``why``), since the format
+    would bill it free."""
+    out = []
+    for tool in tools:
+        fee = tool.per_call.price
+        if fee is None:
+            raise Omit(f"tool {tool.name} fee unpublished")
+        if tool.name in keys:
+            out.append((tool.name, fee))
+        elif fee != 0:
+            report.add(o.provider, o.id, f"tool:{tool.name}", shown(fee), why)
+    return out
+
+
 def left_out(report: ImportReport, o: Offering, why: Omit | str) -> None:
     """The export report's line for an offering left out."""
     report.add(o.provider, o.id, "(offering)", "", f"left out: {why}")
 
 
-__all__ = ["Omit", "exported_price", "left_out"]
+__all__ = ["Omit", "exported_price", "exported_tool_fees", "left_out"]

@@ -30,7 +30,7 @@ from ..cards.dump import dump_yaml
 from ..catalog import Catalog
 from ..kinds import KINDS, chain
 from ..model import OPEN_TOP, Offering, PricePlan
-from .exported_rate import Omit, exported_price, left_out
+from .exported_rate import Omit, exported_price, exported_tool_fees, left_out
 from .report import ImportReport
 
 #: token kind → genai-prices price key: the card's kinds take genai-prices' unit names
@@ -82,19 +82,9 @@ def _prices(o: Offering, plan: PricePlan, report: ImportReport) -> dict[str, Any
             start = tier.lower if tier.upper_inclusive else tier.lower - 1
             tiers.append({"start": start, "price": price})
         out[key] = {"base": values[0], "tiers": tiers}
-    for tool in plan.tools:
-        if tool.per_call.price is None:
-            raise Omit(f"tool {tool.name} fee unpublished")
-        if tool.name in _TOOLS:
-            out[_TOOLS[tool.name]] = (tool.per_call.price * 1000).normalize()
-        elif tool.per_call.price != 0:
-            report.add(
-                o.provider,
-                o.id,
-                f"tool:{tool.name}",
-                format(tool.per_call.price, "f"),
-                "no genai-prices unit for this tool: omitted",
-            )
+    note = "no genai-prices unit for this tool: omitted"
+    for name, per_call in exported_tool_fees(o, plan.tools, report, _TOOLS, note):
+        out[_TOOLS[name]] = (per_call * 1000).normalize()
     return out
 
 

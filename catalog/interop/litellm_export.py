@@ -24,7 +24,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..model import Offering, PricePlan
-from .exported_rate import Omit, exported_price, left_out
+from .exported_rate import Omit, exported_price, exported_tool_fees, left_out
 from .litellm import INCLUSIVE_THRESHOLDS, TOKEN_KEYS
 from .report import ImportReport
 
@@ -84,22 +84,11 @@ def _plan_keys(o: Offering, plan: PricePlan, report: ImportReport, ctx: str) -> 
         )
     if ctx:
         return out  # tools: LiteLLM has one search fee for every context
-    for tool in plan.tools:
-        if tool.per_call.price is None:
-            raise Omit(f"tool {tool.name} fee unpublished")
-        if tool.name == "web_search":
-            fee = tool.per_call.price
-            out["search_context_cost_per_query"] = {
-                f"search_context_size_{size}": fee for size in ("low", "medium", "high")
-            }
-        elif tool.per_call.price != 0:
-            report.add(
-                o.provider,
-                o.id,
-                f"tool:{tool.name}",
-                format(tool.per_call.price, "f"),
-                "LiteLLM has no key for this tool's fee: omitted (LiteLLM does not price it)",
-            )
+    note = "LiteLLM has no key for this tool's fee: omitted (LiteLLM does not price it)"
+    for _, per_call in exported_tool_fees(o, plan.tools, report, ("web_search",), note):
+        out["search_context_cost_per_query"] = {
+            f"search_context_size_{size}": per_call for size in ("low", "medium", "high")
+        }
     return out
 
 

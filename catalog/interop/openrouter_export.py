@@ -17,7 +17,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..model import Offering
-from .exported_rate import Omit, exported_price, left_out
+from .exported_rate import Omit, exported_price, exported_tool_fees, left_out
 from .report import ImportReport
 
 _KEYS = {
@@ -76,20 +76,14 @@ def model_entry(o: Offering, report: ImportReport) -> dict[str, Any] | None:
             return None
         if price is not None:
             pricing[key] = _text(price * _PER_TOKEN)
-    for tool in plan.tools:
-        if tool.per_call.price is None:
-            omit(f"tool {tool.name} fee unpublished")
-            return None
-        if tool.name == "web_search":
-            pricing["web_search"] = _text(tool.per_call.price)
-        elif tool.per_call.price != 0:
-            report.add(
-                o.provider,
-                o.id,
-                f"tool:{tool.name}",
-                _text(tool.per_call.price),
-                "no OpenRouter pricing key for this tool: omitted",
-            )
+    note = "no OpenRouter pricing key for this tool: omitted"
+    try:
+        per_call = exported_tool_fees(o, plan.tools, report, ("web_search",), note, _text)
+    except Omit as unpublished:
+        omit(str(unpublished))
+        return None
+    for name, price in per_call:
+        pricing[name] = _text(price)
     inputs = list(o.input_modalities) or ["text"]
     outputs = list(o.output_modalities) or ["text"]
     return {
