@@ -4,6 +4,7 @@ request, on the peer catalog (tests/billing/peers). Values computed by hand from
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -191,3 +192,71 @@ def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
     assert flex.worst_case == Decimal("0.000518125")
     named_default = estimate({**body, "service_tier": "default"}, catalog=peers)
     assert named_default.worst_case == Decimal("0.00203625")
+
+
+#: An offering whose plain flex version is listed before its default off-peak window, with two
+#: dated default versions (peak-2 from 2020, so a record in peak-1 is never "now").
+MIXED = """\
+# yaml-language-server: $schema=../../../schema/offering.schema.json
+name: DeepSeek mixed
+model: example/model
+status: available
+endpoints: [chat.completions]
+pricing:
+  - version: peak-1
+    input_mtok: 1
+    output_mtok: 2
+  - context: flex
+    input_mtok: 0.5
+    output_mtok: 1
+  - daily_utc: {from: "16:30", to: "00:30"}
+    version: off-peak
+    input_mtok: 0.25
+    output_mtok: 0.5
+  - effective_from: 2020-01-01T00:00:00Z
+    version: peak-2
+    input_mtok: 3
+    output_mtok: 6
+"""
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    root = tmp_path_factory.mktemp("mixed") / "peers"
+    shutil.copytree(PEERS, root)
+    (root / "providers/deepseek/models/ds-mixed.yaml").write_text(MIXED, encoding="utf-8")
+    return load_catalog(root)
+
+
+@pytest.mark.parametrize(
+    ("extra", "total"),
+    [
+        # in the default window, past the plain flex context listed before it: off-peak,
+        # 1,000 × 0.25 + 100 × 0.5 = 300 µ$
+        ({"timestamp": "2026-11-15T17:00:00Z"}, "0.0003"),
+        # flex in the default window stays flex: 1,000 × 0.5 + 100 × 1 = 600 µ$
+        ({"timestamp": "2026-11-15T17:00:00Z", "service_tier": "flex"}, "0.0006"),
+        # outside the window, the newest dated default version: 1,000 × 3 + 100 × 6 = 3,600 µ$
+        ({"timestamp": "2026-11-15T10:00:00Z"}, "0.0036"),
+        # before peak-2, the older default version (not the one in effect now):
+        # 1,000 × 1 + 100 × 2 = 1,200 µ$
+        ({"timestamp": "2019-06-01T10:00:00Z"}, "0.0012"),
+    ],
+)
+def test_windows_beside_plain_contexts(mixed: Catalog, extra: dict[str, Any], total: str) -> None:
+    record = {"model": "ds-mixed", "usage": USAGE, **extra}
+    assert price(record, mixed).total == Decimal(total)
+
+
+def test_another_contexts_window_never_prices_a_record(mixed: Catalog) -> None:
+    """priority is not priced, not even at 17:00, inside the window of the default context."""
+    record = {
+        "model": "ds-mixed",
+        "usage": USAGE,
+        "timestamp": "2026-11-15T17:00:00Z",
+        "service_tier": "priority",
+    }
+    with pytest.raises(PricingError) as info:
+        price(record, mixed)
+    assert info.value.code == "no_price_version"
+    assert "it prices default, flex." in str(info.value)

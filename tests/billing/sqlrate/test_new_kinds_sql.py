@@ -153,3 +153,40 @@ def test_kinds_contexts_and_windows_on_duckdb_and_spark(
     charges = {(ln.offering, ln.price_version, ln.charge) for ln in on_spark.lines}
     assert ("openai/gpt-audio", "output_audio") in {(o, c) for o, _, c in charges}
     assert any(v == "off-peak" for o, v, _ in charges if o == "deepseek/deepseek-chat")
+
+
+def test_kinds_contexts_and_windows_in_sql(engine: Engine, peers: Catalog) -> None:
+    """ENGINE_RECORDS rated in the test ledger's own SQL: the hand-computed lines without
+    starting DuckDB or Spark (the SQL plan's mutation target runs this test per mutant; the
+    three-engine comparison above stays in ``make test``)."""
+    ingest_lines(engine, enumerate(ENGINE_RECORDS, 1), make_pricer(peers))
+    with engine.connect() as conn:
+        result = rate_scope(conn, period_scope("2026-11"), peers)
+    assert [(e.reason_code, e.events) for e in result.errors] == [("no_price_version", 1)]
+    assert result.priced_events == 7
+    got = sorted(
+        (ln.offering, ln.price_version, ln.charge, ln.quantity, ln.events, ln.amount)
+        for ln in result.lines
+    )
+    # (offering, version, charge, count, events, count × $/M ÷ 1e6), from the peer cards
+    assert got == [
+        ("anthropic/claude-1h", "v1", "cache_write_1h", 5424, 1, Decimal("0.010848")),  # × 2
+        ("anthropic/claude-1h", "v1", "input", 3, 1, Decimal("0.000003")),  # × 1
+        ("anthropic/claude-1h", "v1", "output", 36, 1, Decimal("0.00018")),  # × 5
+        # the event at 16:30:00 in the off-peak window: × 0.135 and × 0.55
+        ("deepseek/deepseek-chat", "off-peak", "input", 1000, 1, Decimal("0.000135")),
+        ("deepseek/deepseek-chat", "off-peak", "output", 100, 1, Decimal("0.000055")),
+        # 16:29:59 and 00:30:00 (the window's end, excluded) at peak: × 0.27 and × 1.1
+        ("deepseek/deepseek-chat", "v1", "input", 2000, 2, Decimal("0.00054")),
+        ("deepseek/deepseek-chat", "v1", "output", 200, 2, Decimal("0.00022")),
+        ("openai/gpt-audio", "v1", "input", 17, 1, Decimal("0.0000425")),  # × 2.5
+        ("openai/gpt-audio", "v1", "output", 110, 1, Decimal("0.0011")),  # × 10
+        ("openai/gpt-audio", "v1", "output_audio", 482, 1, Decimal("0.03856")),  # × 80
+        # flex and batch, each × 0.625 and × 5
+        ("openai/gpt-ctx", "v1", "input", 1000, 1, Decimal("0.000625")),
+        ("openai/gpt-ctx", "v1", "input", 1000, 1, Decimal("0.000625")),
+        ("openai/gpt-ctx", "v1", "output", 100, 1, Decimal("0.0005")),
+        ("openai/gpt-ctx", "v1", "output", 100, 1, Decimal("0.0005")),
+    ]
+    # 39,702.5 + 1,125 + 1,125 + 190 + 380 + 380 + 11,031 = 53,933.5 µ$
+    assert sum((ln.amount for ln in result.lines), Decimal(0)) == Decimal("0.0539335")
