@@ -254,6 +254,13 @@ def check_fields(
         yield from check_plan(plan, (*loc, "pricing", i), params)
         if plan is None:
             continue
+        if "@" in plan.context:
+            # the catalog keys a windowed version "context@HH:MM-HH:MM" (catalog.build)
+            yield (
+                (*loc, "pricing", i, "context"),
+                f"a price context's name holds no '@' (it separates the context from its "
+                f"daily window); got {plan.context!r}",
+            )
         window = plan.daily_utc
         group = (plan.context, f"{window.from_}-{window.to}" if window is not None else "")
         prev = last.get(group)
