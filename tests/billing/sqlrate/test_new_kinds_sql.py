@@ -9,10 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from billing.invoicing.lifecycle import invoice
 from billing.ledger.ingest import ingest_lines, make_pricer
+from billing.ledger.tables import UsageEvent
 from billing.sqlrate import period_scope, rate_scope
 from catalog import Catalog, load_catalog
 
@@ -190,3 +191,22 @@ def test_kinds_contexts_and_windows_in_sql(engine: Engine, peers: Catalog) -> No
     ]
     # 39,702.5 + 1,125 + 1,125 + 190 + 380 + 380 + 11,031 = 53,933.5 µ$
     assert sum((ln.amount for ln in result.lines), Decimal(0)) == Decimal("0.0539335")
+
+
+def test_a_stored_default_context_is_the_default(engine: Engine, peers: Catalog) -> None:
+    """ingest stores the default context as NULL; a row that says ``default`` (a ledger
+    written by another tool) is rated as the default context too, with contexts on the
+    offering (gpt-ctx) and without (gpt-audio)."""
+    lines = [
+        # 1,000 × 1.25 + 100 × 10 = 2,250 µ$ + the $0.001 call fee = 3,250 µ$
+        _rec(1, model="gpt-ctx", usage={"prompt_tokens": 1000, "completion_tokens": 100}),
+        # 1,000 × 2.5 + 100 × 10 = 3,500 µ$
+        _rec(2, model="gpt-audio", usage={"prompt_tokens": 1000, "completion_tokens": 100}),
+    ]
+    ingest_lines(engine, enumerate(lines, 1), make_pricer(peers))
+    with engine.begin() as conn:
+        conn.execute(update(UsageEvent).values(price_context="default"))
+    with engine.connect() as conn:
+        result = rate_scope(conn, period_scope("2026-11"), peers)
+    assert result.errors == [] and result.priced_events == 2
+    assert sum((ln.amount for ln in result.lines), Decimal(0)) == Decimal("0.00675")
