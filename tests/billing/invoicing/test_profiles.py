@@ -317,3 +317,17 @@ def test_a_customer_without_terms_gets_the_default_and_no_stray_tax_rate(engine:
         None,
         D("8.09"),
     )
+
+
+def test_a_cleared_tax_treatment_leaves_no_rate_on_the_invoice(engine: Engine) -> None:
+    """set_customer(tax_treatment=None) clears the treatment but keeps the stored rate; the
+    invoice takes a rate only under the treatment "rate", so it shows none and charges no
+    tax: 8.09 + 0.00 = 8.09 (a _write_lines mutant that copied the rate whatever the
+    treatment survived without this)."""
+    store(engine, BIG)
+    set_customer(engine, "acme", tax_rate=D("0.20"))
+    set_customer(engine, "acme", tax_treatment=None)
+    profile = customer_profile(engine, "acme")
+    assert (profile.tax_treatment, profile.tax_rate) == (None, D("0.20"))
+    draft = invoice(engine, "acme", "2026-11")
+    assert (draft.tax_treatment, draft.tax_rate, draft.total) == (None, None, D("8.09"))
