@@ -191,3 +191,49 @@ def test_an_unknown_model_of_a_named_provider_carries_its_code(vec_catalog: Cata
         "usage": {"prompt_tokens": 1000, "completion_tokens": 0},
     }
     assert price(known, vec_catalog).total == Decimal("0.001")
+
+
+def test_price_quick_prices_and_fails_as_price_does(vec_catalog: Catalog) -> None:
+    """billing.ledger.ingest prices the common record with read_quick + price_quick: the
+    same charge as price(), and a failure carries the record's id and stable code, with no
+    line (0: the caller knows it)."""
+    from billing.rating import price_quick
+    from billing.records import read_quick
+
+    # first (nothing priced yet in this test under `make mutation`): the bundled catalog
+    # when none is given, seed 000's qwen3-5-4b: 0.000075 as in
+    # test_the_default_catalog_is_the_bundled_one
+    bundled = read_quick(
+        {
+            "id": "q0",
+            "model": "qwen3-5-4b",
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 500},
+        }
+    )
+    assert bundled is not None and price_quick(bundled).total == Decimal("0.000075")
+    ok = {
+        "id": "q1",
+        "model": "lower-in",
+        "timestamp": "2026-11-02T00:00:00Z",
+        "usage": {"prompt_tokens": 999, "completion_tokens": 10},
+    }
+    quick = read_quick(ok)
+    assert quick is not None
+    # input 999 × 1 / 1e6 = 0.000999; output 10 × 2 / 1e6 = 0.00002; total 0.001019
+    assert price_quick(quick, vec_catalog).total == Decimal("0.001019")
+    beyond = read_quick(
+        {**ok, "id": "q2", "usage": {"prompt_tokens": 2000, "completion_tokens": 0}}
+    )
+    assert beyond is not None
+    for attempt in (
+        lambda: price_quick(beyond, vec_catalog),
+        lambda: price(
+            {**ok, "id": "q2", "usage": {"prompt_tokens": 2000, "completion_tokens": 0}},
+            vec_catalog,
+        ),
+    ):
+        with pytest.raises(PricingError) as info:
+            attempt()
+        error = info.value
+        assert (error.line, error.record_id, error.code) == (0, "q2", "beyond_top_tier")
+        assert str(error).startswith("record 'q2': 2,000 prompt tokens (cached included) is beyond")
