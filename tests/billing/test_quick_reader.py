@@ -209,78 +209,82 @@ P = {"prompt_tokens": 10, "completion_tokens": 5}
 BIG = MAX_COUNT + 1
 
 
+#: (a change to the common record, why the quick reader leaves it to the full one)
+LEAVE: list[tuple[dict[str, Any], str]] = [
+    ({"provider": None}, "a provider key takes the full reader"),
+    ({"tool_usage": {}}, "a tool map"),
+    ({"request": {}}, "request parameters"),
+    ({"cost": "0.1"}, "a reported cost"),
+    ({"cost_usd": "0.1"}, "a reported cost"),
+    ({"service_tier": "flex"}, "a service tier"),
+    ({"batch": False}, "a batch flag"),
+    ({"usage": [1]}, "usage not an object"),
+    ({"endpoint": "responses"}, "the chat names under the Responses shape"),
+    ({"endpoint": "messages"}, "another shape"),
+    ({"endpoint": "responses", "usage": {"input_tokens": 1, "prompt_tokens": 1}}, "mixed"),
+    ({"endpoint": "responses", "usage": {"input_tokens": 10}}, "no output count"),
+    (
+        {
+            "endpoint": "responses",
+            "usage": {"input_tokens": 10, "output_tokens": 1, "total_tokens": 12},
+        },
+        "a Responses total that disagrees",
+    ),
+    (
+        {
+            "endpoint": "responses",
+            "usage": {
+                "input_tokens": 10,
+                "output_tokens": 1,
+                "input_tokens_details": {"cached_tokens": 2, "cache_write_tokens": 1},
+            },
+        },
+        "Responses cache writes",
+    ),
+    ({"endpoint": ["chat.completions"]}, "an endpoint that is not a string"),
+    ({"id": 5}, "an id that is not a string"),
+    ({"id": "x" * 201}, "an id longer than its column"),
+    ({"id": "a\x00b"}, "a NUL in the id"),
+    ({"model": None}, "no model"),
+    ({"model": "  "}, "a blank model"),
+    ({"model": "m" * 201}, "a model longer than its column"),
+    ({"model": "qwen3-5-4b\x00"}, "a NUL in the model"),
+    ({"customer": 5}, "a customer that is not a string"),
+    ({"customer": "c" * 201}, "a customer longer than its column"),
+    ({"customer": "a\x00"}, "a NUL in the customer"),
+    ({"timestamp": "soon"}, "a bad timestamp"),
+    ({"timestamp": True}, "a boolean timestamp"),
+    ({"usage": {**P, "service_tier": "priority"}}, "a service tier in usage"),
+    ({"usage": {**P, "cost": 1}}, "a reported cost in usage"),
+    ({"usage": {**P, "audio": 3}}, "an unknown count"),
+    ({"usage": {**P, "cache_read_input_tokens": 3}}, "a gateway's count"),
+    ({"usage": {"prompt_tokens": 10}}, "no completion count"),
+    ({"usage": {"completion_tokens": 10}}, "no prompt count"),
+    ({"usage": {**P, "completion_tokens": True}}, "a boolean count"),
+    ({"usage": {**P, "prompt_tokens": -1}}, "a negative count"),
+    ({"usage": {**P, "completion_tokens": -1}}, "a negative count"),
+    ({"usage": {**P, "prompt_tokens": BIG}}, "a huge prompt"),
+    ({"usage": {**P, "completion_tokens": BIG}}, "a huge completion"),
+    ({"usage": {**P, "prompt_tokens": Decimal("1.5")}}, "a fraction"),
+    ({"usage": {**P, "total_tokens": 16}}, "a total that disagrees"),
+    ({"usage": {**P, "total_tokens": Decimal(15)}}, "a total that is not an int"),
+    ({"usage": {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": True}}, "bool"),
+    ({"usage": {**P, "prompt_tokens_details": []}}, "details not an object"),
+    ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 11}}}, "cached > prompt"),
+    ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": -1}}}, "negative cached"),
+    ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": True}}}, "boolean cached"),
+    ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 1, "audio_tokens": 1}}}, "x"),
+    ({"usage": {**P, "prompt_tokens_details": {"audio_tokens": 1}}}, "audio in the prompt"),
+    ({"usage": {**P, "completion_tokens_details": "x"}}, "details not an object"),
+    ({"usage": {**P, "completion_tokens_details": {"reasoning_tokens": 6}}}, "too many"),
+    ({"usage": {**P, "completion_tokens_details": {"reasoning_tokens": -1}}}, "negative"),
+    ({"usage": {**P, "completion_tokens_details": {"audio_tokens": 1}}}, "audio output"),
+]
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
-    [
-        ({"provider": None}, "a provider key takes the full reader"),
-        ({"tool_usage": {}}, "a tool map"),
-        ({"request": {}}, "request parameters"),
-        ({"cost": "0.1"}, "a reported cost"),
-        ({"cost_usd": "0.1"}, "a reported cost"),
-        ({"service_tier": "flex"}, "a service tier"),
-        ({"batch": False}, "a batch flag"),
-        ({"usage": [1]}, "usage not an object"),
-        ({"endpoint": "responses"}, "the chat names under the Responses shape"),
-        ({"endpoint": "messages"}, "another shape"),
-        ({"endpoint": "responses", "usage": {"input_tokens": 1, "prompt_tokens": 1}}, "mixed"),
-        ({"endpoint": "responses", "usage": {"input_tokens": 10}}, "no output count"),
-        (
-            {
-                "endpoint": "responses",
-                "usage": {"input_tokens": 10, "output_tokens": 1, "total_tokens": 12},
-            },
-            "a Responses total that disagrees",
-        ),
-        (
-            {
-                "endpoint": "responses",
-                "usage": {
-                    "input_tokens": 10,
-                    "output_tokens": 1,
-                    "input_tokens_details": {"cached_tokens": 2, "cache_write_tokens": 1},
-                },
-            },
-            "Responses cache writes",
-        ),
-        ({"endpoint": ["chat.completions"]}, "an endpoint that is not a string"),
-        ({"id": 5}, "an id that is not a string"),
-        ({"id": "x" * 201}, "an id longer than its column"),
-        ({"id": "a\x00b"}, "a NUL in the id"),
-        ({"model": None}, "no model"),
-        ({"model": "  "}, "a blank model"),
-        ({"model": "m" * 201}, "a model longer than its column"),
-        ({"model": "qwen3-5-4b\x00"}, "a NUL in the model"),
-        ({"customer": 5}, "a customer that is not a string"),
-        ({"customer": "c" * 201}, "a customer longer than its column"),
-        ({"customer": "a\x00"}, "a NUL in the customer"),
-        ({"timestamp": "soon"}, "a bad timestamp"),
-        ({"timestamp": True}, "a boolean timestamp"),
-        ({"usage": {**P, "service_tier": "priority"}}, "a service tier in usage"),
-        ({"usage": {**P, "cost": 1}}, "a reported cost in usage"),
-        ({"usage": {**P, "audio": 3}}, "an unknown count"),
-        ({"usage": {**P, "cache_read_input_tokens": 3}}, "a gateway's count"),
-        ({"usage": {"prompt_tokens": 10}}, "no completion count"),
-        ({"usage": {"completion_tokens": 10}}, "no prompt count"),
-        ({"usage": {**P, "completion_tokens": True}}, "a boolean count"),
-        ({"usage": {**P, "prompt_tokens": -1}}, "a negative count"),
-        ({"usage": {**P, "completion_tokens": -1}}, "a negative count"),
-        ({"usage": {**P, "prompt_tokens": BIG}}, "a huge prompt"),
-        ({"usage": {**P, "completion_tokens": BIG}}, "a huge completion"),
-        ({"usage": {**P, "prompt_tokens": Decimal("1.5")}}, "a fraction"),
-        ({"usage": {**P, "total_tokens": 16}}, "a total that disagrees"),
-        ({"usage": {**P, "total_tokens": Decimal(15)}}, "a total that is not an int"),
-        ({"usage": {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": True}}, "bool"),
-        ({"usage": {**P, "prompt_tokens_details": []}}, "details not an object"),
-        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 11}}}, "cached > prompt"),
-        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": -1}}}, "negative cached"),
-        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": True}}}, "boolean cached"),
-        ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 1, "audio_tokens": 1}}}, "x"),
-        ({"usage": {**P, "prompt_tokens_details": {"audio_tokens": 1}}}, "audio in the prompt"),
-        ({"usage": {**P, "completion_tokens_details": "x"}}, "details not an object"),
-        ({"usage": {**P, "completion_tokens_details": {"reasoning_tokens": 6}}}, "too many"),
-        ({"usage": {**P, "completion_tokens_details": {"reasoning_tokens": -1}}}, "negative"),
-        ({"usage": {**P, "completion_tokens_details": {"audio_tokens": 1}}}, "audio output"),
-    ],
+    LEAVE,
 )
 def test_the_quick_reader_leaves_the_rest_to_the_full_one(change: dict[str, Any], why: str) -> None:
     """Every check of the quick reader, one case each: the record goes to the full reader,
@@ -294,9 +298,8 @@ M = "qwen3-5-4b"
 T = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 
 
-@pytest.mark.parametrize(
-    ("change", "want"),
-    [
+#: (a change to the common record, the quick reader's exact result)
+EDGES: list[tuple[dict[str, Any], tuple[Any, ...]]] = [
         # (id, model, timestamp, input, cache_read, cache_write, output, reasoning), by hand
         ({}, ("", M, None, 10, 0, 0, 5, 0)),
         ({"id": None, "customer": None, "endpoint": None, "timestamp": None},
@@ -326,10 +329,38 @@ T = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
         ({"usage": {**P, "prompt_tokens_details": {"cached_tokens": 0},
                     "completion_tokens_details": {"reasoning_tokens": 0}}},
          ("", M, None, 10, 0, 0, 5, 0)),
-    ],
-)  # fmt: skip
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "want"), EDGES)
 def test_the_quick_reader_on_the_edges(change: dict[str, Any], want: tuple[Any, ...]) -> None:
     """The quick reader's exact result where each of its checks is tightest: a bound moved
     by one, a check flipped, or a count read from the wrong field sends the record to the
     full reader (None) or gives other counts, and fails here."""
     assert read_quick({"model": M, "usage": P, **change}) == want
+
+
+CHAT_KEYS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+)
+
+
+def test_a_quick_reader_built_now_reads_every_edge() -> None:
+    """billing.shapes.openai_common.quick_reader builds the chat and Responses readers when
+    their modules are imported; one built here, at test time, must give the edges' exact
+    counts and leave every other usage object to the full reader (None). Under `make
+    mutation` this is what can see a fault in quick_reader: the readers built at import
+    never run a mutant."""
+    from billing.shapes.openai_common import quick_reader
+
+    chat = quick_reader(*CHAT_KEYS)
+    responses = quick_reader(*(RESPONSES.get(k, k) for k in CHAT_KEYS))
+    cases = [(change["usage"], want[3:]) for change, want in EDGES if "usage" in change]
+    cases += [(c["usage"], None) for c, _ in LEAVE if type(c.get("usage")) is dict]
+    assert len(cases) > 20
+    for usage, counts in cases:
+        assert chat(usage) == counts, usage
+        assert responses({RESPONSES.get(k, k): v for k, v in usage.items()}) == counts, usage
