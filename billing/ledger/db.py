@@ -74,6 +74,10 @@ def _read_only_url(path: Path) -> str:
     return f"sqlite:///file:{quote(str(path.absolute()))}?{query}&uri=true"
 
 
+#: ``Connection.info`` key: SQLite's ``total_changes`` when the transaction began
+CHANGES_AT_BEGIN = "ratecard_changes_at_begin"
+
+
 def _sqlite_setup(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -90,6 +94,10 @@ def _sqlite_setup(engine: Engine, *, read_only: bool = False) -> None:
     def on_begin(conn: Connection) -> None:
         # a read-only file takes no write lock; a write then fails as read-only
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # what the transaction has written so far is total_changes minus this: another
+        # connection (billing.sqlrate.events' ADBC reader) may read only while it is 0
+        raw: Any = conn.connection.driver_connection
+        conn.info[CHANGES_AT_BEGIN] = raw.total_changes
 
 
 def is_postgres(engine_or_conn: Engine | Connection | Session) -> bool:
