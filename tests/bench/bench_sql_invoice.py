@@ -333,6 +333,7 @@ def run_duckdb(
             sub = [*scope, UsageEvent.id <= part]
             want_part, _ = expected(part)
             with ledger.connect() as lconn:
+                reader = "ADBC" if _adbc_uri(lconn) is not None else "SQLAlchemy"
                 t0 = time.perf_counter()
                 export_events(lconn, sub, Path(tmp) / "from-ledger")
                 exported = time.perf_counter() - t0
@@ -342,7 +343,6 @@ def run_duckdb(
                     again = rate_scope(conn, scope, bundled_catalog())
                 scanned = time.perf_counter() - t0
             same = _summed(again) == want_part
-            reader = "ADBC" if _adbc_uri(lconn) is not None else "SQLAlchemy"
             ways = (
                 f"; from the SQLite ledger ({part:,} events, rows read by {reader}): "
                 f"export-events to Parquet {exported:.1f} s ({part / exported:,.0f} rows/s), "
