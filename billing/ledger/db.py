@@ -40,8 +40,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     full = database_url(url)
     parsed = make_url(full)
     if parsed.get_backend_name() == "sqlite":
-        read_only = False
-        if parsed.database and parsed.database != ":memory:":
+        # a ``file:`` URI (SQLite's URI filenames, as :func:`_read_only_url` writes them) is
+        # opened as it is, read-only when it says ``mode=ro``: it is not a path to create
+        # directories for
+        read_only = _is_uri(parsed.database or "") and parsed.query.get("mode") == "ro"
+        if parsed.database and parsed.database != ":memory:" and not _is_uri(parsed.database):
             path = Path(parsed.database)
             read_only = sqlite_read_only(path)
             if read_only:
@@ -52,6 +55,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         _sqlite_setup(engine, read_only=read_only)
         return engine
     return create_engine(full, **kwargs)
+
+
+def _is_uri(database: str) -> bool:
+    return database.startswith("file:")
 
 
 def sqlite_read_only(path: Path) -> bool:
