@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 from sqlalchemy import ColumnElement, Connection, Text, cast, select, text
 
@@ -111,14 +112,18 @@ def _adbc_uri(conn: Connection) -> tuple[str, str] | None:
             database = url.database or ""
             if database in ("", ":memory:"):
                 return None
-            if raw.in_transaction and raw.total_changes != conn.info.get(CHANGES_AT_BEGIN):
-                return None  # an uncommitted write (or a transaction begun elsewhere)
-            if database.startswith("file:"):  # a URI (billing.ledger.db: a read-only file)
-                query = "&".join(
-                    f"{key}={value}" for key, value in url.query.items() if key != "uri"
-                )
+            # in a transaction only when it began with the write lock (billing.ledger.db
+            # records total_changes then) and has written nothing since
+            at_begin = conn.info.get(CHANGES_AT_BEGIN)
+            if raw.in_transaction and (at_begin is None or raw.total_changes != at_begin):
+                return None
+            if database.startswith("file:"):
+                if url.query.get("uri") not in ("true", "1"):
+                    return None  # a file whose name starts with "file:", not a URI
+                query = "&".join(f"{k}={v}" for k, v in url.query.items() if k != "uri")
                 return name, f"{database}?{query}" if query else database
-            return name, database
+            # read-only, and by a URI so that a file that is not there is not created
+            return name, f"file:{quote(str(Path(database).absolute()))}?mode=ro"
         if name == "postgresql":
             # here, not at the top: an optional dependency (the duckdb or spark extra)
             import adbc_driver_postgresql.dbapi  # noqa: F401
@@ -127,10 +132,29 @@ def _adbc_uri(conn: Connection) -> tuple[str, str] | None:
             level = conn.get_isolation_level()
             if wrote is not None or level not in ("READ COMMITTED", "AUTOCOMMIT"):
                 return None
-            return name, url.set(drivername="postgresql").render_as_string(hide_password=False)
+            return name, _libpq_uri(url)
     except ImportError:
         return None
     return None
+
+
+def _libpq_uri(url: Any) -> str:
+    """``url`` (SQLAlchemy's) as the URI libpq reads, every part percent-encoded."""
+    auth = ""
+    if url.username:
+        auth = quote(url.username, safe="")
+        if url.password is not None:
+            auth += ":" + quote(str(url.password), safe="")
+        auth += "@"
+    host = url.host or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = f":{url.port}" if url.port else ""
+    database = quote(url.database or "", safe="")
+    query = urlencode(
+        [(k, v) for k, vs in url.query.items() for v in (vs if isinstance(vs, tuple) else [vs])]
+    )
+    return f"postgresql://{auth}{host}{port}/{database}" + (f"?{query}" if query else "")
 
 
 def _adbc_batches(
@@ -142,11 +166,11 @@ def _adbc_batches(
     import pyarrow as pa
 
     name, target = where
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    try:
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    except Exception as exc:  # a value SQLAlchemy cannot write as a literal (a datetime)
+        raise AdbcReadError(str(exc)) from exc
     if name == "sqlite":
-        # here, not at the top: an optional dependency (the duckdb or spark extra)
-        import adbc_driver_sqlite.dbapi as driver
-
         # SQLite's driver takes a column's type from the first rows it reads: a first row of
         # the right types (taken off below) keeps a column that starts with NULLs typed
         first = ", ".join(
@@ -155,12 +179,25 @@ def _adbc_batches(
             for f in schema
         )
         sql = f"SELECT 1 AS ratecard_first, {first} UNION ALL SELECT 0, * FROM ({sql})"
-        adbc = driver.connect(target)
+    try:
+        yield from _adbc_read(name, target, sql, schema)
+    except AdbcReadError:
+        raise
+    except Exception as exc:  # the driver's own errors (connection, type mismatch)
+        raise AdbcReadError(str(exc)) from exc
+
+
+def _adbc_read(name: str, target: str, sql: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    # here, not at the top: optional dependencies (the duckdb or spark extra)
+    import pyarrow as pa
+
+    if name == "sqlite":
+        # here, not at the top: an optional dependency (the duckdb or spark extra)
+        import adbc_driver_sqlite.dbapi as driver
     else:
         # here, not at the top: an optional dependency (the duckdb or spark extra)
         import adbc_driver_postgresql.dbapi as driver  # type: ignore[no-redef]
-
-        adbc = driver.connect(target)
+    adbc = driver.connect(target)
     try:
         cur = adbc.cursor()
         try:
@@ -187,10 +224,6 @@ def _adbc_batches(
                 yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         finally:
             cur.close()
-    except AdbcReadError:
-        raise
-    except Exception as exc:  # the driver's own errors (type mismatch, connection)
-        raise AdbcReadError(str(exc)) from exc
     finally:
         adbc.close()
 
@@ -208,8 +241,11 @@ def _batches(conn: Connection, stmt: Any, schema: pa.Schema) -> Iterator[pa.Reco
         result = conn.exec_driver_sql(str(compiled), params)
     else:
         # options for this statement only (Connection.execution_options would change the
-        # caller's connection for good)
-        result = conn.execute(stmt, execution_options={"yield_per": BATCH_ROWS})
+        # caller's connection for good); a server-side cursor needs a transaction, so a
+        # connection in autocommit reads the rows whole
+        streamed = not getattr(conn.connection.driver_connection, "autocommit", False)
+        options = {"yield_per": BATCH_ROWS} if streamed else {}
+        result = conn.execute(stmt, execution_options=options)
     for rows in result.partitions(BATCH_ROWS):
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
         arrays = []

@@ -148,3 +148,147 @@ def test_export_events_reads_by_adbc(ledger: Engine, dialect: str, tmp_path: Pat
         want = _tables(ledger_batches(conn, scope, adbc=False))
     for name, table in want.items():
         assert pq.read_table(tmp_path / "out" / name).sort_by(SORT[name]).equals(table), name
+
+
+# --- found by a review that tried to break the reader (each failed before its fix) ---
+
+
+def test_a_read_only_transaction_is_not_read_by_adbc(tmp_path: Path) -> None:
+    """A read-only ledger begins with a plain BEGIN: another process may commit after the
+    caller's snapshot, and ADBC's new connection would see that commit."""
+    from sqlalchemy import text as sql
+
+    from billing.ledger.db import make_engine
+
+    path = tmp_path / "ledger.db"
+    assert main(["ingest", "--create", "--db", str(path), str(SAMPLE)]) in (0, 1)
+    reader = make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    writer = make_engine(f"sqlite:///{path}")
+    scope = period_scope("2026-11")
+    with reader.connect() as conn:
+        before = conn.execute(sql("SELECT sum(input_tokens) FROM usage_events")).scalar()
+        with writer.begin() as other:
+            other.execute(sql("UPDATE usage_events SET input_tokens = input_tokens + 1"))
+        assert events_mod._adbc_uri(conn) is None
+        events = _tables(ledger_batches(conn, scope))["usage_events"]
+        assert pa.compute.sum(events.column("input_tokens")).as_py() == before
+    reader.dispose()
+    writer.dispose()
+
+
+def test_a_file_named_file_colon_is_not_read_as_a_uri(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--db file:rel.db`` is a file of that name (no ``uri=true``); ADBC's driver would
+    read it as a URI naming ``rel.db``."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["ingest", "--create", "--db", "file:rel.db", str(SAMPLE)]) in (0, 1)
+    assert (tmp_path / "file:rel.db").is_file()
+    from billing.ledger.db import make_engine
+
+    engine = make_engine("file:rel.db")
+    with engine.connect() as conn:
+        assert events_mod._adbc_uri(conn) is None
+        written = export_events(conn, period_scope("2026-11"), tmp_path / "out")
+    engine.dispose()
+    assert written["usage_events"] == 631
+    assert not (tmp_path / "rel.db").exists()
+
+
+@pytest.mark.parametrize("folder", ["a #1", "q?x", "pct%41", "sp é"])
+def test_a_path_with_url_characters_is_that_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """A '#', '?', '%' or space in a folder name stays part of the path, writable or
+    read-only (the read-only URL keeps SQLite's own percent-encoding)."""
+    from billing.ledger import db as db_mod
+
+    path = tmp_path / folder / "x.db"
+    path.parent.mkdir()
+    assert main(["ingest", "--create", "--db", str(path), str(SAMPLE)]) in (0, 1)
+    assert path.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder]
+    monkeypatch.setattr(db_mod, "sqlite_read_only", lambda _path: True)
+    engine = db_mod.make_engine(str(path))
+    with engine.connect() as conn:
+        written = export_events(conn, period_scope("2026-11"), tmp_path / folder / "out")
+    engine.dispose()
+    assert written["usage_events"] == 631
+    assert sorted(p.name for p in tmp_path.iterdir()) == [folder]
+
+
+def test_a_connection_adbc_cannot_open_is_read_through_sqlalchemy(
+    ledger: Engine, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scope = period_scope("2026-11")
+    target = ("sqlite", f"file:{tmp_path}/absent.db?mode=ro")
+    if dialect == "postgresql":
+        target = ("postgresql", "postgresql://nobody@127.0.0.1:1/none")
+    with ledger.connect() as conn:
+        want = _tables(ledger_batches(conn, scope, adbc=False))
+        monkeypatch.setattr(events_mod, "_adbc_uri", lambda _conn: target)
+        written = export_events(conn, scope, tmp_path / "out")
+    for name, table in want.items():
+        assert written[name] == table.num_rows
+        assert pq.read_table(tmp_path / "out" / name).sort_by(SORT[name]).equals(table), name
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_a_scope_adbc_cannot_write_as_sql_is_read_through_sqlalchemy(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from billing.ledger.tables import UsageEvent
+
+    # SQLite stores UTC without a zone (a naive value, which SQLAlchemy cannot inline)
+    since = dt.datetime(2026, 11, 15, tzinfo=dt.UTC if dialect == "postgresql" else None)
+    scope = [*period_scope("2026-11"), UsageEvent.__table__.c.event_time >= since]
+    with ledger.connect() as conn:
+        want = _tables(ledger_batches(conn, scope, adbc=False))
+        written = export_events(conn, scope, tmp_path / "out")
+    assert 0 < written["usage_events"] < 631
+    for name, table in want.items():
+        assert pq.read_table(tmp_path / "out" / name).sort_by(SORT[name]).equals(table), name
+
+
+def test_a_postgresql_password_of_any_characters_reaches_libpq(
+    pg_server: Any, pg_template: str
+) -> None:
+    """libpq's URI needs every part percent-encoded (a space is an error there)."""
+    from urllib.parse import unquote, urlsplit
+
+    from sqlalchemy.engine import URL
+
+    password = "p@ss:w/o%rd#? é+&="
+    url = URL.create(
+        "postgresql+psycopg", "ratecard", password, "127.0.0.1", 5432, "led ger", {"a": "b c"}
+    )
+    uri = events_mod._libpq_uri(url)
+    parts = urlsplit(uri)
+    assert " " not in uri
+    assert unquote(parts.password or "") == password
+    assert (parts.hostname, parts.port, unquote(parts.path)) == ("127.0.0.1", 5432, "/led ger")
+    assert parts.query == "a=b+c"
+
+
+def test_a_postgresql_connection_in_autocommit_is_read_both_ways(
+    db_url: str, dialect: str, tmp_path: Path
+) -> None:
+    """Both readers in autocommit (SQLAlchemy's streams through a server-side cursor, which
+    needs a transaction: in autocommit it reads the rows whole)."""
+    if dialect != "postgresql":
+        pytest.skip("autocommit as an isolation level is PostgreSQL's")
+    from billing.ledger.db import make_engine
+
+    assert main(["ingest", "--db", db_url, str(SAMPLE)]) in (0, 1)
+    engine = make_engine(db_url, isolation_level="AUTOCOMMIT")
+    scope = period_scope("2026-11")
+    with engine.connect() as conn:
+        assert events_mod._adbc_uri(conn) is not None
+        by_adbc = _tables(ledger_batches(conn, scope))
+        by_sqlalchemy = _tables(ledger_batches(conn, scope, adbc=False))
+    engine.dispose()
+    assert by_adbc["usage_events"].num_rows == 631
+    for name, table in by_adbc.items():
+        assert table.equals(by_sqlalchemy[name]), name
