@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DB = "sqlite:///ratecard.db"
@@ -25,7 +25,11 @@ def database_url(explicit: str | None = None) -> str:
     """The URL to use, normalised: a bare path is an SQLite file, postgresql:// uses psycopg."""
     url = explicit or os.environ.get("RATECARD_DB") or DEFAULT_DB
     if "://" not in url:
-        return f"sqlite:///{Path(url)}"
+        # percent-encoded, as a URL's path is decoded: a '?', '#' or '%' in a file or folder
+        # name stays part of the path (here for start-up time: only a bare path needs it)
+        from urllib.parse import quote
+
+        return f"sqlite:///{quote(str(Path(url)), safe='/')}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -37,11 +41,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     cannot write (the file, or its directory, which WAL needs for its ``-wal`` and ``-shm``
     files) is opened read-only (:func:`sqlite_read_only`): reading works, and any write fails
     with SQLite's "attempt to write a readonly database"."""
-    full = database_url(url)
+    full: str | URL = database_url(url)
     parsed = make_url(full)
     if parsed.get_backend_name() == "sqlite":
-        read_only = False
-        if parsed.database and parsed.database != ":memory:":
+        # a ``file:`` URI (SQLite's URI filenames, as :func:`_read_only_url` writes them) is
+        # opened as it is, read-only when it says ``mode=ro``: it is not a path to create
+        # directories for
+        read_only = _is_uri(parsed.database or "") and parsed.query.get("mode") == "ro"
+        if parsed.database and parsed.database != ":memory:" and not _is_uri(parsed.database):
             path = Path(parsed.database)
             read_only = sqlite_read_only(path)
             if read_only:
@@ -54,6 +61,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(full, **kwargs)
 
 
+def _is_uri(database: str) -> bool:
+    return database.startswith("file:")
+
+
 def sqlite_read_only(path: Path) -> bool:
     """True when ``path`` is an existing SQLite file that this process may not write, or
     whose directory it may not write (permissions, a read-only mount)."""
@@ -62,16 +73,23 @@ def sqlite_read_only(path: Path) -> bool:
     return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
-def _read_only_url(path: Path) -> str:
+def _read_only_url(path: Path) -> URL:
     """``mode=ro``; also ``immutable=1`` when the directory cannot hold the ``-shm`` file a
-    WAL reader needs and there is no ``-wal`` file (no one can be writing it from here)."""
+    WAL reader needs and there is no ``-wal`` file (no one can be writing it from here).
+    A URL object, not its text: SQLAlchemy decodes a URL's path, and the SQLite URI must
+    keep its own percent-encoding (a ``#`` in a folder name would end the path)."""
     from urllib.parse import quote  # only for a read-only file (start-up time)
 
-    query = "mode=ro"
+    query = {"mode": "ro"}
     shm, wal = Path(f"{path}-shm"), Path(f"{path}-wal")
     if not os.access(path.parent, os.W_OK) and not shm.exists() and not wal.exists():
-        query += "&immutable=1"
-    return f"sqlite:///file:{quote(str(path.absolute()))}?{query}&uri=true"
+        query["immutable"] = "1"
+    query["uri"] = "true"
+    return URL.create("sqlite", database=f"file:{quote(str(path.absolute()))}", query=query)
+
+
+#: ``Connection.info`` key: SQLite's ``total_changes`` when the transaction began
+CHANGES_AT_BEGIN = "ratecard_changes_at_begin"
 
 
 def _sqlite_setup(engine: Engine, *, read_only: bool = False) -> None:
@@ -90,6 +108,14 @@ def _sqlite_setup(engine: Engine, *, read_only: bool = False) -> None:
     def on_begin(conn: Connection) -> None:
         # a read-only file takes no write lock; a write then fails as read-only
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if not read_only:
+            # BEGIN IMMEDIATE holds the write lock, so no other connection commits while the
+            # transaction is open: a new connection (billing.sqlrate.events' ADBC reader)
+            # sees what this one sees as long as it has written nothing itself, that is
+            # while total_changes is still this. A plain BEGIN records nothing: others may
+            # commit after its snapshot, which a new connection would then see
+            raw: Any = conn.connection.driver_connection
+            conn.info[CHANGES_AT_BEGIN] = raw.total_changes
 
 
 def is_postgres(engine_or_conn: Engine | Connection | Session) -> bool:

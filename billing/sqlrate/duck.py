@@ -7,9 +7,10 @@ DuckDB reads the events in one of two ways:
   ``read_parquet`` of the three datasets; nothing is copied, DuckDB scans the columns it needs
   with every core (the fast way: see the README's "Scale path" for the measured figures);
 - the ledger itself: the rows in scope are streamed out of SQLite or PostgreSQL as Arrow
-  record batches into DuckDB tables (DuckDB's own ``sqlite_scanner``/``postgres_scanner``
-  extensions are downloaded at run time from DuckDB's site, which this project cannot rely
-  on, so they are not used).
+  record batches into DuckDB tables, read by the ADBC drivers where they may read
+  (billing.sqlrate.events). DuckDB's own ``sqlite_scanner``/``postgres_scanner`` extensions
+  are downloaded at run time from DuckDB's site; the one package on PyPI that ships them
+  (``duckdb-ext-*``) stops at DuckDB 1.4.4 and pins it, so they are not used.
 
 Exactness: ``SUM(BIGINT)`` is a HUGEINT in DuckDB (128 bits, exact, raises rather than
 wraps) and ``COUNT`` a BIGINT; only these integers come back, Python multiplies them by the
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection
 
-from .events import ledger_batches, schemas
+from .events import each_dataset
 
 DATASETS = ("usage_events", "usage_tool_calls", "customers")
 
@@ -85,25 +87,21 @@ def duckdb_connection(
                         f"read_parquet({_quote(parquet_glob(parquet, name))})"
                     )
             elif ledger is not None:
-                load_batches(raw, ledger_batches(ledger, scope))
+                each_dataset(ledger, scope, partial(load_batches, raw))
             yield conn
     finally:
         engine.dispose()
 
 
-def load_batches(raw: Any, batches: dict[str, Iterator[Any]]) -> None:
-    """Create a DuckDB table per dataset from its Arrow record batches."""
+def load_batches(raw: Any, name: str, schema: Any, batches: Iterator[Any]) -> None:
+    """Create (or replace) the DuckDB table ``name`` from Arrow record batches of
+    ``schema``."""
     # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
-    sch = schemas()
-    for name, parts in batches.items():
-        reader = pa.RecordBatchReader.from_batches(sch[name], parts)
-        raw.register("ratecard_source", reader)
-        try:
-            raw.execute(f"CREATE TABLE {name} AS SELECT * FROM ratecard_source")
-        finally:
-            raw.unregister("ratecard_source")
-
-
-__all__ = ["DATASETS", "EngineUnavailableError", "duckdb_connection", "parquet_glob"]
+    reader = pa.RecordBatchReader.from_batches(schema, batches)
+    raw.register("ratecard_source", reader)
+    try:
+        raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ratecard_source")
+    finally:
+        raw.unregister("ratecard_source")

@@ -296,7 +296,7 @@ def run_duckdb(
     """DuckDB over a Parquet export of the n events; then, on the SQLite ledger of the
     SQLite run, the two ways of getting there from a ledger, timed."""
     from billing.sqlrate.duck import duckdb_connection
-    from billing.sqlrate.events import export_events
+    from billing.sqlrate.events import _adbc_uri, export_events
     from billing.sqlrate.queries import statements
 
     scope = period_scope("2026-11", 1, priced_only=True)
@@ -328,11 +328,12 @@ def run_duckdb(
         exact = got == want and priced == n - failed and engine == "duckdb"
         ways = ""
         if ledger is not None:
-            # the first million events (Python moves these rows: at 10M it would take minutes)
+            # the first million events (each way copies the rows out of SQLite, one thread)
             part = min(n, QUICK)
             sub = [*scope, UsageEvent.id <= part]
             want_part, _ = expected(part)
             with ledger.connect() as lconn:
+                reader = "ADBC" if _adbc_uri(lconn) is not None else "SQLAlchemy"
                 t0 = time.perf_counter()
                 export_events(lconn, sub, Path(tmp) / "from-ledger")
                 exported = time.perf_counter() - t0
@@ -343,11 +344,11 @@ def run_duckdb(
                 scanned = time.perf_counter() - t0
             same = _summed(again) == want_part
             ways = (
-                f"; from the SQLite ledger ({part:,} events): export-events to Parquet "
-                f"{exported:.1f} s ({part / exported:,.0f} rows/s), or load into DuckDB as "
-                f"Arrow batches {loaded:.1f} s then rate, {scanned:.1f} s in all "
-                f"({part / scanned:,.0f} rows/s, "
-                f"{'EXACT' if same else 'WRONG'}): Python moving rows out of the ledger is "
+                f"; from the SQLite ledger ({part:,} events, rows read by {reader}): "
+                f"export-events to Parquet {exported:.1f} s ({part / exported:,.0f} rows/s), "
+                f"or load into DuckDB as Arrow batches {loaded:.1f} s then rate, "
+                f"{scanned:.1f} s in all ({part / scanned:,.0f} rows/s, "
+                f"{'EXACT' if same else 'WRONG'}): SQLite's one-thread scan of its tables is "
                 "the limit there, so the fast way is a Parquet export made once per period "
                 "(DuckDB's sqlite/postgres scanner extensions are downloaded at run time "
                 "and cannot be used here)"
