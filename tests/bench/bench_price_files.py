@@ -113,11 +113,11 @@ def run(n: int, repeat: int) -> dict[str, Any]:
         f"{os.cpu_count()} cores, load average {load:.1f}): {result.fast:,} rated by DuckDB's "
         f"statements, {result.exact:,} by the Python calculator; total and "
         f"{sum(result.failed.values()):,} failures {'EXACT' if exact else 'WRONG'} against "
-        "Python x N/1000. Limit: DuckDB's "
-        "JSON functions parse every line three times (json_valid, json_extract of 12 members, "
-        "json_keys of 4 objects: about 0.6 + 1.5 + 1.3 CPU-s per 1M lines) and the checks on "
-        "what they return about 2.5 more; reading the lines alone is about 0.3 CPU-s per 1M. "
-        "2M/s on 2 cores leaves 1 CPU-s per 1M lines for everything (docs/scale-path.md)"
+        "Python x N/1000. Limit: the statement that reads and checks each line (about 80% "
+        "of the time: json_valid, json_extract of 12 members, json_keys of 4 objects, the "
+        "checks on what they return); DuckDB's line splitter alone takes 2.8 s per 10M lines "
+        "here and its fastest typed reader 3.6 s, so 2M/s with a check per record is out of "
+        "reach on 2 cores (docs/scale-path.md)"
     )
     return {
         "name": "price --engine duckdb, JSON Lines",
