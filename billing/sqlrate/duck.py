@@ -105,3 +105,12 @@ def load_batches(raw: Any, name: str, schema: Any, batches: Iterator[Any]) -> No
         raw.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM ratecard_source")
     finally:
         raw.unregister("ratecard_source")
+
+
+__all__ = [
+    "DATASETS",
+    "EngineUnavailableError",
+    "duckdb_connection",
+    "load_batches",
+    "parquet_glob",
+]
