@@ -596,7 +596,7 @@ def _tool_statement_by_bits(
                     ]
                 )
                 fee_columns.append(case((v.o == i, hit), else_=zero).label(name))
-        rows = {j: c.row(v.vt, literal(n)) for j, n in enumerate(names)}
+        rows = {j: c.row_named(v.vt, n) for j, n in enumerate(names)}
         for code in _row_codes(c):
             name = f"r{i}_{code}"
             tool_rows.append((i, code, name))
