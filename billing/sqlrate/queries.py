@@ -270,7 +270,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
 
     # events with tools: one row per event, what its tools change
     tool_events, tool_fees, tool_rows = _tool_statement(
-        compiled, {}, keys, where, e, params, dialect, events_t
+        compiled, {}, keys, where, e, params, dialect, events_t, (fixed_customer, fixed_period)
     )
     has_subquery = any("SELECT" in str(cond) for cond in scope)
     return Statements(
@@ -331,7 +331,7 @@ def _kind_statements(
     kind_events = select(*kind_outputs, *_token_aggregates(kc, extras)).group_by(*kind_group)
 
     kind_tool_events, _, _ = _tool_statement(
-        with_kinds, extras, keys, None, kc, kparams, dialect, kev
+        with_kinds, extras, keys, None, kc, kparams, dialect, kev, fixed
     )
     return kind_events, kind_tool_events
 
@@ -345,11 +345,13 @@ def _tool_statement(
     params: Any,
     dialect: str,
     source: Any,
+    fixed: tuple[int | None, str | None] = (None, None),
 ) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
     """The tool statement over the events of ``source`` (usage_events, or the kinds
     subquery; ``e`` its columns) matching ``where`` (None: all of them), with
     ``compiled``'s expressions (and the extra kinds' count columns of ``extras``, when they
-    read them)."""
+    read them). ``fixed``: the customer and period the scope pins, if any (DuckDB and Spark
+    neither read nor group by them then)."""
     o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
     vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
     err_expr = _by_offering(
@@ -368,7 +370,7 @@ def _tool_statement(
     )
     exprs = (o_expr, vt_expr, err_expr, mask_expr)
     if dialect in EVENTS_FIRST:
-        return _tool_statement_by_bits(compiled, extras, where, e, exprs, source, dialect)
+        return _tool_statement_by_bits(compiled, extras, where, e, exprs, source, dialect, fixed)
     per_event, tool_fees, tool_rows = _per_event(compiled, extras, keys, where, e, exprs, source)
     p = per_event.c
     fee_cols = [p[name] for _, _, name in tool_fees]
@@ -509,6 +511,7 @@ def _tool_statement_by_bits(
     exprs: tuple[ColumnElement[Any], ...],
     source: Any,
     dialect: str,
+    fixed: tuple[int | None, str | None],
 ) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
     """The tool statement for DuckDB and Spark: the same rows as the tool-row form
     (:func:`_per_event`), with each event's tool rows folded into bit masks first.
@@ -554,8 +557,7 @@ def _tool_statement_by_bits(
     events = (
         select(
             e.id,
-            e.customer_id,
-            e.period,
+            *(e[name] for name, value in zip(("customer_id", "period"), fixed) if value is None),
             o_expr.label("o"),
             vt_expr.label("vt"),
             err_expr.label("err"),
@@ -630,11 +632,10 @@ def _tool_statement_by_bits(
         )
     tev_select = select(
         v.id,
+        *(v[name] for name, value in zip(("customer_id", "period"), fixed) if value is None),
         *(
             v[name]
             for name in (
-                "customer_id",
-                "period",
                 "o",
                 "vt",
                 "err",
@@ -653,7 +654,8 @@ def _tool_statement_by_bits(
         # read twice below: computed once
         tev = tev.prefix_with("MATERIALIZED")
     p = tev.c
-    key = [p.customer_id, p.period, p.o, p.vt, p.err, p.mask, p.terr, p.called]
+    key = [p[name] for name, value in zip(("customer_id", "period"), fixed) if value is None]
+    key += [p.o, p.vt, p.err, p.mask, p.terr, p.called]
     key += [p[name] for _, _, name in tool_fees]
     groups = (
         select(
@@ -675,7 +677,14 @@ def _tool_statement_by_bits(
         .subquery("s")
     )
     g = groups.c
-    tool_events = select(*g, *(sums.c[f"q_{name}"] for _, _, name in tool_rows)).select_from(
+    pinned = [
+        literal(value).label(name)
+        for name, value in zip(("customer_id", "period"), fixed)
+        if value is not None
+    ]
+    tool_events = select(
+        *pinned, *g, *(sums.c[f"q_{name}"] for _, _, name in tool_rows)
+    ).select_from(
         groups.join(sums, and_(*(g[col.name] == sums.c[f"k{n}"] for n, col in enumerate(key))))
     )
     return tool_events, tool_fees, tool_rows
