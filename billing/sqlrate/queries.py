@@ -496,6 +496,15 @@ def _row_codes(c: CompiledOffering) -> list[int]:
     )
 
 
+#: the columns a scope can pin to one value (billing.sqlrate.queries._fixed)
+_PINNABLE = ("customer_id", "period")
+
+
+def _unpinned(cols: Any, fixed: tuple[int | None, str | None]) -> list[Any]:
+    """The columns of :data:`_PINNABLE` that ``fixed`` leaves open (None)."""
+    return [cols[name] for name, value in zip(_PINNABLE, fixed, strict=True) if value is None]
+
+
 #: bits of a tool name in a mask column: ``1`` reported, ``2`` a call above 0, shifted by
 #: twice the name's place in its column; 31 names a column, and bit 62 of the first column:
 #: a name no plan or fee in scope knows was reported
@@ -550,14 +559,14 @@ def _tool_statement_by_bits(
                 case((t.calls > 0, _int(3 << shift)), else_=_int(1 << shift)) if at == m else zero
             )
             whens.append((t.tool == name, bits))
-        unknown = _int(_UNKNOWN_BIT if m == 0 else 0)
-        bits_of_row = case(*whens, else_=unknown) if whens else unknown
+        other = _int(_UNKNOWN_BIT if m == 0 else 0)
+        bits_of_row = case(*whens, else_=other) if whens else other
         mask_cols.append(func.bit_or(bits_of_row).label(f"b{m}"))
     tp = select(*mask_cols).group_by(t.event_pk).subquery("tp")
     events = (
         select(
             e.id,
-            *(e[name] for name, value in zip(("customer_id", "period"), fixed) if value is None),
+            *_unpinned(e, fixed),
             o_expr.label("o"),
             vt_expr.label("vt"),
             err_expr.label("err"),
@@ -602,8 +611,8 @@ def _tool_statement_by_bits(
         for code in _row_codes(c):
             name = f"r{i}_{code}"
             tool_rows.append((i, code, name))
-            called = or_(*(and_(rows[j] == code, bit(j, 2)) for j in range(len(names))))
-            code_columns.append(case((and_(v.o == i, called), one), else_=zero).label(name))
+            used = or_(*(and_(rows[j] == code, bit(j, 2)) for j in range(len(names))))
+            code_columns.append(case((and_(v.o == i, used), one), else_=zero).label(name))
         unknown = v.b0.op("&")(_int(_UNKNOWN_BIT)) != zero
         terrs.append(
             (
@@ -632,7 +641,7 @@ def _tool_statement_by_bits(
         )
     tev_select = select(
         v.id,
-        *(v[name] for name, value in zip(("customer_id", "period"), fixed) if value is None),
+        *_unpinned(v, fixed),
         *(
             v[name]
             for name in (
@@ -654,7 +663,7 @@ def _tool_statement_by_bits(
         # read twice below: computed once
         tev = tev.prefix_with("MATERIALIZED")
     p = tev.c
-    key = [p[name] for name, value in zip(("customer_id", "period"), fixed) if value is None]
+    key = _unpinned(p, fixed)
     key += [p.o, p.vt, p.err, p.mask, p.terr, p.called]
     key += [p[name] for _, _, name in tool_fees]
     groups = (
@@ -668,8 +677,8 @@ def _tool_statement_by_bits(
     )
     calls = []
     for i, code, name in tool_rows:
-        hit = and_(p.o == i, compiled[i].row(p.vt, t.tool) == code)
-        calls.append(func.sum(case((hit, t.calls), else_=zero)).label(f"q_{name}"))
+        of_code = and_(p.o == i, compiled[i].row(p.vt, t.tool) == code)
+        calls.append(func.sum(case((of_code, t.calls), else_=zero)).label(f"q_{name}"))
     sums = (
         select(*(col.label(f"k{n}") for n, col in enumerate(key)), *calls)
         .select_from(tools_t.join(tev, p.id == t.event_pk))
@@ -677,9 +686,9 @@ def _tool_statement_by_bits(
         .subquery("s")
     )
     g = groups.c
-    pinned = [
+    pinned: list[Any] = [
         literal(value).label(name)
-        for name, value in zip(("customer_id", "period"), fixed)
+        for name, value in zip(_PINNABLE, fixed, strict=True)
         if value is not None
     ]
     tool_events = select(
