@@ -18,7 +18,8 @@ results; every row carries ``o``, the offering's index):
   the event unpriceable, a used tool can switch a fee on). Python moves these events from
   the group ``events`` put them in to the group they belong to: integer subtraction.
   Its groups also carry the calls per tool row (aliases summed per event, as
-  billing.rating does) and how many events called each row.
+  billing.rating does) and how many events called each row. On DuckDB and Spark each
+  event's tool rows are first folded into bit masks (:func:`_tool_statement_by_bits`).
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ from .plan import (
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
 
-#: Engines whose tool statement rates each event with tools first and then joins its tool
-#: rows (a semi-join and a hash join); SQLite and PostgreSQL walk usage_tool_calls and look
-#: each event up by its primary key instead. Both forms run on every engine.
+#: Engines whose tool statement folds each event's tool rows into bit masks first and then
+#: rates the event once (:func:`_tool_statement_by_bits`: hash aggregates and hash joins);
+#: SQLite and PostgreSQL walk usage_tool_calls and look each event up by its primary key
+#: instead (:func:`_per_event`). Both forms give the same rows.
 EVENTS_FIRST = ("duckdb", "spark")
 
 #: Optional kinds: a line only for events whose count is above 0 (billing.rating).
