@@ -9,8 +9,7 @@ never charged 0.
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -142,56 +141,10 @@ def execute(conn: Connection, stmt: Any) -> Any:
     """``conn.execute(stmt)``, with the values rendered inline on :data:`LITERAL_ENGINES`."""
     if conn.dialect.name not in LITERAL_ENGINES:
         return conn.execute(stmt)
-    return conn.exec_driver_sql(_literal_sql(conn, stmt))
-
-
-class _Apart:
-    """A statement running on a second DuckDB connection to the same database, in a thread,
-    while the caller's connection runs another: DuckDB executes outside Python's GIL and
-    schedules both statements' tasks on one pool of threads, so a phase of one that uses a
-    single thread (a final merge, the start of a pipeline) leaves the other core to the
-    other. :meth:`rows` gives its rows (attribute access, like SQLAlchemy's), or runs the
-    statement on the caller's connection if the second one failed (it sees only what the
-    database has committed, so a table the caller created in an open transaction is not
-    there): the rows are the same either way."""
-
-    def __init__(self, conn: Connection, stmt: Any) -> None:
-        self.conn, self.stmt = conn, stmt
-        self.rows_: list[Any] | None = None
-        raw: Any = conn.connection.driver_connection
-        self.other = raw.duplicate()
-        self.sql = _literal_sql(conn, stmt)
-        self.thread = threading.Thread(target=self._run, name="ratecard-duckdb", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            cursor = self.other.execute(self.sql)
-            row_type = namedtuple("row_type", [d[0] for d in cursor.description])  # type: ignore[misc]
-            self.rows_ = [row_type(*values) for values in cursor.fetchall()]
-        except Exception:  # rows() runs it again on the caller's connection: same error
-            self.rows_ = None
-        finally:
-            self.other.close()
-
-    def wait(self) -> None:
-        """Let the statement finish (before its database is closed)."""
-        self.thread.join()
-
-    def rows(self) -> list[Any]:
-        self.wait()
-        if self.rows_ is None:
-            return list(execute(self.conn, self.stmt).all())
-        return self.rows_
-
-
-def _literal_sql(conn: Connection, stmt: Any) -> str:
-    return str(
-        stmt.compile(
-            dialect=conn.dialect,
-            compile_kwargs={"literal_binds": True, "render_postcompile": True},
-        )
+    text = stmt.compile(
+        dialect=conn.dialect, compile_kwargs={"literal_binds": True, "render_postcompile": True}
     )
+    return conn.exec_driver_sql(str(text))
 
 
 _GROUPS_TABLE = "ratecard_rate_groups"
@@ -245,16 +198,10 @@ def _assemble(
 ) -> None:
     groups = _Groups()  # keys: (offering index, customer, period, vt, err, mask)
     tools: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])  # key + row code
-    # DuckDB: the tool statement meanwhile, on a second connection (see _Apart)
-    apart = _Apart(conn, st.tool_events) if conn.dialect.name == "duckdb" else None
-    try:
-        if conn.dialect.name == "sqlite" and st.event_rows is not None:
-            event_groups: Iterable[Any] = _sqlite_groups(conn, st)
-        else:
-            event_groups = execute(conn, st.events).all()
-    finally:
-        if apart is not None:
-            apart.wait()
+    if conn.dialect.name == "sqlite" and st.event_rows is not None:
+        event_groups: Iterable[Any] = _sqlite_groups(conn, st)
+    else:
+        event_groups = execute(conn, st.events)
     deferred = False
     for row in event_groups:
         vt, err, mask = split_key(st.compiled[row.o], row.k)
@@ -273,7 +220,7 @@ def _assemble(
         # scan cost more than the main statement); undone right after
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    tool_rows = apart.rows() if apart is not None else list(execute(conn, st.tool_events).all())
+    tool_rows = execute(conn, st.tool_events).all()
     if deferred and st.kind_tool_events is not None:
         # the events with tools and extra kinds (deferred by tool_events as by events)
         tool_rows = [row for row in tool_rows if row.err != DEFERRED]
