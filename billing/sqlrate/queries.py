@@ -598,6 +598,17 @@ def _tool_statement_by_bits(
     terrs: list[tuple[int, ColumnElement[Any]]] = []
     calleds: list[tuple[int, ColumnElement[Any]]] = []
     for i, c in enumerate(compiled):
+        # only the names this offering's plans price are read one by one; a reported name
+        # it does not price (or no plan in scope knows) is an unknown tool: one mask test
+        own = {name for plan in c.plans for name in plan.tools}
+        known = [j for j, n in enumerate(names) if n in own]
+        others = [0] * n_masks
+        others[0] = _UNKNOWN_BIT
+        for j, n in enumerate(names):
+            if n not in own:
+                at, shift = place(j)
+                others[at] |= 1 << shift
+        unknown = or_(*(v[f"b{m}"].op("&")(_int(bits)) != zero for m, bits in enumerate(others)))
         for fee in c.fees:
             if fee.tool_names:
                 name = f"f{i}_{len(tool_fees)}"
@@ -606,16 +617,16 @@ def _tool_statement_by_bits(
                     [
                         c.tool_fee(fee, v.vt, literal(n), calls_above_0(j))
                         for j, n in enumerate(names)
+                        if n in fee.tool_names and n in own
                     ]
                 )
                 fee_columns.append(case((v.o == i, hit), else_=zero).label(name))
-        rows = {j: c.row_named(v.vt, n) for j, n in enumerate(names)}
+        rows = {j: c.row_named(v.vt, names[j]) for j in known}
         for code in _row_codes(c):
             name = f"r{i}_{code}"
             tool_rows.append((i, code, name))
-            used = or_(*(and_(rows[j] == code, bit(j, 2)) for j in range(len(names))))
+            used = or_(*(and_(rows[j] == code, bit(j, 2)) for j in known))
             code_columns.append(case((and_(v.o == i, used), one), else_=zero).label(name))
-        unknown = v.b0.op("&")(_int(_UNKNOWN_BIT)) != zero
         terrs.append(
             (
                 i,
@@ -624,22 +635,14 @@ def _tool_statement_by_bits(
                         case((unknown, _int(UNKNOWN_TOOL)), else_=zero),
                         *(
                             case((bit(j, 1), c.tool_err(rows[j], calls_above_0(j))), else_=zero)
-                            for j in range(len(names))
+                            for j in known
                         ),
                     ]
                 ),
             )
         )
         calleds.append(
-            (
-                i,
-                _greatest(
-                    [
-                        case((and_(rows[j] >= 0, bit(j, 2)), one), else_=zero)
-                        for j in range(len(names))
-                    ]
-                ),
-            )
+            (i, _greatest([case((and_(rows[j] >= 0, bit(j, 2)), one), else_=zero) for j in known]))
         )
     tev_select = select(
         v.id,
