@@ -85,9 +85,18 @@ def _quote(text: str) -> str:
 _ROW_JSON = "json_merge_patch('{}', to_json(t))::VARCHAR"
 
 
-def _source_sql(files: Sequence[Path]) -> str:
+#: the longest line (bytes) the parallel read takes: a record Python reads is at most
+#: billing.records.MAX_RECORD_CHARS characters of up to 4 bytes each, and its line end
+_LINE_BYTES = 4 * MAX_RECORD_CHARS + 16
+#: the longest line the second read takes, when a line is longer than that (a line the
+#: Python calculator then refuses as too long); DuckDB reads a file in one piece, on one
+#: core, when lines may be this long
+_LONG_LINE_BYTES = 100_000_000
+
+
+def _source_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
     """One row per record: ``line`` (1-based per file for JSON Lines; the row for Parquet)
-    and ``doc``, the record's JSON text."""
+    and ``doc``, the record's JSON text; a line longer than ``line_bytes`` fails the read."""
     parts = []
     for path in files:
         name = _quote(str(path))
@@ -99,7 +108,7 @@ def _source_sql(files: Sequence[Path]) -> str:
             parts.append(
                 f"SELECT doc FROM read_csv({name}, columns = {{'doc': 'VARCHAR'}}, "
                 "header = false, delim = '\x01', quote = '', escape = '', "
-                "auto_detect = false, strict_mode = false, max_line_size = 100000000)"
+                f"auto_detect = false, strict_mode = false, max_line_size = {line_bytes})"
             )
     return " UNION ALL ".join(parts)
 
@@ -304,9 +313,9 @@ def _fast_sql(source: str) -> str:
                         FROM ({source}))))))"""
 
 
-def _lines_sql(files: Sequence[Path]) -> str:
+def _lines_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
     """``doc``: the text of every non-empty line (JSON Lines) or row (Parquet), in order."""
-    return f"SELECT doc FROM ({_source_sql(files)}) WHERE doc IS NOT NULL"
+    return f"SELECT doc FROM ({_source_sql(files, line_bytes)}) WHERE doc IS NOT NULL"
 
 
 def price_files(
@@ -325,7 +334,16 @@ def price_files(
             raise FileNotFoundError(f"{path}: no such file")
     with duckdb_connection(threads=threads) as conn:
         raw: Any = conn.connection.driver_connection
-        raw.execute(_fast_sql(_lines_sql(files)))
+        import duckdb  # installed: the connection is open
+
+        try:
+            # on all cores: DuckDB splits a file into pieces when no line may be longer
+            # than a few MB
+            raw.execute(_fast_sql(_lines_sql(files)))
+        except duckdb.Error:
+            # a line longer than that (or another error, which the second read raises
+            # again): read again with room for it, on one core
+            raw.execute(_fast_sql(_lines_sql(files, _LONG_LINE_BYTES)))
         # the models: resolved once each in Python, as billing.rating resolves them (the
         # JSON text decoded by Python's own reader)
         distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()

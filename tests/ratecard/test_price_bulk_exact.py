@@ -339,6 +339,18 @@ def test_good_written_otherwise_takes_the_fast_path(tmp_path: Path) -> None:
     assert (got["fast"], got["total"], got["failed"]) == (4, Decimal("0.0001628"), {})
 
 
+def test_a_line_longer_than_the_parallel_read_takes(tmp_path: Path) -> None:
+    """DuckDB reads the lines on all cores only when none is longer than 4 MiB and a bit
+    (billing.sqlrate.files._LINE_BYTES); a file with a longer line is read again, whole:
+    the long line is refused by Python as too long, the others priced as ever."""
+    long_line = '{"id": "long", "x": "' + "a" * (5 * 1024 * 1024) + '"}'
+    got = assert_same(tmp_path, [GOOD, long_line, GOOD])
+    # GOOD twice: 2 x 0.0000407 = 0.0000814; the long line refused (1 MiB: 1024 KiB)
+    assert got["fast"] == 2
+    assert got["total"] == Decimal("0.0000814")
+    assert got["failed"] == {"the line is longer than N KiB; a usage record is not that long.": 1}
+
+
 def test_the_same_records_as_parquet(tmp_path: Path) -> None:
     """Parquet rows become JSON text (nulls left out) and take the same checks."""
     import duckdb
