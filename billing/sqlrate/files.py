@@ -95,8 +95,8 @@ _LONG_LINE_BYTES = 100_000_000
 
 
 def _source_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
-    """One row per record: ``line`` (1-based per file for JSON Lines; the row for Parquet)
-    and ``doc``, the record's JSON text; a line longer than ``line_bytes`` fails the read."""
+    """One row per line (JSON Lines; a blank line is NULL) or row (Parquet), in order:
+    ``doc``, the record's JSON text. A line longer than ``line_bytes`` fails the read."""
     parts = []
     for path in files:
         name = _quote(str(path))
