@@ -263,6 +263,22 @@ class CompiledOffering:
             return _int(-1)
         return case(*whens, else_=_int(-1))
 
+    def row_named(self, vt: ColumnElement[int], name: str) -> ColumnElement[int]:
+        """:meth:`row` of a tool row reported under ``name``: the CASE over the event's
+        version alone (a constant when every version prices the name the same way, or none)."""
+        codes = {
+            v: v * ROW + plan.tools[name].index
+            for v, plan in enumerate(self.plans)
+            if name in plan.tools
+        }
+        if not codes:
+            return _int(-1)
+        if len(codes) == len(self.plans) and len(set(codes.values())) == 1:
+            return _int(next(iter(codes.values())))
+        return case(
+            *((self.version_of(vt, v), _int(code)) for v, code in codes.items()), else_=_int(-1)
+        )
+
     def tool_err(self, row: ColumnElement[int], calls: ColumnElement[int]) -> ColumnElement[int]:
         unpublished = [
             v * ROW + rate.index

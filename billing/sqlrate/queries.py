@@ -18,7 +18,8 @@ results; every row carries ``o``, the offering's index):
   the event unpriceable, a used tool can switch a fee on). Python moves these events from
   the group ``events`` put them in to the group they belong to: integer subtraction.
   Its groups also carry the calls per tool row (aliases summed per event, as
-  billing.rating does) and how many events called each row.
+  billing.rating does) and how many events called each row. On DuckDB and Spark each
+  event's tool rows are first folded into bit masks (:func:`_tool_statement_by_bits`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.sql.elements import BindParameter
@@ -47,6 +49,7 @@ from .plan import (
     EXTRA_COLUMNS,
     ROW,
     TOKEN_COLUMNS,
+    UNKNOWN_TOOL,
     CompiledOffering,
     Fee,
     _int,
@@ -57,9 +60,10 @@ from .plan import (
 events_t: Table = UsageEvent.__table__  # type: ignore[assignment]
 tools_t: Table = UsageToolCall.__table__  # type: ignore[assignment]
 
-#: Engines whose tool statement rates each event with tools first and then joins its tool
-#: rows (a semi-join and a hash join); SQLite and PostgreSQL walk usage_tool_calls and look
-#: each event up by its primary key instead. Both forms run on every engine.
+#: Engines whose tool statement folds each event's tool rows into bit masks first and then
+#: rates the event once (:func:`_tool_statement_by_bits`: hash aggregates and hash joins);
+#: SQLite and PostgreSQL walk usage_tool_calls and look each event up by its primary key
+#: instead (:func:`_per_event`). Both forms give the same rows.
 EVENTS_FIRST = ("duckdb", "spark")
 
 #: Optional kinds: a line only for events whose count is above 0 (billing.rating).
@@ -198,7 +202,7 @@ def kind_source(where: ColumnElement[bool], dialect: str) -> Any:
 
 
 def _by_offering(
-    column: ColumnElement[str], parts: list[tuple[str, ColumnElement[Any]]], default: Any = None
+    column: ColumnElement[Any], parts: list[tuple[Any, ColumnElement[Any]]], default: Any = None
 ) -> ColumnElement[Any]:
     """``CASE column WHEN key THEN expr ... END`` (the expression itself for one offering)."""
     if len(parts) == 1 and default is None:
@@ -268,7 +272,7 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
 
     # events with tools: one row per event, what its tools change
     tool_events, tool_fees, tool_rows = _tool_statement(
-        compiled, {}, keys, where, e, params, dialect, events_t
+        compiled, {}, keys, where, e, params, dialect, events_t, (fixed_customer, fixed_period)
     )
     has_subquery = any("SELECT" in str(cond) for cond in scope)
     return Statements(
@@ -329,7 +333,7 @@ def _kind_statements(
     kind_events = select(*kind_outputs, *_token_aggregates(kc, extras)).group_by(*kind_group)
 
     kind_tool_events, _, _ = _tool_statement(
-        with_kinds, extras, keys, None, kc, kparams, dialect, kev
+        with_kinds, extras, keys, None, kc, kparams, dialect, kev, fixed
     )
     return kind_events, kind_tool_events
 
@@ -343,11 +347,13 @@ def _tool_statement(
     params: Any,
     dialect: str,
     source: Any,
+    fixed: tuple[int | None, str | None] = (None, None),
 ) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
     """The tool statement over the events of ``source`` (usage_events, or the kinds
     subquery; ``e`` its columns) matching ``where`` (None: all of them), with
     ``compiled``'s expressions (and the extra kinds' count columns of ``extras``, when they
-    read them)."""
+    read them). ``fixed``: the customer and period the scope pins, if any (DuckDB and Spark
+    neither read nor group by them then)."""
     o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
     vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
     err_expr = _by_offering(
@@ -364,9 +370,10 @@ def _tool_statement(
             for k_, c in zip(keys, compiled, strict=True)
         ],
     )
-    per_event, tool_fees, tool_rows = _per_event(
-        compiled, extras, keys, where, e, (o_expr, vt_expr, err_expr, mask_expr), dialect, source
-    )
+    exprs = (o_expr, vt_expr, err_expr, mask_expr)
+    if dialect in EVENTS_FIRST:
+        return _tool_statement_by_bits(compiled, extras, where, e, exprs, source, dialect, fixed)
+    per_event, tool_fees, tool_rows = _per_event(compiled, extras, keys, where, e, exprs, source)
     p = per_event.c
     fee_cols = [p[name] for _, _, name in tool_fees]
     row_sums = []
@@ -389,6 +396,20 @@ def _tool_statement(
     return tool_events, tool_fees, tool_rows
 
 
+def _greatest(terms: list[ColumnElement[int]]) -> ColumnElement[int]:
+    """``GREATEST(t1, t2, ...)`` (the term itself when there is one: Spark's needs two)."""
+    if not terms:
+        return _int(0)
+    return terms[0] if len(terms) == 1 else func.greatest(*terms)
+
+
+def _tool_names(compiled: list[CompiledOffering]) -> list[str]:
+    """Every tool name a plan of ``compiled`` prices (aliases included) or a fee names."""
+    names = {name for c in compiled for plan in c.plans for name in plan.tools}
+    names.update(name for c in compiled for fee in c.fees for name in fee.tool_names)
+    return sorted(names)
+
+
 def _per_event(
     compiled: list[CompiledOffering],
     extras: dict[str, ColumnElement[int]],
@@ -396,41 +417,236 @@ def _per_event(
     where: ColumnElement[bool] | None,
     e: Any,
     exprs: tuple[ColumnElement[Any], ...],
-    dialect: str,
     source: Any,
 ) -> tuple[Any, list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
-    """One row per event with tools: the event's columns, and what its tools change
-    (``terr``, ``called``, the tool-switched fees, calls per row)."""
+    """One row per event with tools (SQLite, PostgreSQL): the event's columns, and what its
+    tools change (``terr``, ``called``, the tool-switched fees, calls per row)."""
+    # SQLite and PostgreSQL walk usage_tool_calls in event_pk order and look each event up
+    # by its primary key: the expressions read the tool row's name and calls
     t = tools_t.c
     o_expr, vt_expr, err_expr, mask_expr = exprs
     scope = () if where is None else (where,)
-    ev: Any = None
-    if dialect in EVENTS_FIRST:
-        # each event with tools rated once (a semi-join), then joined to its tool rows, whose
-        # expressions read its offering index and vt (integers) instead of re-deciding them
-        # per tool row: an order that suits hash joins (DuckDB: ~10× less work than below)
-        ev = (
-            select(
-                e.id,
-                e.customer_id,
-                e.period,
-                o_expr.label("o"),
-                vt_expr.label("vt"),
-                err_expr.label("err"),
-                mask_expr.label("mask"),
-                *(e[c] for c in TOKEN_COLUMNS.values()),
-                *(count.label(EXTRA_COLUMNS[kind]) for kind, count in extras.items()),
-            )
-            .where(*scope, e.id.in_(select(t.event_pk)))
-            .subquery("ev")
+    event_cols: dict[str, ColumnElement[Any]] = {
+        "customer_id": e.customer_id,
+        "period": e.period,
+        "o": o_expr,
+        "vt": vt_expr,
+        "err": err_expr,
+        "mask": mask_expr,
+        **{c: e[c] for c in TOKEN_COLUMNS.values()},
+        **{EXTRA_COLUMNS[kind]: count for kind, count in extras.items()},
+    }
+    pairs = list(zip(keys, compiled, strict=True))
+    zero = _int(0)
+    tool_fees: list[tuple[int, Fee, str]] = []
+    fee_columns = []
+    for i, (k_, c) in enumerate(pairs):
+        for fee in c.fees:
+            if fee.tool_names:
+                name = f"f{i}_{len(tool_fees)}"
+                tool_fees.append((i, fee, name))
+                hit = case((e.offering == k_, c.tool_fee(fee, c.vt, t.tool, t.calls)), else_=zero)
+                fee_columns.append(func.max(hit).label(name))
+    # calls per tool row (aliases summed), one column per (offering, version, row)
+    tool_rows: list[tuple[int, int, str]] = []  # (offering index, row code, column name)
+    row_columns = []
+    for i, (k_, c) in enumerate(pairs):
+        for code in _row_codes(c):
+            name = f"r{i}_{code}"
+            tool_rows.append((i, code, name))
+            hit_row = and_(e.offering == k_, c.row(c.vt, t.tool) == code)
+            row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
+    # one row per event with tools, grouped by the tool rows' event_pk alone: the event's own
+    # columns are the same in every row of its group, so MAX() takes them (portable: a GROUP
+    # BY by functional dependency on the primary key is refused by some engines); SQLite walks
+    # usage_tool_calls in event_pk order and looks events up by rowid, grouping without a sort
+    per_event = (
+        select(
+            t.event_pk.label("id"),
+            *(func.max(col).label(name) for name, col in event_cols.items()),
+            func.max(
+                _by_offering(
+                    e.offering,
+                    [(k_, c.tool_err(c.row(c.vt, t.tool), t.calls)) for k_, c in pairs],
+                )
+            ).label("terr"),
+            # 1 when the event called a tool its version prices: it has a tool line
+            func.max(
+                _by_offering(
+                    e.offering,
+                    [
+                        (k_, case((and_(c.row(c.vt, t.tool) >= 0, t.calls > 0), 1), else_=0))
+                        for k_, c in pairs
+                    ],
+                )
+            ).label("called"),
+            *fee_columns,
+            *row_columns,
         )
-        sel: ColumnElement[Any] = ev.c.o
-        sel_keys: list[Any] = list(range(len(compiled)))
-        event_cols: dict[str, ColumnElement[Any]] = {
-            name: ev.c[name]
+        .select_from(tools_t.join(source, e.id == t.event_pk))
+        .where(*scope)
+        .group_by(t.event_pk)
+        .subquery("tev")
+    )
+    return per_event, tool_fees, tool_rows
+
+
+def _row_codes(c: CompiledOffering) -> list[int]:
+    """The tool row codes (version × ROW + row) of every plan of ``c``."""
+    return sorted(
+        {v * ROW + rate.index for v, plan in enumerate(c.plans) for rate in plan.tools.values()}
+    )
+
+
+#: the columns a scope can pin to one value (billing.sqlrate.queries._fixed)
+_PINNABLE = ("customer_id", "period")
+
+
+def _unpinned(cols: Any, fixed: tuple[int | None, str | None]) -> list[Any]:
+    """The columns of :data:`_PINNABLE` that ``fixed`` leaves open (None)."""
+    return [cols[name] for name, value in zip(_PINNABLE, fixed, strict=True) if value is None]
+
+
+#: bits of a tool name in a mask column: ``1`` reported, ``2`` a call above 0, shifted by
+#: twice the name's place in its column; 31 names a column, and bit 62 of the first column:
+#: a name no plan or fee in scope knows was reported
+_NAMES_PER_MASK = 31
+_UNKNOWN_BIT = 1 << 62
+
+
+def _tool_statement_by_bits(
+    compiled: list[CompiledOffering],
+    extras: dict[str, ColumnElement[int]],
+    where: ColumnElement[bool] | None,
+    e: Any,
+    exprs: tuple[ColumnElement[Any], ...],
+    source: Any,
+    dialect: str,
+    fixed: tuple[int | None, str | None],
+) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
+    """The tool statement for DuckDB and Spark: the same rows as the tool-row form
+    (:func:`_per_event`), with each event's tool rows folded into bit masks first.
+
+    1. ``tp``: the tool rows grouped by event with one ``BIT_OR`` per 31 names (each name a
+       plan or fee in scope knows: reported, and with a call above 0; and "an unknown name
+       was reported"): the one per-event grouping, on an integer key, with one aggregate;
+    2. ``tev``: ``tp`` joined to the events in scope, each rated once (o, vt, err, mask), and
+       what its tools change read from the masks: each name's row is a CASE over the
+       event's version (:meth:`CompiledOffering.row` of a constant name), a MAX over tool
+       rows becomes a GREATEST over names (``calls > 0`` of some row of the name ⇔ its
+       second bit), and an event calls a row code when one of the code's names has a call
+       above 0;
+    3. the groups of ``tev`` (counts and token sums, and per row code the events that
+       called it), joined on the group to the calls per row code summed over the tool rows
+       joined to ``tev`` (no per-event sum is needed for them).
+
+    Counts are whole and at least 0 (the ledger's, as billing.records reads them), so "the
+    event's calls of a row code sum above 0" is "some row of the code has a call above 0".
+    """
+    t = tools_t.c
+    o_expr, vt_expr, err_expr, mask_expr = exprs
+    names = _tool_names(compiled)
+    zero, one = _int(0), _int(1)
+    n_masks = max(1, -(-len(names) // _NAMES_PER_MASK))
+
+    def place(j: int) -> tuple[int, int]:
+        return j // _NAMES_PER_MASK, 2 * (j % _NAMES_PER_MASK)
+
+    mask_cols: list[Any] = [t.event_pk]
+    for m in range(n_masks):
+        whens = []
+        for j, name in enumerate(names):
+            at, shift = place(j)
+            bits = (
+                case((t.calls > 0, _int(3 << shift)), else_=_int(1 << shift)) if at == m else zero
+            )
+            whens.append((t.tool == name, bits))
+        other = _int(_UNKNOWN_BIT if m == 0 else 0)
+        bits_of_row = case(*whens, else_=other) if whens else other
+        mask_cols.append(func.bit_or(bits_of_row).label(f"b{m}"))
+    tp = select(*mask_cols).group_by(t.event_pk).subquery("tp")
+    events = (
+        select(
+            e.id,
+            *_unpinned(e, fixed),
+            o_expr.label("o"),
+            vt_expr.label("vt"),
+            err_expr.label("err"),
+            mask_expr.label("mask"),
+            *(e[c] for c in TOKEN_COLUMNS.values()),
+            *(count.label(EXTRA_COLUMNS[kind]) for kind, count in extras.items()),
+            *(tp.c[f"b{m}"] for m in range(n_masks)),
+        )
+        .select_from(source.join(tp, tp.c.event_pk == e.id))
+        .where(*(() if where is None else (where,)))
+        .subquery("ev")
+    )
+    v = events.c
+
+    def bit(j: int, which: int) -> ColumnElement[bool]:
+        at, shift = place(j)
+        return v[f"b{at}"].op("&")(_int(which << shift)) != zero
+
+    def calls_above_0(j: int) -> ColumnElement[int]:
+        # what ``calls > 0`` of the rule (CompiledOffering.tool_err, .tool_fee) reads
+        return case((bit(j, 2), one), else_=zero)
+
+    tool_fees: list[tuple[int, Fee, str]] = []
+    fee_columns = []
+    tool_rows: list[tuple[int, int, str]] = []
+    code_columns = []
+    terrs: list[tuple[int, ColumnElement[Any]]] = []
+    calleds: list[tuple[int, ColumnElement[Any]]] = []
+    for i, c in enumerate(compiled):
+        for fee in c.fees:
+            if fee.tool_names:
+                name = f"f{i}_{len(tool_fees)}"
+                tool_fees.append((i, fee, name))
+                hit = _greatest(
+                    [
+                        c.tool_fee(fee, v.vt, literal(n), calls_above_0(j))
+                        for j, n in enumerate(names)
+                    ]
+                )
+                fee_columns.append(case((v.o == i, hit), else_=zero).label(name))
+        rows = {j: c.row_named(v.vt, n) for j, n in enumerate(names)}
+        for code in _row_codes(c):
+            name = f"r{i}_{code}"
+            tool_rows.append((i, code, name))
+            used = or_(*(and_(rows[j] == code, bit(j, 2)) for j in range(len(names))))
+            code_columns.append(case((and_(v.o == i, used), one), else_=zero).label(name))
+        unknown = v.b0.op("&")(_int(_UNKNOWN_BIT)) != zero
+        terrs.append(
+            (
+                i,
+                _greatest(
+                    [
+                        case((unknown, _int(UNKNOWN_TOOL)), else_=zero),
+                        *(
+                            case((bit(j, 1), c.tool_err(rows[j], calls_above_0(j))), else_=zero)
+                            for j in range(len(names))
+                        ),
+                    ]
+                ),
+            )
+        )
+        calleds.append(
+            (
+                i,
+                _greatest(
+                    [
+                        case((and_(rows[j] >= 0, bit(j, 2)), one), else_=zero)
+                        for j in range(len(names))
+                    ]
+                ),
+            )
+        )
+    tev_select = select(
+        v.id,
+        *_unpinned(v, fixed),
+        *(
+            v[name]
             for name in (
-                "customer_id",
-                "period",
                 "o",
                 "vt",
                 "err",
@@ -438,89 +654,48 @@ def _per_event(
                 *TOKEN_COLUMNS.values(),
                 *(EXTRA_COLUMNS[kind] for kind in extras),
             )
-        }
-    else:
-        # SQLite and PostgreSQL walk usage_tool_calls in event_pk order and look each event
-        # up by its primary key
-        sel, sel_keys = e.offering, list(keys)
-        event_cols = {
-            "customer_id": e.customer_id,
-            "period": e.period,
-            "o": o_expr,
-            "vt": vt_expr,
-            "err": err_expr,
-            "mask": mask_expr,
-            **{c: e[c] for c in TOKEN_COLUMNS.values()},
-            **{EXTRA_COLUMNS[kind]: count for kind, count in extras.items()},
-        }
-
-    def vt_of(i: int) -> ColumnElement[int]:
-        # the offering's own vt: its CASE over the event's columns, or the vt column
-        return ev.c.vt if ev is not None else compiled[i].vt
-
-    zero = _int(0)
-    tool_fees: list[tuple[int, Fee, str]] = []
-    fee_columns = []
-    for i, c in enumerate(compiled):
-        for fee in c.fees:
-            if fee.tool_names:
-                name = f"f{i}_{len(tool_fees)}"
-                tool_fees.append((i, fee, name))
-                hit = case(
-                    (sel == sel_keys[i], c.tool_fee(fee, vt_of(i), t.tool, t.calls)), else_=zero
-                )
-                fee_columns.append(func.max(hit).label(name))
-    # calls per tool row (aliases summed), one column per (offering, version, row)
-    tool_rows: list[tuple[int, int, str]] = []  # (offering index, row code, column name)
-    row_columns = []
-    for i, c in enumerate(compiled):
-        codes = sorted(
-            {v * ROW + rate.index for v, plan in enumerate(c.plans) for rate in plan.tools.values()}
-        )
-        for code in codes:
-            name = f"r{i}_{code}"
-            tool_rows.append((i, code, name))
-            hit_row = and_(sel == sel_keys[i], c.row(vt_of(i), t.tool) == code)
-            row_columns.append(func.sum(case((hit_row, t.calls), else_=zero)).label(name))
-    # one row per event with tools, grouped by the tool rows' event_pk alone: the event's own
-    # columns are the same in every row of its group, so MAX() takes them (portable: DuckDB
-    # and Spark refuse a GROUP BY by functional dependency on the primary key); SQLite walks
-    # usage_tool_calls in event_pk order and looks events up by rowid, grouping without a sort
-    one_event = func.max
-    pairs = list(zip(sel_keys, compiled, strict=True))
-    per_event = (
-        select(
-            t.event_pk.label("id"),
-            *(one_event(col).label(name) for name, col in event_cols.items()),
-            func.max(
-                _by_offering(
-                    sel,
-                    [
-                        (k_, c.tool_err(c.row(vt_of(i), t.tool), t.calls))
-                        for i, (k_, c) in enumerate(pairs)
-                    ],
-                )
-            ).label("terr"),
-            # 1 when the event called a tool its version prices: it has a tool line
-            func.max(
-                _by_offering(
-                    sel,
-                    [
-                        (k_, case((and_(c.row(vt_of(i), t.tool) >= 0, t.calls > 0), 1), else_=0))
-                        for i, (k_, c) in enumerate(pairs)
-                    ],
-                )
-            ).label("called"),
-            *fee_columns,
-            *row_columns,
-        )
-        .select_from(
-            tools_t.join(ev, ev.c.id == t.event_pk)
-            if ev is not None
-            else tools_t.join(source, e.id == t.event_pk)
-        )
-        .where(*(() if ev is not None else scope))
-        .group_by(t.event_pk)
-        .subquery("tev")
+        ),
+        _by_offering(v.o, terrs).label("terr"),
+        _by_offering(v.o, calleds).label("called"),
+        *fee_columns,
+        *code_columns,
     )
-    return per_event, tool_fees, tool_rows
+    tev = tev_select.cte("tev")
+    if dialect == "duckdb":
+        # read twice below: computed once
+        tev = tev.prefix_with("MATERIALIZED")
+    p = tev.c
+    key = _unpinned(p, fixed)
+    key += [p.o, p.vt, p.err, p.mask, p.terr, p.called]
+    key += [p[name] for _, _, name in tool_fees]
+    groups = (
+        select(
+            *key,
+            *_token_aggregates(p, {kind: p[EXTRA_COLUMNS[kind]] for kind in extras}),
+            *(func.sum(p[name]).label(f"n_{name}") for _, _, name in tool_rows),
+        )
+        .group_by(*key)
+        .subquery("g")
+    )
+    calls = []
+    for i, code, name in tool_rows:
+        of_code = and_(p.o == i, compiled[i].row(p.vt, t.tool) == code)
+        calls.append(func.sum(case((of_code, t.calls), else_=zero)).label(f"q_{name}"))
+    sums = (
+        select(*(col.label(f"k{n}") for n, col in enumerate(key)), *calls)
+        .select_from(tools_t.join(tev, p.id == t.event_pk))
+        .group_by(*key)
+        .subquery("s")
+    )
+    g = groups.c
+    pinned: list[Any] = [
+        literal(value).label(name)
+        for name, value in zip(_PINNABLE, fixed, strict=True)
+        if value is not None
+    ]
+    tool_events = select(
+        *pinned, *g, *(sums.c[f"q_{name}"] for _, _, name in tool_rows)
+    ).select_from(
+        groups.join(sums, and_(*(g[col.name] == sums.c[f"k{n}"] for n, col in enumerate(key))))
+    )
+    return tool_events, tool_fees, tool_rows

@@ -1,0 +1,169 @@
+"""DuckDB's tool statement folds each event's tool rows into bit masks (one per 31 tool
+names, billing.sqlrate.queries._tool_statement_by_bits). Hand-computed vectors for what the
+masks must keep: two names of one row in different mask columns (their calls summed, the
+event counted once), a name no plan knows with 0 calls, a reported name with 0 calls, an
+unpublished row with and without calls, a fee switched on by an alias; and scopes that pin
+neither the customer nor the period (the statement then groups by them)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from billing.ledger.db import make_engine
+from billing.ledger.ingest import store_batch
+from billing.ledger.migrate import upgrade
+from billing.ledger.tables import Customer, UsageEvent
+from billing.sqlrate import period_scope, rate_scope
+from billing.usage import Usage
+from catalog import Catalog, PriceState, Rate
+from catalog.model import PricePlan, RequestCharge, Tier, TokenPrice, ToolCharge
+from tests.billing.sqlrate.test_differential import PERIOD_START, _base, _expected, _lines_of
+
+pytest.importorskip("duckdb")
+
+#: 34 aliases and the name itself: 35 names of one row, more than one mask column holds
+ALIASES = tuple(f"search_{n:02}" for n in range(34))
+
+
+def _rate(price: str) -> Rate:
+    return Rate(PriceState.PUBLISHED, Decimal(price))
+
+
+def _catalog() -> Catalog:
+    base = _base()
+    prices = MappingProxyType(
+        {
+            "input": TokenPrice(_rate("2")),  # USD per 1M tokens
+            "output": TokenPrice(_rate("8")),
+            "cache_read": TokenPrice(_rate("2"), "input"),
+            "cache_write": TokenPrice(_rate("2"), "input"),
+            "reasoning": TokenPrice(_rate("8"), "output"),
+        }
+    )
+    search = ToolCharge("search", "Search", _rate("0.01"), ALIASES)
+    code = ToolCharge("code", "Code", Rate(PriceState.UNPUBLISHED))
+    grounding = RequestCharge(
+        "grounding", "Grounding", _rate("0.035"), MappingProxyType({}), ("search",)
+    )
+    plan = PricePlan(
+        effective_from=None,
+        effective_until=None,
+        version="v1",
+        currency="USD",
+        tier_by="input_tokens",
+        tier_boundary="upper_inclusive",
+        tiered=False,
+        tiers=(Tier(0, None, None, True, prices),),
+        tools=(search, code),
+        request_fees=(grounding,),
+        tool_lookup=MappingProxyType(
+            {"search": search, **dict.fromkeys(ALIASES, search), "code": code}
+        ),
+    )
+    template = base.offerings["empiriolabs/qwen3-5-flash"]
+    offering = dataclasses.replace(
+        template,
+        id="diff-model",
+        parameters=MappingProxyType({}),
+        pricing=(plan,),
+        variants=(),
+        rules=(),
+        contexts=MappingProxyType({}),
+    )
+    return Catalog(base.models, base.providers, {offering.key: offering})
+
+
+def _event(tools: dict[str, int]) -> tuple[Usage, Any, str]:
+    # 1,000 input tokens at 2 USD per 1M: 0.002 USD an event
+    return Usage(1000, tools=MappingProxyType(tools)), PERIOD_START, "default"
+
+
+EVENTS = [
+    _event({"search_00": 2, "search_33": 3}),  # one row, two names in two mask columns
+    _event({"search": 1}),
+    _event({"nobody_knows": 0}),  # unknown, even with 0 calls: cannot be priced
+    _event({"code": 0}),  # unpublished row, no call: priced, no tool line
+    _event({"code": 1}),  # unpublished row called: cannot be priced
+    _event({"search_30": 0}),  # reported, no call: no tool line, no fee
+    # search_29, the 32nd name (code, search, search_00...): the first of the second mask
+    # column, at the bits "code" has in the first
+    _event({"search_29": 4, "code": 0}),
+]
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('masks')}/ledger.db")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _rated(ledger: Engine, catalog: Catalog, scope: list[Any]) -> tuple[Any, Any]:
+    from billing.sqlrate.duck import duckdb_connection
+
+    with ledger.connect() as conn:
+        on_sqlite = rate_scope(conn, scope, catalog)
+        with duckdb_connection(ledger=conn, scope=scope) as duck:
+            on_duck = rate_scope(duck, scope, catalog)
+    assert (on_sqlite.engine, on_duck.engine) == ("sqlite", "duckdb")
+    return on_sqlite, on_duck
+
+
+def test_tool_masks_by_hand(ledger: Engine) -> None:
+    catalog = _catalog()
+    _, failed, prepared = _expected(catalog, EVENTS, "masks")
+    with ledger.begin() as conn:
+        store_batch(conn, prepared, {})
+    with ledger.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == "masks")).scalar_one()
+    on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
+    by_charge: dict[str, list[Any]] = {}
+    for ln in on_duck.lines:  # a charge has a line per fee-mask group: summed
+        acc = by_charge.setdefault(ln.charge, [0, 0, Decimal(0)])
+        acc[0] += ln.quantity
+        acc[1] += ln.events
+        acc[2] += ln.amount
+    lines = sorted((charge, *acc) for charge, acc in by_charge.items())
+    # priced: events 1, 2, 4, 6, 7 (3: unknown tool; 5: unpublished tool called)
+    # input: 5 x 1,000 tokens x 2 USD / 1M = 0.010; output: 0 tokens in the same 5 events
+    # search: 2 + 3 (event 1) + 1 (event 2) + 4 (event 7) = 10 calls x 0.01 = 0.10, 3 events
+    # grounding: switched on by a search call in events 1, 2 and 7: 3 x 0.035 = 0.105
+    assert lines == [
+        ("input", 5000, 5, Decimal("0.010")),
+        ("output", 0, 5, Decimal("0")),
+        ("request:grounding", 3, 3, Decimal("0.105")),
+        ("tool:search", 10, 3, Decimal("0.10")),
+    ]
+    reasons = sorted((err.reason_code, err.events) for err in on_duck.errors)
+    assert reasons == [("tool_fee_unavailable", 1), ("unknown_tool", 1)]
+    assert sum(failed.values()) == 2
+    assert _lines_of(on_duck) == _lines_of(on_sqlite)
+    assert on_duck.errors == on_sqlite.errors
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        [UsageEvent.input_tokens.is_not(None)],  # every customer and period
+        period_scope("2026-11"),  # every customer
+    ],
+    ids=["nothing pinned", "period pinned"],
+)
+def test_scopes_that_pin_no_customer(ledger: Engine, scope: list[Any]) -> None:
+    catalog = _catalog()
+    for customer in ("open-a", "open-b"):
+        _, _, prepared = _expected(catalog, EVENTS[:3], customer)
+        with ledger.begin() as conn:
+            store_batch(conn, prepared, {})
+    on_sqlite, on_duck = _rated(ledger, catalog, scope)
+    assert {ln.customer_id for ln in on_duck.lines} >= {1, 2}  # grouped per customer
+    assert _lines_of(on_duck) == _lines_of(on_sqlite)
+    assert on_duck.errors == on_sqlite.errors
