@@ -8,6 +8,7 @@ neither the customer nor the period (the statement then groups by them)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from types import MappingProxyType
@@ -36,9 +37,8 @@ def _rate(price: str) -> Rate:
     return Rate(PriceState.PUBLISHED, Decimal(price))
 
 
-def _catalog() -> Catalog:
-    base = _base()
-    prices = MappingProxyType(
+def _prices() -> MappingProxyType[str, TokenPrice]:
+    return MappingProxyType(
         {
             "input": TokenPrice(_rate("2")),  # USD per 1M tokens
             "output": TokenPrice(_rate("8")),
@@ -47,6 +47,24 @@ def _catalog() -> Catalog:
             "reasoning": TokenPrice(_rate("8"), "output"),
         }
     )
+
+
+def _offering_catalog(*plans: PricePlan) -> Catalog:
+    base = _base()
+    template = base.offerings["empiriolabs/qwen3-5-flash"]
+    offering = dataclasses.replace(
+        template,
+        id="diff-model",
+        parameters=MappingProxyType({}),
+        pricing=plans,
+        variants=(),
+        rules=(),
+        contexts=MappingProxyType({}),
+    )
+    return Catalog(base.models, base.providers, {offering.key: offering})
+
+
+def _catalog() -> Catalog:
     search = ToolCharge("search", "Search", _rate("0.01"), ALIASES)
     code = ToolCharge("code", "Code", Rate(PriceState.UNPUBLISHED))
     grounding = RequestCharge(
@@ -60,29 +78,20 @@ def _catalog() -> Catalog:
         tier_by="input_tokens",
         tier_boundary="upper_inclusive",
         tiered=False,
-        tiers=(Tier(0, None, None, True, prices),),
+        tiers=(Tier(0, None, None, True, _prices()),),
         tools=(search, code),
         request_fees=(grounding,),
         tool_lookup=MappingProxyType(
             {"search": search, **dict.fromkeys(ALIASES, search), "code": code}
         ),
     )
-    template = base.offerings["empiriolabs/qwen3-5-flash"]
-    offering = dataclasses.replace(
-        template,
-        id="diff-model",
-        parameters=MappingProxyType({}),
-        pricing=(plan,),
-        variants=(),
-        rules=(),
-        contexts=MappingProxyType({}),
-    )
-    return Catalog(base.models, base.providers, {offering.key: offering})
+    return _offering_catalog(plan)
 
 
-def _event(tools: dict[str, int]) -> tuple[Usage, Any, str]:
+def _event(tools: dict[str, int], day: int = 0) -> tuple[Usage, Any, str]:
     # 1,000 input tokens at 2 USD per 1M: 0.002 USD an event
-    return Usage(1000, tools=MappingProxyType(tools)), PERIOD_START, "default"
+    when = PERIOD_START + dt.timedelta(days=day)
+    return Usage(1000, tools=MappingProxyType(tools)), when, "default"
 
 
 EVENTS = [
@@ -106,6 +115,18 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     eng.dispose()
 
 
+def _by_charge(result: Any) -> list[tuple[Any, ...]]:
+    """(version, charge, quantity, events, amount), a charge's lines (one per fee-mask
+    group) summed."""
+    acc: dict[tuple[str, str], list[Any]] = {}
+    for ln in result.lines:
+        row = acc.setdefault((ln.price_version, ln.charge), [0, 0, Decimal(0)])
+        row[0] += ln.quantity
+        row[1] += ln.events
+        row[2] += ln.amount
+    return sorted((*key, *sums) for key, sums in acc.items())
+
+
 def _rated(ledger: Engine, catalog: Catalog, scope: list[Any]) -> tuple[Any, Any]:
     from billing.sqlrate.duck import duckdb_connection
 
@@ -125,13 +146,7 @@ def test_tool_masks_by_hand(ledger: Engine) -> None:
     with ledger.connect() as conn:
         cid = conn.execute(select(Customer.id).where(Customer.code == "masks")).scalar_one()
     on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
-    by_charge: dict[str, list[Any]] = {}
-    for ln in on_duck.lines:  # a charge has a line per fee-mask group: summed
-        acc = by_charge.setdefault(ln.charge, [0, 0, Decimal(0)])
-        acc[0] += ln.quantity
-        acc[1] += ln.events
-        acc[2] += ln.amount
-    lines = sorted((charge, *acc) for charge, acc in by_charge.items())
+    lines = [row[1:] for row in _by_charge(on_duck)]
     # priced: events 1, 2, 4, 6, 7 (3: unknown tool; 5: unpublished tool called)
     # input: 5 x 1,000 tokens x 2 USD / 1M = 0.010; output: 0 tokens in the same 5 events
     # search: 2 + 3 (event 1) + 1 (event 2) + 4 (event 7) = 10 calls x 0.01 = 0.10, 3 events
@@ -165,5 +180,65 @@ def test_scopes_that_pin_no_customer(ledger: Engine, scope: list[Any]) -> None:
             store_batch(conn, prepared, {})
     on_sqlite, on_duck = _rated(ledger, catalog, scope)
     assert {ln.customer_id for ln in on_duck.lines} >= {1, 2}  # grouped per customer
+    assert _lines_of(on_duck) == _lines_of(on_sqlite)
+    assert on_duck.errors == on_sqlite.errors
+
+
+def test_a_tool_row_per_version(ledger: Engine) -> None:
+    """A name's row depends on the event's version: ``search`` is priced until day 14 and
+    unknown after; ``code`` is row 1 of v1 and row 0 of v2, at another price."""
+    until = PERIOD_START + dt.timedelta(days=14)
+    v1_search = ToolCharge("search", "Search", _rate("0.01"))
+    v1_code = ToolCharge("code", "Code", _rate("0.02"))
+    v2_code = ToolCharge("code", "Code", _rate("0.05"))
+    common: dict[str, Any] = {
+        "currency": "USD",
+        "tier_by": "input_tokens",
+        "tier_boundary": "upper_inclusive",
+        "tiered": False,
+        "tiers": (Tier(0, None, None, True, _prices()),),
+        "request_fees": (),
+    }
+    v1 = PricePlan(
+        effective_from=None,
+        effective_until=until,
+        version="v1",
+        tools=(v1_search, v1_code),
+        tool_lookup=MappingProxyType({"search": v1_search, "code": v1_code}),
+        **common,
+    )
+    v2 = PricePlan(
+        effective_from=until,
+        effective_until=None,
+        version="v2",
+        tools=(v2_code,),
+        tool_lookup=MappingProxyType({"code": v2_code}),
+        **common,
+    )
+    catalog = _offering_catalog(v1, v2)
+    events = [
+        _event({"search": 2}, day=9),
+        _event({"code": 1}, day=9),
+        _event({"search": 1}, day=19),  # v2 does not know it
+        _event({"code": 3}, day=19),
+    ]
+    _, _, prepared = _expected(catalog, events, "versions")
+    with ledger.begin() as conn:
+        store_batch(conn, prepared, {})
+    with ledger.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == "versions")).scalar_one()
+    on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
+    # v1: 2 events x 1,000 tokens x 2 USD / 1M = 0.004; search 2 x 0.01; code 1 x 0.02
+    # v2: 1 event: 0.002; code 3 x 0.05 = 0.15; the search event of day 19 fails
+    assert _by_charge(on_duck) == [
+        ("v1", "input", 2000, 2, Decimal("0.004")),
+        ("v1", "output", 0, 2, Decimal("0")),
+        ("v1", "tool:code", 1, 1, Decimal("0.02")),
+        ("v1", "tool:search", 2, 1, Decimal("0.02")),
+        ("v2", "input", 1000, 1, Decimal("0.002")),
+        ("v2", "output", 0, 1, Decimal("0")),
+        ("v2", "tool:code", 3, 1, Decimal("0.15")),
+    ]
+    assert [(e.reason_code, e.events) for e in on_duck.errors] == [("unknown_tool", 1)]
     assert _lines_of(on_duck) == _lines_of(on_sqlite)
     assert on_duck.errors == on_sqlite.errors
