@@ -85,9 +85,18 @@ def _quote(text: str) -> str:
 _ROW_JSON = "json_merge_patch('{}', to_json(t))::VARCHAR"
 
 
-def _source_sql(files: Sequence[Path]) -> str:
-    """One row per record: ``line`` (1-based per file for JSON Lines; the row for Parquet)
-    and ``doc``, the record's JSON text."""
+#: the longest line (bytes) the parallel read takes: a record Python reads is at most
+#: billing.records.MAX_RECORD_CHARS characters of up to 4 bytes each, and its line end
+_LINE_BYTES = 4 * MAX_RECORD_CHARS + 16
+#: the longest line the second read takes, when a line is longer than that (a line the
+#: Python calculator then refuses as too long); DuckDB reads a file in one piece, on one
+#: core, when lines may be this long
+_LONG_LINE_BYTES = 100_000_000
+
+
+def _source_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
+    """One row per line (JSON Lines; a blank line is NULL) or row (Parquet), in order:
+    ``doc``, the record's JSON text. A line longer than ``line_bytes`` fails the read."""
     parts = []
     for path in files:
         name = _quote(str(path))
@@ -99,7 +108,7 @@ def _source_sql(files: Sequence[Path]) -> str:
             parts.append(
                 f"SELECT doc FROM read_csv({name}, columns = {{'doc': 'VARCHAR'}}, "
                 "header = false, delim = '\x01', quote = '', escape = '', "
-                "auto_detect = false, strict_mode = false, max_line_size = 100000000)"
+                f"auto_detect = false, strict_mode = false, max_line_size = {line_bytes})"
             )
     return " UNION ALL ".join(parts)
 
@@ -123,28 +132,65 @@ _TS_FORMATS = (
 )
 #: a request value the fast path passes on as it is: a string without escapes, a plain
 #: number (no exponent, within the bounds billing.records.loads checks), true, false or null
-_SCALAR = r'^("[^"\\]*"|-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,30})?|true|false|null)$'
+_SCALAR = r'("[^"\\]*"|-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,30})?|true|false|null)'
+#: a count the fast path reads: an integer literal from 0 to billing.records.MAX_COUNT
+#: (a power of ten: 1 followed by zeros, or fewer digits)
+_COUNT = f"(0|[1-9][0-9]{{0,{len(str(MAX_COUNT)) - 2}}}|{MAX_COUNT})"
+if str(MAX_COUNT).rstrip("0") != "1":  # pragma: no cover - a guard on the constant
+    raise RuntimeError("billing.sqlrate.files._COUNT needs MAX_COUNT to be a power of ten")
+
+
+def _map_of(key_chars: int, value: str) -> str:
+    """An object as DuckDB writes it (no space, a ``,`` between members), every key a
+    non-empty string of at most ``key_chars`` characters without escapes, every value
+    matching ``value``; ``{}`` too."""
+    member = f'"[^"\\\\]{{1,{key_chars}}}":{value}'
+    return f"^\\{{({member}(,{member})*)?\\}}$"
+
+
+#: ``usage.tool_usage`` and ``request`` as the fast path reads them (their keys are checked
+#: distinct apart)
+_TOOLS = _map_of(MAX_TOOL_CHARS, _COUNT)
+_REQUEST = _map_of(MAX_ID_CHARS, _SCALAR)
 #: a comma before a closing bracket: DuckDB's JSON reader accepts it, Python's refuses it
 _TRAILING_COMMA = r",[ \t\r\n]*[\]}]"
 
-#: the members the fast path reads, found by one json_extract of the record, each as its
-#: JSON text (SQL NULL when absent; ``null`` when null)
-_PATHS = {
-    "id": "$.id",
-    "customer": "$.customer",
-    "model": "$.model",
-    "ts": "$.timestamp",
-    "endpoint": "$.endpoint",
-    "request": "$.request",
-    "prompt": "$.usage.prompt_tokens",
-    "completion": "$.usage.completion_tokens",
-    "total": "$.usage.total_tokens",
-    "cached": "$.usage.prompt_tokens_details.cached_tokens",
-    "reasoning": "$.usage.completion_tokens_details.reasoning_tokens",
-    "tools": "$.usage.tool_usage",
+#: the objects the fast path reads, each with its members: name (as the statement calls
+#: it) → key. One json_extract of the record gives each object and each member as the JSON
+#: text DuckDB writes (no space; SQL NULL when absent, ``null`` when null).
+_OBJECTS: dict[str, dict[str, str]] = {
+    "top": {
+        "id": "id",
+        "customer": "customer",
+        "model": "model",
+        "ts": "timestamp",
+        "endpoint": "endpoint",
+        "request": "request",
+        "usage": "usage",
+    },
+    "usage": {
+        "prompt": "prompt_tokens",
+        "completion": "completion_tokens",
+        "total": "total_tokens",
+        "pd": "prompt_tokens_details",
+        "cd": "completion_tokens_details",
+        "tools": "tool_usage",
+    },
+    "pd": {"cached": "cached_tokens"},
+    "cd": {"reasoning": "reasoning_tokens"},
 }
-#: the objects whose keys are listed by one json_keys of the record
-_OBJECTS = ("$", "$.usage", "$.usage.prompt_tokens_details", "$.usage.completion_tokens_details")
+
+
+def _leaves(holder: str, path: str) -> Iterator[tuple[str, str]]:
+    for name, key in _OBJECTS[holder].items():
+        if name in _OBJECTS:
+            yield from _leaves(name, f"{path}.{key}")
+        else:
+            yield name, f"{path}.{key}"
+
+
+#: the JSON path of the record (``top``) and of each member read
+_PATHS = {"top": "$", **dict(_leaves("top", "$"))}
 
 
 def _fast_sql(source: str) -> str:
@@ -154,24 +200,28 @@ def _fast_sql(source: str) -> str:
     ``source`` gives one row per record, its text in ``doc``.
 
     A record is fast only when the Python reader would read exactly the members found here,
-    with the same values; every check is on text DuckDB gives back, never a lenient cast:
+    with the same values; every check is on text DuckDB gives back, never a lenient cast.
+    The record is parsed twice, by ``json_valid`` and by one ``json_extract`` of every
+    object and member in :data:`_OBJECTS`, each as the JSON text DuckDB writes:
 
     - the whole line is JSON DuckDB and Python both accept: ``json_valid``, no comma before a
       closing bracket (DuckDB's reader takes ``[1,]``; Python refuses it), at most
       billing.records.MAX_RECORD_CHARS;
-    - no key but the known ones, none repeated, none null: ``json_keys`` of the record, its
-      ``usage`` and the two details objects list exactly as many keys as members were found
-      (a repeated key is listed twice, an unknown or null one once), so nothing is silently
-      ignored and nothing read twice;
+    - no key but the known ones, none repeated: the record, as DuckDB writes it (``{``,
+      ``"key":value`` for each member, joined by ``,``, ``}``; no space), is exactly as
+      long as the members found would make it, ``usage`` and the two details objects
+      counted the same way inside it (a details object only with its count: ``{}`` or
+      ``null`` is not counted). An unknown key, a repeated one (DuckDB keeps both and finds
+      the first) or a null one, at any level, would make the record longer, so nothing is
+      silently ignored and nothing read twice;
     - every count is a JSON integer literal (its text, read back from the integer, is
       unchanged: ``"5"``, ``1.5``, ``true`` and ``1e3`` are not), 0 to 10¹⁵; the strings are
-      JSON strings without escapes; the timestamp is ``YYYY-MM-DDTHH:MM:SSZ``;
-    - ``tool_usage`` and ``request``: objects without escapes, no name repeated, each tool
-      count an integer, each request value a plain scalar (:data:`_SCALAR`).
+      JSON strings without escapes; the timestamp is one of :data:`_TS_FORMATS`;
+    - ``tool_usage`` and ``request``: objects without escapes whose text matches
+      :data:`_TOOLS` (each tool count an integer literal within bounds) or :data:`_REQUEST`
+      (each value a plain scalar, :data:`_SCALAR`), no name repeated (``json_keys`` of the
+      object, when it holds more than one member).
     """
-
-    def found(name: str) -> str:
-        return f"({name} IS NOT NULL)::INT"
 
     def text(name: str) -> str:
         # a JSON string without escapes, within billing.records.MAX_ID_CHARS (+ 2 quotes)
@@ -184,31 +234,27 @@ def _fast_sql(source: str) -> str:
         # ``n`` is TRY_CAST(text AS UBIGINT): the text must be its canonical digits
         return f"({n}::VARCHAR = {name} AND {n} <= {MAX_COUNT})"
 
-    member = "'$.\"' || k || '\"'"
-    # each member found by a path built from its name (CASE: DuckDB's AND does not stop
-    # at false, and an empty name is no path)
-    tool_ok = (
-        "CASE WHEN starts_with(tools, '{') AND NOT contains(tools, '\\') THEN "
-        "(len(list_distinct(json_keys(tools))) = len(json_keys(tools)) AND "
-        "coalesce(list_bool_and(list_transform(json_keys(tools), lambda k: "
-        f"CASE WHEN k = '' OR length(k) > {MAX_TOOL_CHARS} THEN false ELSE "
-        f"coalesce(TRY_CAST(json_extract(tools, {member})::VARCHAR AS UBIGINT)::VARCHAR = "
-        f"json_extract(tools, {member})::VARCHAR AND "
-        f"TRY_CAST(json_extract(tools, {member})::VARCHAR AS UBIGINT) <= {MAX_COUNT}, "
-        "false) END)), true)) ELSE false END"
-    )
-    request_ok = (
-        "CASE WHEN starts_with(request, '{') AND NOT contains(request, '\\') THEN "
-        "(len(list_distinct(json_keys(request))) = len(json_keys(request)) AND "
-        "coalesce(list_bool_and(list_transform(json_keys(request), lambda k: "
-        f"CASE WHEN k = '' OR length(k) > {MAX_ID_CHARS} THEN false ELSE "
-        f"regexp_full_match(json_extract(request, {member})::VARCHAR, {_quote(_SCALAR)}) "
-        "END)), true)) ELSE false END"
-    )
-    n_top = " + ".join(
-        [found(n) for n in ("id", "customer", "model", "ts", "endpoint", "request")] + ["1"]
-    )
-    n_usage = " + ".join(["2"] + [found(n) for n in ("total", "cached", "reasoning", "tools")])
+    def written(holder: str) -> str:
+        # the length of ``holder`` as DuckDB writes it, were its members the ones found:
+        # ``{`` and ``}``, and for each member ``"key":`` with its value and a ``,`` (one too
+        # many); an object member counts as written so, when its first member is found
+        terms = []
+        for name, key in _OBJECTS[holder].items():
+            if name in _OBJECTS:
+                first = next(iter(_OBJECTS[name]))
+                terms.append(
+                    f"CASE WHEN {first} IS NULL THEN 0 ELSE {len(key) + 4} + {written(name)} END"
+                )
+            else:
+                terms.append(f"coalesce(strlen({name}) + {len(key) + 4}, 0)")
+        return "(1 + " + " + ".join(terms) + ")"
+
+    def distinct(name: str) -> str:
+        # no name twice: one member cannot repeat (a ``,`` may also be in a name)
+        return (
+            f"CASE WHEN contains({name}, ',') THEN "
+            f"len(list_distinct(json_keys({name}))) = len(json_keys({name})) ELSE true END"
+        )
 
     def opt(name: str, check: str) -> str:
         # absent or null (Python reads both as absent), or passing ``check``
@@ -218,10 +264,7 @@ def _fast_sql(source: str) -> str:
         [
             count("prompt", "p"),
             count("completion", "c"),
-            f"k_top = {n_top}",
-            f"k_usage = {n_usage}",
-            "(CASE WHEN cached IS NULL THEN k_pd IS NULL ELSE k_pd = 1 END)",
-            "(CASE WHEN reasoning IS NULL THEN k_cd IS NULL ELSE k_cd = 1 END)",
+            f"strlen(top) = {written('top')}",
             opt("id", text("id")),
             opt("customer", text("customer")),
             text("model"),
@@ -231,12 +274,14 @@ def _fast_sql(source: str) -> str:
             opt("total", f"{count('total', 'tt')} AND tt::HUGEINT = p::HUGEINT + c"),
             opt("cached", f"{count('cached', 'cr')} AND cr <= p"),
             opt("reasoning", f"{count('reasoning', 'r')} AND r <= c"),
-            opt("tools", tool_ok),
-            opt("request", request_ok),
+            opt("tools", f"regexp_full_match(tools, {_quote(_TOOLS)}) AND {distinct('tools')}"),
+            opt(
+                "request",
+                f"regexp_full_match(request, {_quote(_REQUEST)}) AND {distinct('request')}",
+            ),
         ]
     )
     paths = "[" + ", ".join(_quote(path) for path in _PATHS.values()) + "]"
-    objects = "[" + ", ".join(_quote(path) for path in _OBJECTS) + "]"
     members = ", ".join(f"v[{i + 1}] AS {name}" for i, name in enumerate(_PATHS))
     casts = ", ".join(
         f"TRY_CAST({name} AS UBIGINT) AS {alias}"
@@ -261,18 +306,16 @@ def _fast_sql(source: str) -> str:
             CASE WHEN fast AND tools <> 'null' THEN tools END AS tools
         FROM (SELECT *, coalesce(CASE WHEN v IS NOT NULL THEN ({checks}) END, false) AS fast
             FROM (SELECT *, {casts} FROM (
-                SELECT doc, v, {members}, len(keys[1]) AS k_top, len(keys[2]) AS k_usage,
-                    len(keys[3]) AS k_pd, len(keys[4]) AS k_cd
-                FROM (SELECT doc, CASE WHEN ok THEN json_extract(doc, {paths})::VARCHAR[] END AS v,
-                        CASE WHEN ok THEN json_keys(doc, {objects}) END AS keys
+                SELECT doc, v, {members}
+                FROM (SELECT doc, CASE WHEN ok THEN json_extract(doc, {paths})::VARCHAR[] END AS v
                     FROM (SELECT doc, strlen(doc) <= {MAX_RECORD_CHARS} AND json_valid(doc)
                             AND NOT regexp_matches(doc, {_quote(_TRAILING_COMMA)}) AS ok
                         FROM ({source}))))))"""
 
 
-def _lines_sql(files: Sequence[Path]) -> str:
+def _lines_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
     """``doc``: the text of every non-empty line (JSON Lines) or row (Parquet), in order."""
-    return f"SELECT doc FROM ({_source_sql(files)}) WHERE doc IS NOT NULL"
+    return f"SELECT doc FROM ({_source_sql(files, line_bytes)}) WHERE doc IS NOT NULL"
 
 
 def price_files(
@@ -291,7 +334,16 @@ def price_files(
             raise FileNotFoundError(f"{path}: no such file")
     with duckdb_connection(threads=threads) as conn:
         raw: Any = conn.connection.driver_connection
-        raw.execute(_fast_sql(_lines_sql(files)))
+        import duckdb  # installed: the connection is open
+
+        try:
+            # on all cores: DuckDB splits a file into pieces when no line may be longer
+            # than a few MB
+            raw.execute(_fast_sql(_lines_sql(files)))
+        except duckdb.Error:
+            # a line longer than that (or another error, which the second read raises
+            # again): read again with room for it, on one core
+            raw.execute(_fast_sql(_lines_sql(files, _LONG_LINE_BYTES)))
         # the models: resolved once each in Python, as billing.rating resolves them (the
         # JSON text decoded by Python's own reader)
         distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()

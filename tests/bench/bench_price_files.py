@@ -113,11 +113,12 @@ def run(n: int, repeat: int) -> dict[str, Any]:
         f"{os.cpu_count()} cores, load average {load:.1f}): {result.fast:,} rated by DuckDB's "
         f"statements, {result.exact:,} by the Python calculator; total and "
         f"{sum(result.failed.values()):,} failures {'EXACT' if exact else 'WRONG'} against "
-        "Python x N/1000. Limit: the statement that reads and checks each line (about 80% "
-        "of the time: json_valid, json_extract of 12 members, json_keys of 4 objects, the "
-        "checks on what they return); DuckDB's line splitter alone takes 2.8 s per 10M lines "
-        "here and its fastest typed reader 3.6 s, so 2M/s with a check per record is out of "
-        "reach on 2 cores (docs/scale-path.md)"
+        "Python x N/1000. Limit: the statement that reads and checks each line, on all "
+        "cores (per 1M lines, CPU-s: reading the lines 0.35, json_valid and the comma check "
+        "0.31, one json_extract of the record and its 12 members 0.65, the checks 0.6); "
+        "then the events table and the rating statements about 0.6 and the records the "
+        "calculator prices 0.24: about 3.3 CPU-s per 1M lines, so 2M/s (1 CPU-s per 1M on "
+        "2 cores) is out of reach with DuckDB's JSON functions (docs/scale-path.md)"
     )
     return {
         "name": "price --engine duckdb, JSON Lines",

@@ -214,6 +214,9 @@ TOOL_BAIT = [
     FLASH_TEXT + ', "tool_usage": {"web_search": 2, "code_interpreter": 1}}}',
     FLASH_TEXT + ', "tool_usage": {"web_search": "2"}}}',  # refused: a string
     FLASH_TEXT + ', "tool_usage": {"web_search": 2.5}}}',
+    FLASH_TEXT + ', "tool_usage": {"web_search": 1000000000000000}}}',  # the largest count
+    FLASH_TEXT + ', "tool_usage": {"web_search": 1000000000000001}}}',  # refused
+    FLASH_TEXT + ', "tool_usage": {"web_search": -0}}}',
     FLASH_TEXT + ', "tool_usage": {"web_search": 2, "web_search": 3}}}',
     FLASH_TEXT + ', "tool_usage": {"web_search": 2,}}}',
     FLASH_TEXT + ', "tool_usage": {}}}',
@@ -244,6 +247,108 @@ def test_each_bait_alone(tmp_path: Path) -> None:
     """One file per bait: a divergence cannot hide behind another record's."""
     for i, line in enumerate([*BAIT, *TOOL_BAIT]):
         assert_same(tmp_path, [line, GOOD], f"bait{i}.jsonl")
+
+
+# GOOD is qwen3-5-4b (seed: input $0.04, output $0.07, cache read $0.02 per 1M tokens) with
+# 1,000 prompt and 10 completion tokens: 1,000 x 0.04/10^6 + 10 x 0.07/10^6
+# = 0.00004 + 0.0000007 = 0.0000407
+GOOD_TOTAL = Decimal("0.0000407")
+TWICE = "the key '{}' appears twice in one object; keep one."
+# Each holds every member DuckDB finds in GOOD, with GOOD's values, and one more member
+# (null, or a repeat of one found, equal to it): the fast path must see that the record,
+# as DuckDB writes it, is longer than the members it found, and leave it to Python.
+# Each with what Python makes of it (the price of the record alone, or its reason).
+LENGTH_BAIT: list[tuple[str, Decimal | str]] = [
+    # an unknown top-level key, null: Python ignores it, priced as GOOD
+    (GOOD.replace('"id": "r"', '"id": "r", "x": null'), GOOD_TOTAL),
+    # an unknown usage key, null: Python reads a null count as absent, priced as GOOD
+    (GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "x": null'), GOOD_TOTAL),
+    # an unknown details key, null, beside cached_tokens 1: input 999 x 0.04/10^6
+    # + cache read 1 x 0.02/10^6 + output 0.0000007 = 0.00003996 + 0.00000002 + 0.0000007
+    (
+        GOOD.replace(
+            '"completion_tokens": 10',
+            '"completion_tokens": 10, "prompt_tokens_details": '
+            '{"cached_tokens": 1, "audio_tokens": null}',
+        ),
+        Decimal("0.00004068"),
+    ),
+    # the same in completion_tokens_details (reasoning 1 of the 10 output tokens, all output)
+    (
+        GOOD.replace(
+            '"completion_tokens": 10',
+            '"completion_tokens": 10, "completion_tokens_details": '
+            '{"reasoning_tokens": 1, "x": null}',
+        ),
+        GOOD_TOTAL,
+    ),
+    # a key repeated with the same value, at each level: refused
+    (GOOD.replace('"id": "r"', '"id": "r", "id": "r"'), TWICE.format("id")),
+    (
+        GOOD.replace('"completion_tokens": 10', '"completion_tokens": 10, "completion_tokens": 10'),
+        TWICE.format("completion_tokens"),
+    ),
+    (
+        GOOD.replace(
+            '"completion_tokens": 10',
+            '"completion_tokens": 10, "prompt_tokens_details": '
+            '{"cached_tokens": 1, "cached_tokens": 1}',
+        ),
+        TWICE.format("cached_tokens"),
+    ),
+    (GOOD[:-1] + ', "usage": ' + json.dumps(record()["usage"]) + "}", TWICE.format("usage")),
+    # in the tool map and the request (a name with a comma is checked by json_keys)
+    (
+        FLASH_TEXT + ', "tool_usage": {"web_search": 2, "web_search": 2}}}',
+        TWICE.format("web_search"),
+    ),
+    (
+        FLASH_TEXT + ', "tool_usage": {"web_search": 1, "a,b": 1, "a,b": 1}}}',
+        TWICE.format("a,b"),
+    ),
+    (
+        FLASH_TEXT + '}, "request": {"tool_web_search": true, "tool_web_search": true}}',
+        TWICE.format("tool_web_search"),
+    ),
+    (FLASH_TEXT + '}, "request": {"a,b": true, "a,b": true}}', TWICE.format("a,b")),
+]
+# GOOD written otherwise, each read by DuckDB's path: no space, tabs and spaces around every
+# token, keys written with escapes (both readers decode them), a request string holding a
+# comma and a colon.
+GOOD_FORMS = [
+    json.dumps(record(), separators=(",", ":")),
+    GOOD.replace(": ", " :\t ").replace(", ", " ,  ").replace("{", "{ ").replace("}", " }"),
+    GOOD.replace('"model"', '"mod\\u0065l"').replace('"prompt_tokens"', '"prompt_\\u0074okens"'),
+    GOOD[:-1] + ', "request": {"a,b": "x,y:z"}}',
+]
+
+
+def test_a_record_longer_than_its_members_takes_the_exact_path(tmp_path: Path) -> None:
+    for i, (line, want) in enumerate(LENGTH_BAIT):
+        got = assert_same(tmp_path, [GOOD, line], f"longer{i}.jsonl")
+        assert got["fast"] == 1, line  # GOOD alone
+        if isinstance(want, Decimal):
+            assert (got["total"], got["failed"]) == (GOOD_TOTAL + want, {}), line
+        else:
+            assert (got["total"], got["failed"]) == (GOOD_TOTAL, {want: 1}), line
+
+
+def test_good_written_otherwise_takes_the_fast_path(tmp_path: Path) -> None:
+    got = assert_same(tmp_path, GOOD_FORMS)
+    # four times GOOD: 4 x 0.0000407 = 0.0001628 (the request names no fee of qwen3-5-4b)
+    assert (got["fast"], got["total"], got["failed"]) == (4, Decimal("0.0001628"), {})
+
+
+def test_a_line_longer_than_the_parallel_read_takes(tmp_path: Path) -> None:
+    """DuckDB reads the lines on all cores only when none is longer than 4 MiB and a bit
+    (billing.sqlrate.files._LINE_BYTES); a file with a longer line is read again, whole:
+    the long line is refused by Python as too long, the others priced as ever."""
+    long_line = '{"id": "long", "x": "' + "a" * (5 * 1024 * 1024) + '"}'
+    got = assert_same(tmp_path, [GOOD, long_line, GOOD])
+    # GOOD twice: 2 x 0.0000407 = 0.0000814; the long line refused (1 MiB: 1024 KiB)
+    assert got["fast"] == 2
+    assert got["total"] == Decimal("0.0000814")
+    assert got["failed"] == {"the line is longer than N KiB; a usage record is not that long.": 1}
 
 
 def test_the_same_records_as_parquet(tmp_path: Path) -> None:
