@@ -640,6 +640,25 @@ def _context_plan(table: _OfferingTable, context: str, when: dt.datetime | None)
         return table.timeless or _plan_at(table, when)
     plans = table.contexts.get(context)
     if not plans:
+        windows = sorted(
+            {
+                plan.plan.daily_utc
+                for key, group in table.contexts.items()
+                if key.partition("@")[0] == context
+                for plan in group
+                if plan.plan.daily_utc is not None
+            }
+        )
+        if windows:
+            # priced only within daily windows, and the time is outside every one of them
+            spans = ", ".join(f"{_hhmm(start)}-{_hhmm(end)}" for start, end in windows)
+            raise PricingError(
+                f"{table.offering.id} prices the {context!r} context only from {spans} UTC "
+                f"each day (the record's {'batch flag' if context == 'batch' else 'service_tier'}"
+                f"), and the record's time {moment:%H:%M:%S} UTC is outside: the record is not "
+                "priced at another context's rate",
+                code="no_price_version",
+            )
         priced = sorted({"default", *(k.partition("@")[0] for k in table.contexts)})
         raise PricingError(
             f"{table.offering.id} has no price for the {context!r} context (the record's "
@@ -648,6 +667,11 @@ def _context_plan(table: _OfferingTable, context: str, when: dt.datetime | None)
             code="no_price_version",  # no version of the offering's prices is for this context
         )
     return _plan_at(_OfferingTable(table.offering, plans, None, {}), when, context)
+
+
+def _hhmm(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM``."""
+    return f"{minutes // 60:02}:{minutes % 60:02}"
 
 
 def _nothing_published(offering: Offering, tier: _TierTable) -> PricingError:
