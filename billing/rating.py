@@ -636,37 +636,43 @@ def _context_plan(table: _OfferingTable, context: str, when: dt.datetime | None)
         for plan in reversed(group):
             if plan.plan.covers(moment) and plan.plan.in_window(moment):
                 return plan
-    if context == "default":
-        return table.timeless or _plan_at(table, when)
-    plans = table.contexts.get(context)
-    if not plans:
-        windows = sorted(
-            {
-                plan.plan.daily_utc
-                for key, group in table.contexts.items()
-                if key.partition("@")[0] == context
-                for plan in group
-                if plan.plan.daily_utc is not None
-            }
-        )
-        if windows:
-            # priced only within daily windows, and the time is outside every one of them
-            spans = ", ".join(f"{_hhmm(start)}-{_hhmm(end)}" for start, end in windows)
-            raise PricingError(
-                f"{table.offering.id} prices the {context!r} context only from {spans} UTC "
-                f"each day (the record's {'batch flag' if context == 'batch' else 'service_tier'}"
-                f"), and the record's time {moment:%H:%M:%S} UTC is outside: the record is not "
-                "priced at another context's rate",
-                code="no_price_version",
-            )
-        priced = sorted({"default", *(k.partition("@")[0] for k in table.contexts)})
+    plans = table.plans if context == "default" else table.contexts.get(context)
+    if plans:
+        if context == "default":
+            return table.timeless or _plan_at(table, when)
+        return _plan_at(_OfferingTable(table.offering, plans, None, {}), when, context)
+    what = (
+        "the record asks for no other context"
+        if context == "default"
+        else f"the record's {'batch flag' if context == 'batch' else 'service_tier'}"
+    )
+    windows = sorted(
+        {
+            plan.plan.daily_utc
+            for key, group in table.contexts.items()
+            if key.partition("@")[0] == context
+            for plan in group
+            if plan.plan.daily_utc is not None
+        }
+    )
+    if windows:
+        # priced only within daily windows, and the time is outside every one of them
+        spans = ", ".join(f"{_hhmm(start)}-{_hhmm(end)}" for start, end in windows)
         raise PricingError(
-            f"{table.offering.id} has no price for the {context!r} context (the record's "
-            f"{'batch flag' if context == 'batch' else 'service_tier'}); it prices "
-            f"{', '.join(priced)}. The record is not priced at another context's rate",
-            code="no_price_version",  # no version of the offering's prices is for this context
+            f"{table.offering.id} prices the {context!r} context only from {spans} UTC each "
+            f"day ({what}), and the record's time {moment:%H:%M:%S} UTC is outside: the "
+            "record is not priced at another context's rate",
+            code="no_price_version",
         )
-    return _plan_at(_OfferingTable(table.offering, plans, None, {}), when, context)
+    priced = sorted(
+        {*(["default"] if table.plans else []), *(k.partition("@")[0] for k in table.contexts)}
+    )
+    raise PricingError(
+        f"{table.offering.id} has no price for the {context!r} context ({what}); it prices "
+        f"{', '.join(priced) or 'no context'}. The record is not priced at another context's "
+        "rate",
+        code="no_price_version",  # no version of the offering's prices is for this context
+    )
 
 
 def _hhmm(minutes: int) -> str:
