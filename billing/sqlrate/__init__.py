@@ -14,7 +14,13 @@ from __future__ import annotations
 from ..errors import NotCompilableError
 from .duck import EngineUnavailableError, duckdb_connection
 from .events import export_events
-from .files import BulkResult, by_offering_and_charge, price_files, records_in_order
+from .files import (
+    BulkResult,
+    FileTextError,
+    by_offering_and_charge,
+    price_files,
+    records_in_order,
+)
 from .plan import ERRORS, CompiledOffering, compile_offering
 from .rate import (
     RatedLine,
@@ -34,6 +40,7 @@ __all__ = [
     "BulkResult",
     "CompiledOffering",
     "EngineUnavailableError",
+    "FileTextError",
     "NotCompilableError",
     "RateError",
     "RateResult",

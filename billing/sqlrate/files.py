@@ -18,12 +18,23 @@ the **exact path**: the Python calculator (billing.priced.price_one) reads and p
 says why it cannot, in its own words.
 So each record is priced exactly as ``ratecard price`` prices it, whichever path it takes;
 records that cannot be priced are counted per reason, never priced 0.
+
+Each file is read as the file it names (through a link of its own: DuckDB would read
+``usage[1].jsonl`` as a glob pattern) and as plain text (``.gz`` is not a compression here).
+A file whose lines DuckDB cannot give back as Python reads them is read by Python whole, its
+records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter) or
+starting with a byte-order mark (which Python refuses in the first record). A file holding a
+NUL byte, or that is not UTF-8 text, is refused as ``ratecard price`` refuses it
+(:class:`FileTextError`). The exact path gets each line with its line end, as
+``ratecard price`` does.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -95,20 +106,30 @@ _LONG_LINE_BYTES = 100_000_000
 
 
 def _source_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
-    """One row per line (JSON Lines; a blank line is NULL) or row (Parquet), in order:
-    ``doc``, the record's JSON text. A line longer than ``line_bytes`` fails the read."""
+    """One row per non-blank line (JSON Lines) or row (Parquet), in order: ``fi`` (the
+    file's index in ``files``), ``doc`` (the record's JSON text) and ``odd`` (the line held
+    the byte 0x01, which DuckDB split it at, or a NUL byte: DuckDB's line is not the file's).
+    A line longer than ``line_bytes`` fails the read. ``files`` are read as they are named,
+    never as glob patterns or by a compression their suffix suggests: give paths without
+    ``*?[`` (:func:`price_files` reads each file through a plain link of its own)."""
     parts = []
-    for path in files:
+    for i, path in enumerate(files):
         name = _quote(str(path))
         if path.suffix.lower() == ".parquet":
-            parts.append(f"SELECT {_ROW_JSON} AS doc FROM read_parquet({name}) AS t")
-        else:
-            # one VARCHAR column per line: a control character that valid JSON never holds
-            # unescaped as the delimiter, no quoting; blank lines are skipped, as in Python
             parts.append(
-                f"SELECT doc FROM read_csv({name}, columns = {{'doc': 'VARCHAR'}}, "
-                "header = false, delim = '\x01', quote = '', escape = '', "
-                f"auto_detect = false, strict_mode = false, max_line_size = {line_bytes})"
+                f"SELECT {i} AS fi, {_ROW_JSON} AS doc, false AS odd FROM read_parquet({name}) AS t"
+            )
+        else:
+            # one VARCHAR column per line, split at a control character that valid JSON
+            # never holds unescaped, no quoting; a second column catches what follows one
+            # (NULL when the line has none: no field is ever the NULL string, a newline)
+            parts.append(
+                f"SELECT {i} AS fi, doc, rest IS NOT NULL OR contains(doc, chr(0)) AS odd "
+                "FROM read_csv("
+                f"{name}, columns = {{'doc': 'VARCHAR', 'rest': 'VARCHAR'}}, header = false, "
+                "delim = '\x01', quote = '', escape = '', nullstr = '\n', null_padding = true, "
+                "compression = 'none', auto_detect = false, strict_mode = false, "
+                f"max_line_size = {line_bytes})"
             )
     return " UNION ALL ".join(parts)
 
@@ -130,9 +151,11 @@ _TS_FORMATS = (
     '"%Y-%m-%dT%H:%M:%S+00"',
     '"%Y-%m-%d %H:%M:%SZ"',
 )
-#: a request value the fast path passes on as it is: a string without escapes, a plain
-#: number (no exponent, within the bounds billing.records.loads checks), true, false or null
-_SCALAR = r'("[^"\\]*"|-?(0|[1-9][0-9]{0,29})(\.[0-9]{1,30})?|true|false|null)'
+#: a request value the fast path passes on as it is: a string without escapes, true, false
+#: or null. A number is not: DuckDB gives it back rewritten (``0.5000…0`` as ``0.5``,
+#: ``1e-400`` as ``0.0``), so the bounds billing.records.loads checks on the written digits
+#: cannot be checked here; the calculator reads such a record
+_SCALAR = r'("[^"\\]*"|true|false|null)'
 #: a count the fast path reads: an integer literal from 0 to billing.records.MAX_COUNT
 #: (a power of ten: 1 followed by zeros, or fewer digits)
 _COUNT = f"(0|[1-9][0-9]{{0,{len(str(MAX_COUNT)) - 2}}}|{MAX_COUNT})"
@@ -296,7 +319,7 @@ def _fast_sql(source: str) -> str:
     formats = "[" + ", ".join(_quote(f) for f in _TS_FORMATS) + "]"
     casts += f", try_strptime(ts, {formats}) AS t_at"
     return f"""CREATE TABLE records AS
-        SELECT fast, CASE WHEN fast THEN NULL ELSE doc END AS doc,
+        SELECT fi, odd, fast, CASE WHEN fast THEN NULL ELSE doc END AS doc,
             CASE WHEN fast THEN model END AS model, CASE WHEN fast THEN ts END AS ts,
             CASE WHEN fast THEN t_at END AS t_at,
             CASE WHEN fast THEN p::BIGINT END AS p, CASE WHEN fast THEN c::BIGINT END AS c,
@@ -306,25 +329,30 @@ def _fast_sql(source: str) -> str:
             CASE WHEN fast AND tools <> 'null' THEN tools END AS tools
         FROM (SELECT *, coalesce(CASE WHEN v IS NOT NULL THEN ({checks}) END, false) AS fast
             FROM (SELECT *, {casts} FROM (
-                SELECT doc, v, {members}
-                FROM (SELECT doc, CASE WHEN ok THEN json_extract(doc, {paths})::VARCHAR[] END AS v
-                    FROM (SELECT doc, strlen(doc) <= {MAX_RECORD_CHARS} AND json_valid(doc)
-                            AND NOT regexp_matches(doc, {_quote(_TRAILING_COMMA)}) AS ok
+                SELECT fi, odd, doc, v, {members}
+                FROM (SELECT fi, odd, doc,
+                    CASE WHEN ok THEN json_extract(doc, {paths})::VARCHAR[] END AS v
+                    FROM (SELECT doc, strlen(doc) < {MAX_RECORD_CHARS} AND json_valid(doc)
+                            AND NOT regexp_matches(doc, {_quote(_TRAILING_COMMA)})
+                            AND NOT odd AS ok, fi, odd
                         FROM ({source}))))))"""
 
 
 def _lines_sql(files: Sequence[Path], line_bytes: int = _LINE_BYTES) -> str:
-    """``doc``: the text of every non-empty line (JSON Lines) or row (Parquet), in order."""
-    return f"SELECT doc FROM ({_source_sql(files, line_bytes)}) WHERE doc IS NOT NULL"
+    """``fi``, ``doc``, ``odd`` (:func:`_source_sql`) of every non-empty line (JSON Lines)
+    or row (Parquet), in order."""
+    return f"SELECT fi, doc, odd FROM ({_source_sql(files, line_bytes)}) WHERE doc IS NOT NULL"
 
 
 def price_files(
     files: Sequence[Path], catalog: Catalog | None = None, *, threads: int | None = None
 ) -> BulkResult:
     """Price every record of ``files`` (``.parquet`` files as Parquet, any other as JSON
-    Lines). Raises billing.sqlrate.duck.EngineUnavailableError without the duckdb extra."""
+    Lines, each read under its own name: no glob, no compression). Raises
+    billing.sqlrate.duck.EngineUnavailableError without the duckdb extra,
+    FileNotFoundError for a missing file, :class:`FileTextError` for a file that is not
+    UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it)."""
     # here for start-up time: only this engine path needs it
-    from ..priced import price_one
     from .duck import duckdb_connection
 
     catalog = catalog if catalog is not None else bundled_catalog()
@@ -332,101 +360,227 @@ def price_files(
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
-    with duckdb_connection(threads=threads) as conn:
-        raw: Any = conn.connection.driver_connection
-        import duckdb  # installed: the connection is open
-
-        try:
-            # on all cores: DuckDB splits a file into pieces when no line may be longer
-            # than a few MB
-            raw.execute(_fast_sql(_lines_sql(files)))
-        except duckdb.Error:
-            # a line longer than that (or another error, which the second read raises
-            # again): read again with room for it, on one core
-            raw.execute(_fast_sql(_lines_sql(files, _LONG_LINE_BYTES)))
-        # the models: resolved once each in Python, as billing.rating resolves them (the
-        # JSON text decoded by Python's own reader)
-        distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()
-        resolved: dict[str, str] = {}
-        for (model_text,) in distinct:
-            offering = _offering_key(json.loads(model_text), catalog)
-            if offering is not None:
-                resolved[model_text] = offering
-        raw.execute("CREATE TABLE models (model VARCHAR PRIMARY KEY, offering VARCHAR)")
-        if resolved:
-            raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
-        raw.execute("CREATE TABLE redo (id BIGINT)")
-        (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
-        rated = _rate_fast(conn, resolved, catalog)
-        if rated is not None and rated.errors:
-            # the statements say why by a code; the calculator says it in full, naming the
-            # tool or the tier: the events of the offerings that failed (narrowed by the
-            # code) are priced one by one instead, and the rest rated again
-            for err in rated.errors:
-                where = _REDO.get(err.code, "true")
-                offering = "true" if err.offering is None else "m.offering = ?"
-                raw.execute(
-                    "INSERT INTO redo SELECT r.rowid FROM records r JOIN models m USING (model) "
-                    f"WHERE r.fast AND {offering} AND {where}",
-                    [] if err.offering is None else [err.offering],
-                )
-            rated = _rate_fast(conn, resolved, catalog)
-        if rated is not None:
-            (result.fast,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
-            for line in rated.lines:
-                result.currencies.add(line.currency)
-                key = (
-                    line.offering,
-                    line.price_version,
-                    line.tier,
-                    line.charge,
-                    line.unit,
-                    line.unit_price,
-                )
-                _add(result, key, line.quantity, line.events, line.amount)
-            result.priced += rated.priced_events
-            for err in rated.errors:
-                result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
-        # the exact path, one record at a time, in file order: every record DuckDB's
-        # statements did not rate. A fast record whose model did not resolve is written
-        # back from what was read of it (it held nothing else: see _fast_sql), so that the
-        # calculator says why, or prices it when only the SQL plan could not.
-        slow = raw.execute(
-            f"""SELECT rowid, CASE WHEN fast THEN {_REBUILT} ELSE doc END FROM records
-            WHERE NOT fast OR model NOT IN (SELECT model FROM models)
-                OR rowid IN (SELECT id FROM redo) ORDER BY rowid"""
-        )
-        while batch := slow.fetchmany(10_000):
-            for row_id, doc in batch:
-                if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
-                    result.records -= 1
-                    continue
-                result.exact += 1
-                priced = price_one(doc, int(row_id) + 1, catalog)
-                if priced.charge is None:
-                    reason = _reason(priced.error or "cannot be priced")
-                    result.failed[reason] = result.failed.get(reason, 0) + 1
-                    continue
-                result.priced += 1
-                charge = priced.charge
-                result.currencies.add(charge.currency)
-                key_of = f"{charge.provider}/{charge.offering}"
-                for ln in charge.lines:
-                    _add(
-                        result,
-                        (
-                            key_of,
-                            ln.price_version or "",
-                            ln.tier,
-                            ln.charge,
-                            ln.unit,
-                            ln.unit_price,
-                        ),
-                        ln.quantity,
-                        1,
-                        ln.amount,
-                    )
+    with tempfile.TemporaryDirectory(prefix="ratecard-price-") as tmp:
+        links = _plain_links(files, Path(tmp))
+        with duckdb_connection(threads=threads) as conn:
+            raw: Any = conn.connection.driver_connection
+            apart = _read_records(raw, files, links)
+            # files DuckDB cannot read line for line as Python does (a byte 0x01 it split a
+            # line at, a NUL byte, a byte-order mark Python refuses in the first record):
+            # none of their records is rated here; the calculator reads each such file
+            odd = raw.execute("SELECT DISTINCT fi FROM records WHERE odd").fetchall()
+            apart |= {int(fi) for (fi,) in odd}
+            for fi in sorted(apart):
+                _refuse_nul(files[fi])
+            apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+            if apart:
+                raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
+            _rate_records(raw, conn, files, catalog, result)
+    for fi in sorted(apart):
+        for number, text in records_in_order([files[fi]]):
+            result.records += 1
+            _price_exactly(result, text, number, catalog)
     return result
+
+
+def _plain_links(files: Sequence[Path], folder: Path) -> list[Path]:
+    """A link in ``folder`` to each file, named ``<index>.jsonl`` or ``<index>.parquet``:
+    DuckDB reads a name as a glob pattern (``[``, ``*``, ``?``); these names hold none.
+    Where links cannot be made, the file's own path (refused if it holds a glob
+    character)."""
+    out = []
+    for i, path in enumerate(files):
+        suffix = ".parquet" if path.suffix.lower() == ".parquet" else ".jsonl"
+        link = folder / f"{i}{suffix}"
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:
+            if any(c in str(path) for c in "*?["):
+                raise FileNotFoundError(
+                    f"{path}: cannot be read by the duckdb engine under its name (no link "
+                    "could be made); rename it, or use --engine python"
+                ) from None
+            link = path
+        out.append(link)
+    return out
+
+
+def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set[int]:
+    """The ``records`` table (:func:`_fast_sql`) of the files read through ``links``, and
+    the files DuckDB could not read (by index: empty, or all of them), which Python reads.
+    Raises :class:`FileTextError` for a file that is not UTF-8 text (as ``ratecard price``
+    refuses it)."""
+    import duckdb  # installed: the connection is open
+
+    try:
+        # on all cores: DuckDB splits a file into pieces when no line may be longer than a
+        # few MB
+        raw.execute(_fast_sql(_lines_sql(links)))
+        return set()
+    except duckdb.Error:
+        pass
+    try:
+        # a line longer than that: read again with room for it, on one core
+        raw.execute(_fast_sql(_lines_sql(links, _LONG_LINE_BYTES)))
+        return set()
+    except duckdb.Error:
+        for path in files:  # which file is not text, in Python's words
+            _check_utf8(path)
+        # text DuckDB still cannot read (a line longer than it allows): every record is
+        # read by Python, with the calculator's own limits
+        raw.execute(_fast_sql("SELECT 0 AS fi, NULL::VARCHAR AS doc, false AS odd LIMIT 0"))
+        return set(range(len(files)))
+
+
+class FileTextError(ValueError):
+    """A file ``ratecard price`` would refuse whole: not UTF-8 text (``usage`` True, a usage
+    error as for any unreadable file) or holding NUL bytes (``usage`` False: bad input)."""
+
+    def __init__(self, message: str, *, usage: bool) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+def _check_utf8(path: Path) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise FileTextError(f"{path}: not UTF-8 text ({exc.reason})", usage=True) from None
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise FileTextError(f"{path}: not UTF-8 text ({exc.reason})", usage=True) from None
+
+
+def _refuse_nul(path: Path) -> None:
+    """Raise :class:`FileTextError` if ``path`` holds a NUL byte (``ratecard price``'s
+    words: the first line that does)."""
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, 1):
+            if b"\x00" in line:
+                raise FileTextError(
+                    f"{path} is not text: line {number} holds NUL bytes", usage=False
+                )
+
+
+def _starts_with_bom(path: Path) -> bool:
+    """A JSON Lines file that starts with a UTF-8 byte-order mark (DuckDB drops it; Python's
+    reader refuses the first record for it)."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    with path.open("rb") as stream:
+        return stream.read(3) == codecs.BOM_UTF8
+
+
+def _rate_records(
+    raw: Any, conn: Any, files: Sequence[Path], catalog: Catalog, result: BulkResult
+) -> None:
+    """Rate the fast records of ``records`` with DuckDB's statements and price every other
+    one with the calculator, into ``result``."""
+    # the models: resolved once each in Python, as billing.rating resolves them (the
+    # JSON text decoded by Python's own reader)
+    distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()
+    resolved: dict[str, str] = {}
+    for (model_text,) in distinct:
+        offering = _offering_key(json.loads(model_text), catalog)
+        if offering is not None:
+            resolved[model_text] = offering
+    raw.execute("CREATE TABLE models (model VARCHAR PRIMARY KEY, offering VARCHAR)")
+    if resolved:
+        raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
+    raw.execute("CREATE TABLE redo (id BIGINT)")
+    (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
+    rated = _rate_fast(conn, resolved, catalog)
+    if rated is not None and rated.errors:
+        # the statements say why by a code; the calculator says it in full, naming the
+        # tool or the tier: the events of the offerings that failed (narrowed by the
+        # code) are priced one by one instead, and the rest rated again
+        for err in rated.errors:
+            where = _REDO.get(err.code, "true")
+            offering = "true" if err.offering is None else "m.offering = ?"
+            raw.execute(
+                "INSERT INTO redo SELECT r.rowid FROM records r JOIN models m USING (model) "
+                f"WHERE r.fast AND {offering} AND {where}",
+                [] if err.offering is None else [err.offering],
+            )
+        rated = _rate_fast(conn, resolved, catalog)
+    if rated is not None:
+        (result.fast,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
+        for line in rated.lines:
+            result.currencies.add(line.currency)
+            key = (
+                line.offering,
+                line.price_version,
+                line.tier,
+                line.charge,
+                line.unit,
+                line.unit_price,
+            )
+            _add(result, key, line.quantity, line.events, line.amount)
+        result.priced += rated.priced_events
+        for err in rated.errors:
+            result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
+    # Python's reader gets each line with its line end, as ``ratecard price`` reads it (the
+    # end counts toward the length limit and shows in its words for a broken line), but for
+    # the last line of a file that has none
+    lines = {fi for fi, path in enumerate(files) if path.suffix.lower() != ".parquet"}
+    unended = {}
+    for fi in sorted(lines):
+        if not _ends_with_newline(files[fi]):
+            (unended[fi],) = raw.execute(
+                "SELECT max(rowid) FROM records WHERE fi = ?", [fi]
+            ).fetchone()
+    # the exact path, one record at a time, in file order: every record DuckDB's
+    # statements did not rate. A fast record whose model did not resolve is written
+    # back from what was read of it (it held nothing else: see _fast_sql), so that the
+    # calculator says why, or prices it when only the SQL plan could not.
+    slow = raw.execute(
+        f"""SELECT rowid, fi, CASE WHEN fast THEN {_REBUILT} ELSE doc END FROM records
+        WHERE NOT fast OR model NOT IN (SELECT model FROM models)
+            OR rowid IN (SELECT id FROM redo) ORDER BY rowid"""
+    )
+    while batch := slow.fetchmany(10_000):
+        for row_id, fi, doc in batch:
+            if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                result.records -= 1
+                continue
+            if fi in lines and unended.get(fi) != row_id:
+                doc += "\n"
+            _price_exactly(result, doc, int(row_id) + 1, catalog)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as stream:
+        stream.seek(0, 2)
+        if stream.tell() == 0:
+            return True
+        stream.seek(-1, 2)
+        return stream.read(1) == b"\n"
+
+
+def _price_exactly(result: BulkResult, doc: str, line: int, catalog: Catalog) -> None:
+    """Price one record's text with the calculator (as ``ratecard price`` does), into
+    ``result``."""
+    # here, not at the top: billing.priced imports the shapes, which the SQL path alone
+    # does not need
+    from ..priced import price_one
+
+    result.exact += 1
+    priced = price_one(doc, line, catalog)
+    if priced.charge is None:
+        reason = _reason(priced.error or "cannot be priced")
+        result.failed[reason] = result.failed.get(reason, 0) + 1
+        return
+    result.priced += 1
+    charge = priced.charge
+    result.currencies.add(charge.currency)
+    key_of = f"{charge.provider}/{charge.offering}"
+    for ln in charge.lines:
+        key = (key_of, ln.price_version or "", ln.tier, ln.charge, ln.unit, ln.unit_price)
+        _add(result, key, ln.quantity, 1, ln.amount)
 
 
 #: the fast events of an offering the statements could not rate, by the error's code, that

@@ -11,7 +11,7 @@ from typing import Any
 from billing import decimal_text
 from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, UsageError, dumps, print_json
+from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, dumps, print_json
 
 
 def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -19,6 +19,7 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     from billing import price_stream, priced_doc
     from billing.sqlrate import (
         EngineUnavailableError,
+        FileTextError,
         by_offering_and_charge,
         price_files,
         records_in_order,
@@ -33,6 +34,12 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
         result = price_files(files, catalog)
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from None  # a missing file is a usage error (exit 2)
+    except FileTextError as exc:
+        # as ``ratecard price`` refuses such a file: not UTF-8 is a usage error (exit 2),
+        # NUL bytes bad input (exit 1)
+        if exc.usage:
+            raise UsageError(str(exc)) from None
+        raise InputError(str(exc)) from None
     except EngineUnavailableError as exc:
         print(f"ratecard: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -133,3 +133,25 @@ def test_a_repeated_key_is_refused_as_python_refuses_it(
     assert sum(doc["failed"].values()) == 6
     assert all("appears twice" in reason for reason in doc["failed"]), doc["failed"]
     assert doc["total"] == "0.00009368"
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "words"),
+    [
+        (b'{"id": "a"}\n{"id": "b"}\x00\n', 1, "is not text: line 2 holds NUL bytes"),
+        (b'{"id": "caf\xe9"}\n', 2, "not UTF-8 text"),
+    ],
+    ids=["NUL bytes", "not UTF-8"],
+)
+def test_a_file_that_is_not_text_is_refused_as_the_python_engine_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, status: int, words: str
+) -> None:
+    path = tmp_path / "usage.jsonl"
+    path.write_bytes(content)
+    assert main(["price", "--engine", "duckdb", "--json", str(path)]) == status
+    duck = capsys.readouterr().err
+    assert main(["price", str(path)]) == status
+    python = capsys.readouterr().err
+    assert words in duck
+    assert duck == python  # the same sentence, word for word
+    assert "Traceback" not in duck

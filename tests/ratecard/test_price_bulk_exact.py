@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from billing.money import EXACT
 from billing.priced import price_one
-from billing.sqlrate.files import _reason, price_files
+from billing.sqlrate.files import FileTextError, _reason, price_files
 
 pytest.importorskip("duckdb")
 
@@ -44,7 +44,8 @@ def python_totals(lines: list[str]) -> dict[str, Any]:
     for number, text in enumerate(lines, 1):
         if not text.strip():
             continue
-        result = price_one(text, number)
+        # with its line end, as ``ratecard price`` reads a line (assert_same ends each one)
+        result = price_one(text + "\n", number)
         if result.charge is None:
             reason = _reason(result.error or "")
             failed[reason] = failed.get(reason, 0) + 1
@@ -448,3 +449,87 @@ def _record(draw: st.DrawFn) -> str:
 @given(st.lists(_record(), min_size=1, max_size=12))
 def test_random_records_equal_python(tmp_path: Path, lines: list[str]) -> None:
     assert_same(tmp_path, lines)
+
+
+# -- files DuckDB would read otherwise than Python (a review's findings, 2026-11-30) -------
+
+#: a good record with a request value of each number form Python refuses or bounds, a line
+#: of exactly the length limit (its line end makes it one too long), and lines DuckDB's
+#: line reader would split (the byte 0x01) or cut (a string or an escape at the line end)
+READER_BAIT = [
+    GOOD[:-1] + ', "request": {"a": 0.5' + "0" * 30 + "}}",
+    GOOD[:-1] + ', "request": {"a": 5' + "0" * 31 + "E-32}}",
+    GOOD[:-1] + ', "request": {"a": 1.' + "0" * 79 + "}}",
+    GOOD[:-1] + ', "request": {"a": 1e-400}}',
+    GOOD[:-1] + ', "request": {"a": 0.5}}',
+    GOOD[:-1] + " " * (1024 * 1024 - len(GOOD)) + "}",
+    GOOD[:-1] + " " * (1024 * 1024 - len(GOOD) - 1) + "}",
+    '{"id":"r',
+    '{"id":"r\\',
+]
+
+
+def test_reader_baits_priced_or_refused_as_python(tmp_path: Path) -> None:
+    got = assert_same(tmp_path, [GOOD, *READER_BAIT, GOOD])
+    # the good records, the 0.5 request and the record one character under the limit
+    assert got["priced"] == 4
+    assert got["total"] == 4 * GOOD_TOTAL
+
+
+@pytest.mark.parametrize(
+    "line",
+    [GOOD + "\x01", "\x01", "\x01" + GOOD, '{"id": "\x01"}'],
+    ids=["after a record", "alone", "before a record", "inside a string"],
+)
+def test_a_line_with_the_byte_01_is_read_by_python(tmp_path: Path, line: str) -> None:
+    # DuckDB's line reader splits at 0x01 and would price the part before it: the whole
+    # file is read by Python instead; the good record after it is still priced
+    got = assert_same(tmp_path, [line, GOOD])
+    assert got["priced"] == 1
+    assert got["fast"] == 0
+
+
+def test_a_byte_order_mark_is_refused_in_the_first_record_as_python_does(
+    tmp_path: Path,
+) -> None:
+    got = assert_same(tmp_path, ["\ufeff" + GOOD, GOOD])
+    assert got["priced"] == 1  # the first record is refused ("Unexpected UTF-8 BOM")
+    assert [reason for reason in got["failed"] if "BOM" in reason]
+
+
+def test_a_nul_byte_refuses_the_file_as_python_does(tmp_path: Path) -> None:
+    path = tmp_path / "nul.jsonl"
+    path.write_text(GOOD + "\n" + GOOD + "\x00\n", encoding="utf-8")
+    with pytest.raises(FileTextError, match="line 2 holds NUL bytes") as caught:
+        price_files([path])
+    assert not caught.value.usage
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(GOOD.replace("qwen3-5-4b", "qw\xe9n").encode("latin-1") + b"\n")
+    with pytest.raises(FileTextError, match="not UTF-8 text") as caught:
+        price_files([path])
+    assert caught.value.usage
+
+
+def test_a_name_is_read_as_it_is_not_as_a_glob(tmp_path: Path) -> None:
+    # usage[1].jsonl as a glob would read usage1.jsonl (two records) instead
+    (tmp_path / "usage[1].jsonl").write_text(GOOD + "\n", encoding="utf-8")
+    (tmp_path / "usage1.jsonl").write_text(GOOD + "\n" + GOOD + "\n", encoding="utf-8")
+    (tmp_path / "u*.jsonl").write_text(GOOD + "\n", encoding="utf-8")
+    for name in ("usage[1].jsonl", "u*.jsonl"):
+        got = bulk_totals(tmp_path / name)
+        assert (got["priced"], got["total"]) == (1, GOOD_TOTAL)
+
+
+def test_a_gz_suffix_is_not_a_compression(tmp_path: Path) -> None:
+    import gzip
+
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text(GOOD + "\n", encoding="utf-8")
+    assert bulk_totals(plain)["total"] == GOOD_TOTAL  # text, as Python reads it
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress((GOOD + "\n").encode()))
+    with pytest.raises(FileTextError, match="not UTF-8 text"):
+        price_files([packed])
