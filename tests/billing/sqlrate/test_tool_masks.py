@@ -127,6 +127,17 @@ def _by_charge(result: Any) -> list[tuple[Any, ...]]:
     return sorted((*key, *sums) for key, sums in acc.items())
 
 
+def _stored(ledger: Engine, catalog: Catalog, events: list[Any], customer: str) -> Any:
+    """Store ``events`` as ``customer``'s (priced by Python first); their failures by
+    reason, and the customer's id."""
+    _, failed, prepared = _expected(catalog, events, customer)
+    with ledger.begin() as conn:
+        store_batch(conn, prepared, {})
+    with ledger.connect() as conn:
+        cid = conn.execute(select(Customer.id).where(Customer.code == customer)).scalar_one()
+    return failed, cid
+
+
 def _rated(ledger: Engine, catalog: Catalog, scope: list[Any]) -> tuple[Any, Any]:
     from billing.sqlrate.duck import duckdb_connection
 
@@ -140,11 +151,7 @@ def _rated(ledger: Engine, catalog: Catalog, scope: list[Any]) -> tuple[Any, Any
 
 def test_tool_masks_by_hand(ledger: Engine) -> None:
     catalog = _catalog()
-    _, failed, prepared = _expected(catalog, EVENTS, "masks")
-    with ledger.begin() as conn:
-        store_batch(conn, prepared, {})
-    with ledger.connect() as conn:
-        cid = conn.execute(select(Customer.id).where(Customer.code == "masks")).scalar_one()
+    failed, cid = _stored(ledger, catalog, EVENTS, "masks")
     on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
     lines = [row[1:] for row in _by_charge(on_duck)]
     # priced: events 1, 2, 4, 6, 7 (3: unknown tool; 5: unpublished tool called)
@@ -175,9 +182,7 @@ def test_tool_masks_by_hand(ledger: Engine) -> None:
 def test_scopes_that_pin_no_customer(ledger: Engine, scope: list[Any]) -> None:
     catalog = _catalog()
     for customer in ("open-a", "open-b"):
-        _, _, prepared = _expected(catalog, EVENTS[:3], customer)
-        with ledger.begin() as conn:
-            store_batch(conn, prepared, {})
+        _stored(ledger, catalog, EVENTS[:3], customer)
     on_sqlite, on_duck = _rated(ledger, catalog, scope)
     assert {ln.customer_id for ln in on_duck.lines} >= {1, 2}  # grouped per customer
     assert _lines_of(on_duck) == _lines_of(on_sqlite)
@@ -222,11 +227,7 @@ def test_a_tool_row_per_version(ledger: Engine) -> None:
         _event({"search": 1}, day=19),  # v2 does not know it
         _event({"code": 3}, day=19),
     ]
-    _, _, prepared = _expected(catalog, events, "versions")
-    with ledger.begin() as conn:
-        store_batch(conn, prepared, {})
-    with ledger.connect() as conn:
-        cid = conn.execute(select(Customer.id).where(Customer.code == "versions")).scalar_one()
+    _, cid = _stored(ledger, catalog, events, "versions")
     on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
     # v1: 2 events x 1,000 tokens x 2 USD / 1M = 0.004; search 2 x 0.01; code 1 x 0.02
     # v2: 1 event: 0.002; code 3 x 0.05 = 0.15; the search event of day 19 fails
