@@ -93,12 +93,15 @@ class DuckJsonParams(JsonParams):
         return cast(text, BigInteger)
 
     def equals(self, name: str, want: Any) -> ColumnElement[bool]:
+        if want is True or want is False or want is None:
+            # one parse: the value as DuckDB writes it back is exactly ``true``, ``false``
+            # or ``null`` for those JSON values (a string is quoted, an absent key is NULL);
+            # ``json_type`` and ``json_extract_string`` would parse the document twice
+            path = literal(_json_path(name), String)
+            written = cast(func.json_extract(self.column, path), String)
+            return written == ("null" if want is None else "true" if want else "false")
         kind = self._type(name)
         text = func.json_extract_string(self.column, literal(_json_path(name), String))
-        if want is True or want is False:
-            return and_(kind == "BOOLEAN", text == ("true" if want else "false"))
-        if want is None:
-            return kind == "NULL"
         if isinstance(want, str):
             return and_(kind == "VARCHAR", text == literal(want, String))
         raise NotCompilableError(f"a request fee compares {name} with {want!r}")
