@@ -228,8 +228,9 @@ def _fast_sql(source: str) -> str:
     object and member in :data:`_OBJECTS`, each as the JSON text DuckDB writes:
 
     - the whole line is JSON DuckDB and Python both accept: ``json_valid``, no comma before a
-      closing bracket (DuckDB's reader takes ``[1,]``; Python refuses it), at most
-      billing.records.MAX_RECORD_CHARS;
+      closing bracket (DuckDB's reader takes ``[1,]``; Python refuses it), shorter than
+      billing.records.MAX_RECORD_CHARS (its line end counts, as ``ratecard price`` reads a
+      line);
     - no key but the known ones, none repeated: the record, as DuckDB writes it (``{``,
       ``"key":value`` for each member, joined by ``,``, ``}``; no space), is exactly as
       long as the members found would make it, ``usage`` and the two details objects
@@ -442,17 +443,15 @@ class FileTextError(ValueError):
 
 
 def _check_utf8(path: Path) -> None:
+    """Raise :class:`FileTextError` if ``path`` is not UTF-8 text (read in pieces)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            try:
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
                 decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                raise FileTextError(f"{path}: not UTF-8 text ({exc.reason})", usage=True) from None
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise FileTextError(f"{path}: not UTF-8 text ({exc.reason})", usage=True) from None
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise FileTextError(f"{path}: not UTF-8 text ({exc.reason})", usage=True) from None
 
 
 def _refuse_nul(path: Path) -> None:

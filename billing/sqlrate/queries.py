@@ -18,8 +18,8 @@ results; every row carries ``o``, the offering's index):
   the event unpriceable, a used tool can switch a fee on). Python moves these events from
   the group ``events`` put them in to the group they belong to: integer subtraction.
   Its groups also carry the calls per tool row (aliases summed per event, as
-  billing.rating does) and how many events called each row. On DuckDB and Spark each
-  event's tool rows are first folded into bit masks (:func:`_tool_statement_by_bits`).
+  billing.rating does) and how many events called each row. On DuckDB each event's tool
+  rows are first folded into bit masks (:func:`_tool_statement_by_bits`).
 """
 
 from __future__ import annotations
@@ -355,8 +355,8 @@ def _tool_statement(
     """The tool statement over the events of ``source`` (usage_events, or the kinds
     subquery; ``e`` its columns) matching ``where`` (None: all of them), with
     ``compiled``'s expressions (and the extra kinds' count columns of ``extras``, when they
-    read them). ``fixed``: the customer and period the scope pins, if any (DuckDB and Spark
-    neither read nor group by them then)."""
+    read them). ``fixed``: the customer and period the scope pins, if any (DuckDB's form
+    then neither reads nor groups by them)."""
     o_expr = _by_offering(e.offering, [(k, literal(i, BigInteger)) for i, k in enumerate(keys)])
     vt_expr = _by_offering(e.offering, [(k, c.vt) for k, c in zip(keys, compiled, strict=True)])
     err_expr = _by_offering(
@@ -375,7 +375,7 @@ def _tool_statement(
     )
     exprs = (o_expr, vt_expr, err_expr, mask_expr)
     if dialect in MASKS_FIRST:
-        return _tool_statement_by_bits(compiled, extras, where, e, exprs, source, dialect, fixed)
+        return _tool_statement_by_bits(compiled, extras, where, e, exprs, source, fixed)
     per_event, tool_fees, tool_rows = _per_event(
         compiled, extras, keys, where, e, exprs, dialect, source
     )
@@ -409,10 +409,9 @@ def _greatest(terms: list[ColumnElement[int]]) -> ColumnElement[int]:
 
 
 def _tool_names(compiled: list[CompiledOffering]) -> list[str]:
-    """Every tool name a plan of ``compiled`` prices (aliases included) or a fee names."""
-    names = {name for c in compiled for plan in c.plans for name in plan.tools}
-    names.update(name for c in compiled for fee in c.fees for name in fee.tool_names)
-    return sorted(names)
+    """Every tool name a plan of ``compiled`` prices (aliases included). A fee's tool that
+    no plan prices needs no bits of its own: reported, it is an unknown tool."""
+    return sorted({name for c in compiled for plan in c.plans for name in plan.tools})
 
 
 def _per_event(
@@ -579,15 +578,14 @@ def _tool_statement_by_bits(
     e: Any,
     exprs: tuple[ColumnElement[Any], ...],
     source: Any,
-    dialect: str,
     fixed: tuple[int | None, str | None],
 ) -> tuple[Select[Any], list[tuple[int, Fee, str]], list[tuple[int, int, str]]]:
-    """The tool statement for DuckDB and Spark: the same rows as the tool-row form
+    """The tool statement for DuckDB (:data:`MASKS_FIRST`): the same rows as the tool-row form
     (:func:`_per_event`), with each event's tool rows folded into bit masks first.
 
     1. ``tp``: the tool rows grouped by event with one ``BIT_OR`` per 31 names (each name a
-       plan or fee in scope knows: reported, and with a call above 0; and "an unknown name
-       was reported"): the one per-event grouping, on an integer key, with one aggregate;
+       plan in scope prices: reported, and with a call above 0; and "another name was
+       reported"): the one per-event grouping, on an integer key, with one aggregate;
     2. ``tev``: ``tp`` joined to the events in scope, each rated once (o, vt, err, mask), and
        what its tools change read from the masks: each name's row is a CASE over the
        event's version (:meth:`CompiledOffering.row` of a constant name), a MAX over tool
@@ -596,7 +594,8 @@ def _tool_statement_by_bits(
        above 0;
     3. the groups of ``tev`` (counts and token sums, and per row code the events that
        called it), joined on the group to the calls per row code summed over the tool rows
-       joined to ``tev`` (no per-event sum is needed for them).
+       joined to ``tev`` (no per-event sum is needed for them); ``tev`` is a
+       ``MATERIALIZED`` CTE, computed once for both.
 
     Counts are whole and at least 0 (the ledger's, as billing.records reads them), so "the
     event's calls of a row code sum above 0" is "some row of the code has a call above 0".
@@ -721,10 +720,7 @@ def _tool_statement_by_bits(
         *fee_columns,
         *code_columns,
     )
-    tev = tev_select.cte("tev")
-    if dialect == "duckdb":
-        # read twice below: computed once
-        tev = tev.prefix_with("MATERIALIZED")
+    tev = tev_select.cte("tev").prefix_with("MATERIALIZED")  # read twice below
     p = tev.c
     key = _unpinned(p, fixed)
     key += [p.o, p.vt, p.err, p.mask, p.terr, p.called]

@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -25,9 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from billing.ledger.batch import PreparedEvent
-from billing.ledger.db import make_engine
 from billing.ledger.ingest import store_batch
-from billing.ledger.migrate import upgrade
 from billing.ledger.tables import Customer
 from billing.rating import PricingError, price
 from billing.records import UsageRecord
@@ -353,15 +350,6 @@ def test_sql_equals_python(shared_engine: Engine, data: st.DataObject) -> None:
     assert got == want
     for key, (_q, amount, _n) in got.items():  # the very digits, not only the value
         assert str(amount) == str(want[key][1]), key
-
-
-@pytest.fixture(scope="module")
-def sqlite_ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An SQLite ledger for the DuckDB examples (DuckDB reads the stored events from it)."""
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('duck')}/ledger.db")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 def _summed(result: Any) -> dict[Any, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -17,9 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from billing.ledger.db import make_engine
 from billing.ledger.ingest import store_batch
-from billing.ledger.migrate import upgrade
 from billing.ledger.tables import Customer, UsageEvent
 from billing.sqlrate import period_scope, rate_scope
 from billing.usage import Usage
@@ -107,14 +104,6 @@ EVENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('masks')}/ledger.db")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
 def _by_charge(result: Any) -> list[tuple[Any, ...]]:
     """(version, charge, quantity, events, amount), a charge's lines (one per fee-mask
     group) summed."""
@@ -149,10 +138,10 @@ def _rated(ledger: Engine, catalog: Catalog, scope: list[Any]) -> tuple[Any, Any
     return on_sqlite, on_duck
 
 
-def test_tool_masks_by_hand(ledger: Engine) -> None:
+def test_tool_masks_by_hand(sqlite_ledger: Engine) -> None:
     catalog = _catalog()
-    failed, cid = _stored(ledger, catalog, EVENTS, "masks")
-    on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
+    failed, cid = _stored(sqlite_ledger, catalog, EVENTS, "masks")
+    on_sqlite, on_duck = _rated(sqlite_ledger, catalog, period_scope("2026-11", cid))
     lines = [row[1:] for row in _by_charge(on_duck)]
     # priced: events 1, 2, 4, 6, 7 (3: unknown tool; 5: unpublished tool called)
     # input: 5 x 1,000 tokens x 2 USD / 1M = 0.010; output: 0 tokens in the same 5 events
@@ -179,17 +168,17 @@ def test_tool_masks_by_hand(ledger: Engine) -> None:
     ],
     ids=["nothing pinned", "period pinned"],
 )
-def test_scopes_that_pin_no_customer(ledger: Engine, scope: list[Any]) -> None:
+def test_scopes_that_pin_no_customer(sqlite_ledger: Engine, scope: list[Any]) -> None:
     catalog = _catalog()
     for customer in ("open-a", "open-b"):
-        _stored(ledger, catalog, EVENTS[:3], customer)
-    on_sqlite, on_duck = _rated(ledger, catalog, scope)
+        _stored(sqlite_ledger, catalog, EVENTS[:3], customer)
+    on_sqlite, on_duck = _rated(sqlite_ledger, catalog, scope)
     assert {ln.customer_id for ln in on_duck.lines} >= {1, 2}  # grouped per customer
     assert _lines_of(on_duck) == _lines_of(on_sqlite)
     assert on_duck.errors == on_sqlite.errors
 
 
-def test_a_tool_row_per_version(ledger: Engine) -> None:
+def test_a_tool_row_per_version(sqlite_ledger: Engine) -> None:
     """A name's row depends on the event's version: ``search`` is priced until day 14 and
     unknown after; ``code`` is row 1 of v1 and row 0 of v2, at another price."""
     until = PERIOD_START + dt.timedelta(days=14)
@@ -227,8 +216,8 @@ def test_a_tool_row_per_version(ledger: Engine) -> None:
         _event({"search": 1}, day=19),  # v2 does not know it
         _event({"code": 3}, day=19),
     ]
-    _, cid = _stored(ledger, catalog, events, "versions")
-    on_sqlite, on_duck = _rated(ledger, catalog, period_scope("2026-11", cid))
+    _, cid = _stored(sqlite_ledger, catalog, events, "versions")
+    on_sqlite, on_duck = _rated(sqlite_ledger, catalog, period_scope("2026-11", cid))
     # v1: 2 events x 1,000 tokens x 2 USD / 1M = 0.004; search 2 x 0.01; code 1 x 0.02
     # v2: 1 event: 0.002; code 3 x 0.05 = 0.15; the search event of day 19 fails
     assert _by_charge(on_duck) == [
