@@ -279,18 +279,43 @@ class CompiledOffering:
             *((self.version_of(vt, v), _int(code)) for v, code in codes.items()), else_=_int(-1)
         )
 
-    def tool_err(self, row: ColumnElement[int], calls: ColumnElement[int]) -> ColumnElement[int]:
-        unpublished = [
+    def row_code(self, name: str) -> int | None:
+        """:meth:`row_named` as a number when it does not depend on the version: the code
+        of the row every plan prices ``name`` at, -1 when no plan prices it; None when it
+        depends on the version (several plans)."""
+        codes = {
+            v * ROW + plan.tools[name].index
+            for v, plan in enumerate(self.plans)
+            if name in plan.tools
+        }
+        if not codes:
+            return -1
+        pricing = sum(1 for plan in self.plans if name in plan.tools)
+        if pricing == len(self.plans) and len(codes) == 1:
+            return codes.pop()
+        return None
+
+    @property
+    def unpublished_rows(self) -> set[int]:
+        """The codes of the tool rows whose price is unpublished (a call fails, 0 calls do
+        not)."""
+        return {
             v * ROW + rate.index
             for v, plan in enumerate(self.plans)
             for rate in plan.tools.values()
             if rate.template is None
-        ]
+        }
+
+    def tool_err(self, row: ColumnElement[int], calls: ColumnElement[int]) -> ColumnElement[int]:
+        """The error a reported tool row gives: UNKNOWN_TOOL for a name no plan of the
+        event's version prices (row -1), TOOL_RATE for an unpublished row called above 0,
+        else 0."""
+        unpublished = self.unpublished_rows
         whens: list[tuple[ColumnElement[bool], ColumnElement[int]]] = [
             (row == -1, _int(UNKNOWN_TOOL))
         ]
         if unpublished:
-            whens.append((and_(row.in_(sorted(set(unpublished))), calls > 0), _int(TOOL_RATE)))
+            whens.append((and_(row.in_(sorted(unpublished)), calls > 0), _int(TOOL_RATE)))
         return case(*whens, else_=_int(0))
 
     def tool_fee(
@@ -303,8 +328,13 @@ class CompiledOffering:
         """1 when this tool row switches the fee on (a listed name used), else 0."""
         if not fee.tool_names:
             return _int(0)
-        hit = and_(self.version_of(vt, fee.version), tool.in_(sorted(fee.tool_names)), calls > 0)
-        return case((hit, _int(1)), else_=_int(0))
+        return self.tool_fee_used(fee, vt, and_(tool.in_(sorted(fee.tool_names)), calls > 0))
+
+    def tool_fee_used(
+        self, fee: Fee, vt: ColumnElement[int], used: ColumnElement[bool]
+    ) -> ColumnElement[int]:
+        """:meth:`tool_fee` given ``used``: a name the fee lists was called above 0."""
+        return case((and_(self.version_of(vt, fee.version), used), _int(1)), else_=_int(0))
 
 
 def _sum_columns(terms: Sequence[Any]) -> Any:

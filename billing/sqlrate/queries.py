@@ -24,7 +24,7 @@ results; every row carries ``o``, the offering's index):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -49,6 +49,7 @@ from .plan import (
     EXTRA_COLUMNS,
     ROW,
     TOKEN_COLUMNS,
+    TOOL_RATE,
     UNKNOWN_TOOL,
     CompiledOffering,
     Fee,
@@ -591,7 +592,9 @@ def _tool_statement_by_bits(
        event's version (:meth:`CompiledOffering.row` of a constant name), a MAX over tool
        rows becomes a GREATEST over names (``calls > 0`` of some row of the name ⇔ its
        second bit), and an event calls a row code when one of the code's names has a call
-       above 0;
+       above 0. A name whose row is the same in every version
+       (:meth:`CompiledOffering.row_code`) is read in Python instead: the names of one row,
+       of one fee, or of unpublished rows are then one ``&`` test per mask column together;
     3. the groups of ``tev`` (counts and token sums, and per row code the events that
        called it), joined on the group to the calls per row code summed over the tool rows
        joined to ``tev`` (no per-event sum is needed for them); ``tev`` is a
@@ -648,6 +651,18 @@ def _tool_statement_by_bits(
         # what ``calls > 0`` of the rule (CompiledOffering.tool_err, .tool_fee) reads
         return case((bit(j, 2), one), else_=zero)
 
+    def any_bit(js: Iterable[int], which: int) -> ColumnElement[bool] | None:
+        # bit ``which`` of some name in ``js``: one ``&`` per mask column, not one per name
+        masks = [0] * n_masks
+        for j in js:
+            at, shift = place(j)
+            masks[at] |= which << shift
+        tests = [v[f"b{m}"].op("&")(_int(bits)) != zero for m, bits in enumerate(masks) if bits]
+        return or_(*tests) if tests else None
+
+    def flag(test: ColumnElement[bool] | None, value: int) -> list[ColumnElement[int]]:
+        return [] if test is None else [case((test, _int(value)), else_=zero)]
+
     tool_fees: list[tuple[int, Fee, str]] = []
     fee_columns = []
     tool_rows: list[tuple[int, int, str]] = []
@@ -666,41 +681,46 @@ def _tool_statement_by_bits(
                 at, shift = place(j)
                 others[at] |= 1 << shift
         unknown = or_(*(v[f"b{m}"].op("&")(_int(bits)) != zero for m, bits in enumerate(others)))
+        # a name whose row does not depend on the version (one plan, or the same row in
+        # every plan) is read in Python: the names of one row (or of one rule) are then one
+        # mask test together; the others are a CASE over the event's version each
+        codes = {j: c.row_code(names[j]) for j in known}
+        fixed_row = {j: code for j, code in codes.items() if code is not None}
+        varying = [j for j in known if codes[j] is None]
+        rows = {j: c.row_named(v.vt, names[j]) for j in varying}
         for fee in c.fees:
             if fee.tool_names:
                 name = f"f{i}_{len(tool_fees)}"
                 tool_fees.append((i, fee, name))
-                hit = _greatest(
-                    [
-                        c.tool_fee(fee, v.vt, literal(n), calls_above_0(j))
-                        for j, n in enumerate(names)
-                        if n in fee.tool_names and n in own
-                    ]
-                )
+                listed = any_bit((j for j in known if names[j] in fee.tool_names), 2)
+                hit = zero if listed is None else c.tool_fee_used(fee, v.vt, listed)
                 fee_columns.append(case((v.o == i, hit), else_=zero).label(name))
-        rows = {j: c.row_named(v.vt, names[j]) for j in known}
         for code in _row_codes(c):
             name = f"r{i}_{code}"
             tool_rows.append((i, code, name))
-            used = or_(*(and_(rows[j] == code, bit(j, 2)) for j in known))
-            code_columns.append(case((and_(v.o == i, used), one), else_=zero).label(name))
-        terrs.append(
-            (
-                i,
-                _greatest(
-                    [
-                        case((unknown, _int(UNKNOWN_TOOL)), else_=zero),
-                        *(
-                            case((bit(j, 1), c.tool_err(rows[j], calls_above_0(j))), else_=zero)
-                            for j in known
-                        ),
-                    ]
-                ),
+            used_fixed = any_bit((j for j, r in fixed_row.items() if r == code), 2)
+            used = or_(
+                *(() if used_fixed is None else (used_fixed,)),
+                *(and_(rows[j] == code, bit(j, 2)) for j in varying),
             )
-        )
-        calleds.append(
-            (i, _greatest([case((and_(rows[j] >= 0, bit(j, 2)), one), else_=zero) for j in known]))
-        )
+            code_columns.append(case((and_(v.o == i, used), one), else_=zero).label(name))
+        unpublished = c.unpublished_rows
+        terms = [
+            case((unknown, _int(UNKNOWN_TOOL)), else_=zero),
+            # as CompiledOffering.tool_err of a row known here (never -1: the offering prices
+            # the name): an unpublished row fails once called above 0
+            *flag(any_bit((j for j, r in fixed_row.items() if r in unpublished), 2), TOOL_RATE),
+            *(
+                case((bit(j, 1), c.tool_err(rows[j], calls_above_0(j))), else_=zero)
+                for j in varying
+            ),
+        ]
+        terrs.append((i, _greatest(terms)))
+        called = [
+            *flag(any_bit((j for j, r in fixed_row.items() if r >= 0), 2), 1),
+            *(case((and_(rows[j] >= 0, bit(j, 2)), one), else_=zero) for j in varying),
+        ]
+        calleds.append((i, _greatest(called) if called else zero))
     tev_select = select(
         v.id,
         *_unpinned(v, fixed),

@@ -232,3 +232,37 @@ def test_a_tool_row_per_version(sqlite_ledger: Engine) -> None:
     assert [(e.reason_code, e.events) for e in on_duck.errors] == [("unknown_tool", 1)]
     assert _lines_of(on_duck) == _lines_of(on_sqlite)
     assert on_duck.errors == on_sqlite.errors
+
+
+def test_called_means_a_call_above_0(sqlite_ledger: Engine) -> None:
+    """An event without tokens, in a tier whose token rates are unpublished, has a line only
+    when it calls a tool above 0: a name reported with 0 calls leaves it with nothing to
+    price (the masks' "called" is the call bit, not the reported bit)."""
+    unpublished = TokenPrice(Rate(PriceState.UNPUBLISHED))
+    search = ToolCharge("search", "Search", _rate("0.01"), ALIASES)
+    plan = PricePlan(
+        effective_from=None,
+        effective_until=None,
+        version="v1",
+        currency="USD",
+        tier_by="input_tokens",
+        tier_boundary="upper_inclusive",
+        tiered=False,
+        tiers=(Tier(0, None, None, True, MappingProxyType(dict.fromkeys(_prices(), unpublished))),),
+        tools=(search,),
+        request_fees=(),
+        tool_lookup=MappingProxyType({"search": search, **dict.fromkeys(ALIASES, search)}),
+    )
+    catalog = _offering_catalog(plan)
+    events = [
+        (Usage(0, tools=MappingProxyType({"search_30": 0})), PERIOD_START, "default"),
+        (Usage(0, tools=MappingProxyType({"search_31": 2})), PERIOD_START, "default"),
+    ]
+    failed, cid = _stored(sqlite_ledger, catalog, events, "called")
+    on_sqlite, on_duck = _rated(sqlite_ledger, catalog, period_scope("2026-11", cid))
+    # the second event alone: 2 calls x 0.01 USD = 0.02
+    assert [row[1:] for row in _by_charge(on_duck)] == [("tool:search", 2, 1, Decimal("0.02"))]
+    assert [(e.reason_code, e.events) for e in on_duck.errors] == [("nothing_published", 1)]
+    assert sum(failed.values()) == 1
+    assert _lines_of(on_duck) == _lines_of(on_sqlite)
+    assert on_duck.errors == on_sqlite.errors
