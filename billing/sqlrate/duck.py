@@ -79,6 +79,10 @@ def duckdb_connection(
             if threads:
                 raw.execute(f"SET threads = {int(threads)}")
             if parquet is not None:
+                # every statement of a rating reads the same files: their footers are read
+                # once per connection, not once per statement (DuckDB checks each file
+                # before using what it kept: a file rewritten meanwhile is read anew)
+                raw.execute("SET parquet_metadata_cache = true")
                 for name in DATASETS:
                     if not any((parquet / name).glob("*.parquet")):
                         raise FileNotFoundError(f"{parquet / name}: no Parquet files")
