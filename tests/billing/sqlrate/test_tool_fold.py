@@ -26,7 +26,7 @@ from billing.records import UsageRecord
 from billing.sqlrate import period_scope
 from billing.usage import Usage
 from catalog import Catalog, PriceState, Rate
-from catalog.model import PricePlan, RequestCharge, Tier, ToolCharge
+from catalog.model import PricePlan, RequestCharge, Tier, TokenPrice, ToolCharge
 from tests.billing.sqlrate.test_differential import PERIOD_START, _base, _lines_of
 from tests.billing.sqlrate.test_tool_masks import ALIASES, _prices, _rate, _rated
 
@@ -43,6 +43,7 @@ def _plan(
     fees: tuple[RequestCharge, ...] = (),
     start: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    prices: MappingProxyType[str, TokenPrice] | None = None,
 ) -> PricePlan:
     lookup = {n: t for t in tools for n in (t.name, *t.aliases)}
     return PricePlan(
@@ -53,7 +54,8 @@ def _plan(
         tier_by="input_tokens",
         tier_boundary="upper_inclusive",
         tiered=False,
-        tiers=(Tier(0, None, None, True, _prices()),),  # input 2 USD per 1M tokens
+        # input 2 USD per 1M tokens unless told
+        tiers=(Tier(0, None, None, True, _prices() if prices is None else prices),),
         tools=tools,
         request_fees=fees,
         tool_lookup=MappingProxyType(lookup),
@@ -358,4 +360,39 @@ def test_folded_and_per_name_in_one_statement(sqlite_ledger: Engine) -> None:
         (b, "b2", "tool:code", 2, 1, Decimal("0.10")),
     ]
     assert _reasons(on_duck) == {"unknown_tool": 3}
+    assert sum(failed.values()) == 3
+
+
+# -- 5. "called" in both forms: events without tokens in tiers whose token rates are unpublished
+
+
+def test_called_in_both_forms_by_hand(sqlite_ledger: Engine) -> None:
+    """An event without tokens has a line only when it calls a tool above 0 (else
+    nothing_published): read from the folded mask test for ``one`` (one version) and from the
+    CASE over the version for ``two`` (code in v1 and v2)."""
+    none = MappingProxyType(dict.fromkeys(_prices(), TokenPrice(UNPUBLISHED)))
+    one = _plan("a1", (ToolCharge("search", "Search", _rate("0.01"), ALIASES),), prices=none)
+    b1 = _plan("b1", (ToolCharge("code", "Code", _rate("0.02")),), prices=none)
+    b2 = _plan("b2", (ToolCharge("code", "Code", _rate("0.05")),), prices=none)
+    catalog = _catalog(diff_one=(one,), diff_two=_two_versions(b1, b2))
+
+    def ev(model: str, day: int, tools: dict[str, int]) -> tuple[str, dt.datetime, Usage]:
+        return model, PERIOD_START + dt.timedelta(days=day), Usage(0, tools=MappingProxyType(tools))
+
+    events = [
+        ev("diff-one", 2, {"search_33": 0}),  # reported, no call: nothing to price
+        ev("diff-one", 2, {"search_31": 2}),  # search 2 x 0.01
+        ev("diff-two", 3, {"code": 0}),  # nothing to price
+        ev("diff-two", 3, {"code": 1}),  # b1: code 1 x 0.02
+        ev("diff-two", 19, {"code": 0}),  # nothing to price
+        ev("diff-two", 19, {"code": 3}),  # b2: code 3 x 0.05 = 0.15
+    ]
+    on_duck, failed = _rate_both(sqlite_ledger, catalog, events, "fold-called")
+    a, b = "empiriolabs/diff-one", "empiriolabs/diff-two"
+    assert _by_charge(on_duck) == [
+        (a, "a1", "tool:search", 2, 1, Decimal("0.02")),
+        (b, "b1", "tool:code", 1, 1, Decimal("0.02")),
+        (b, "b2", "tool:code", 3, 1, Decimal("0.15")),
+    ]
+    assert _reasons(on_duck) == {"nothing_published": 3}
     assert sum(failed.values()) == 3
