@@ -264,36 +264,32 @@ class CompiledOffering:
         return case(*whens, else_=_int(-1))
 
     def row_named(self, vt: ColumnElement[int], name: str) -> ColumnElement[int]:
-        """:meth:`row` of a tool row reported under ``name``: the CASE over the event's
-        version alone (a constant when every version prices the name the same way, or none)."""
+        """:meth:`row` of a tool row reported under ``name``: :meth:`row_code` when that is a
+        number, else the CASE over the event's version alone."""
+        code = self.row_code(name)
+        if code is not None:
+            return _int(code)
         codes = {
             v: v * ROW + plan.tools[name].index
             for v, plan in enumerate(self.plans)
             if name in plan.tools
         }
-        if not codes:
-            return _int(-1)
-        if len(codes) == len(self.plans) and len(set(codes.values())) == 1:
-            return _int(next(iter(codes.values())))
         return case(
             *((self.version_of(vt, v), _int(code)) for v, code in codes.items()), else_=_int(-1)
         )
 
     def row_code(self, name: str) -> int | None:
-        """:meth:`row_named` as a number when it does not depend on the version: the code
-        of the row every plan prices ``name`` at, -1 when no plan prices it; None when it
-        depends on the version (several plans)."""
-        codes = {
+        """The code of the row ``name`` maps to when it does not depend on the event: -1 when
+        no plan prices the name, the row's code when the offering has one plan; None
+        otherwise (a row's code holds its version: ``version × ROW + row``)."""
+        codes = [
             v * ROW + plan.tools[name].index
             for v, plan in enumerate(self.plans)
             if name in plan.tools
-        }
+        ]
         if not codes:
             return -1
-        pricing = sum(1 for plan in self.plans if name in plan.tools)
-        if pricing == len(self.plans) and len(codes) == 1:
-            return codes.pop()
-        return None
+        return codes[0] if len(self.plans) == 1 else None
 
     @property
     def unpublished_rows(self) -> set[int]:

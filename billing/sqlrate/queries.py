@@ -592,9 +592,10 @@ def _tool_statement_by_bits(
        event's version (:meth:`CompiledOffering.row` of a constant name), a MAX over tool
        rows becomes a GREATEST over names (``calls > 0`` of some row of the name ⇔ its
        second bit), and an event calls a row code when one of the code's names has a call
-       above 0. A name whose row is the same in every version
-       (:meth:`CompiledOffering.row_code`) is read in Python instead: the names of one row,
-       of one fee, or of unpublished rows are then one ``&`` test per mask column together;
+       above 0. Where a name's row does not depend on the event (an offering with one price
+       plan: :meth:`CompiledOffering.row_code`), it is read in Python instead: the names of
+       one row, of one fee, or of unpublished rows are then one ``&`` test per mask column
+       together;
     3. the groups of ``tev`` (counts and token sums, and per row code the events that
        called it), joined on the group to the calls per row code summed over the tool rows
        joined to ``tev`` (no per-event sum is needed for them); ``tev`` is a
@@ -681,9 +682,9 @@ def _tool_statement_by_bits(
                 at, shift = place(j)
                 others[at] |= 1 << shift
         unknown = or_(*(v[f"b{m}"].op("&")(_int(bits)) != zero for m, bits in enumerate(others)))
-        # a name whose row does not depend on the version (one plan, or the same row in
-        # every plan) is read in Python: the names of one row (or of one rule) are then one
-        # mask test together; the others are a CASE over the event's version each
+        # a name whose row does not depend on the event (the offering has one plan) is read
+        # in Python: the names of one row (or of one rule) are then one mask test together;
+        # with several plans each name is a CASE over the event's version
         codes = {j: c.row_code(names[j]) for j in known}
         fixed_row = {j: code for j, code in codes.items() if code is not None}
         varying = [j for j in known if codes[j] is None]
