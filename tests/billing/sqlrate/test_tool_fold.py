@@ -1,9 +1,10 @@
 """Hand-computed vectors aimed at the fold of DuckDB's tool statement
-(billing.sqlrate.queries._tool_statement_by_bits): a name whose row is the same in every
-version (CompiledOffering.row_code) is read in Python and the names of one row, one fee or
-of unpublished rows are tested together (one ``&`` per mask column); a name whose row
-varies by version keeps a CASE over the event's version. Each test compares DuckDB with
-SQLite line for line and error for error, and asserts amounts computed by hand."""
+(billing.sqlrate.queries._tool_statement_by_bits): in an offering with one price plan a
+name's row does not depend on the event (CompiledOffering.row_code), so it is read in Python
+and the names of one row, one fee or of unpublished rows are tested together (one ``&`` per
+mask column); with several plans each name keeps a CASE over the event's version. Each test
+compares DuckDB with SQLite line for line and error for error, and asserts amounts computed
+by hand."""
 
 from __future__ import annotations
 
@@ -26,40 +27,15 @@ from billing.records import UsageRecord
 from billing.sqlrate import period_scope
 from billing.usage import Usage
 from catalog import Catalog, PriceState, Rate
-from catalog.model import PricePlan, RequestCharge, Tier, TokenPrice, ToolCharge
+from catalog.model import PricePlan, RequestCharge, TokenPrice, ToolCharge
 from tests.billing.sqlrate.test_differential import PERIOD_START, _base, _lines_of
-from tests.billing.sqlrate.test_tool_masks import ALIASES, _prices, _rate, _rated
+from tests.billing.sqlrate.test_tool_masks import ALIASES, _plan, _prices, _rate, _rated
 
 pytest.importorskip("duckdb")
 
 #: v1 prices events before day 14 of the period, v2 from day 14 on
 BOUNDARY = PERIOD_START + dt.timedelta(days=14)
 UNPUBLISHED = Rate(PriceState.UNPUBLISHED)
-
-
-def _plan(
-    version: str,
-    tools: tuple[ToolCharge, ...],
-    fees: tuple[RequestCharge, ...] = (),
-    start: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    prices: MappingProxyType[str, TokenPrice] | None = None,
-) -> PricePlan:
-    lookup = {n: t for t in tools for n in (t.name, *t.aliases)}
-    return PricePlan(
-        effective_from=start,
-        effective_until=until,
-        version=version,
-        currency="USD",
-        tier_by="input_tokens",
-        tier_boundary="upper_inclusive",
-        tiered=False,
-        # input 2 USD per 1M tokens unless told
-        tiers=(Tier(0, None, None, True, _prices() if prices is None else prices),),
-        tools=tools,
-        request_fees=fees,
-        tool_lookup=MappingProxyType(lookup),
-    )
 
 
 def _two_versions(v1: PricePlan, v2: PricePlan) -> tuple[PricePlan, PricePlan]:

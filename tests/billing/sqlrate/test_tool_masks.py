@@ -46,6 +46,31 @@ def _prices() -> MappingProxyType[str, TokenPrice]:
     )
 
 
+def _plan(
+    version: str,
+    tools: tuple[ToolCharge, ...],
+    fees: tuple[RequestCharge, ...] = (),
+    start: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    prices: MappingProxyType[str, TokenPrice] | None = None,
+) -> PricePlan:
+    lookup = {n: t for t in tools for n in (t.name, *t.aliases)}
+    return PricePlan(
+        effective_from=start,
+        effective_until=until,
+        version=version,
+        currency="USD",
+        tier_by="input_tokens",
+        tier_boundary="upper_inclusive",
+        tiered=False,
+        # input 2 USD per 1M tokens unless told
+        tiers=(Tier(0, None, None, True, _prices() if prices is None else prices),),
+        tools=tools,
+        request_fees=fees,
+        tool_lookup=MappingProxyType(lookup),
+    )
+
+
 def _offering_catalog(*plans: PricePlan) -> Catalog:
     base = _base()
     template = base.offerings["empiriolabs/qwen3-5-flash"]
@@ -67,22 +92,7 @@ def _catalog() -> Catalog:
     grounding = RequestCharge(
         "grounding", "Grounding", _rate("0.035"), MappingProxyType({}), ("search",)
     )
-    plan = PricePlan(
-        effective_from=None,
-        effective_until=None,
-        version="v1",
-        currency="USD",
-        tier_by="input_tokens",
-        tier_boundary="upper_inclusive",
-        tiered=False,
-        tiers=(Tier(0, None, None, True, _prices()),),
-        tools=(search, code),
-        request_fees=(grounding,),
-        tool_lookup=MappingProxyType(
-            {"search": search, **dict.fromkeys(ALIASES, search), "code": code}
-        ),
-    )
-    return _offering_catalog(plan)
+    return _offering_catalog(_plan("v1", (search, code), (grounding,)))
 
 
 def _event(tools: dict[str, int], day: int = 0) -> tuple[Usage, Any, str]:
@@ -240,19 +250,7 @@ def test_called_means_a_call_above_0(sqlite_ledger: Engine) -> None:
     price (the masks' "called" is the call bit, not the reported bit)."""
     unpublished = TokenPrice(Rate(PriceState.UNPUBLISHED))
     search = ToolCharge("search", "Search", _rate("0.01"), ALIASES)
-    plan = PricePlan(
-        effective_from=None,
-        effective_until=None,
-        version="v1",
-        currency="USD",
-        tier_by="input_tokens",
-        tier_boundary="upper_inclusive",
-        tiered=False,
-        tiers=(Tier(0, None, None, True, MappingProxyType(dict.fromkeys(_prices(), unpublished))),),
-        tools=(search,),
-        request_fees=(),
-        tool_lookup=MappingProxyType({"search": search, **dict.fromkeys(ALIASES, search)}),
-    )
+    plan = _plan("v1", (search,), prices=MappingProxyType(dict.fromkeys(_prices(), unpublished)))
     catalog = _offering_catalog(plan)
     events = [
         (Usage(0, tools=MappingProxyType({"search_30": 0})), PERIOD_START, "default"),
