@@ -17,6 +17,9 @@ them by the Decimal prices.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -33,7 +36,46 @@ SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.ui.enabled": "false",
     "spark.sql.shuffle.partitions": "2",
+    # no progress bar on the terminal: the command prints its own result
+    "spark.ui.showConsoleProgress": "false",
 }
+
+#: The JVM's log level once the session has started (Spark's ``spark.log.level``, which
+#: overrides the log4j2 configuration): ERROR keeps Spark's WARN/INFO lines off stderr.
+LOG_LEVEL = "ERROR"
+
+#: The master URLs Spark accepts, as Spark parses them (``SparkMasterRegex`` in
+#: SparkContext.scala, ``SparkSubmit``: local, local[N], local[*], local[N,F] with F task
+#: failures allowed, local-cluster[N,C,M], spark://, yarn, k8s://), and ``sc://`` for Spark
+#: Connect (``SparkSession.builder.remote``).
+_MASTER = re.compile(
+    r"local(\[([1-9][0-9]*|\*)(\s*,\s*[0-9]+)?\])?"
+    r"|local-cluster\[\s*[0-9]+\s*,\s*[0-9]+\s*,\s*[0-9]+\s*\]"
+    r"|yarn|(spark|k8s|sc)://\S+"
+)
+
+#: The accepted forms, as the error message names them.
+MASTER_FORMS = (
+    "local, local[N], local[*], local[N,F], local-cluster[N,C,M], spark://HOST:PORT, yarn, "
+    "k8s://HOST:PORT, or sc://HOST:PORT for Spark Connect"
+)
+
+#: Where to get the Java that Spark runs on.
+JAVA_HINT = "Spark needs Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)"
+
+
+class SparkUsageError(ValueError):
+    """The Spark engine was given something it cannot use (a master URL Spark does not
+    accept, events that cannot be read); the message is one sentence for the user."""
+
+
+def check_master(master: str) -> None:
+    """Raise :class:`SparkUsageError` unless Spark accepts ``master`` (:data:`MASTER_FORMS`);
+    checked before the JVM starts, which would otherwise print a Java stack trace."""
+    if not _MASTER.fullmatch(master):
+        raise SparkUsageError(
+            f"--spark-master {master!r} is not a Spark master URL; use one of {MASTER_FORMS}"
+        )
 
 
 class _Preparer(IdentifierPreparer):
@@ -119,10 +161,23 @@ class SparkConnection:
         return _Result(self.spark.sql(text).collect())
 
 
-def spark_session(master: str | None = None, app: str = "ratecard") -> Any:
+def _condition(exc: BaseException) -> str | None:
+    """The error class of a PySpark error (``JAVA_GATEWAY_EXITED``), else None."""
+    get = getattr(exc, "getCondition", None) or getattr(exc, "getErrorClass", None)
+    value = get() if callable(get) else None
+    return value if isinstance(value, str) else None
+
+
+def spark_session(
+    master: str | None = None, app: str = "ratecard", log_level: str = LOG_LEVEL
+) -> Any:
     """A SparkSession with :data:`SESSION_CONF` (``local[2]`` unless ``master`` says which
     cluster: ``spark://host:7077``, ``yarn``, ``k8s://...``; ``sc://host:15002`` connects
-    with Spark Connect). Raises :class:`EngineUnavailableError` without PySpark."""
+    with Spark Connect). Raises :class:`SparkUsageError` for a master Spark does not accept
+    (:func:`check_master`), :class:`EngineUnavailableError` without PySpark or when the JVM
+    does not start (no Java)."""
+    if master is not None:
+        check_master(master)
     try:
         # here, not at the top: an optional dependency (the duckdb or spark extra)
         from pyspark.sql import SparkSession
@@ -135,9 +190,24 @@ def spark_session(master: str | None = None, app: str = "ratecard") -> Any:
         builder = builder.remote(master)
     else:
         builder = builder.master(master or "local[2]")
-        for key, value in SESSION_CONF.items():
+        for key, value in {**SESSION_CONF, "spark.log.level": log_level}.items():
             builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:
+        if _condition(exc) != "JAVA_GATEWAY_EXITED":
+            raise
+        home = os.environ.get("JAVA_HOME")
+        found = (
+            f" (JAVA_HOME is {home})"
+            if home
+            else ""
+            if shutil.which("java")
+            else " (no java command was found)"
+        )
+        raise EngineUnavailableError(
+            f"Spark's Java process exited before it started{found}; {JAVA_HINT}"
+        ) from None
     for key in ("spark.sql.ansi.enabled", "spark.sql.session.timeZone"):
         spark.conf.set(key, SESSION_CONF[key])
     return spark
@@ -147,13 +217,48 @@ def register_events(spark: Any, source: str, fmt: str = "parquet") -> None:
     """Temporary views ``usage_events``, ``usage_tool_calls`` and ``customers`` over the
     datasets of an export directory or URI (``fmt``: parquet or delta), or, with
     ``fmt="table"``, over the catalog tables whose names start with ``source``
-    (``db.usage_events`` for ``source="db."``)."""
+    (``db.usage_events`` for ``source="db."``).
+
+    Raises :class:`SparkUsageError` when Spark cannot read them: a table or path that does
+    not exist, or any other ``AnalysisException`` (the first line of Spark's message), and
+    Delta tables without Delta Lake on Spark's classpath."""
+    # here, not at the top: an optional dependency (the spark extra)
+    from pyspark.errors import AnalysisException
+
     for name in DATASETS:
-        if fmt == "table":
-            frame = spark.table(f"{source}{name}")
-        else:
-            frame = spark.read.format(fmt).load(f"{source.rstrip('/')}/{name}")
+        where = f"{source}{name}" if fmt == "table" else f"{source.rstrip('/')}/{name}"
+        try:
+            frame = spark.table(where) if fmt == "table" else spark.read.format(fmt).load(where)
+        except AnalysisException as exc:
+            raise SparkUsageError(_analysis_sentence(exc, fmt, where)) from None
+        except Exception as exc:
+            if "DATA_SOURCE_NOT_FOUND" not in str(exc):
+                raise
+            raise SparkUsageError(
+                f"--events-format {fmt}: this Spark has no {fmt!r} data source"
+                + (DELTA_HINT if fmt == "delta" else "")
+            ) from None
         frame.createOrReplaceTempView(name)
+
+
+#: How to give Spark Delta Lake (https://docs.delta.io/latest/quick-start.html).
+DELTA_HINT = (
+    "; Delta tables need the delta-spark package on Spark's classpath: set "
+    "spark.jars.packages to io.delta:delta-spark_2.13:VERSION (the release for your Spark) "
+    "in $SPARK_CONF_DIR/spark-defaults.conf, or export the events as Parquet "
+    "(ratecard export-events)"
+)
+
+
+def _analysis_sentence(exc: BaseException, fmt: str, where: str) -> str:
+    condition = _condition(exc)
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if condition == "TABLE_OR_VIEW_NOT_FOUND":
+        return f"--events-format table: the Spark catalog has no table {where} ({first})"
+    if condition == "PATH_NOT_FOUND":
+        return f"--events: {where} does not exist ({first})"
+    return f"--events: Spark cannot read {where} as {fmt}: {first}"
 
 
 @contextmanager
@@ -162,9 +267,15 @@ def spark_connection(spark: Any) -> Iterator[SparkConnection]:
 
 
 __all__ = [
+    "DELTA_HINT",
+    "JAVA_HINT",
+    "LOG_LEVEL",
+    "MASTER_FORMS",
     "SESSION_CONF",
     "SparkConnection",
     "SparkDialect",
+    "SparkUsageError",
+    "check_master",
     "register_events",
     "spark_connection",
     "spark_session",

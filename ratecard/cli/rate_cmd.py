@@ -125,6 +125,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
     from billing.sqlrate import (
         EngineUnavailableError,
         NotCompilableError,
+        SparkUsageError,
         compare,
         customer_codes,
         offerings_in_scope,
@@ -144,6 +145,14 @@ def cmd_rate(args: argparse.Namespace) -> int:
         raise UsageError("--events needs --engine duckdb or --engine spark")
     if args.engine != "spark" and (args.spark_master or args.events_format != "parquet"):
         raise UsageError("--spark-master and --events-format are for --engine spark")
+    if args.spark_master is not None:
+        # here for start-up time: loaded only when this command runs
+        from billing.sqlrate import SparkUsageError, check_master
+
+        try:
+            check_master(args.spark_master)  # before the JVM starts (no Java stack trace)
+        except SparkUsageError as exc:
+            raise UsageError(str(exc)) from None
     with ExitStack() as stack:
         ledger = None
         if not args.events or args.db:
@@ -152,8 +161,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
             ledger = stack.enter_context(engine.connect())
         try:
             conn = _rating_connection(args, stack, ledger)
-        except FileNotFoundError as exc:
-            raise UsageError(str(exc)) from None  # a missing export is a usage error (exit 2)
+        except (FileNotFoundError, SparkUsageError) as exc:
+            # a missing export, events Spark cannot read: usage errors (exit 2)
+            raise UsageError(str(exc)) from None
         except EngineUnavailableError as exc:
             print(f"ratecard: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -168,7 +178,11 @@ def cmd_rate(args: argparse.Namespace) -> int:
             customer_id = found[0]
         scope = period_scope(args.period, customer_id)
         if conn is None:
-            conn = _load_ledger(args, stack, ledger, scope)
+            try:
+                conn = _load_ledger(args, stack, ledger, scope)
+            except EngineUnavailableError as exc:
+                print(f"ratecard: {exc}", file=sys.stderr)
+                return EXIT_BAD_INPUT
         if args.show_sql:
             for key in offerings_in_scope(conn, scope):
                 offering = catalog.offerings.get(key) if key else None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,112 @@ def test_rate_on_spark_equals_the_database(
 def test_engine_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rate", "--period", "2026-11", "--events", "x"]) == 2
     assert "--events needs --engine duckdb" in capsys.readouterr().err
+
+
+# --- the Spark engine's errors: one sentence, never a Java or Python stack trace ---------
+
+_TRACES = ("Traceback", "at org.apache", "Exception in thread")
+
+
+def _cli(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``ratecard argv`` in a fresh process (so stderr holds the JVM's own output too):
+    (exit status, stderr)."""
+    code = "import sys; from ratecard.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+    assert not any(t in done.stderr for t in _TRACES), done.stderr
+    return done.returncode, done.stderr
+
+
+def test_spark_master_forms_are_the_ones_spark_accepts() -> None:
+    from billing.sqlrate import SparkUsageError, check_master
+
+    # SparkMasterRegex (SparkContext.scala), SparkSubmit, and Spark Connect's sc://
+    for good in (
+        "local",
+        "local[4]",
+        "local[*]",
+        "local[2,3]",
+        "local[*, 4]",
+        "local-cluster[2,1,1024]",
+        "spark://host:7077",
+        "spark://h1:7077,h2:7077",
+        "yarn",
+        "k8s://https://host:6443",
+        "sc://host:15002",
+    ):
+        check_master(good)
+    for bad in ("bogus://x", "", "local[0]", "local[x]", "local[2", "spark://", "yarn-client"):
+        with pytest.raises(SparkUsageError, match="is not a Spark master URL; use one of local"):
+            check_master(bad)
+
+
+def test_a_bad_spark_master_is_a_usage_error_before_spark_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import billing.sqlrate
+
+    def no_spark(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(billing.sqlrate, "spark_session", no_spark)
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    assert main([*args, "--spark-master", "bogus://x"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "ratecard: --spark-master 'bogus://x' is not a Spark master URL; use one of local, "
+        "local[N], local[*], local[N,F], local-cluster[N,C,M], spark://HOST:PORT, yarn, "
+        "k8s://HOST:PORT, or sc://HOST:PORT for Spark Connect\n"
+    )
+    # the same in a process of its own: nothing from a JVM on stderr either
+    code, err = _cli([*args, "--spark-master", "local[x]"])
+    assert code == 2
+    assert err.startswith("ratecard: --spark-master 'local[x]' is not a Spark master URL")
+
+
+def test_a_jvm_that_does_not_start_is_a_sentence(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    code, err = _cli(args, env={"JAVA_HOME": str(tmp_path / "no-java")})
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"ratecard: Spark's Java process exited before it started (JAVA_HOME is "
+        f"{tmp_path / 'no-java'}); Spark needs Java 17 or newer (Debian: apt-get install "
+        "openjdk-17-jre-headless)"
+    )
+    assert "internal error" not in err
+
+
+def test_events_spark_cannot_read_are_a_usage_error(
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["rate", "--engine", "spark", "--period", "2026-11", "--spark-master", "local[2]"]
+
+    def run(*argv: str) -> str:
+        assert main([*base, *argv]) == 2
+        err = capsys.readouterr().err
+        assert not any(t in err for t in _TRACES) and "internal error" not in err, err
+        assert len(err.splitlines()) == 1, err
+        return err
+
+    # no Delta Lake on this Spark's classpath (the test session has none)
+    err = run("--events", str(tmp_path), "--events-format", "delta")
+    assert err.startswith(
+        "ratecard: --events-format delta: this Spark has no 'delta' data source; Delta tables "
+        "need the delta-spark package on Spark's classpath: set spark.jars.packages to "
+        "io.delta:delta-spark_2.13:VERSION"
+    )
+    err = run("--events", "nosuch.", "--events-format", "table")
+    assert err.startswith(
+        "ratecard: --events-format table: the Spark catalog has no table nosuch.usage_events "
+        "([TABLE_OR_VIEW_NOT_FOUND]"
+    )
+    # a directory that is not an export: its first dataset is missing
+    err = run("--events", str(tmp_path))
+    assert err.startswith(f"ratecard: --events: {tmp_path}/usage_events does not exist (")
