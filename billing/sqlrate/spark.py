@@ -16,13 +16,14 @@ them by the Decimal prices.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine.default import DefaultDialect
@@ -40,9 +41,10 @@ SESSION_CONF = {
     "spark.ui.showConsoleProgress": "false",
 }
 
-#: The JVM's log level once the session has started (Spark's ``spark.log.level``, which
-#: overrides the log4j2 configuration): ERROR keeps Spark's WARN/INFO lines off stderr.
-LOG_LEVEL = "ERROR"
+#: log4j2's configuration for the JVM of a local session (given to it as
+#: ``LOG4J_CONFIGURATION_FILE`` unless that or ``SPARK_CONF_DIR`` is set): ERROR and above,
+#: one line each, no Java stack traces; Spark's WARN/INFO lines stay off stderr.
+LOG4J2_CONFIG = Path(__file__).with_name("log4j2-spark.properties")
 
 #: The master URLs Spark accepts, as Spark parses them (``SparkMasterRegex`` in
 #: SparkContext.scala, ``SparkSubmit``: local, local[N], local[*], local[N,F] with F task
@@ -168,14 +170,27 @@ def _condition(exc: BaseException) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def spark_session(
-    master: str | None = None, app: str = "ratecard", log_level: str = LOG_LEVEL
-) -> Any:
+@contextlib.contextmanager
+def _quiet_jvm() -> Iterator[None]:
+    """:data:`LOG4J2_CONFIG` in the environment the JVM is started with (PySpark starts it
+    with this process's environment), unless the user configures logging themselves."""
+    if "LOG4J_CONFIGURATION_FILE" in os.environ or "SPARK_CONF_DIR" in os.environ:
+        yield
+        return
+    os.environ["LOG4J_CONFIGURATION_FILE"] = str(LOG4J2_CONFIG)
+    try:
+        yield
+    finally:
+        os.environ.pop("LOG4J_CONFIGURATION_FILE", None)
+
+
+def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool = True) -> Any:
     """A SparkSession with :data:`SESSION_CONF` (``local[2]`` unless ``master`` says which
     cluster: ``spark://host:7077``, ``yarn``, ``k8s://...``; ``sc://host:15002`` connects
     with Spark Connect). Raises :class:`SparkUsageError` for a master Spark does not accept
     (:func:`check_master`), :class:`EngineUnavailableError` without PySpark or when the JVM
-    does not start (no Java)."""
+    does not start (no Java). ``quiet``: the JVM logs errors only, without stack traces
+    (:data:`LOG4J2_CONFIG`); else Spark's own logging (WARN on the terminal)."""
     if master is not None:
         check_master(master)
     try:
@@ -190,10 +205,11 @@ def spark_session(
         builder = builder.remote(master)
     else:
         builder = builder.master(master or "local[2]")
-        for key, value in {**SESSION_CONF, "spark.log.level": log_level}.items():
+        for key, value in SESSION_CONF.items():
             builder = builder.config(key, value)
     try:
-        spark = builder.getOrCreate()
+        with _quiet_jvm() if quiet else contextlib.nullcontext():
+            spark = builder.getOrCreate()
     except Exception as exc:
         if _condition(exc) != "JAVA_GATEWAY_EXITED":
             raise
@@ -261,7 +277,7 @@ def _analysis_sentence(exc: BaseException, fmt: str, where: str) -> str:
     return f"--events: Spark cannot read {where} as {fmt}: {first}"
 
 
-@contextmanager
+@contextlib.contextmanager
 def spark_connection(spark: Any) -> Iterator[SparkConnection]:
     yield SparkConnection(spark)
 
@@ -269,7 +285,7 @@ def spark_connection(spark: Any) -> Iterator[SparkConnection]:
 __all__ = [
     "DELTA_HINT",
     "JAVA_HINT",
-    "LOG_LEVEL",
+    "LOG4J2_CONFIG",
     "MASTER_FORMS",
     "SESSION_CONF",
     "SparkConnection",

@@ -7,6 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
+from .boundary import debugging
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -90,7 +91,7 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
     # here for start-up time: loaded only when this command runs
     from billing.sqlrate import SparkConnection, register_events, spark_session
 
-    spark = spark_session(args.spark_master)
+    spark = spark_session(args.spark_master, quiet=not debugging())
     if args.events_format != "table" and "://" not in args.events:
         if not Path(args.events).exists():
             raise FileNotFoundError(f"{args.events}: no such directory")
@@ -115,7 +116,7 @@ def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope:
 
     out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratecard-spark-")))
     export_events(ledger, scope, out)
-    spark = spark_session(args.spark_master)
+    spark = spark_session(args.spark_master, quiet=not debugging())
     register_events(spark, str(out))
     return SparkConnection(spark)
 

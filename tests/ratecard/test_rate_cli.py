@@ -206,3 +206,20 @@ def test_events_spark_cannot_read_are_a_usage_error(
     # a directory that is not an export: its first dataset is missing
     err = run("--events", str(tmp_path))
     assert err.startswith(f"ratecard: --events: {tmp_path}/usage_events does not exist (")
+
+
+def test_the_jvm_logs_errors_only_unless_the_user_configures_logging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from billing.sqlrate.spark import LOG4J2_CONFIG, _quiet_jvm
+
+    text = LOG4J2_CONFIG.read_text()
+    assert "rootLogger.level = error" in text and "%ex{none}" in text
+    monkeypatch.delenv("LOG4J_CONFIGURATION_FILE", raising=False)
+    monkeypatch.delenv("SPARK_CONF_DIR", raising=False)
+    with _quiet_jvm():
+        assert os.environ["LOG4J_CONFIGURATION_FILE"] == str(LOG4J2_CONFIG)
+    assert "LOG4J_CONFIGURATION_FILE" not in os.environ
+    monkeypatch.setenv("SPARK_CONF_DIR", "/etc/spark")  # the user's own log4j2.properties
+    with _quiet_jvm():
+        assert "LOG4J_CONFIGURATION_FILE" not in os.environ
