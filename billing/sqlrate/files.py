@@ -352,7 +352,8 @@ def price_files(
     Lines, each read under its own name: no glob, no compression). Raises
     billing.sqlrate.duck.EngineUnavailableError without the duckdb extra,
     FileNotFoundError for a missing file, :class:`FileTextError` for a file that is not
-    UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it)."""
+    UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it), or a ``.parquet`` file
+    DuckDB cannot read."""
     # here for start-up time: only this engine path needs it
     from .duck import duckdb_connection
 
@@ -410,7 +411,7 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
     """The ``records`` table (:func:`_fast_sql`) of the files read through ``links``, and
     the files DuckDB could not read (by index: empty, or all of them), which Python reads.
     Raises :class:`FileTextError` for a file that is not UTF-8 text (as ``ratecard price``
-    refuses it)."""
+    refuses it), or a ``.parquet`` file DuckDB cannot read."""
     import duckdb  # installed: the connection is open
 
     try:
@@ -425,8 +426,11 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
         raw.execute(_fast_sql(_lines_sql(links, _LONG_LINE_BYTES)))
         return set()
     except duckdb.Error:
-        for path in files:  # which file is not text, in Python's words
-            _check_utf8(path)
+        for path, link in zip(files, links, strict=True):  # which file cannot be read
+            if path.suffix.lower() == ".parquet":
+                _check_parquet(raw, path, link)
+            else:
+                _check_utf8(path)
         # text DuckDB still cannot read (a line longer than it allows): every record is
         # read by Python, with the calculator's own limits
         raw.execute(_fast_sql("SELECT 0 AS fi, NULL::VARCHAR AS doc, false AS odd LIMIT 0"))
@@ -434,12 +438,29 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
 
 
 class FileTextError(ValueError):
-    """A file ``ratecard price`` would refuse whole: not UTF-8 text (``usage`` True, a usage
-    error as for any unreadable file) or holding NUL bytes (``usage`` False: bad input)."""
+    """A file ``ratecard price`` would refuse whole: not UTF-8 text, or a ``.parquet`` file
+    DuckDB cannot read (``usage`` True, a usage error as for any unreadable file), or holding
+    NUL bytes (``usage`` False: bad input)."""
 
     def __init__(self, message: str, *, usage: bool) -> None:
         super().__init__(message)
         self.usage = usage
+
+
+def _check_parquet(raw: Any, path: Path, link: Path) -> None:
+    """Raise :class:`FileTextError` (a usage error) if DuckDB cannot read ``path`` (through
+    ``link``, its plain name) as a Parquet file: DuckDB's words, first line (no footer, a
+    damaged page)."""
+    import duckdb  # installed: the connection is open
+
+    try:
+        raw.execute(f"SELECT count(*) FROM read_parquet({_quote(str(link))})").fetchall()
+    except duckdb.Error as exc:
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        reason = lines[0].replace(str(link), str(path))
+        raise FileTextError(
+            f"{path}: not a Parquet file DuckDB can read ({reason})", usage=True
+        ) from None
 
 
 def _check_utf8(path: Path) -> None:

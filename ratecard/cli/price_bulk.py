@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from billing import decimal_text
 from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, dumps, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    InputError,
+    UsageError,
+    dumps,
+    input_path,
+    print_json,
+)
 
 
 def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -29,7 +36,9 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
         raise UsageError("--engine duckdb reads files, not stdin")
     if args.explain:
         raise UsageError("--explain is for --engine python")
-    files = [Path(f) for f in args.file]
+    if args.response or args.provider or args.endpoint:
+        raise UsageError("--response, --provider and --endpoint are for --engine python")
+    files = [input_path(f) for f in args.file]
     try:
         result = price_files(files, catalog)
     except FileNotFoundError as exc:
