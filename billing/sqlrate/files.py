@@ -80,11 +80,34 @@ def _add(result: BulkResult, key: LineKey, quantity: int, events: int, amount: D
     acc[2] = EXACT.add(acc[2], amount)
 
 
+#: a date, or a date and time, as a record holds it (differs from record to record);
+#: group 1: one in parentheses, a sentence's example of the form, kept as it is
+_DATE_TIME = (
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_TIME = re.compile(rf"(\({_DATE_TIME}\))|{_DATE_TIME}")
+#: a number in a sentence (``1,000`` with its thousands separators; ``(line 2, column 1)``
+#: keeps its comma), not inside a name (``gpt-4o``, ``v2``); group 1: the standards a
+#: sentence names, kept as they are
+_NUMBER = re.compile(
+    r"(ISO 8601|since 1970)"
+    r"|(?<![A-Za-z0-9_.@:/-])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![A-Za-z0-9_])"
+)
+
+
 def _reason(error: str) -> str:
-    """A failure sentence without its line and record id, and with numbers as N, so that
-    records failing the same way count under one reason."""
+    """A failure sentence without its line and record id, and with times and numbers as N,
+    so that records failing the same way count under one reason."""
     text = re.sub(r"^line \d+(, record '(?:[^'\\]|\\.)*')?: ", "", error)
-    return re.sub(r"(?<![A-Za-z0-9_.@:/-])-?\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9_])", "N", text)
+    out, last = [], 0
+    for m in _TIME.finditer(text):
+        out += [_NUMBER.sub(_kept, text[last : m.start()]), m.group(1) or "N"]
+        last = m.end()
+    return "".join([*out, _NUMBER.sub(_kept, text[last:])])
+
+
+def _kept(match: re.Match[str]) -> str:
+    return match.group(1) or "N"
 
 
 def _quote(text: str) -> str:

@@ -93,10 +93,15 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     if args.records:
         for row in per_record:
             print(dumps(row))
+    # as ``ratecard price`` says it: no total when nothing was priced (not "USD 0")
+    total = (
+        f"total {currency} {decimal_text(result.total)}"
+        if result.priced
+        else "nothing priced, no total"
+    )
     print(
-        f"{result.records:,} records: {result.priced:,} priced, {failed:,} failed; total "
-        f"{currency} {decimal_text(result.total)} ({result.fast:,} rated by DuckDB, "
-        f"{result.exact:,} priced one by one)"
+        f"{result.records:,} records: {result.priced:,} priced, {failed:,} failed; {total} "
+        f"({result.fast:,} rated by DuckDB, {result.exact:,} priced one by one)"
     )
     for offering, amount in sorted(sums["offerings"].items()):
         print(f"  {offering}  {decimal_text(amount)}")

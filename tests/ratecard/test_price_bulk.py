@@ -196,3 +196,27 @@ def test_options_of_the_python_engine_alone_are_refused(
     assert capsys.readouterr().err == (
         "ratecard: --response, --provider and --endpoint are for --engine python\n"
     )
+
+
+def test_failures_count_under_one_reason_in_readable_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records failing the same way count under one reason: the values that differ (a
+    timestamp, a number, a line and column) become N; the words of the sentence stay (ISO
+    8601, the example time, the comma of "line N, column N")."""
+    usage = '"usage": {"prompt_tokens": 1, "completion_tokens": 1}'
+    model = '"model": "empiriolabs/qwen3-5-flash"'
+    path = tmp_path / "usage.jsonl"
+    path.write_text(
+        f'{{{model}, "timestamp": "2026-13-40T10:00:00Z", {usage}}}\n'
+        f'{{{model}, "timestamp": "2026-14-01T09:30:00Z", {usage}}}\n'
+        '{"id": "x"\n'
+        '{"id": "yy", "n": 12\n'
+    )
+    assert main(["price", "--engine", "duckdb", "--json", str(path)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["failed"] == {
+        "timestamp 'N' is not an ISO 8601 time (2026-11-20T10:00:00Z) or whole seconds "
+        "since 1970.": 2,
+        "not valid JSON: Expecting ',' delimiter (line N, column N).": 2,
+    }
