@@ -80,11 +80,34 @@ def _add(result: BulkResult, key: LineKey, quantity: int, events: int, amount: D
     acc[2] = EXACT.add(acc[2], amount)
 
 
+#: a date, or a date and time, as a record holds it (differs from record to record);
+#: group 1: one in parentheses, a sentence's example of the form, kept as it is
+_DATE_TIME = (
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_TIME = re.compile(rf"(\({_DATE_TIME}\))|{_DATE_TIME}")
+#: a number in a sentence (``1,000`` with its thousands separators; ``(line 2, column 1)``
+#: keeps its comma), not inside a name (``gpt-4o``, ``v2``); group 1: the standards a
+#: sentence names, kept as they are
+_NUMBER = re.compile(
+    r"(ISO 8601|since 1970)"
+    r"|(?<![A-Za-z0-9_.@:/-])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![A-Za-z0-9_])"
+)
+
+
 def _reason(error: str) -> str:
-    """A failure sentence without its line and record id, and with numbers as N, so that
-    records failing the same way count under one reason."""
+    """A failure sentence without its line and record id, and with times and numbers as N,
+    so that records failing the same way count under one reason."""
     text = re.sub(r"^line \d+(, record '(?:[^'\\]|\\.)*')?: ", "", error)
-    return re.sub(r"(?<![A-Za-z0-9_.@:/-])-?\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9_])", "N", text)
+    out, last = [], 0
+    for m in _TIME.finditer(text):
+        out += [_NUMBER.sub(_kept, text[last : m.start()]), m.group(1) or "N"]
+        last = m.end()
+    return "".join([*out, _NUMBER.sub(_kept, text[last:])])
+
+
+def _kept(match: re.Match[str]) -> str:
+    return match.group(1) or "N"
 
 
 def _quote(text: str) -> str:
@@ -352,7 +375,8 @@ def price_files(
     Lines, each read under its own name: no glob, no compression). Raises
     billing.sqlrate.duck.EngineUnavailableError without the duckdb extra,
     FileNotFoundError for a missing file, :class:`FileTextError` for a file that is not
-    UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it)."""
+    UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it), or a ``.parquet`` file
+    DuckDB cannot read."""
     # here for start-up time: only this engine path needs it
     from .duck import duckdb_connection
 
@@ -410,7 +434,7 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
     """The ``records`` table (:func:`_fast_sql`) of the files read through ``links``, and
     the files DuckDB could not read (by index: empty, or all of them), which Python reads.
     Raises :class:`FileTextError` for a file that is not UTF-8 text (as ``ratecard price``
-    refuses it)."""
+    refuses it), or a ``.parquet`` file DuckDB cannot read."""
     import duckdb  # installed: the connection is open
 
     try:
@@ -425,8 +449,11 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
         raw.execute(_fast_sql(_lines_sql(links, _LONG_LINE_BYTES)))
         return set()
     except duckdb.Error:
-        for path in files:  # which file is not text, in Python's words
-            _check_utf8(path)
+        for path, link in zip(files, links, strict=True):  # which file cannot be read
+            if path.suffix.lower() == ".parquet":
+                _check_parquet(raw, path, link)
+            else:
+                _check_utf8(path)
         # text DuckDB still cannot read (a line longer than it allows): every record is
         # read by Python, with the calculator's own limits
         raw.execute(_fast_sql("SELECT 0 AS fi, NULL::VARCHAR AS doc, false AS odd LIMIT 0"))
@@ -434,12 +461,29 @@ def _read_records(raw: Any, files: Sequence[Path], links: Sequence[Path]) -> set
 
 
 class FileTextError(ValueError):
-    """A file ``ratecard price`` would refuse whole: not UTF-8 text (``usage`` True, a usage
-    error as for any unreadable file) or holding NUL bytes (``usage`` False: bad input)."""
+    """A file ``ratecard price`` would refuse whole: not UTF-8 text, or a ``.parquet`` file
+    DuckDB cannot read (``usage`` True, a usage error as for any unreadable file), or holding
+    NUL bytes (``usage`` False: bad input)."""
 
     def __init__(self, message: str, *, usage: bool) -> None:
         super().__init__(message)
         self.usage = usage
+
+
+def _check_parquet(raw: Any, path: Path, link: Path) -> None:
+    """Raise :class:`FileTextError` (a usage error) if DuckDB cannot read ``path`` (through
+    ``link``, its plain name) as a Parquet file: DuckDB's words, first line (no footer, a
+    damaged page)."""
+    import duckdb  # installed: the connection is open
+
+    try:
+        raw.execute(f"SELECT count(*) FROM read_parquet({_quote(str(link))})").fetchall()
+    except duckdb.Error as exc:
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        reason = lines[0].replace(str(link), str(path))
+        raise FileTextError(
+            f"{path}: not a Parquet file DuckDB can read ({reason})", usage=True
+        ) from None
 
 
 def _check_utf8(path: Path) -> None:

@@ -91,9 +91,9 @@ def get_catalog(args: argparse.Namespace) -> Catalog:
         ) from None
 
 
-def open_input(name: str) -> IO[str]:
-    if name == "-":
-        return sys.stdin
+def input_path(name: str) -> Path:
+    """``name`` as an input file's path; raises UsageError (in the user's words) for a
+    directory, a missing file, or anything but a regular file."""
     path = Path(name)
     if path.is_dir():
         raise UsageError(f"{name} is a directory; give a file")
@@ -101,7 +101,13 @@ def open_input(name: str) -> IO[str]:
         raise UsageError(f"{name}: no such file")
     if not path.is_file():
         raise UsageError(f"{name} is not a regular file (a device or a pipe); give a file or -")
-    return path.open(encoding="utf-8")
+    return path
+
+
+def open_input(name: str) -> IO[str]:
+    if name == "-":
+        return sys.stdin
+    return input_path(name).open(encoding="utf-8")
 
 
 def _default(value: Any) -> Any:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from billing import decimal_text
 from catalog import Catalog
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, InputError, UsageError, dumps, print_json
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    InputError,
+    UsageError,
+    dumps,
+    input_path,
+    print_json,
+)
 
 
 def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -29,7 +36,9 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
         raise UsageError("--engine duckdb reads files, not stdin")
     if args.explain:
         raise UsageError("--explain is for --engine python")
-    files = [Path(f) for f in args.file]
+    if args.response or args.provider or args.endpoint:
+        raise UsageError("--response, --provider and --endpoint are for --engine python")
+    files = [input_path(f) for f in args.file]
     try:
         result = price_files(files, catalog)
     except FileNotFoundError as exc:
@@ -84,10 +93,15 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     if args.records:
         for row in per_record:
             print(dumps(row))
+    # as ``ratecard price`` says it: no total when nothing was priced (not "USD 0")
+    total = (
+        f"total {currency} {decimal_text(result.total)}"
+        if result.priced
+        else "nothing priced, no total"
+    )
     print(
-        f"{result.records:,} records: {result.priced:,} priced, {failed:,} failed; total "
-        f"{currency} {decimal_text(result.total)} ({result.fast:,} rated by DuckDB, "
-        f"{result.exact:,} priced one by one)"
+        f"{result.records:,} records: {result.priced:,} priced, {failed:,} failed; {total} "
+        f"({result.fast:,} rated by DuckDB, {result.exact:,} priced one by one)"
     )
     for offering, amount in sorted(sums["offerings"].items()):
         print(f"  {offering}  {decimal_text(amount)}")

@@ -197,9 +197,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         stored = stored_sums(ledger, scope) if ledger is not None else None
         rows = compare(result, stored if stored is not None else {})
-        if stored is None:
+        if stored is None:  # nothing to compare with: the stored fields say so (null)
             for row in rows:
-                row["same"] = None
+                row.update(same=None, stored_quantity=None, stored_amount=None, difference=None)
         unread = unread_events(conn, args.period, customer_id)
     for row in rows:
         row["customer"] = codes.get(row.pop("customer_id"), "?")
@@ -223,12 +223,13 @@ def cmd_rate(args: argparse.Namespace) -> int:
                 "priced_events": result.priced_events,
                 "unrated_events": result.error_events,
                 "unread_events": unread,
-                "differences": differences,
+                "differences": differences if stored is not None else None,
                 "lines": [
                     {
                         k: (
                             _text(v)
                             if k in ("unit_price", "amount", "stored_amount", "difference")
+                            and v is not None
                             else v
                         )
                         for k, v in row.items()

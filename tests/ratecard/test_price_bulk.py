@@ -155,3 +155,68 @@ def test_a_file_that_is_not_text_is_refused_as_the_python_engine_does(
     assert words in duck
     assert duck == python  # the same sentence, word for word
     assert "Traceback" not in duck
+
+
+def test_a_directory_is_refused_as_the_python_engine_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    assert main(["price", "--engine", "duckdb", str(folder)]) == 2
+    duck = capsys.readouterr().err
+    assert main(["price", str(folder)]) == 2
+    assert duck == capsys.readouterr().err == f"ratecard: {folder} is a directory; give a file\n"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"model": "empiriolabs/qwen3-5-flash"}\n',  # JSON Lines named .parquet
+        b"PAR1\x15\x04\x15\x10",  # a Parquet file cut short: its start, no footer
+    ],
+    ids=["JSON Lines", "cut short"],
+)
+def test_a_parquet_file_duckdb_cannot_read_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    path = tmp_path / "usage.parquet"
+    path.write_bytes(content)
+    assert main(["price", "--engine", "duckdb", "--json", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ratecard: {path}: not a Parquet file DuckDB can read ("), err
+    assert "internal error" not in err and "Traceback" not in err
+    assert "UTF-8" not in err  # not the text check's words: it is not read as text
+
+
+def test_options_of_the_python_engine_alone_are_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["price", "--engine", "duckdb", "--response", str(SAMPLE)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "ratecard: --response, --provider and --endpoint are for --engine python\n"
+    )
+
+
+def test_failures_count_under_one_reason_in_readable_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records failing the same way count under one reason: the values that differ (a
+    timestamp, a number, a line and column) become N; the words of the sentence stay (ISO
+    8601, the example time, the comma of "line N, column N")."""
+    usage = '"usage": {"prompt_tokens": 1, "completion_tokens": 1}'
+    model = '"model": "empiriolabs/qwen3-5-flash"'
+    path = tmp_path / "usage.jsonl"
+    path.write_text(
+        f'{{{model}, "timestamp": "2026-13-40T10:00:00Z", {usage}}}\n'
+        f'{{{model}, "timestamp": "2026-14-01T09:30:00Z", {usage}}}\n'
+        '{"id": "x"\n'
+        '{"id": "yy", "n": 12\n'
+    )
+    assert main(["price", "--engine", "duckdb", "--json", str(path)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["failed"] == {
+        "timestamp 'N' is not an ISO 8601 time (2026-11-20T10:00:00Z) or whole seconds "
+        "since 1970.": 2,
+        "not valid JSON: Expecting ',' delimiter (line N, column N).": 2,
+    }

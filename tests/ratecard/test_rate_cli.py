@@ -74,7 +74,10 @@ def test_rate_on_duckdb_equals_the_database(
     files = json.loads(capsys.readouterr().out)
     assert _rated(files) == _rated(own)
     assert files["errors"] == own["errors"]
-    assert all(ln["same"] is None for ln in files["lines"])  # no ledger, nothing compared
+    # no ledger, nothing compared: every stored field null, not 0
+    assert files["differences"] is None
+    stored = ("same", "stored_quantity", "stored_amount", "difference")
+    assert all(ln[k] is None for ln in files["lines"] for k in stored)
 
 
 def test_rate_on_spark_equals_the_database(
