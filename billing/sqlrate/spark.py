@@ -30,6 +30,7 @@ from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.sql.compiler import IdentifierPreparer, SQLCompiler
 
 from .duck import DATASETS, EngineUnavailableError
+from .events import schemas
 
 #: the settings every session gets (tests and the command line alike)
 SESSION_CONF = {
@@ -236,11 +237,13 @@ def register_events(spark: Any, source: str, fmt: str = "parquet") -> None:
     (``db.usage_events`` for ``source="db."``).
 
     Raises :class:`SparkUsageError` when Spark cannot read them: a table or path that does
-    not exist, or any other ``AnalysisException`` (the first line of Spark's message), and
-    Delta tables without Delta Lake on Spark's classpath."""
+    not exist, or any other ``AnalysisException`` (the first line of Spark's message), Delta
+    tables without Delta Lake on Spark's classpath, or a dataset without a column of the
+    export's (:func:`billing.sqlrate.events.schemas`)."""
     # here, not at the top: an optional dependency (the spark extra)
     from pyspark.errors import AnalysisException
 
+    columns = {name: schema.names for name, schema in schemas().items()}
     for name in DATASETS:
         where = f"{source}{name}" if fmt == "table" else f"{source.rstrip('/')}/{name}"
         try:
@@ -254,6 +257,12 @@ def register_events(spark: Any, source: str, fmt: str = "parquet") -> None:
                 f"--events-format {fmt}: this Spark has no {fmt!r} data source"
                 + (DELTA_HINT if fmt == "delta" else "")
             ) from None
+        missing = [c for c in columns[name] if c not in frame.columns]
+        if missing:
+            raise SparkUsageError(
+                f"--events: {where} lacks the column(s) {', '.join(missing)} that "
+                "ratecard export-events writes"
+            )
         frame.createOrReplaceTempView(name)
 
 

@@ -209,6 +209,16 @@ def test_events_spark_cannot_read_are_a_usage_error(
     # a directory that is not an export: its first dataset is missing
     err = run("--events", str(tmp_path))
     assert err.startswith(f"ratecard: --events: {tmp_path}/usage_events does not exist (")
+    # a dataset that is not the export's shape: said before any statement runs
+    frame = spark.createDataFrame([(1, 2)], "id long, customer_id long")  # type: ignore[attr-defined]
+    frame.write.parquet(str(tmp_path / "usage_events"))
+    err = run("--events", str(tmp_path))
+    assert err == (
+        f"ratecard: --events: {tmp_path}/usage_events lacks the column(s) period, offering, "
+        "event_time, status, input_tokens, cache_read_tokens, cache_write_tokens, "
+        "output_tokens, reasoning_tokens, request_params, token_kinds, price_context that "
+        "ratecard export-events writes\n"
+    )
 
 
 def test_the_jvm_logs_errors_only_unless_the_user_configures_logging(
