@@ -189,9 +189,10 @@ def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool 
     """A SparkSession with :data:`SESSION_CONF` (``local[2]`` unless ``master`` says which
     cluster: ``spark://host:7077``, ``yarn``, ``k8s://...``; ``sc://host:15002`` connects
     with Spark Connect). Raises :class:`SparkUsageError` for a master Spark does not accept
-    (:func:`check_master`), :class:`EngineUnavailableError` without PySpark or when the JVM
-    does not start (no Java). ``quiet``: the JVM logs errors only, without stack traces
-    (:data:`LOG4J2_CONFIG`); else Spark's own logging (WARN on the terminal)."""
+    (:func:`check_master`), :class:`EngineUnavailableError` without PySpark, without Spark
+    Connect's packages (``sc://``) or when the JVM does not start (no Java). ``quiet``: the
+    JVM logs errors only, without stack traces (:data:`LOG4J2_CONFIG`); else Spark's own
+    logging (WARN on the terminal)."""
     if master is not None:
         check_master(master)
     try:
@@ -202,17 +203,25 @@ def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool 
             "the spark engine needs the spark extra (and Java 17): pip install 'ratecard[spark]'"
         ) from None
     builder = SparkSession.builder.appName(app)
-    if master and master.startswith("sc://"):
-        builder = builder.remote(master)
-    else:
-        builder = builder.master(master or "local[2]")
-        for key, value in SESSION_CONF.items():
-            builder = builder.config(key, value)
+    remote = master is not None and master.startswith("sc://")
     try:
+        if master is not None and remote:
+            builder = builder.remote(master)
+        else:
+            builder = builder.master(master or "local[2]")
+            for key, value in SESSION_CONF.items():
+                builder = builder.config(key, value)
         with _quiet_jvm() if quiet else contextlib.nullcontext():
             spark = builder.getOrCreate()
     except Exception as exc:
-        if _condition(exc) != "JAVA_GATEWAY_EXITED":
+        condition = _condition(exc)
+        if condition == "PACKAGE_NOT_INSTALLED":
+            text = str(exc).split("] ", 1)[-1].strip().splitlines()[0].rstrip(".")
+            raise EngineUnavailableError(
+                f"{'Spark Connect (sc://)' if remote else 'PySpark'} needs a package that is "
+                f"not installed ({text}): pip install 'pyspark[connect]'"
+            ) from None
+        if condition != "JAVA_GATEWAY_EXITED":
             raise
         home = os.environ.get("JAVA_HOME")
         found = (

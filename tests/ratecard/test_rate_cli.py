@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -180,6 +181,22 @@ def test_a_jvm_that_does_not_start_is_a_sentence(tmp_path: Path) -> None:
         "openjdk-17-jre-headless)"
     )
     assert "internal error" not in err
+
+
+def test_spark_connect_without_its_packages_is_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pyspark")
+    if importlib.util.find_spec("pandas") is not None:
+        pytest.skip("pandas is installed: PySpark's connect client would try to connect")
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    assert main([*args, "--spark-master", "sc://localhost:1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "ratecard: Spark Connect (sc://) needs a package that is not installed (Pandas"
+    )
+    assert err.endswith("): pip install 'pyspark[connect]'\n")
+    assert "Traceback" not in err and "internal error" not in err
 
 
 def test_events_spark_cannot_read_are_a_usage_error(
