@@ -185,6 +185,42 @@ def _quiet_jvm() -> Iterator[None]:
         os.environ.pop("LOG4J_CONFIGURATION_FILE", None)
 
 
+def _start_error(exc: BaseException, master: str, *, remote: bool) -> Exception | None:
+    """The sentence for a session that did not start (``exc``, from ``getOrCreate``), as
+    :class:`EngineUnavailableError` (something is not installed) or
+    :class:`SparkUsageError` (Spark refused or could not reach ``master``); None: a bug."""
+    condition = _condition(exc)
+    if condition == "PACKAGE_NOT_INSTALLED":
+        text = str(exc).split("] ", 1)[-1].strip().splitlines()[0].rstrip(".")
+        return EngineUnavailableError(
+            f"{'Spark Connect (sc://)' if remote else 'PySpark'} needs a package that is "
+            f"not installed ({text}): pip install 'pyspark[connect]'"
+        )
+    if condition == "JAVA_GATEWAY_EXITED":
+        home = os.environ.get("JAVA_HOME")
+        found = (
+            f" (JAVA_HOME is {home})"
+            if home
+            else ""
+            if shutil.which("java")
+            else " (no java command was found)"
+        )
+        return EngineUnavailableError(
+            f"Spark's Java process exited before it started{found}; {JAVA_HINT}"
+        )
+    java = getattr(exc, "java_exception", None)  # py4j's Py4JJavaError: the JVM refused
+    if java is None or remote:
+        return None
+    try:
+        text = str(java.getMessage() or java.toString())
+    except Exception:  # the JVM went away meanwhile
+        text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return SparkUsageError(
+        f"Spark could not start a session on {master} (its log above says why): {first}"
+    )
+
+
 def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool = True) -> Any:
     """A SparkSession with :data:`SESSION_CONF` (``local[2]`` unless ``master`` says which
     cluster: ``spark://host:7077``, ``yarn``, ``k8s://...``; ``sc://host:15002`` connects
@@ -214,26 +250,10 @@ def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool 
         with _quiet_jvm() if quiet else contextlib.nullcontext():
             spark = builder.getOrCreate()
     except Exception as exc:
-        condition = _condition(exc)
-        if condition == "PACKAGE_NOT_INSTALLED":
-            text = str(exc).split("] ", 1)[-1].strip().splitlines()[0].rstrip(".")
-            raise EngineUnavailableError(
-                f"{'Spark Connect (sc://)' if remote else 'PySpark'} needs a package that is "
-                f"not installed ({text}): pip install 'pyspark[connect]'"
-            ) from None
-        if condition != "JAVA_GATEWAY_EXITED":
+        error = _start_error(exc, master or "local[2]", remote=remote)
+        if error is None:
             raise
-        home = os.environ.get("JAVA_HOME")
-        found = (
-            f" (JAVA_HOME is {home})"
-            if home
-            else ""
-            if shutil.which("java")
-            else " (no java command was found)"
-        )
-        raise EngineUnavailableError(
-            f"Spark's Java process exited before it started{found}; {JAVA_HINT}"
-        ) from None
+        raise error from None
     for key in ("spark.sql.ansi.enabled", "spark.sql.session.timeZone"):
         spark.conf.set(key, SESSION_CONF[key])
     return spark

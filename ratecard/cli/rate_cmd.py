@@ -181,6 +181,8 @@ def cmd_rate(args: argparse.Namespace) -> int:
         if conn is None:
             try:
                 conn = _load_ledger(args, stack, ledger, scope)
+            except SparkUsageError as exc:
+                raise UsageError(str(exc)) from None
             except EngineUnavailableError as exc:
                 print(f"ratecard: {exc}", file=sys.stderr)
                 return EXIT_BAD_INPUT

@@ -183,6 +183,29 @@ def test_a_jvm_that_does_not_start_is_a_sentence(tmp_path: Path) -> None:
     assert "internal error" not in err
 
 
+def test_a_session_spark_refuses_to_start_is_a_sentence() -> None:
+    """A JVM error from getOrCreate (py4j's Py4JJavaError carries ``java_exception``), e.g.
+    ``spark://`` with no master listening (about a minute of retries; tried by hand)."""
+    from billing.sqlrate.spark import SparkUsageError, _start_error
+
+    class _Java:
+        def getMessage(self) -> str:
+            return "Application killed: All masters are unresponsive! Giving up.\n\tat org"
+
+    class _Py4JJavaError(Exception):
+        java_exception = _Java()
+
+    error = _start_error(_Py4JJavaError("o1"), "spark://h:1", remote=False)
+    assert isinstance(error, SparkUsageError)
+    assert str(error) == (
+        "Spark could not start a session on spark://h:1 (its log above says why): "
+        "Application killed: All masters are unresponsive! Giving up."
+    )
+    # anything else is a bug, reported as one (the boundary's "internal error")
+    assert _start_error(_Py4JJavaError("o1"), "sc://h:1", remote=True) is None
+    assert _start_error(ValueError("x"), "local[2]", remote=False) is None
+
+
 def test_spark_connect_without_its_packages_is_a_sentence(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
