@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from billing import Priced, decimal_text, explain_line, price_stream, priced_doc
@@ -144,6 +145,8 @@ def cmd_price(args: argparse.Namespace) -> int:
     rows: list[Priced] = []
     if (args.provider or args.endpoint) and not args.response:
         raise UsageError("--provider goes with --response or -m; --endpoint with --response")
+    if args.file.lower().endswith(".parquet") and Path(args.file).is_file():
+        raise UsageError(f"{args.file} is a Parquet file: price it with --engine duckdb")
     with open_input(args.file) as stream:
         results = (
             iter([_response_result(stream.read(), args, catalog)])

@@ -220,3 +220,14 @@ def test_failures_count_under_one_reason_in_readable_words(
         "since 1970.": 2,
         "not valid JSON: Expecting ',' delimiter (line N, column N).": 2,
     }
+
+
+def test_the_python_engine_points_a_parquet_file_to_duckdb(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "usage.parquet"
+    path.write_bytes(b"PAR1")  # what it holds does not matter: the name says Parquet
+    assert main(["price", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"ratecard: {path} is a Parquet file: price it with --engine duckdb\n"
+    )
