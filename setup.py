@@ -9,6 +9,7 @@ setup(
     package_dir={"ratecard_data": "data"},
     package_data={
         "billing.ledger.migrations": ["script.py.mako"],
+        "billing.sqlrate": ["log4j2-spark.properties"],
         "catalog.interop": ["sources.lock.json"],
         "ratecard_data": ["**/*"],
     },

@@ -32,7 +32,7 @@ from .rate import (
     show_sql,
 )
 from .rerate import customer_codes, unread_events
-from .spark import SparkConnection, register_events, spark_session
+from .spark import SparkConnection, SparkUsageError, check_master, register_events, spark_session
 from .stored import compare, stored_sums
 
 __all__ = [
@@ -46,7 +46,9 @@ __all__ = [
     "RateResult",
     "RatedLine",
     "SparkConnection",
+    "SparkUsageError",
     "by_offering_and_charge",
+    "check_master",
     "compare",
     "compile_offering",
     "customer_codes",

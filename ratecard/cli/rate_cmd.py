@@ -7,6 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
+from .boundary import debugging
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -90,7 +91,7 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
     # here for start-up time: loaded only when this command runs
     from billing.sqlrate import SparkConnection, register_events, spark_session
 
-    spark = spark_session(args.spark_master)
+    spark = spark_session(args.spark_master, quiet=not debugging())
     if args.events_format != "table" and "://" not in args.events:
         if not Path(args.events).exists():
             raise FileNotFoundError(f"{args.events}: no such directory")
@@ -115,7 +116,7 @@ def _load_ledger(args: argparse.Namespace, stack: ExitStack, ledger: Any, scope:
 
     out = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratecard-spark-")))
     export_events(ledger, scope, out)
-    spark = spark_session(args.spark_master)
+    spark = spark_session(args.spark_master, quiet=not debugging())
     register_events(spark, str(out))
     return SparkConnection(spark)
 
@@ -125,6 +126,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
     from billing.sqlrate import (
         EngineUnavailableError,
         NotCompilableError,
+        SparkUsageError,
         compare,
         customer_codes,
         offerings_in_scope,
@@ -144,6 +146,14 @@ def cmd_rate(args: argparse.Namespace) -> int:
         raise UsageError("--events needs --engine duckdb or --engine spark")
     if args.engine != "spark" and (args.spark_master or args.events_format != "parquet"):
         raise UsageError("--spark-master and --events-format are for --engine spark")
+    if args.spark_master is not None:
+        # here for start-up time: loaded only when this command runs
+        from billing.sqlrate import SparkUsageError, check_master
+
+        try:
+            check_master(args.spark_master)  # before the JVM starts (no Java stack trace)
+        except SparkUsageError as exc:
+            raise UsageError(str(exc)) from None
     with ExitStack() as stack:
         ledger = None
         if not args.events or args.db:
@@ -152,8 +162,9 @@ def cmd_rate(args: argparse.Namespace) -> int:
             ledger = stack.enter_context(engine.connect())
         try:
             conn = _rating_connection(args, stack, ledger)
-        except FileNotFoundError as exc:
-            raise UsageError(str(exc)) from None  # a missing export is a usage error (exit 2)
+        except (FileNotFoundError, SparkUsageError) as exc:
+            # a missing export, events Spark cannot read: usage errors (exit 2)
+            raise UsageError(str(exc)) from None
         except EngineUnavailableError as exc:
             print(f"ratecard: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -168,7 +179,13 @@ def cmd_rate(args: argparse.Namespace) -> int:
             customer_id = found[0]
         scope = period_scope(args.period, customer_id)
         if conn is None:
-            conn = _load_ledger(args, stack, ledger, scope)
+            try:
+                conn = _load_ledger(args, stack, ledger, scope)
+            except SparkUsageError as exc:
+                raise UsageError(str(exc)) from None
+            except EngineUnavailableError as exc:
+                print(f"ratecard: {exc}", file=sys.stderr)
+                return EXIT_BAD_INPUT
         if args.show_sql:
             for key in offerings_in_scope(conn, scope):
                 offering = catalog.offerings.get(key) if key else None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +101,178 @@ def test_rate_on_spark_equals_the_database(
 def test_engine_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rate", "--period", "2026-11", "--events", "x"]) == 2
     assert "--events needs --engine duckdb" in capsys.readouterr().err
+
+
+# --- the Spark engine's errors: one sentence, never a Java or Python stack trace ---------
+
+_TRACES = ("Traceback", "at org.apache", "Exception in thread")
+
+
+def _cli(argv: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    """``ratecard argv`` in a fresh process (so stderr holds the JVM's own output too):
+    (exit status, stderr)."""
+    code = "import sys; from ratecard.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+    assert not any(t in done.stderr for t in _TRACES), done.stderr
+    return done.returncode, done.stderr
+
+
+def test_spark_master_forms_are_the_ones_spark_accepts() -> None:
+    from billing.sqlrate import SparkUsageError, check_master
+
+    # SparkMasterRegex (SparkContext.scala), SparkSubmit, and Spark Connect's sc://
+    for good in (
+        "local",
+        "local[4]",
+        "local[*]",
+        "local[2,3]",
+        "local[*, 4]",
+        "local-cluster[2,1,1024]",
+        "spark://host:7077",
+        "spark://h1:7077,h2:7077",
+        "yarn",
+        "k8s://https://host:6443",
+        "sc://host:15002",
+    ):
+        check_master(good)
+    for bad in ("bogus://x", "", "local[0]", "local[x]", "local[2", "spark://", "yarn-client"):
+        with pytest.raises(SparkUsageError, match="is not a Spark master URL; use one of local"):
+            check_master(bad)
+
+
+def test_a_bad_spark_master_is_a_usage_error_before_spark_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import billing.sqlrate
+
+    def no_spark(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(billing.sqlrate, "spark_session", no_spark)
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    assert main([*args, "--spark-master", "bogus://x"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "ratecard: --spark-master 'bogus://x' is not a Spark master URL; use one of local, "
+        "local[N], local[*], local[N,F], local-cluster[N,C,M], spark://HOST:PORT, yarn, "
+        "k8s://HOST:PORT, or sc://HOST:PORT for Spark Connect\n"
+    )
+    # the same in a process of its own: nothing from a JVM on stderr either
+    code, err = _cli([*args, "--spark-master", "local[x]"])
+    assert code == 2
+    assert err.startswith("ratecard: --spark-master 'local[x]' is not a Spark master URL")
+
+
+def test_a_jvm_that_does_not_start_is_a_sentence(tmp_path: Path) -> None:
+    pytest.importorskip("pyspark")
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    code, err = _cli(args, env={"JAVA_HOME": str(tmp_path / "no-java")})
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        f"ratecard: Spark's Java process exited before it started (JAVA_HOME is "
+        f"{tmp_path / 'no-java'}); Spark needs Java 17 or newer (Debian: apt-get install "
+        "openjdk-17-jre-headless)"
+    )
+    assert "internal error" not in err
+
+
+def test_a_session_spark_refuses_to_start_is_a_sentence() -> None:
+    """A JVM error from getOrCreate (py4j's Py4JJavaError carries ``java_exception``), e.g.
+    ``spark://`` with no master listening (about a minute of retries; tried by hand)."""
+    from billing.sqlrate.spark import SparkUsageError, _start_error
+
+    class _Java:
+        def getMessage(self) -> str:
+            return "Application killed: All masters are unresponsive! Giving up.\n\tat org"
+
+    class _Py4JJavaError(Exception):
+        java_exception = _Java()
+
+    error = _start_error(_Py4JJavaError("o1"), "spark://h:1", remote=False)
+    assert isinstance(error, SparkUsageError)
+    assert str(error) == (
+        "Spark could not start a session on spark://h:1 (its log above says why): "
+        "Application killed: All masters are unresponsive! Giving up."
+    )
+    # anything else is a bug, reported as one (the boundary's "internal error")
+    assert _start_error(_Py4JJavaError("o1"), "sc://h:1", remote=True) is None
+    assert _start_error(ValueError("x"), "local[2]", remote=False) is None
+
+
+def test_spark_connect_without_its_packages_is_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("pyspark")
+    if importlib.util.find_spec("pandas") is not None:
+        pytest.skip("pandas is installed: PySpark's connect client would try to connect")
+    args = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    assert main([*args, "--spark-master", "sc://localhost:1"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "ratecard: Spark Connect (sc://) needs a package that is not installed (Pandas"
+    )
+    assert err.endswith("): pip install 'pyspark[connect]'\n")
+    assert "Traceback" not in err and "internal error" not in err
+
+
+def test_events_spark_cannot_read_are_a_usage_error(
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["rate", "--engine", "spark", "--period", "2026-11", "--spark-master", "local[2]"]
+
+    def run(*argv: str) -> str:
+        assert main([*base, *argv]) == 2
+        err = capsys.readouterr().err
+        assert not any(t in err for t in _TRACES) and "internal error" not in err, err
+        assert len(err.splitlines()) == 1, err
+        return err
+
+    # no Delta Lake on this Spark's classpath (the test session has none)
+    err = run("--events", str(tmp_path), "--events-format", "delta")
+    assert err.startswith(
+        "ratecard: --events-format delta: this Spark has no 'delta' data source; Delta tables "
+        "need the delta-spark package on Spark's classpath: set spark.jars.packages to "
+        "io.delta:delta-spark_2.13:VERSION"
+    )
+    err = run("--events", "nosuch.", "--events-format", "table")
+    assert err.startswith(
+        "ratecard: --events-format table: the Spark catalog has no table nosuch.usage_events "
+        "([TABLE_OR_VIEW_NOT_FOUND]"
+    )
+    # a directory that is not an export: its first dataset is missing
+    err = run("--events", str(tmp_path))
+    assert err.startswith(f"ratecard: --events: {tmp_path}/usage_events does not exist (")
+    # a dataset that is not the export's shape: said before any statement runs
+    frame = spark.createDataFrame([(1, 2)], "id long, customer_id long")  # type: ignore[attr-defined]
+    frame.write.parquet(str(tmp_path / "usage_events"))
+    err = run("--events", str(tmp_path))
+    assert err == (
+        f"ratecard: --events: {tmp_path}/usage_events lacks the column(s) period, offering, "
+        "event_time, status, input_tokens, cache_read_tokens, cache_write_tokens, "
+        "output_tokens, reasoning_tokens, request_params, token_kinds, price_context that "
+        "ratecard export-events writes\n"
+    )
+
+
+def test_the_jvm_logs_errors_only_unless_the_user_configures_logging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from billing.sqlrate.spark import LOG4J2_CONFIG, _quiet_jvm
+
+    text = LOG4J2_CONFIG.read_text()
+    assert "rootLogger.level = error" in text and "%ex{none}" in text
+    monkeypatch.delenv("LOG4J_CONFIGURATION_FILE", raising=False)
+    monkeypatch.delenv("SPARK_CONF_DIR", raising=False)
+    with _quiet_jvm():
+        assert os.environ["LOG4J_CONFIGURATION_FILE"] == str(LOG4J2_CONFIG)
+    assert "LOG4J_CONFIGURATION_FILE" not in os.environ
+    monkeypatch.setenv("SPARK_CONF_DIR", "/etc/spark")  # the user's own log4j2.properties
+    with _quiet_jvm():
+        assert "LOG4J_CONFIGURATION_FILE" not in os.environ
