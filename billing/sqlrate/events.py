@@ -37,6 +37,7 @@ from sqlalchemy import ColumnElement, Connection, Text, cast, select, text
 
 from ..ledger.db import CHANGES_AT_BEGIN
 from ..ledger.tables import Customer, UsageEvent, UsageToolCall
+from .queries import _fixed
 
 if TYPE_CHECKING:  # pyarrow is imported where it is used: the optional duckdb/spark extra
     import pyarrow as pa
@@ -267,7 +268,8 @@ def ledger_batches(
     conn: Connection, scope: Sequence[ColumnElement[bool]], *, adbc: bool = True
 ) -> dict[str, Iterator[pa.RecordBatch]]:
     """Record batches of the events matching ``scope`` (conditions on usage_events, evaluated
-    by the ledger's database), their tool calls, and the customers. With ``adbc`` (and when
+    by the ledger's database), their tool calls, and the customers (the one customer the
+    scope pins, if it pins one). With ``adbc`` (and when
     ADBC may read: see the module docstring) the batches come from the ADBC driver, and an
     iterator raises AdbcReadError when the read fails part way; :func:`each_dataset` reads
     again without ADBC then."""
@@ -281,7 +283,13 @@ def ledger_batches(
     t = UsageToolCall.__table__.c
     in_scope = select(e.id).where(*scope)
     tools = select(t.event_pk, t.tool, t.calls).where(t.event_pk.in_(in_scope))
+    # every customer, but for a scope of one customer (``export-events --customer``): the
+    # export then holds that customer alone, and a rating of it compares that customer's
+    # stored charges only
     customers = select(Customer.id, Customer.code)
+    pinned, _ = _fixed(list(scope))
+    if pinned is not None:
+        customers = customers.where(Customer.id == pinned)
     where = _adbc_uri(conn) if adbc else None
     statements = {"usage_events": events, "usage_tool_calls": tools, "customers": customers}
     if where is not None:

@@ -198,6 +198,11 @@ def cmd_rate(args: argparse.Namespace) -> int:
             print(f"ratecard: the SQL path cannot rate this period: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         stored = stored_sums(ledger, scope) if ledger is not None else None
+        if stored is not None and args.events:
+            # an export holds some customers (``export-events --customer``): the stored
+            # charges of the others are not this rating's to compare
+            held = set(customer_codes(conn))
+            stored = {key: sums for key, sums in stored.items() if key[0] in held}
         rows = compare(result, stored if stored is not None else {})
         if stored is None:  # nothing to compare with: the stored fields say so (null)
             for row in rows:

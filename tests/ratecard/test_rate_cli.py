@@ -79,6 +79,19 @@ def test_rate_on_duckdb_equals_the_database(
     assert files["differences"] is None
     stored = ("same", "stored_quantity", "stored_amount", "difference")
     assert all(ln[k] is None for ln in files["lines"] for k in stored)
+    # an export of one customer, rated beside the ledger: compared with that customer's
+    # stored charges alone (not the other customer's, as missing lines)
+    one = tmp_path / "acme"
+    export = ["export-events", "--db", db_url, "--period", "2026-11", "--customer", "acme"]
+    main([*export, "--out", str(one)])
+    capsys.readouterr()
+    rate = ["rate", "--db", db_url, "--events", str(one), "--period", "2026-11"]
+    code = main([*rate, "--engine", "duckdb", "--json"])
+    acme = json.loads(capsys.readouterr().out)
+    assert acme["differences"] == 0 and acme["lines"]
+    assert {ln["customer"] for ln in acme["lines"]} == {"acme"}
+    assert all(ln["same"] is True for ln in acme["lines"])
+    assert code == (1 if acme["errors"] else 0)
 
 
 def test_rate_on_spark_equals_the_database(
