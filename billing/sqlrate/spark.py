@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import re
 import shutil
@@ -227,8 +228,9 @@ def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool 
     with Spark Connect). Raises :class:`SparkUsageError` for a master Spark does not accept
     (:func:`check_master`), :class:`EngineUnavailableError` without PySpark, without Spark
     Connect's packages (``sc://``) or when the JVM does not start (no Java). ``quiet``: the
-    JVM logs errors only, without stack traces (:data:`LOG4J2_CONFIG`); else Spark's own
-    logging (WARN on the terminal)."""
+    JVM logs errors only, without stack traces (:data:`LOG4J2_CONFIG`), and PySpark does not
+    log a failed statement's error before raising it; else Spark's own logging (WARN on the
+    terminal)."""
     if master is not None:
         check_master(master)
     try:
@@ -256,7 +258,22 @@ def spark_session(master: str | None = None, app: str = "ratecard", quiet: bool 
         raise error from None
     for key in ("spark.sql.ansi.enabled", "spark.sql.session.timeZone"):
         spark.conf.set(key, SESSION_CONF[key])
+    if quiet:
+        _quiet_query_loggers()
     return spark
+
+
+def _quiet_query_loggers() -> None:
+    """PySpark 4 logs a failed statement's error as a JSON line on stderr before raising
+    it (``pyspark.errors.exceptions.base``'s query-context loggers): the raised error says
+    the same, so those loggers are set to CRITICAL."""
+    try:
+        # here, not at the top: an optional dependency (the spark extra), PySpark 4 only
+        from pyspark.logger import PySparkLogger
+    except ImportError:  # pragma: no cover - PySpark 3 has no such loggers
+        return
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def register_events(spark: Any, source: str, fmt: str = "parquet") -> None:

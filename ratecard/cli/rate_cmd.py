@@ -65,6 +65,21 @@ def register(sub: Any) -> None:
     register_export(sub)
 
 
+def _spark_failure(exc: BaseException) -> str | None:
+    """The first line of a Spark error's message (PySpark's errors, and py4j's for errors
+    the JVM raised), or None for any other exception."""
+    # here for start-up time: loaded only when the Spark engine ran
+    try:
+        from pyspark.errors import PySparkException
+    except ImportError:  # pragma: no cover - the spark extra is what ran
+        return None
+    # py4j's Py4JJavaError carries the JVM's exception (py4j has no type hints to import)
+    if not isinstance(exc, PySparkException) and not hasattr(exc, "java_exception"):
+        return None
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _text(value: Any) -> str:
     # here for start-up time: loaded only when this command runs
     from billing import decimal_text
@@ -83,6 +98,9 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
         return ledger
     if not args.events:
         return None
+    if args.events_format != "table" and "://" not in args.events:
+        if not Path(args.events).exists():  # in the same words for both engines
+            raise FileNotFoundError(f"{args.events}: no such directory")
     if args.engine == "duckdb":
         # here for start-up time: loaded only when this command runs
         from billing.sqlrate import duckdb_connection
@@ -92,9 +110,6 @@ def _rating_connection(args: argparse.Namespace, stack: ExitStack, ledger: Any) 
     from billing.sqlrate import SparkConnection, register_events, spark_session
 
     spark = spark_session(args.spark_master, quiet=not debugging())
-    if args.events_format != "table" and "://" not in args.events:
-        if not Path(args.events).exists():
-            raise FileNotFoundError(f"{args.events}: no such directory")
     register_events(spark, args.events, args.events_format)
     return SparkConnection(spark)
 
@@ -197,6 +212,13 @@ def cmd_rate(args: argparse.Namespace) -> int:
         except NotCompilableError as exc:
             print(f"ratecard: the SQL path cannot rate this period: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        except Exception as exc:
+            # a Spark statement that fails on the events themselves (a count Spark cannot
+            # read as a number, under ANSI mode): the data's fault, said in Spark's words
+            reason = _spark_failure(exc) if args.engine == "spark" else None
+            if reason is None:
+                raise
+            raise InputError(f"Spark could not rate the events: {reason}") from None
         stored = stored_sums(ledger, scope) if ledger is not None else None
         if stored is not None and args.events:
             # an export holds some customers (``export-events --customer``): the stored

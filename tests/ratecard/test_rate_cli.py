@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -289,3 +290,60 @@ def test_the_jvm_logs_errors_only_unless_the_user_configures_logging(
     monkeypatch.setenv("SPARK_CONF_DIR", "/etc/spark")  # the user's own log4j2.properties
     with _quiet_jvm():
         assert "LOG4J_CONFIGURATION_FILE" not in os.environ
+
+
+def test_a_missing_events_directory_is_said_alike_by_both_engines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing"
+    said = []
+    for engine in ("duckdb", "spark"):  # checked before Spark starts
+        argv = ["rate", "--engine", engine, "--events", str(missing), "--period", "2026-11"]
+        assert main(argv) == 2
+        said.append(capsys.readouterr().err)
+    assert said == [f"ratecard: {missing}: no such directory\n"] * 2
+
+
+def test_events_spark_cannot_rate_are_bad_input(
+    spark: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Events of the export's shape whose count Spark cannot read as a number (ANSI mode):
+    the statement fails on the data, and the command says so in one sentence (exit 1)."""
+    session: Any = spark
+    events = session.createDataFrame(
+        [
+            # input_tokens "many": a count no engine can read as a number
+            (
+                1,
+                1,
+                "2026-11",
+                "empiriolabs/qwen3-5-flash:variant1",
+                "priced",
+                "many",
+                0,
+                0,
+                10,
+                0,
+                None,
+                None,
+                None,
+            )
+        ],
+        "id long, customer_id long, period string, offering string, status string, "
+        "input_tokens string, cache_read_tokens long, cache_write_tokens long, "
+        "output_tokens long, reasoning_tokens long, request_params string, "
+        "token_kinds string, price_context string",
+    ).selectExpr("*", "timestamp'2026-11-02 00:00:00' AS event_time")
+    events.write.parquet(str(tmp_path / "usage_events"))
+    session.createDataFrame(
+        [(1, "web_search", 1)], "event_pk long, tool string, calls long"
+    ).write.parquet(str(tmp_path / "usage_tool_calls"))
+    session.createDataFrame([(1, "acme")], "id long, code string").write.parquet(
+        str(tmp_path / "customers")
+    )
+    argv = ["rate", "--engine", "spark", "--events", str(tmp_path), "--period", "2026-11"]
+    assert main([*argv, "--spark-master", "local[2]"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ratecard: Spark could not rate the events: "), err
+    assert "many" in err and len(err.splitlines()) == 1, err
+    assert not any(t in err for t in _TRACES) and "internal error" not in err, err
