@@ -68,8 +68,8 @@ def register(sub: Any) -> None:
 def _spark_failure(exc: BaseException) -> str | None:
     """The first line of a Spark error's message (PySpark's errors, and py4j's for errors
     the JVM raised), or None for any other exception."""
-    # here for start-up time: loaded only when the Spark engine ran
     try:
+        # here for start-up time: loaded only when the Spark engine ran
         from pyspark.errors import PySparkException
     except ImportError:  # pragma: no cover - the spark extra is what ran
         return None
