@@ -176,11 +176,31 @@ def test_an_extra_kind_at_a_not_applicable_rate(peers: Catalog) -> None:
     assert info.value.code == "token_rate_unavailable"
 
 
-def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
+def _clock_at(monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> None:
+    """ "Now" is ``now`` for the estimate, the rating and the catalog (each reads the clock
+    through its module's ``dt``)."""
+    import billing.estimating
+    import catalog.model
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:  # type: ignore[override]
+            return cls.fromtimestamp(now.timestamp(), tz)
+
+    clock = SimpleNamespace(**{**vars(dt), "datetime": Frozen})
+    for module in (billing.estimating, rating, catalog.model):
+        monkeypatch.setattr(module, "dt", clock)
+
+
+def test_estimate_worst_case_across_contexts(
+    peers: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from billing.estimating import estimate
 
     body = {"model": "gpt-ctx", "messages": [{"role": "user", "content": "Hello"}],
             "max_tokens": 100}  # fmt: skip
+    # an estimate prices the request now: before priority's price of 2026-12-01
+    _clock_at(monkeypatch, dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))
     # prompt upper bound: 5 bytes + 8 per message + 16 per request = 29 tokens
     # default: 29 × 1.25 + 100 × 10 = 1,036.25 µ$ + the every-request fee 0.001 = 0.00203625
     # priority: 29 × 2.5 + 100 × 20 = 2,072.5 µ$ = 0.0020725 (the dearest)
@@ -192,6 +212,9 @@ def test_estimate_worst_case_across_contexts(peers: Catalog) -> None:
     assert flex.worst_case == Decimal("0.000518125")
     named_default = estimate({**body, "service_tier": "default"}, catalog=peers)
     assert named_default.worst_case == Decimal("0.00203625")
+    # from 2026-12-01 priority costs 3 and 24 USD per 1M: 29 × 3 + 100 × 24 = 2,487 µ$
+    _clock_at(monkeypatch, dt.datetime(2026, 12, 2, tzinfo=dt.UTC))
+    assert estimate(body, catalog=peers).worst_case == Decimal("0.002487")
 
 
 #: An offering whose plain flex version is listed before its default off-peak window, with two
