@@ -121,12 +121,7 @@ def test_daily_utc_window(peers: Catalog, time: str, total: str) -> None:
 def test_daily_window_without_a_timestamp_is_now(
     peers: Catalog, monkeypatch: pytest.MonkeyPatch, now: dt.datetime, total: str
 ) -> None:
-    class Frozen(dt.datetime):
-        @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> Frozen:  # type: ignore[override]
-            return cls.fromtimestamp(now.timestamp(), tz)
-
-    monkeypatch.setattr(rating, "dt", SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
+    _clock_at(monkeypatch, now)
     record = {"model": "deepseek-chat", "usage": USAGE}
     assert price(record, peers).total == Decimal(total)
 
