@@ -44,7 +44,7 @@ from typing import Any
 
 from catalog import Catalog
 
-from ..errors import NotCompilableError
+from ..errors import NotCompilableError, first_line
 from ..rating import EXACT, bundled_catalog
 from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
 from .plan import FEE_RATE, TOOL_RATE, UNKNOWN_TOOL, compile_offering
@@ -477,8 +477,7 @@ def _check_parquet(raw: Any, path: Path, link: Path) -> None:
     try:
         raw.execute(f"SELECT count(*) FROM read_parquet({_quote(str(link))})").fetchall()
     except duckdb.Error as exc:
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        reason = lines[0].replace(str(link), str(path))
+        reason = (first_line(exc) or type(exc).__name__).replace(str(link), str(path))
         raise FileTextError(
             f"{path}: not a Parquet file DuckDB can read ({reason})", usage=True
         ) from None
