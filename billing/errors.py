@@ -126,3 +126,10 @@ class InvoiceError(BillingError):
 
 class NotCompilableError(BillingError):
     """A price plan the SQL path cannot express exactly (the Python path still prices it)."""
+
+
+def first_line(error: object) -> str:
+    """The first line of an error's text (an exception or its message), "" when it has none:
+    the part of another library's error that a sentence for people quotes."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

@@ -44,15 +44,13 @@ from typing import Any
 
 from catalog import Catalog
 
-from ..errors import NotCompilableError
+from ..errors import NotCompilableError, first_line
 from ..rating import EXACT, bundled_catalog
 from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
 from .plan import FEE_RATE, TOOL_RATE, UNKNOWN_TOOL, compile_offering
-from .rate import RateResult, rate_scope
+from .rate import LineKey, RateResult, rate_scope
 
 _ZERO = Decimal(0)
-#: (offering, price_version, tier, charge, unit, unit_price) → [quantity, events, amount]
-LineKey = tuple[str, str, str | None, str, str, Decimal]
 
 
 @dataclass
@@ -60,7 +58,7 @@ class BulkResult:
     records: int = 0
     priced: int = 0
     failed: dict[str, int] = field(default_factory=dict)  #: reason → records
-    lines: dict[LineKey, list[Any]] = field(default_factory=dict)
+    lines: dict[LineKey, list[Any]] = field(default_factory=dict)  #: → [quantity, events, amount]
     currencies: set[str] = field(default_factory=set)
     fast: int = 0  #: records rated by DuckDB's statements
     exact: int = 0  #: records priced one by one by the Python calculator
@@ -479,8 +477,7 @@ def _check_parquet(raw: Any, path: Path, link: Path) -> None:
     try:
         raw.execute(f"SELECT count(*) FROM read_parquet({_quote(str(link))})").fetchall()
     except duckdb.Error as exc:
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        reason = lines[0].replace(str(link), str(path))
+        reason = (first_line(exc) or type(exc).__name__).replace(str(link), str(path))
         raise FileTextError(
             f"{path}: not a Parquet file DuckDB can read ({reason})", usage=True
         ) from None
@@ -554,15 +551,7 @@ def _rate_records(
         (result.fast,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
         for line in rated.lines:
             result.currencies.add(line.currency)
-            key = (
-                line.offering,
-                line.price_version,
-                line.tier,
-                line.charge,
-                line.unit,
-                line.unit_price,
-            )
-            _add(result, key, line.quantity, line.events, line.amount)
+            _add(result, line.charge_key, line.quantity, line.events, line.amount)
         result.priced += rated.priced_events
         for err in rated.errors:
             result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events

@@ -58,6 +58,10 @@ _EXTRA_FIELDS = tuple(f"{x}_{kind}" for kind in EXTRA_KINDS for x in ("q", "n"))
 _ALL_FIELDS = _FIELDS + _EXTRA_FIELDS
 
 
+#: a rated line's charge: (offering, price_version, tier, charge, unit, unit_price)
+LineKey = tuple[str, str, str | None, str, str, Decimal]
+
+
 @dataclass(frozen=True, slots=True)
 class RatedLine:
     """One charge of one (customer, period, offering, version, tier), summed over events."""
@@ -75,6 +79,20 @@ class RatedLine:
     quantity: int
     events: int
     amount: Decimal  #: exact: quantity × price (per 10⁶ tokens for token lines)
+
+    @property
+    def charge_key(self) -> LineKey:
+        """(offering, price_version, tier, charge, unit, unit_price): the line's charge, as
+        totals per charge (files) and the stored charges (a customer and period ahead of it)
+        are keyed."""
+        return (
+            self.offering,
+            self.price_version,
+            self.tier,
+            self.charge,
+            self.unit,
+            self.unit_price,
+        )
 
 
 @dataclass(frozen=True, slots=True)

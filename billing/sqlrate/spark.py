@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.sql.compiler import IdentifierPreparer, SQLCompiler
 
+from ..errors import first_line
 from .duck import DATASETS, EngineUnavailableError
 from .events import schemas
 
@@ -216,7 +217,7 @@ def _start_error(exc: BaseException, master: str, *, remote: bool) -> Exception 
         text = str(java.getMessage() or java.toString())
     except Exception:  # the JVM went away meanwhile
         text = str(exc)
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    first = first_line(text) or type(exc).__name__
     return SparkUsageError(
         f"Spark could not start a session on {master} (its log above says why): {first}"
     )
@@ -323,8 +324,7 @@ DELTA_HINT = (
 
 def _analysis_sentence(exc: BaseException, fmt: str, where: str) -> str:
     condition = _condition(exc)
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
+    first = first_line(exc) or type(exc).__name__
     if condition == "TABLE_OR_VIEW_NOT_FOUND":
         return f"--events-format table: the Spark catalog has no table {where} ({first})"
     if condition == "PATH_NOT_FOUND":

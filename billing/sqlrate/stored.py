@@ -89,16 +89,7 @@ def compare(rated: Any, stored: dict[StoredKey, tuple[int, Decimal, int]]) -> li
     """Rows of the re-rating beside the stored charges (either side may be missing)."""
     mine: dict[StoredKey, tuple[int, Decimal, int]] = {}
     for line in rated.lines:
-        key: StoredKey = (
-            line.customer_id,
-            line.period,
-            line.offering,
-            line.price_version,
-            line.tier,
-            line.charge,
-            line.unit,
-            line.unit_price,
-        )
+        key: StoredKey = (line.customer_id, line.period, *line.charge_key)
         q, a, n = mine.get(key, (0, _ZERO, 0))
         mine[key] = (q + line.quantity, EXACT.add(a, line.amount), n + line.events)
     rows = []

@@ -61,9 +61,16 @@ def _os_error(exc: OSError) -> str:
     return f"{name}: {why}"
 
 
+def first_line(error: object) -> str:
+    """The first line of an error's text, "" when it has none: what a sentence for people
+    quotes of another library's error."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
+
+
 def _database_error(exc: Exception) -> str:
     orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    text = first_line(orig) or type(orig).__name__
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
         return "the database is locked by another process; try again when it has finished"
@@ -119,7 +126,7 @@ def describe(exc: BaseException, source: str | None = None) -> tuple[int, str, s
         return EXIT_USAGE, "file", _os_error(exc)
     if module.startswith(("sqlalchemy", "sqlite3", "psycopg", "alembic")):
         return EXIT_USAGE, "database", _database_error(exc)  # type: ignore[arg-type]
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = first_line(exc)
     detail = f"{name}: {text}" if text else name
     return (
         EXIT_USAGE,

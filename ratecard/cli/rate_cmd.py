@@ -7,7 +7,7 @@ import sys
 from contextlib import ExitStack
 from typing import Any
 
-from .boundary import debugging
+from .boundary import debugging, first_line
 from .common import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -66,18 +66,18 @@ def register(sub: Any) -> None:
 
 
 def _spark_failure(exc: BaseException) -> str | None:
-    """The first line of a Spark error's message (PySpark's errors, and py4j's for errors
-    the JVM raised), or None for any other exception."""
+    """The first line of the error a Spark statement raised while it ran on the events (a
+    value Spark cannot convert, an overflow: PySpark's errors from the JVM), or None for any
+    other exception. An ``AnalysisException`` is not one: ratecard's statements are
+    analysed before they read a row, so Spark refusing one is ratecard's fault."""
     try:
         # here for start-up time: loaded only when the Spark engine ran
-        from pyspark.errors import PySparkException
+        from pyspark.errors import AnalysisException, PySparkException
     except ImportError:  # pragma: no cover - the spark extra is what ran
         return None
-    # py4j's Py4JJavaError carries the JVM's exception (py4j has no type hints to import)
-    if not isinstance(exc, PySparkException) and not hasattr(exc, "java_exception"):
+    if not isinstance(exc, PySparkException) or isinstance(exc, AnalysisException):
         return None
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    return first_line(exc) or type(exc).__name__
 
 
 def _text(value: Any) -> str:

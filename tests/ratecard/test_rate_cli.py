@@ -347,3 +347,16 @@ def test_events_spark_cannot_rate_are_bad_input(
     assert err.startswith("ratecard: Spark could not rate the events: "), err
     assert "many" in err and len(err.splitlines()) == 1, err
     assert not any(t in err for t in _TRACES) and "internal error" not in err, err
+
+
+def test_only_errors_of_running_on_the_events_are_called_bad_input() -> None:
+    """A statement Spark refuses to analyse is ratecard's fault (an internal error), not
+    the events': only errors raised while a statement ran are said as the data's."""
+    pytest.importorskip("pyspark")
+    from pyspark.errors import AnalysisException, PySparkException
+
+    from ratecard.cli.rate_cmd import _spark_failure
+
+    assert _spark_failure(AnalysisException("[UNRESOLVED_COLUMN] no column x")) is None
+    assert _spark_failure(ValueError("not Spark's")) is None
+    assert _spark_failure(PySparkException("first line\nsecond")) == "first line"
