@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection
 
-from .events import each_dataset
+from .events import MARKS_TOOLS, TOOL_ROWS, each_dataset
 
 DATASETS = ("usage_events", "usage_tool_calls", "customers")
 
@@ -92,6 +92,9 @@ def duckdb_connection(
                     )
             elif ledger is not None:
                 each_dataset(ledger, scope, partial(load_batches, raw))
+            if parquet is not None or ledger is not None:
+                names = {row[0] for row in raw.execute("DESCRIBE usage_events").fetchall()}
+                conn.info[MARKS_TOOLS] = TOOL_ROWS in names
             yield conn
     finally:
         engine.dispose()

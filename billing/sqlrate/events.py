@@ -2,10 +2,19 @@
 which DuckDB and Spark read them (billing.sqlrate.duck, billing.sqlrate.spark).
 
 An export directory holds three Parquet datasets: ``usage_events/`` (the columns the rating
-statements read, plus ``customer``, the customer's code), ``usage_tool_calls/`` (``event_pk,
-tool, calls``) and ``customers/`` (``id, code``). Counts are INT64, ``event_time`` a UTC
-timestamp (microseconds), ``request_params`` the JSON text as stored. No money column is
-exported: the engines only count and sum integers.
+statements read, and ``tool_rows``), ``usage_tool_calls/`` (``event_pk, tool, calls``) and
+``customers/`` (``id, code``). Counts are INT64, ``event_time`` a UTC timestamp
+(microseconds), ``request_params`` the JSON text as stored. No money column is exported: the
+engines only count and sum integers.
+
+``tool_rows`` is the number of the event's rows in ``usage_tool_calls``, and the events come
+in two runs: first those without tool calls, then those with (each run in the order the
+database gives; the export writes row groups of :data:`BATCH_ROWS` events). So the row groups of
+the second run are the only ones whose ``tool_rows`` statistics reach above 0, and the tool
+statement (``tool_rows > 0``: billing.sqlrate.rate) reads only them instead of every event of
+the period. The column is optional to a reader: an export without it is rated by a scan of
+every event, and one whose ``tool_rows`` do not add up to the rows of ``usage_tool_calls`` is
+rated so too (:func:`billing.sqlrate.rate.rate_scope`).
 
 The rows are read in one of two ways, the same rows either way:
 
@@ -28,12 +37,24 @@ The rows are read in one of two ways, the same rows either way:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import ColumnElement, Connection, Text, cast, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Text,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+)
 
 from ..ledger.db import CHANGES_AT_BEGIN
 from ..ledger.tables import Customer, UsageEvent, UsageToolCall
@@ -60,6 +81,11 @@ EVENT_COLUMNS = (
     "price_context",
 )
 BATCH_ROWS = 200_000
+#: the export's column of each event's rows in usage_tool_calls (see the module docstring)
+TOOL_ROWS = "tool_rows"
+#: the key of ``Connection.info`` that says the connection's ``usage_events`` has
+#: :data:`TOOL_ROWS` (set by billing.sqlrate.duck and billing.sqlrate.spark)
+MARKS_TOOLS = "ratecard.tool_rows"
 
 
 def schemas() -> dict[str, pa.Schema]:
@@ -89,6 +115,7 @@ def schemas() -> dict[str, pa.Schema]:
                 ("request_params", pa.string()),
                 ("token_kinds", pa.string()),
                 ("price_context", pa.string()),
+                (TOOL_ROWS, pa.int64()),
             ]
         ),
         "usage_tool_calls": pa.schema(
@@ -274,13 +301,19 @@ def ledger_batches(
     iterator raises AdbcReadError when the read fails part way; :func:`each_dataset` reads
     again without ADBC then."""
     e = UsageEvent.__table__.c
+    t = UsageToolCall.__table__.c
     sch = schemas()
     columns = [
         cast(e[name], Text).label(name) if name == "request_params" else e[name]
         for name in EVENT_COLUMNS
     ]
-    events = select(*columns).where(*scope)
-    t = UsageToolCall.__table__.c
+    # the events without tool calls, then those with them (see the module docstring)
+    has_tools = exists().where(t.event_pk == e.id)
+    rows_of = select(func.count()).where(t.event_pk == e.id).scalar_subquery()
+    runs = [
+        select(*columns, literal(0, BigInteger).label(TOOL_ROWS)).where(*scope, ~has_tools),
+        select(*columns, rows_of.label(TOOL_ROWS)).where(*scope, has_tools),
+    ]
     in_scope = select(e.id).where(*scope)
     tools = select(t.event_pk, t.tool, t.calls).where(t.event_pk.in_(in_scope))
     # every customer, but for a scope of one customer (``export-events --customer``): the
@@ -291,12 +324,21 @@ def ledger_batches(
     if pinned is not None:
         customers = customers.where(Customer.id == pinned)
     where = _adbc_uri(conn) if adbc else None
-    statements = {"usage_events": events, "usage_tool_calls": tools, "customers": customers}
-    if where is not None:
-        return {
-            name: _adbc_batches(where, conn, stmt, sch[name]) for name, stmt in statements.items()
-        }
-    return {name: _batches(conn, stmt, sch[name]) for name, stmt in statements.items()}
+    read: Callable[[Any, pa.Schema], Iterator[pa.RecordBatch]] = (
+        partial(_adbc_batches, where, conn) if where is not None else partial(_batches, conn)
+    )
+    statements = {"usage_events": runs, "usage_tool_calls": [tools], "customers": [customers]}
+    # each part's iterator made now (a generator expression would read ``name`` late)
+    return {
+        name: _chain([read(stmt, sch[name]) for stmt in stmts])
+        for name, stmts in statements.items()
+    }
+
+
+def _chain(parts: Iterable[Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+    """The batches of each part in turn; a part's statement runs only when its turn comes."""
+    for part in parts:
+        yield from part
 
 
 def each_dataset(
@@ -345,17 +387,56 @@ def export_events(
             old.unlink()
         rows = 0
         with pq.ParquetWriter(folder / "part-0.parquet", schema, compression="zstd") as w:
+            # row groups of BATCH_ROWS rows, whatever the driver's batches (ADBC's SQLite
+            # driver gives 1,024 rows at a time): an engine reads a file a row group per
+            # thread, and skips one by its statistics (``tool_rows``)
+            groups = _RowGroups(w)
             for batch in batches:
                 rows += batch.num_rows
-                w.write_batch(batch)
+                groups.add(batch)
+            groups.flush()
         written[name] = rows
 
     each_dataset(conn, scope, write)
     return written
 
 
+class _RowGroups:
+    """Batches written to a ParquetWriter as row groups of BATCH_ROWS rows (the last one
+    fewer)."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.held: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.held.append(batch)
+        self.rows += batch.num_rows
+        if self.rows >= BATCH_ROWS:
+            # here, not at the top: an optional dependency (the duckdb or spark extra)
+            import pyarrow as pa
+
+            table = pa.Table.from_batches(self.held)
+            whole = self.rows - self.rows % BATCH_ROWS
+            self.writer.write_table(table.slice(0, whole), row_group_size=BATCH_ROWS)
+            rest = table.slice(whole)
+            self.held = rest.to_batches() if rest.num_rows else []
+            self.rows = rest.num_rows
+
+    def flush(self) -> None:
+        if self.rows:
+            # here, not at the top: an optional dependency (the duckdb or spark extra)
+            import pyarrow as pa
+
+            self.writer.write_table(pa.Table.from_batches(self.held), row_group_size=BATCH_ROWS)
+        self.held, self.rows = [], 0
+
+
 __all__ = [
     "EVENT_COLUMNS",
+    "MARKS_TOOLS",
+    "TOOL_ROWS",
     "AdbcReadError",
     "each_dataset",
     "export_events",

@@ -215,10 +215,17 @@ def _by_offering(
     return case(*whens, else_=default)
 
 
-def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -> Statements:
+def statements(
+    offerings: Any,
+    scope: list[ColumnElement[bool]],
+    dialect: str,
+    tool_scope: Iterable[ColumnElement[bool]] = (),
+) -> Statements:
     """The statements for the offerings (Offering or CompiledOffering, one or a list)
     over events matching ``scope`` (conditions on usage_events): one pass over the events
-    for all of them, each event rated by its own offering's expressions."""
+    for all of them, each event rated by its own offering's expressions. ``tool_scope``:
+    more conditions for the tool statement alone, true of every event with tool calls
+    (``tool_rows > 0`` over an export that has the column: billing.sqlrate.rate)."""
     e = events_t.c
     params = json_params(dialect, e.request_params)
     if not isinstance(offerings, list | tuple):
@@ -275,8 +282,9 @@ def statements(offerings: Any, scope: list[ColumnElement[bool]], dialect: str) -
     ).where(where)
 
     # events with tools: one row per event, what its tools change
+    tool_where = and_(where, *tool_scope)
     tool_events, tool_fees, tool_rows = _tool_statement(
-        compiled, {}, keys, where, e, params, dialect, events_t, (fixed_customer, fixed_period)
+        compiled, {}, keys, tool_where, e, params, dialect, events_t, (fixed_customer, fixed_period)
     )
     has_subquery = any("SELECT" in str(cond) for cond in scope)
     return Statements(

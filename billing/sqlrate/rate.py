@@ -16,7 +16,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import sqlite
 
 from catalog import Catalog
@@ -26,6 +35,7 @@ from ..charge import Line
 from ..errors import NotCompilableError, PricingCode
 from ..money import EXACT
 from ..rating import bundled_catalog
+from .events import MARKS_TOOLS, TOOL_ROWS
 from .params import json_params
 from .plan import (
     CODES,
@@ -39,7 +49,7 @@ from .plan import (
     CompiledOffering,
     compile_offering,
 )
-from .queries import Statements, _fixed, events_t, split_key, statements
+from .queries import Statements, _fixed, events_t, split_key, statements, tools_t
 
 _ZERO = Decimal(0)
 _FIELDS = (
@@ -412,6 +422,23 @@ def offerings_in_scope(conn: Connection, scope: Sequence[ColumnElement[bool]]) -
     return found
 
 
+def _tool_scope(conn: Any) -> list[ColumnElement[bool]]:
+    """``[tool_rows > 0]`` when the connection's events have the export's ``tool_rows``
+    (billing.sqlrate.events) and the column adds up to the rows of ``usage_tool_calls``: the
+    tool statement then reads only the row groups of events with tool calls. Otherwise
+    ``[]``: every event in scope is joined to the tool calls, as on the ledger."""
+    if not conn.info.get(MARKS_TOOLS):
+        return []
+    marks = literal_column(f"{events_t.name}.{TOOL_ROWS}", BigInteger)
+    # each result read before the next statement (DuckDB's cursor holds one at a time)
+    marked = execute(conn, select(func.coalesce(func.sum(marks), 0)).select_from(events_t))
+    marked_rows = int(marked.scalar() or 0)
+    rows = int(execute(conn, select(func.count()).select_from(tools_t)).scalar() or 0)
+    if marked_rows != rows:
+        return []  # not the export's own column, or one written apart from the tool calls
+    return [marks > 0]
+
+
 def rate_scope(
     conn: Connection,
     scope: Sequence[ColumnElement[bool]],
@@ -456,7 +483,8 @@ def rate_scope(
         known.append(co)
     if known:
         # one pass over the events for every offering in scope
-        _assemble(statements(known, list(scope), dialect), conn, result, errors)
+        st = statements(known, list(scope), dialect, _tool_scope(conn))
+        _assemble(st, conn, result, errors)
     result.errors = [
         RateError(customer_id, period, key, code, n)
         for (customer_id, period, key, code), n in sorted(

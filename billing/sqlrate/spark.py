@@ -32,7 +32,7 @@ from sqlalchemy.sql.compiler import IdentifierPreparer, SQLCompiler
 
 from ..errors import first_line
 from .duck import DATASETS, EngineUnavailableError
-from .events import schemas
+from .events import MARKS_TOOLS, TOOL_ROWS, schemas
 
 #: the settings every session gets (tests and the command line alike)
 SESSION_CONF = {
@@ -148,6 +148,16 @@ class SparkConnection:
         self.spark = spark
         self.dialect = SparkDialect()
         self.statements: list[str] = []  #: every statement run, for --show-sql and tests
+        self._info: dict[str, Any] | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """As ``Connection.info``: :data:`billing.sqlrate.events.MARKS_TOOLS`, whether the
+        ``usage_events`` view has the export's ``tool_rows`` column (read once, when asked)."""
+        if self._info is None:
+            columns = self.spark.table("usage_events").columns
+            self._info = {MARKS_TOOLS: TOOL_ROWS in columns}
+        return self._info
 
     def sql(self, stmt: Any) -> str:
         compiled = stmt.compile(
@@ -304,7 +314,8 @@ def register_events(spark: Any, source: str, fmt: str = "parquet") -> None:
                 f"--events-format {fmt}: this Spark has no {fmt!r} data source"
                 + (DELTA_HINT if fmt == "delta" else "")
             ) from None
-        missing = [c for c in columns[name] if c not in frame.columns]
+        # ``tool_rows`` is optional (an export from before it was written rates too)
+        missing = [c for c in columns[name] if c not in frame.columns and c != TOOL_ROWS]
         if missing:
             raise SparkUsageError(
                 f"--events: {where} lacks the column(s) {', '.join(missing)} that "

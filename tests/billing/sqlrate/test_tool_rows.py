@@ -1,0 +1,153 @@
+"""The export's ``tool_rows`` (billing.sqlrate.events): each event's rows in
+``usage_tool_calls``, the events with tool calls written last in row groups of their own, and
+the tool statement reading only those row groups when the column adds up
+(billing.sqlrate.rate._tool_scope), with the same lines as a scan of every event."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from billing.ledger.tables import UsageToolCall
+from billing.sqlrate import events as events_mod
+from billing.sqlrate import period_scope, rate_scope
+from billing.sqlrate.events import TOOL_ROWS, export_events
+from billing.sqlrate.rate import _tool_scope
+from ratecard.cli import main
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+pytest.importorskip("duckdb")
+
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "samples" / "usage-2026-11.jsonl"
+
+
+@pytest.fixture
+def ledger(db_url: str, engine: Engine) -> Engine:
+    code = main(["ingest", "--db", db_url, str(SAMPLE)])
+    assert code in (0, 1)  # 1: the sample holds lines that are refused on purpose
+    return engine
+
+
+def _lines(result: Any) -> list[tuple[Any, ...]]:
+    fields = ("customer_id", "offering", "price_version", "tier", "charge", "quantity")
+    fields += ("events", "unit_price", "amount")
+    return [tuple(getattr(ln, name) for name in fields) for ln in result.lines]
+
+
+def _rewrite_events(export: Path, change: Any) -> None:
+    """Replace the export's usage_events file by ``change(table)``."""
+    path = export / "usage_events" / "part-0.parquet"
+    table = change(pq.read_table(path))
+    path.unlink()
+    pq.write_table(table, path)
+
+
+def test_tool_rows_count_each_events_tool_calls_and_come_last(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        t = UsageToolCall.__table__.c
+        stmt = select(t.event_pk, func.count()).group_by(t.event_pk)
+        in_ledger = {pk: n for pk, n in conn.execute(stmt)}
+        export_events(conn, scope, tmp_path / "out")
+    events = pq.read_table(tmp_path / "out" / "usage_events").to_pylist()
+    calls = pq.read_table(tmp_path / "out" / "usage_tool_calls").to_pylist()
+    per_event = Counter(row["event_pk"] for row in calls)
+    assert per_event and len(per_event) < len(events)  # events with and without tools
+    for row in events:
+        assert row[TOOL_ROWS] == per_event.get(row["id"], 0) == in_ledger.get(row["id"], 0)
+    marks = [row[TOOL_ROWS] > 0 for row in events]
+    first_marked = marks.index(True)
+    assert not any(marks[:first_marked]) and all(marks[first_marked:])
+
+
+def test_row_groups_hold_batch_rows_and_the_first_ones_no_tools(
+    ledger: Engine, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one
+    fewer), and the row groups of events without tool calls say so in their statistics."""
+    monkeypatch.setattr(events_mod, "BATCH_ROWS", 50)
+    with ledger.connect() as conn:
+        written = export_events(conn, period_scope("2026-11"), tmp_path / "out")
+    meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / "part-0.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sum(sizes) == written["usage_events"] > 100
+    assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
+    column = meta.schema.names.index(TOOL_ROWS)
+    highest = [meta.row_group(i).column(column).statistics.max for i in range(len(sizes))]
+    assert highest[0] == 0 and highest[-1] > 0
+    assert highest == sorted(highest, key=lambda m: m > 0)  # the 0s first
+
+
+def test_duckdb_reads_the_marked_events_and_rates_as_the_ledger(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    """Over the export, with its tool_rows, without the column (an export from before it),
+    and with a column that does not add up (all 0: read as absent, so no tool charge is
+    lost), DuckDB gives the lines the ledger's own database gives."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        export_events(conn, scope, tmp_path / "out")
+    tools = {ln.charge for ln in want.lines if ln.charge.startswith("tool")}
+    assert tools  # the sample month has tool charges for the marks to matter
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        assert [str(c).split(" :")[0] for c in _tool_scope(duck)] == ["usage_events.tool_rows >"]
+        assert _lines(rate_scope(duck, scope)) == _lines(want)
+    _rewrite_events(tmp_path / "out", lambda t: t.drop_columns([TOOL_ROWS]))
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        assert _tool_scope(duck) == []
+        assert _lines(rate_scope(duck, scope)) == _lines(want)
+    with ledger.connect() as conn:
+        export_events(conn, scope, tmp_path / "out")
+
+    def zeroed(table: Any) -> Any:
+        at = table.schema.get_field_index(TOOL_ROWS)
+        return table.set_column(at, TOOL_ROWS, pa.array([0] * table.num_rows, pa.int64()))
+
+    _rewrite_events(tmp_path / "out", zeroed)
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        assert _tool_scope(duck) == []
+        assert _lines(rate_scope(duck, scope)) == _lines(want)
+
+
+def test_duckdb_over_the_ledger_reads_the_marks_too(ledger: Engine, dialect: str) -> None:
+    """``--engine duckdb`` without ``--events`` loads the same columns from the ledger."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        with duckdb_connection(ledger=conn, scope=scope) as duck:
+            assert _tool_scope(duck) != []
+            assert _lines(rate_scope(duck, scope)) == _lines(want)
+
+
+def test_spark_rates_an_export_with_and_without_tool_rows(
+    ledger: Engine, dialect: str, tmp_path: Path, spark: Any
+) -> None:
+    from billing.sqlrate.spark import SparkConnection, register_events
+
+    if dialect != "sqlite":
+        pytest.skip("one ledger is enough for Spark (the export is the same)")
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        export_events(conn, scope, tmp_path / "out")
+    register_events(spark, str(tmp_path / "out"))
+    marked = SparkConnection(spark)
+    assert _tool_scope(marked) != []
+    assert _lines(rate_scope(marked, scope)) == _lines(want)
+    _rewrite_events(tmp_path / "out", lambda t: t.drop_columns([TOOL_ROWS]))
+    register_events(spark, str(tmp_path / "out"))
+    unmarked = SparkConnection(spark)
+    assert _tool_scope(unmarked) == []
+    assert _lines(rate_scope(unmarked, scope)) == _lines(want)
