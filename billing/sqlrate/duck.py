@@ -91,7 +91,8 @@ def duckdb_connection(
                         f"read_parquet({_quote(parquet_glob(parquet, name))})"
                     )
             elif ledger is not None:
-                each_dataset(ledger, scope, partial(load_batches, raw))
+                # without tool_rows: the ledger's lookups would cost more than they save
+                each_dataset(ledger, scope, partial(load_batches, raw), marks=False)
             if parquet is not None or ledger is not None:
                 names = {row[0] for row in raw.execute("DESCRIBE usage_events").fetchall()}
                 conn.info[MARKS_TOOLS] = TOOL_ROWS in names

@@ -14,7 +14,8 @@ the second run are the only ones whose ``tool_rows`` statistics reach above 0, a
 statement (``tool_rows > 0``: billing.sqlrate.rate) reads only them instead of every event of
 the period. The column is optional to a reader: an export without it is rated by a scan of
 every event, and one whose ``tool_rows`` do not add up to the rows of ``usage_tool_calls`` is
-rated so too (:func:`billing.sqlrate.rate.rate_scope`).
+rated so too (:func:`billing.sqlrate.rate.rate_scope`). DuckDB's tables loaded from the ledger
+have no ``tool_rows`` (:func:`ledger_batches` ``marks=False``).
 
 The rows are read in one of two ways, the same rows either way:
 
@@ -88,7 +89,8 @@ TOOL_ROWS = "tool_rows"
 MARKS_TOOLS = "ratecard.tool_rows"
 
 
-def schemas() -> dict[str, pa.Schema]:
+def schemas(*, marks: bool = True) -> dict[str, pa.Schema]:
+    """The Arrow schema of each dataset; ``marks``: usage_events with :data:`TOOL_ROWS`."""
     # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow as pa
 
@@ -115,7 +117,7 @@ def schemas() -> dict[str, pa.Schema]:
                 ("request_params", pa.string()),
                 ("token_kinds", pa.string()),
                 ("price_context", pa.string()),
-                (TOOL_ROWS, pa.int64()),
+                *([(TOOL_ROWS, pa.int64())] if marks else []),
             ]
         ),
         "usage_tool_calls": pa.schema(
@@ -292,28 +294,37 @@ def _batches(conn: Connection, stmt: Any, schema: pa.Schema) -> Iterator[pa.Reco
 
 
 def ledger_batches(
-    conn: Connection, scope: Sequence[ColumnElement[bool]], *, adbc: bool = True
+    conn: Connection,
+    scope: Sequence[ColumnElement[bool]],
+    *,
+    adbc: bool = True,
+    marks: bool = True,
 ) -> dict[str, Iterator[pa.RecordBatch]]:
     """Record batches of the events matching ``scope`` (conditions on usage_events, evaluated
     by the ledger's database), their tool calls, and the customers (the one customer the
     scope pins, if it pins one). With ``adbc`` (and when
     ADBC may read: see the module docstring) the batches come from the ADBC driver, and an
     iterator raises AdbcReadError when the read fails part way; :func:`each_dataset` reads
-    again without ADBC then."""
+    again without ADBC then. With ``marks`` the events carry :data:`TOOL_ROWS`, those with
+    tool calls last (what the export writes); without, they are read in one statement (what
+    an in-memory DuckDB loads: a lookup of each event's tool calls in the ledger costs more
+    than DuckDB's whole rating then, about 0.5 s per million events on SQLite)."""
     e = UsageEvent.__table__.c
     t = UsageToolCall.__table__.c
-    sch = schemas()
+    sch = schemas(marks=marks)
     columns = [
         cast(e[name], Text).label(name) if name == "request_params" else e[name]
         for name in EVENT_COLUMNS
     ]
-    # the events without tool calls, then those with them (see the module docstring)
-    has_tools = exists().where(t.event_pk == e.id)
-    rows_of = select(func.count()).where(t.event_pk == e.id).scalar_subquery()
-    runs = [
-        select(*columns, literal(0, BigInteger).label(TOOL_ROWS)).where(*scope, ~has_tools),
-        select(*columns, rows_of.label(TOOL_ROWS)).where(*scope, has_tools),
-    ]
+    runs = [select(*columns).where(*scope)]
+    if marks:
+        # the events without tool calls, then those with them (see the module docstring)
+        has_tools = exists().where(t.event_pk == e.id)
+        rows_of = select(func.count()).where(t.event_pk == e.id).scalar_subquery()
+        runs = [
+            select(*columns, literal(0, BigInteger).label(TOOL_ROWS)).where(*scope, ~has_tools),
+            select(*columns, rows_of.label(TOOL_ROWS)).where(*scope, has_tools),
+        ]
     in_scope = select(e.id).where(*scope)
     tools = select(t.event_pk, t.tool, t.calls).where(t.event_pk.in_(in_scope))
     # every customer, but for a scope of one customer (``export-events --customer``): the
@@ -345,19 +356,22 @@ def each_dataset(
     conn: Connection,
     scope: Sequence[ColumnElement[bool]],
     consume: Callable[[str, pa.Schema, Iterator[pa.RecordBatch]], None],
+    *,
+    marks: bool = True,
 ) -> None:
-    """``consume(name, schema, batches)`` for each dataset of :func:`ledger_batches`; when
-    an ADBC read fails part way, ``consume`` is called again for that dataset with batches
-    read by SQLAlchemy (so it must start the dataset over)."""
-    sch = schemas()
-    for name, batches in ledger_batches(conn, scope).items():
+    """``consume(name, schema, batches)`` for each dataset of :func:`ledger_batches` (with
+    ``marks``); when an ADBC read fails part way, ``consume`` is called again for that
+    dataset with batches read by SQLAlchemy (so it must start the dataset over)."""
+    sch = schemas(marks=marks)
+    for name, batches in ledger_batches(conn, scope, marks=marks).items():
         try:
             consume(name, sch[name], batches)
         except Exception as exc:
             # the error reaches here as raised, or wrapped by Arrow or DuckDB on the way
             if not _caused_by_adbc(exc):
                 raise
-            consume(name, sch[name], ledger_batches(conn, scope, adbc=False)[name])
+            again = ledger_batches(conn, scope, adbc=False, marks=marks)
+            consume(name, sch[name], again[name])
 
 
 def _caused_by_adbc(exc: BaseException | None) -> bool:
