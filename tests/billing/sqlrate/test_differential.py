@@ -378,10 +378,15 @@ def _lines_of(result: Any) -> list[tuple[Any, ...]]:
 
 @SETTINGS
 @given(data=st.data())
-def test_duckdb_equals_python_and_sqlite(sqlite_ledger: Engine, data: st.DataObject) -> None:
-    """DuckDB, reading the events out of the SQLite ledger, rates them as Python prices them,
+def test_duckdb_equals_python_and_sqlite(
+    sqlite_ledger: Engine, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """DuckDB, reading the events out of the SQLite ledger, and again over their Parquet
+    export (whose ``tool_rows`` the tool statement reads), rates them as Python prices them,
     and returns the very lines SQLite's run of the same statements returns, line for line."""
     from billing.sqlrate.duck import duckdb_connection
+    from billing.sqlrate.events import export_events
+    from billing.sqlrate.rate import _tool_scope
 
     test_catalog = data.draw(catalogs())
     events = data.draw(records())
@@ -395,11 +400,17 @@ def test_duckdb_equals_python_and_sqlite(sqlite_ledger: Engine, data: st.DataObj
         on_sqlite = rate_scope(conn, scope, test_catalog)
         with duckdb_connection(ledger=conn, scope=scope) as duck:
             on_duck = rate_scope(duck, scope, test_catalog)
+        out = tmp_path_factory.mktemp("export")
+        export_events(conn, scope, out)
+    with duckdb_connection(parquet=out) as duck:
+        assert _tool_scope(duck) != []  # the export's tool_rows are read
+        on_export = rate_scope(duck, scope, test_catalog)
     assert (on_sqlite.engine, on_duck.engine) == ("sqlite", "duckdb")  # which engine ran
-    assert _lines_of(on_duck) == _lines_of(on_sqlite)
-    assert on_duck.errors == on_sqlite.errors
-    assert on_duck.error_events == sum(failed.values())
-    assert _summed(on_duck) == want
+    for result in (on_duck, on_export):
+        assert _lines_of(result) == _lines_of(on_sqlite)
+        assert result.errors == on_sqlite.errors
+        assert result.error_events == sum(failed.values())
+        assert _summed(result) == want
 
 
 @settings(SETTINGS, max_examples=4)
