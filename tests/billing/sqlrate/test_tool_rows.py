@@ -152,3 +152,45 @@ def test_spark_rates_an_export_with_and_without_tool_rows(
     unmarked = SparkConnection(spark)
     assert _tool_scope(unmarked) == []
     assert _lines(rate_scope(unmarked, scope)) == _lines(want)
+
+
+def test_show_sql_prints_the_tool_statement_that_runs(
+    ledger: Engine, dialect: str, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``rate --show-sql`` over an export with tool_rows prints the tool statement with the
+    ``tool_rows > 0`` the rating adds (what DuckDB receives), and without it over the ledger."""
+    if dialect != "sqlite":
+        pytest.skip("the export is the same from either ledger")
+    out = str(tmp_path / "out")
+    assert main(["export-events", "--db", db_url, "--period", "2026-11", "--out", out]) == 0
+    capsys.readouterr()
+    args = ["rate", "--db", db_url, "--period", "2026-11", "--show-sql", "--engine", "duckdb"]
+    assert main([*args, "--events", out]) == 0
+    assert "usage_events.tool_rows > 0" in capsys.readouterr().out
+    assert main(args) == 0  # loaded from the ledger: no tool_rows
+    assert "tool_rows" not in capsys.readouterr().out
+
+
+def test_duckdb_takes_a_text_tool_rows_as_absent(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    """A ``tool_rows`` column that is not an integer (an export written by another pipeline)
+    is rated by a scan of every event, as one without the column, not refused by DuckDB's
+    ``sum(VARCHAR)``."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    if dialect != "sqlite":
+        pytest.skip("the export is the same from either ledger")
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        export_events(conn, scope, tmp_path / "out")
+
+    def as_text(table: Any) -> Any:
+        at = table.schema.get_field_index(TOOL_ROWS)
+        return table.set_column(at, TOOL_ROWS, table[TOOL_ROWS].cast(pa.string()))
+
+    _rewrite_events(tmp_path / "out", as_text)
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        assert _tool_scope(duck) == []
+        assert _lines(rate_scope(duck, scope)) == _lines(want)
