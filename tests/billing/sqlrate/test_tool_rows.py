@@ -40,14 +40,15 @@ def _lines(result: Any) -> list[tuple[Any, ...]]:
 
 
 def _rewrite_events(export: Path, change: Any) -> None:
-    """Replace the export's usage_events file by ``change(table)``."""
-    path = export / "usage_events" / "part-0.parquet"
-    table = change(pq.read_table(path))
-    path.unlink()
-    pq.write_table(table, path)
+    """Replace the export's usage_events files by one file of ``change(table)``."""
+    folder = export / "usage_events"
+    table = change(pq.read_table(folder))
+    for path in folder.glob("*.parquet"):
+        path.unlink()
+    pq.write_table(table, folder / "part-0.parquet")
 
 
-def test_tool_rows_count_each_events_tool_calls_and_come_last(
+def test_tool_rows_count_each_events_tool_calls_in_a_file_of_their_own(
     ledger: Engine, dialect: str, tmp_path: Path
 ) -> None:
     scope = period_scope("2026-11")
@@ -56,33 +57,56 @@ def test_tool_rows_count_each_events_tool_calls_and_come_last(
         stmt = select(t.event_pk, func.count()).group_by(t.event_pk)
         in_ledger = {pk: n for pk, n in conn.execute(stmt)}
         export_events(conn, scope, tmp_path / "out")
-    events = pq.read_table(tmp_path / "out" / "usage_events").to_pylist()
+    folder = tmp_path / "out" / "usage_events"
+    assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet", "part-1.parquet"]
+    plain = pq.read_table(folder / "part-0.parquet").to_pylist()
+    with_tools = pq.read_table(folder / "part-1.parquet").to_pylist()
     calls = pq.read_table(tmp_path / "out" / "usage_tool_calls").to_pylist()
     per_event = Counter(row["event_pk"] for row in calls)
-    assert per_event and len(per_event) < len(events)  # events with and without tools
-    for row in events:
+    assert per_event and plain  # events with and without tools
+    for row in plain + with_tools:
         assert row[TOOL_ROWS] == per_event.get(row["id"], 0) == in_ledger.get(row["id"], 0)
-    marks = [row[TOOL_ROWS] > 0 for row in events]
-    first_marked = marks.index(True)
-    assert not any(marks[:first_marked]) and all(marks[first_marked:])
+    assert all(row[TOOL_ROWS] == 0 for row in plain)
+    assert all(row[TOOL_ROWS] > 0 for row in with_tools)
+    assert {row["id"] for row in with_tools} == set(per_event)
 
 
-def test_row_groups_hold_batch_rows_and_the_first_ones_no_tools(
+def test_row_groups_hold_batch_rows_and_say_which_have_tools(
     ledger: Engine, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one
-    fewer), and the row groups of events without tool calls say so in their statistics."""
+    """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one of
+    a file fewer), and their statistics say which hold events with tool calls."""
     monkeypatch.setattr(events_mod, "BATCH_ROWS", 50)
     with ledger.connect() as conn:
         written = export_events(conn, period_scope("2026-11"), tmp_path / "out")
-    meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / "part-0.parquet").metadata
-    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    assert sum(sizes) == written["usage_events"] > 100
-    assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
-    column = meta.schema.names.index(TOOL_ROWS)
-    highest = [meta.row_group(i).column(column).statistics.max for i in range(len(sizes))]
-    assert highest[0] == 0 and highest[-1] > 0
-    assert highest == sorted(highest, key=lambda m: m > 0)  # the 0s first
+    total = 0
+    for part, tools in (("part-0", False), ("part-1", True)):
+        meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / f"{part}.parquet").metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
+        total += sum(sizes)
+        column = meta.schema.names.index(TOOL_ROWS)
+        for i in range(len(sizes)):
+            stats = meta.row_group(i).column(column).statistics
+            assert (stats.min > 0) is tools and (stats.max > 0) is tools
+    assert total == written["usage_events"] > 100
+
+
+def test_a_period_without_tool_calls_or_events_exports_one_file(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    """No event with tool calls: no part-1; no event at all: an empty part-0 that DuckDB
+    rates as nothing."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    with ledger.connect() as conn:
+        export_events(conn, period_scope("2026-10"), tmp_path / "out")
+    folder = tmp_path / "out" / "usage_events"
+    assert [p.name for p in folder.iterdir()] == ["part-0.parquet"]
+    assert pq.read_table(folder).num_rows == 0
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        result = rate_scope(duck, period_scope("2026-10"))
+    assert (result.priced_events, result.lines, result.errors) == (0, [], [])
 
 
 def test_duckdb_reads_the_marked_events_and_rates_as_the_ledger(
@@ -196,11 +220,6 @@ def test_duckdb_takes_a_text_tool_rows_as_absent(
         assert _lines(rate_scope(duck, scope)) == _lines(want)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported, not fixed: the two runs are two statements (with ADBC, two "
-    "connections), so an export taken while usage is ingested is no one snapshot",
-)
 def test_an_export_holds_an_ingest_whole_or_not_at_all(
     ledger: Engine, dialect: str, db_url: str, tmp_path: Path
 ) -> None:
