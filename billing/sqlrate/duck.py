@@ -30,6 +30,12 @@ from sqlalchemy import ColumnElement, Connection
 from .events import MARKS_TOOLS, TOOL_ROWS, each_dataset
 
 DATASETS = ("usage_events", "usage_tool_calls", "customers")
+#: DuckDB's integer types: a ``tool_rows`` of another type is not the export's (see
+#: billing.sqlrate.events.TOOL_ROWS)
+_INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+)
 
 
 class EngineUnavailableError(Exception):
@@ -94,8 +100,14 @@ def duckdb_connection(
                 # without tool_rows: the ledger's lookups would cost more than they save
                 each_dataset(ledger, scope, partial(load_batches, raw), marks=False)
             if parquet is not None or ledger is not None:
-                names = {row[0] for row in raw.execute("DESCRIBE usage_events").fetchall()}
-                conn.info[MARKS_TOOLS] = TOOL_ROWS in names
+                # an integer tool_rows only: another type (an export written by another
+                # pipeline) is taken as absent, and every event scanned
+                types = dict(
+                    raw.execute(
+                        "SELECT column_name, column_type FROM (DESCRIBE usage_events)"
+                    ).fetchall()
+                )
+                conn.info[MARKS_TOOLS] = types.get(TOOL_ROWS) in _INTEGER_TYPES
             yield conn
     finally:
         engine.dispose()

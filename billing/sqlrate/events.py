@@ -7,10 +7,11 @@ statements read, and ``tool_rows``), ``usage_tool_calls/`` (``event_pk, tool, ca
 (microseconds), ``request_params`` the JSON text as stored. No money column is exported: the
 engines only count and sum integers.
 
-``tool_rows`` is the number of the event's rows in ``usage_tool_calls``, and the events come
-in two runs: first those without tool calls, then those with (each run in the order the
-database gives; the export writes row groups of :data:`BATCH_ROWS` events). So the row groups of
-the second run are the only ones whose ``tool_rows`` statistics reach above 0, and the tool
+``tool_rows`` is the number of the event's rows in ``usage_tool_calls``, read in the same
+statement as the events (one snapshot of the ledger: an ingest is in the export whole or not
+at all). The export writes the events without tool calls to ``usage_events/part-0.parquet``
+and those with them to ``part-1.parquet``, in row groups of :data:`BATCH_ROWS` events. So
+only the row groups of ``part-1`` have ``tool_rows`` statistics above 0, and the tool
 statement (``tool_rows > 0``: billing.sqlrate.rate) reads only them instead of every event of
 the period. The column is optional to a reader: an export without it is rated by a scan of
 every event, and one whose ``tool_rows`` do not add up to the rows of ``usage_tool_calls`` is
@@ -38,21 +39,19 @@ The rows are read in one of two ways, the same rows either way:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Connection,
     Text,
     cast,
-    exists,
     func,
-    literal,
     select,
     text,
 )
@@ -305,10 +304,10 @@ def ledger_batches(
     scope pins, if it pins one). With ``adbc`` (and when
     ADBC may read: see the module docstring) the batches come from the ADBC driver, and an
     iterator raises AdbcReadError when the read fails part way; :func:`each_dataset` reads
-    again without ADBC then. With ``marks`` the events carry :data:`TOOL_ROWS`, those with
-    tool calls last (what the export writes); without, they are read in one statement (what
-    an in-memory DuckDB loads: a lookup of each event's tool calls in the ledger costs more
-    than DuckDB's whole rating then, about 0.5 s per million events on SQLite)."""
+    again without ADBC then. With ``marks`` the events carry :data:`TOOL_ROWS` (what the
+    export writes); without, they do not (what an in-memory DuckDB loads: a lookup of each
+    event's tool calls in the ledger costs more than DuckDB's whole rating then, about 0.5 s
+    per million events on SQLite)."""
     e = UsageEvent.__table__.c
     t = UsageToolCall.__table__.c
     sch = schemas(marks=marks)
@@ -316,15 +315,12 @@ def ledger_batches(
         cast(e[name], Text).label(name) if name == "request_params" else e[name]
         for name in EVENT_COLUMNS
     ]
-    runs = [select(*columns).where(*scope)]
     if marks:
-        # the events without tool calls, then those with them (see the module docstring)
-        has_tools = exists().where(t.event_pk == e.id)
+        # one statement, so one snapshot of the ledger (an ingest is in the export whole or
+        # not at all); export_events puts the events with tool calls in a file of their own
         rows_of = select(func.count()).where(t.event_pk == e.id).scalar_subquery()
-        runs = [
-            select(*columns, literal(0, BigInteger).label(TOOL_ROWS)).where(*scope, ~has_tools),
-            select(*columns, rows_of.label(TOOL_ROWS)).where(*scope, has_tools),
-        ]
+        columns.append(rows_of.label(TOOL_ROWS))
+    events = select(*columns).where(*scope)
     in_scope = select(e.id).where(*scope)
     tools = select(t.event_pk, t.tool, t.calls).where(t.event_pk.in_(in_scope))
     # every customer, but for a scope of one customer (``export-events --customer``): the
@@ -338,18 +334,8 @@ def ledger_batches(
     read: Callable[[Any, pa.Schema], Iterator[pa.RecordBatch]] = (
         partial(_adbc_batches, where, conn) if where is not None else partial(_batches, conn)
     )
-    statements = {"usage_events": runs, "usage_tool_calls": [tools], "customers": [customers]}
-    # each part's iterator made now (a generator expression would read ``name`` late)
-    return {
-        name: _chain([read(stmt, sch[name]) for stmt in stmts])
-        for name, stmts in statements.items()
-    }
-
-
-def _chain(parts: Iterable[Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
-    """The batches of each part in turn; a part's statement runs only when its turn comes."""
-    for part in parts:
-        yield from part
+    statements = {"usage_events": events, "usage_tool_calls": tools, "customers": customers}
+    return {name: read(stmt, sch[name]) for name, stmt in statements.items()}
 
 
 def each_dataset(
@@ -390,7 +376,7 @@ def export_events(
     """Write the events in ``scope`` as Parquet under ``out`` (see the module docstring);
     returns the rows written per dataset. Existing files of a dataset are replaced."""
     # here, not at the top: an optional dependency (the duckdb or spark extra)
-    import pyarrow.parquet as pq
+    import pyarrow.compute as pc
 
     written: dict[str, int] = {}
 
@@ -400,15 +386,22 @@ def export_events(
         for old in folder.glob("*.parquet"):
             old.unlink()
         rows = 0
-        with pq.ParquetWriter(folder / "part-0.parquet", schema, compression="zstd") as w:
-            # row groups of BATCH_ROWS rows, whatever the driver's batches (ADBC's SQLite
-            # driver gives 1,024 rows at a time): an engine reads a file a row group per
-            # thread, and skips one by its statistics (``tool_rows``)
-            groups = _RowGroups(w)
+        # row groups of BATCH_ROWS rows, whatever the driver's batches (ADBC's SQLite driver
+        # gives 1,024 rows at a time): an engine reads a file a row group per thread, and
+        # skips one by its statistics; the events with tool calls go to part-1.parquet
+        with ExitStack() as files:
+            plain = _RowGroups(folder / "part-0.parquet", schema, files)
+            with_tools = _RowGroups(folder / "part-1.parquet", schema, files)
             for batch in batches:
                 rows += batch.num_rows
-                groups.add(batch)
-            groups.flush()
+                if TOOL_ROWS not in schema.names:
+                    plain.add(batch)
+                    continue
+                marked = pc.greater(batch.column(TOOL_ROWS), 0)
+                plain.add(batch.filter(pc.invert(marked)))
+                with_tools.add(batch.filter(marked))
+            plain.flush()
+            with_tools.flush()
         written[name] = rows
 
     each_dataset(conn, scope, write)
@@ -416,35 +409,54 @@ def export_events(
 
 
 class _RowGroups:
-    """Batches written to a ParquetWriter as row groups of BATCH_ROWS rows (the last one
-    fewer)."""
+    """Batches written to one Parquet file (zstd) as row groups of BATCH_ROWS rows (the last
+    one fewer). The file is made when the first row comes, but for ``part-0.parquet``, made
+    even empty: a dataset of no rows is a file of its schema."""
 
-    def __init__(self, writer: Any) -> None:
-        self.writer = writer
+    def __init__(self, path: Path, schema: pa.Schema, files: ExitStack) -> None:
+        self.path, self.schema, self.files = path, schema, files
+        self.writer: Any = None
         self.held: list[pa.RecordBatch] = []
         self.rows = 0
+        if path.name == "part-0.parquet":
+            self._open()
+
+    def _open(self) -> None:
+        # here, not at the top: an optional dependency (the duckdb or spark extra)
+        import pyarrow.parquet as pq
+
+        self.writer = self.files.enter_context(
+            pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        )
 
     def add(self, batch: pa.RecordBatch) -> None:
+        if not batch.num_rows:
+            return
         self.held.append(batch)
         self.rows += batch.num_rows
         if self.rows >= BATCH_ROWS:
-            # here, not at the top: an optional dependency (the duckdb or spark extra)
-            import pyarrow as pa
-
-            table = pa.Table.from_batches(self.held)
             whole = self.rows - self.rows % BATCH_ROWS
-            self.writer.write_table(table.slice(0, whole), row_group_size=BATCH_ROWS)
+            table = self._take()
+            self._write(table.slice(0, whole))
             rest = table.slice(whole)
             self.held = rest.to_batches() if rest.num_rows else []
             self.rows = rest.num_rows
 
     def flush(self) -> None:
         if self.rows:
-            # here, not at the top: an optional dependency (the duckdb or spark extra)
-            import pyarrow as pa
-
-            self.writer.write_table(pa.Table.from_batches(self.held), row_group_size=BATCH_ROWS)
+            self._write(self._take())
         self.held, self.rows = [], 0
+
+    def _take(self) -> pa.Table:
+        # here, not at the top: an optional dependency (the duckdb or spark extra)
+        import pyarrow as pa
+
+        return pa.Table.from_batches(self.held, schema=self.schema)
+
+    def _write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self._open()
+        self.writer.write_table(table, row_group_size=BATCH_ROWS)
 
 
 __all__ = [

@@ -523,9 +523,12 @@ def period_scope(
 
 
 def show_sql(conn_or_dialect: Any, scope: Sequence[ColumnElement[bool]], offering: Any) -> str:
-    """The compiled statements for one offering, as the database receives them."""
+    """The compiled statements for one offering, as the database receives them: given a
+    connection, the tool statement with the ``tool_rows > 0`` the rating adds over an
+    export that has the column (:func:`_tool_scope`)."""
     dialect = getattr(conn_or_dialect, "dialect", conn_or_dialect)
-    st = statements(offering, list(scope), dialect.name)
+    tool_scope = _tool_scope(conn_or_dialect) if hasattr(conn_or_dialect, "info") else []
+    st = statements(offering, list(scope), dialect.name, tool_scope)
     parts = []
     for name in ("events", "kind_events", "tool_events", "kind_tool_events"):
         stmt = getattr(st, name)

@@ -40,14 +40,15 @@ def _lines(result: Any) -> list[tuple[Any, ...]]:
 
 
 def _rewrite_events(export: Path, change: Any) -> None:
-    """Replace the export's usage_events file by ``change(table)``."""
-    path = export / "usage_events" / "part-0.parquet"
-    table = change(pq.read_table(path))
-    path.unlink()
-    pq.write_table(table, path)
+    """Replace the export's usage_events files by one file of ``change(table)``."""
+    folder = export / "usage_events"
+    table = change(pq.read_table(folder))
+    for path in folder.glob("*.parquet"):
+        path.unlink()
+    pq.write_table(table, folder / "part-0.parquet")
 
 
-def test_tool_rows_count_each_events_tool_calls_and_come_last(
+def test_tool_rows_count_each_events_tool_calls_in_a_file_of_their_own(
     ledger: Engine, dialect: str, tmp_path: Path
 ) -> None:
     scope = period_scope("2026-11")
@@ -56,33 +57,56 @@ def test_tool_rows_count_each_events_tool_calls_and_come_last(
         stmt = select(t.event_pk, func.count()).group_by(t.event_pk)
         in_ledger = {pk: n for pk, n in conn.execute(stmt)}
         export_events(conn, scope, tmp_path / "out")
-    events = pq.read_table(tmp_path / "out" / "usage_events").to_pylist()
+    folder = tmp_path / "out" / "usage_events"
+    assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet", "part-1.parquet"]
+    plain = pq.read_table(folder / "part-0.parquet").to_pylist()
+    with_tools = pq.read_table(folder / "part-1.parquet").to_pylist()
     calls = pq.read_table(tmp_path / "out" / "usage_tool_calls").to_pylist()
     per_event = Counter(row["event_pk"] for row in calls)
-    assert per_event and len(per_event) < len(events)  # events with and without tools
-    for row in events:
+    assert per_event and plain  # events with and without tools
+    for row in plain + with_tools:
         assert row[TOOL_ROWS] == per_event.get(row["id"], 0) == in_ledger.get(row["id"], 0)
-    marks = [row[TOOL_ROWS] > 0 for row in events]
-    first_marked = marks.index(True)
-    assert not any(marks[:first_marked]) and all(marks[first_marked:])
+    assert all(row[TOOL_ROWS] == 0 for row in plain)
+    assert all(row[TOOL_ROWS] > 0 for row in with_tools)
+    assert {row["id"] for row in with_tools} == set(per_event)
 
 
-def test_row_groups_hold_batch_rows_and_the_first_ones_no_tools(
+def test_row_groups_hold_batch_rows_and_say_which_have_tools(
     ledger: Engine, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one
-    fewer), and the row groups of events without tool calls say so in their statistics."""
+    """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one of
+    a file fewer), and their statistics say which hold events with tool calls."""
     monkeypatch.setattr(events_mod, "BATCH_ROWS", 50)
     with ledger.connect() as conn:
         written = export_events(conn, period_scope("2026-11"), tmp_path / "out")
-    meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / "part-0.parquet").metadata
-    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    assert sum(sizes) == written["usage_events"] > 100
-    assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
-    column = meta.schema.names.index(TOOL_ROWS)
-    highest = [meta.row_group(i).column(column).statistics.max for i in range(len(sizes))]
-    assert highest[0] == 0 and highest[-1] > 0
-    assert highest == sorted(highest, key=lambda m: m > 0)  # the 0s first
+    total = 0
+    for part, tools in (("part-0", False), ("part-1", True)):
+        meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / f"{part}.parquet").metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
+        total += sum(sizes)
+        column = meta.schema.names.index(TOOL_ROWS)
+        for i in range(len(sizes)):
+            stats = meta.row_group(i).column(column).statistics
+            assert (stats.min > 0) is tools and (stats.max > 0) is tools
+    assert total == written["usage_events"] > 100
+
+
+def test_a_period_without_tool_calls_or_events_exports_one_file(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    """No event with tool calls: no part-1; no event at all: an empty part-0 that DuckDB
+    rates as nothing."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    with ledger.connect() as conn:
+        export_events(conn, period_scope("2026-10"), tmp_path / "out")
+    folder = tmp_path / "out" / "usage_events"
+    assert [p.name for p in folder.iterdir()] == ["part-0.parquet"]
+    assert pq.read_table(folder).num_rows == 0
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        result = rate_scope(duck, period_scope("2026-10"))
+    assert (result.priced_events, result.lines, result.errors) == (0, [], [])
 
 
 def test_duckdb_reads_the_marked_events_and_rates_as_the_ledger(
@@ -152,3 +176,89 @@ def test_spark_rates_an_export_with_and_without_tool_rows(
     unmarked = SparkConnection(spark)
     assert _tool_scope(unmarked) == []
     assert _lines(rate_scope(unmarked, scope)) == _lines(want)
+
+
+def test_show_sql_prints_the_tool_statement_that_runs(
+    ledger: Engine, dialect: str, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``rate --show-sql`` over an export with tool_rows prints the tool statement with the
+    ``tool_rows > 0`` the rating adds (what DuckDB receives), and without it over the ledger."""
+    if dialect != "sqlite":
+        pytest.skip("the export is the same from either ledger")
+    out = str(tmp_path / "out")
+    assert main(["export-events", "--db", db_url, "--period", "2026-11", "--out", out]) == 0
+    capsys.readouterr()
+    args = ["rate", "--db", db_url, "--period", "2026-11", "--show-sql", "--engine", "duckdb"]
+    assert main([*args, "--events", out]) == 0
+    assert "usage_events.tool_rows > 0" in capsys.readouterr().out
+    assert main(args) == 0  # loaded from the ledger: no tool_rows
+    assert "tool_rows" not in capsys.readouterr().out
+
+
+def test_duckdb_takes_a_text_tool_rows_as_absent(
+    ledger: Engine, dialect: str, tmp_path: Path
+) -> None:
+    """A ``tool_rows`` column that is not an integer (an export written by another pipeline)
+    is rated by a scan of every event, as one without the column, not refused by DuckDB's
+    ``sum(VARCHAR)``."""
+    from billing.sqlrate.duck import duckdb_connection
+
+    if dialect != "sqlite":
+        pytest.skip("the export is the same from either ledger")
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        export_events(conn, scope, tmp_path / "out")
+
+    def as_text(table: Any) -> Any:
+        at = table.schema.get_field_index(TOOL_ROWS)
+        return table.set_column(at, TOOL_ROWS, table[TOOL_ROWS].cast(pa.string()))
+
+    _rewrite_events(tmp_path / "out", as_text)
+    with duckdb_connection(parquet=tmp_path / "out") as duck:
+        assert _tool_scope(duck) == []
+        assert _lines(rate_scope(duck, scope)) == _lines(want)
+
+
+def test_an_export_holds_an_ingest_whole_or_not_at_all(
+    ledger: Engine, dialect: str, db_url: str, tmp_path: Path
+) -> None:
+    """Two records ingested in one transaction while the export reads (one with tool calls,
+    one without) are both in the export or both out of it, as when the events were one
+    statement: never the one with tools alone."""
+    import json
+
+    from billing.sqlrate.events import ledger_batches
+
+    if dialect != "sqlite":
+        pytest.skip("one ledger shows it")
+    late = tmp_path / "late.jsonl"
+    usage = {"prompt_tokens": 1000, "completion_tokens": 10}
+    records = [
+        {"id": "late-plain", "usage": usage},
+        {"id": "late-tools", "usage": {**usage, "tool_usage": {"web_search": 1}}},
+    ]
+    late.write_text(
+        "".join(
+            json.dumps(
+                {
+                    **rec,
+                    "customer": "acme",
+                    "timestamp": "2026-11-20T10:00:00Z",
+                    "model": "qwen3-5-flash",
+                    "endpoint": "chat.completions",
+                }
+            )
+            + "\n"
+            for rec in records
+        )
+    )
+    with ledger.connect() as conn:
+        batches = ledger_batches(conn, period_scope("2026-11"))["usage_events"]
+        ids = next(batches).column("id").to_pylist()  # the first run starts
+        assert main(["ingest", "--db", db_url, str(late)]) == 0  # committed meanwhile
+        ids += [pk for batch in batches for pk in batch.column("id").to_pylist()]
+    with ledger.connect() as conn:
+        (new,) = conn.execute(select(func.max(UsageToolCall.event_pk))).one()
+        plain = new - 1  # the two records were stored in one transaction, in file order
+    assert (plain in ids) == (new in ids)
