@@ -192,6 +192,14 @@ def cmd_rate(args: argparse.Namespace) -> int:
                     f"unknown customer {args.customer!r}: no usage has been ingested for it"
                 )
             customer_id = found[0]
+        if customer_id is not None and args.events and customer_id not in customer_codes(conn):
+            # an export made with ``export-events --customer`` for another customer: its
+            # rating would say "0 events, 0 lines differ", as if the stored charges matched
+            raise InputError(
+                f"the export at {args.events} does not hold customer {args.customer!r} (it "
+                "was made with export-events --customer for another): export that customer's "
+                "events, or rate without --events"
+            )
         scope = period_scope(args.period, customer_id)
         if conn is None:
             try:

@@ -255,7 +255,7 @@ DUCK_COLUMNS = """
 def write_parquet(out: Path, n: int) -> None:
     """The same events as load_sqlite, written by DuckDB straight to an export directory
     in the layout ``ratecard export-events`` writes (billing.sqlrate.events): ``tool_rows``,
-    the events with tool calls in part-1.parquet, row groups of BATCH_ROWS events."""
+    the events with tool calls last, row groups of BATCH_ROWS events."""
     import duckdb
 
     from billing.sqlrate.events import BATCH_ROWS
@@ -266,12 +266,11 @@ def write_parquet(out: Path, n: int) -> None:
     events = f"""SELECT i + 1 AS id, 1::BIGINT AS customer_id, '2026-11' AS period, {DUCK_COLUMNS},
                     CASE WHEN j % 20 IN (0, 2) THEN 1 ELSE 0 END::BIGINT AS tool_rows
                   FROM (SELECT i, i % 1000 AS j FROM range({n}) AS r(i))"""
-    for part, where in (("part-0", "tool_rows = 0"), ("part-1", "tool_rows > 0")):
-        con.execute(
-            f"COPY (SELECT * FROM ({events}) WHERE {where}) "
-            f"TO '{out}/usage_events/{part}.parquet' "
-            f"(FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})"
-        )
+    # the events without tool calls first, in the ledger's (id) order, then those with them
+    con.execute(
+        f"COPY (SELECT * FROM ({events}) ORDER BY tool_rows > 0, id) "
+        f"TO '{out}/usage_events/part-0.parquet' (FORMAT parquet, ROW_GROUP_SIZE {BATCH_ROWS})"
+    )
     con.execute(
         f"""COPY (SELECT i + 1 AS event_pk, 'web_search' AS tool, 1 + (i % 1000) % 3 AS calls
                   FROM range({n}) AS r(i) WHERE (i % 1000) % 20 = 0

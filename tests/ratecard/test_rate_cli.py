@@ -93,6 +93,10 @@ def test_rate_on_duckdb_equals_the_database(
     assert {ln["customer"] for ln in acme["lines"]} == {"acme"}
     assert all(ln["same"] is True for ln in acme["lines"])
     assert code == (1 if acme["errors"] else 0)
+    # another customer's rating over that export is refused, not "0 lines differ"
+    assert main([*rate, "--engine", "duckdb", "--customer", "globex"]) == 1
+    err = capsys.readouterr().err
+    assert "does not hold customer 'globex'" in err and "Traceback" not in err
 
 
 def test_rate_on_spark_equals_the_database(

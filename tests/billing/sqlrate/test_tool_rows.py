@@ -48,7 +48,7 @@ def _rewrite_events(export: Path, change: Any) -> None:
     pq.write_table(table, folder / "part-0.parquet")
 
 
-def test_tool_rows_count_each_events_tool_calls_in_a_file_of_their_own(
+def test_tool_rows_count_each_events_tool_calls_and_come_last(
     ledger: Engine, dialect: str, tmp_path: Path
 ) -> None:
     scope = period_scope("2026-11")
@@ -58,45 +58,47 @@ def test_tool_rows_count_each_events_tool_calls_in_a_file_of_their_own(
         in_ledger = {pk: n for pk, n in conn.execute(stmt)}
         export_events(conn, scope, tmp_path / "out")
     folder = tmp_path / "out" / "usage_events"
-    assert sorted(p.name for p in folder.iterdir()) == ["part-0.parquet", "part-1.parquet"]
-    plain = pq.read_table(folder / "part-0.parquet").to_pylist()
-    with_tools = pq.read_table(folder / "part-1.parquet").to_pylist()
+    assert [p.name for p in folder.iterdir()] == ["part-0.parquet"]  # nothing held left
+    events = pq.read_table(folder / "part-0.parquet").to_pylist()
     calls = pq.read_table(tmp_path / "out" / "usage_tool_calls").to_pylist()
     per_event = Counter(row["event_pk"] for row in calls)
-    assert per_event and plain  # events with and without tools
-    for row in plain + with_tools:
+    assert per_event and len(per_event) < len(events)  # events with and without tools
+    for row in events:
         assert row[TOOL_ROWS] == per_event.get(row["id"], 0) == in_ledger.get(row["id"], 0)
-    assert all(row[TOOL_ROWS] == 0 for row in plain)
-    assert all(row[TOOL_ROWS] > 0 for row in with_tools)
-    assert {row["id"] for row in with_tools} == set(per_event)
+    marks = [row[TOOL_ROWS] > 0 for row in events]
+    first_marked = marks.index(True)
+    assert not any(marks[:first_marked]) and all(marks[first_marked:])
 
 
-def test_row_groups_hold_batch_rows_and_say_which_have_tools(
+def test_row_groups_hold_batch_rows_and_one_kind_of_event(
     ledger: Engine, dialect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Whatever the driver's batches, the row groups hold BATCH_ROWS events (the last one of
-    a file fewer), and their statistics say which hold events with tool calls."""
+    each kind fewer), and each holds events of one kind, which its statistics say."""
     monkeypatch.setattr(events_mod, "BATCH_ROWS", 50)
     with ledger.connect() as conn:
         written = export_events(conn, period_scope("2026-11"), tmp_path / "out")
-    total = 0
-    for part, tools in (("part-0", False), ("part-1", True)):
-        meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / f"{part}.parquet").metadata
-        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        assert all(size == 50 for size in sizes[:-1]) and 0 < sizes[-1] <= 50
-        total += sum(sizes)
-        column = meta.schema.names.index(TOOL_ROWS)
-        for i in range(len(sizes)):
-            stats = meta.row_group(i).column(column).statistics
-            assert (stats.min > 0) is tools and (stats.max > 0) is tools
-    assert total == written["usage_events"] > 100
+    meta = pq.ParquetFile(tmp_path / "out" / "usage_events" / "part-0.parquet").metadata
+    column = meta.schema.names.index(TOOL_ROWS)
+    groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+    kinds = []
+    for group in groups:
+        stats = group.column(column).statistics
+        assert (stats.min > 0) == (stats.max > 0)  # one kind of event
+        kinds.append(stats.min > 0)
+    first = kinds.index(True)
+    assert not any(kinds[:first]) and all(kinds[first:])
+    sizes = [group.num_rows for group in groups]
+    for run in (sizes[:first], sizes[first:]):
+        assert all(size == 50 for size in run[:-1]) and 0 < run[-1] <= 50
+    assert sum(sizes) == written["usage_events"] > 100
 
 
-def test_a_period_without_tool_calls_or_events_exports_one_file(
+def test_a_period_without_events_exports_one_empty_file(
     ledger: Engine, dialect: str, tmp_path: Path
 ) -> None:
-    """No event with tool calls: no part-1; no event at all: an empty part-0 that DuckDB
-    rates as nothing."""
+    """No event at all: an empty part-0 (the Arrow file of events with tool calls gone too)
+    that DuckDB rates as nothing."""
     from billing.sqlrate.duck import duckdb_connection
 
     with ledger.connect() as conn:
