@@ -39,6 +39,25 @@ def _lines(result: Any) -> list[tuple[Any, ...]]:
     return [tuple(getattr(ln, name) for name in fields) for ln in result.lines]
 
 
+def _rated_and_exported(ledger: Engine, out: Path) -> Any:
+    """The sample month rated by the ledger's own database, after its export to ``out``."""
+    scope = period_scope("2026-11")
+    with ledger.connect() as conn:
+        want = rate_scope(conn, scope)
+        export_events(conn, scope, out)
+    return want
+
+
+def _marks_as(column: Any) -> Any:
+    """A change for :func:`_rewrite_events`: ``tool_rows`` replaced by ``column(table)``."""
+
+    def change(table: Any) -> Any:
+        at = table.schema.get_field_index(TOOL_ROWS)
+        return table.set_column(at, TOOL_ROWS, column(table))
+
+    return change
+
+
 def _rewrite_events(export: Path, change: Any) -> None:
     """Replace the export's usage_events files by one file of ``change(table)``."""
     folder = export / "usage_events"
@@ -120,9 +139,7 @@ def test_duckdb_reads_the_marked_events_and_rates_as_the_ledger(
     from billing.sqlrate.duck import duckdb_connection
 
     scope = period_scope("2026-11")
-    with ledger.connect() as conn:
-        want = rate_scope(conn, scope)
-        export_events(conn, scope, tmp_path / "out")
+    want = _rated_and_exported(ledger, tmp_path / "out")
     tools = {ln.charge for ln in want.lines if ln.charge.startswith("tool")}
     assert tools  # the sample month has tool charges for the marks to matter
     with duckdb_connection(parquet=tmp_path / "out") as duck:
@@ -134,11 +151,7 @@ def test_duckdb_reads_the_marked_events_and_rates_as_the_ledger(
         assert _lines(rate_scope(duck, scope)) == _lines(want)
     with ledger.connect() as conn:
         export_events(conn, scope, tmp_path / "out")
-
-    def zeroed(table: Any) -> Any:
-        at = table.schema.get_field_index(TOOL_ROWS)
-        return table.set_column(at, TOOL_ROWS, pa.array([0] * table.num_rows, pa.int64()))
-
+    zeroed = _marks_as(lambda t: pa.array([0] * t.num_rows, pa.int64()))
     _rewrite_events(tmp_path / "out", zeroed)
     with duckdb_connection(parquet=tmp_path / "out") as duck:
         assert _tool_scope(duck) == []
@@ -166,9 +179,7 @@ def test_spark_rates_an_export_with_and_without_tool_rows(
     if dialect != "sqlite":
         pytest.skip("one ledger is enough for Spark (the export is the same)")
     scope = period_scope("2026-11")
-    with ledger.connect() as conn:
-        want = rate_scope(conn, scope)
-        export_events(conn, scope, tmp_path / "out")
+    want = _rated_and_exported(ledger, tmp_path / "out")
     register_events(spark, str(tmp_path / "out"))
     marked = SparkConnection(spark)
     assert _tool_scope(marked) != []
@@ -208,15 +219,8 @@ def test_duckdb_takes_a_text_tool_rows_as_absent(
     if dialect != "sqlite":
         pytest.skip("the export is the same from either ledger")
     scope = period_scope("2026-11")
-    with ledger.connect() as conn:
-        want = rate_scope(conn, scope)
-        export_events(conn, scope, tmp_path / "out")
-
-    def as_text(table: Any) -> Any:
-        at = table.schema.get_field_index(TOOL_ROWS)
-        return table.set_column(at, TOOL_ROWS, table[TOOL_ROWS].cast(pa.string()))
-
-    _rewrite_events(tmp_path / "out", as_text)
+    want = _rated_and_exported(ledger, tmp_path / "out")
+    _rewrite_events(tmp_path / "out", _marks_as(lambda t: t[TOOL_ROWS].cast(pa.string())))
     with duckdb_connection(parquet=tmp_path / "out") as duck:
         assert _tool_scope(duck) == []
         assert _lines(rate_scope(duck, scope)) == _lines(want)
