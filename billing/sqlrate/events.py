@@ -45,15 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Text,
-    cast,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import ColumnElement, Connection, Text, cast, func, select, text
 
 from ..ledger.db import CHANGES_AT_BEGIN
 from ..ledger.tables import Customer, UsageEvent, UsageToolCall
@@ -316,7 +308,7 @@ def ledger_batches(
     ]
     if marks:
         # one statement, so one snapshot of the ledger (an ingest is in the export whole or
-        # not at all); export_events puts the events with tool calls in a file of their own
+        # not at all); export_events writes the events with tool calls last
         rows_of = select(func.count()).where(t.event_pk == e.id).scalar_subquery()
         columns.append(rows_of.label(TOOL_ROWS))
     events = select(*columns).where(*scope)
@@ -374,9 +366,7 @@ def export_events(
 ) -> dict[str, int]:
     """Write the events in ``scope`` as Parquet under ``out`` (see the module docstring);
     returns the rows written per dataset. Existing files of a dataset are replaced."""
-    # here, not at the top: optional dependencies (the duckdb or spark extra)
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    # here, not at the top: an optional dependency (the duckdb or spark extra)
     import pyarrow.parquet as pq
 
     written: dict[str, int] = {}
@@ -389,34 +379,46 @@ def export_events(
         rows = 0
         # row groups of BATCH_ROWS rows, whatever the driver's batches (ADBC's SQLite driver
         # gives 1,024 rows at a time): an engine reads a file a row group per thread, and
-        # skips one by its statistics. The events with tool calls are held in an Arrow file
-        # beside it until the others are written, then written after them, from a row group
-        # of their own on (one file: DuckDB reads one Parquet file faster than two)
-        held = folder / ".events-with-tools.arrow"
-        try:
-            with pq.ParquetWriter(folder / "part-0.parquet", schema, compression="zstd") as w:
-                groups = _RowGroups(w, schema)
-                with pa.ipc.new_file(held, schema) as later:
-                    for batch in batches:
-                        rows += batch.num_rows
-                        if TOOL_ROWS not in schema.names:
-                            groups.add(batch)
-                            continue
-                        marked = pc.greater(batch.column(TOOL_ROWS), 0)
-                        groups.add(batch.filter(pc.invert(marked)))
-                        later.write_batch(batch.filter(marked))
-                groups.flush()
-                with pa.memory_map(str(held)) as source:
-                    reader = pa.ipc.open_file(source)
-                    for i in range(reader.num_record_batches):
-                        groups.add(reader.get_batch(i))
-                    groups.flush()
-        finally:
-            held.unlink(missing_ok=True)
+        # skips one by its statistics
+        with pq.ParquetWriter(folder / "part-0.parquet", schema, compression="zstd") as w:
+            groups = _RowGroups(w, schema)
+            if TOOL_ROWS in schema.names:
+                rows = _tool_events_last(batches, groups, folder / ".events-with-tools.arrow")
+            else:
+                for batch in batches:
+                    rows += batch.num_rows
+                    groups.add(batch)
+            groups.flush()
         written[name] = rows
 
     each_dataset(conn, scope, write)
     return written
+
+
+def _tool_events_last(batches: Iterator[pa.RecordBatch], groups: _RowGroups, held: Path) -> int:
+    """Write the events without tool calls to ``groups``, then those with them, from a row
+    group of their own on (one file: DuckDB reads one Parquet file faster than two); the
+    latter wait meanwhile in the Arrow file ``held``, removed after. Returns the events."""
+    # here, not at the top: optional dependencies (the duckdb or spark extra)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = 0
+    try:
+        with pa.ipc.new_file(held, groups.schema) as later:
+            for batch in batches:
+                rows += batch.num_rows
+                marked = pc.greater(batch.column(TOOL_ROWS), 0)
+                groups.add(batch.filter(pc.invert(marked)))
+                later.write_batch(batch.filter(marked))
+        groups.flush()
+        with pa.memory_map(str(held)) as source:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                groups.add(reader.get_batch(i))
+    finally:
+        held.unlink(missing_ok=True)
+    return rows
 
 
 class _RowGroups:
