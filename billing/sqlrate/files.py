@@ -32,6 +32,7 @@ NUL byte, or that is not UTF-8 text, is refused as ``ratecard price`` refuses it
 from __future__ import annotations
 
 import codecs
+import importlib.util
 import json
 import re
 import tempfile
@@ -62,6 +63,7 @@ class BulkResult:
     currencies: set[str] = field(default_factory=set)
     fast: int = 0  #: records rated by DuckDB's statements
     exact: int = 0  #: records priced one by one by the Python calculator
+    reader: str = "duckdb"  #: what read the JSON Lines: "compiled" or "duckdb" (READER)
 
     @property
     def total(self) -> Decimal:
@@ -383,27 +385,87 @@ def price_files(
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
-    with tempfile.TemporaryDirectory(prefix="ratecard-price-") as tmp:
-        links = _plain_links(files, Path(tmp))
-        with duckdb_connection(threads=threads) as conn:
-            raw: Any = conn.connection.driver_connection
+    with (
+        tempfile.TemporaryDirectory(prefix="ratecard-price-") as tmp,
+        duckdb_connection(threads=threads) as conn,
+    ):
+        raw: Any = conn.connection.driver_connection
+        compiled = lines = None
+        if _compiled_reader(files):
+            result.reader = "compiled"
+            apart, compiled, lines = _read_compiled(raw, files, catalog, threads)
+        else:
+            links = _plain_links(files, Path(tmp))
             apart = _read_records(raw, files, links)
-            # files DuckDB cannot read line for line as Python does (a byte 0x01 it split a
-            # line at, a NUL byte, a byte-order mark Python refuses in the first record):
-            # none of their records is rated here; the calculator reads each such file
+            # files DuckDB cannot read line for line as Python does (a byte 0x01 it
+            # split a line at, a NUL byte): none of their records is rated here; the
+            # calculator reads each such file
             odd = raw.execute("SELECT DISTINCT fi FROM records WHERE odd").fetchall()
             apart |= {int(fi) for (fi,) in odd}
-            for fi in sorted(apart):
-                _refuse_nul(files[fi])
-            apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
-            if apart:
-                raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
-            _rate_records(raw, conn, files, catalog, result)
+        for fi in sorted(apart):
+            _refuse_nul(files[fi])
+        # a byte-order mark Python refuses in the first record: the calculator reads it
+        apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+        if apart and compiled is None:
+            raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
+        _rate_records(raw, conn, files, catalog, result, compiled)
+        del lines  # the compiled reader's table, read by the connection until here
     for fi in sorted(apart):
         for number, text in records_in_order([files[fi]]):
             result.records += 1
             _price_exactly(result, text, number, catalog)
     return result
+
+
+#: which reader takes JSON Lines files: ``"auto"`` (the compiled reader when the files
+#: hold at least :data:`COMPILED_FROM_BYTES`), ``"compiled"`` or ``"duckdb"`` (always)
+READER = "auto"
+#: below this many bytes of JSON Lines, DuckDB reads the files: the compiled reader costs
+#: about 0.9 s to load in a new process (7 s the first time, to compile), which DuckDB's
+#: read takes for about 300,000 lines
+COMPILED_FROM_BYTES = 64 << 20
+
+
+def _compiled_reader(files: Sequence[Path]) -> bool:
+    """Whether ``files`` are read by billing.sqlrate.lineread's compiled reader: all JSON
+    Lines, numba installed, and :data:`READER` ``"compiled"`` or ``"auto"`` with at least
+    :data:`COMPILED_FROM_BYTES`. Otherwise DuckDB reads them (:func:`_read_records`)."""
+    if READER == "duckdb" or any(p.suffix.lower() == ".parquet" for p in files):
+        return False
+    if READER == "auto" and sum(p.stat().st_size for p in files) < COMPILED_FROM_BYTES:
+        return False
+    return importlib.util.find_spec("numba") is not None
+
+
+def _read_compiled(
+    raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None
+) -> tuple[set[int], dict[str, str], Any]:
+    """The ``records`` view of JSON Lines ``files`` by the compiled reader
+    (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
+    the files Python must read whole (left out of the view: a NUL byte, which
+    :func:`_refuse_nul` then refuses, a ``\r`` that does not end a line, a byte-order
+    mark), the offerings of the fast records (key → key), and the Arrow table the view
+    reads. Raises :class:`FileTextError` for a file that is not UTF-8 text."""
+    # here: numba takes about 0.7 s to load, and only this path needs it
+    from . import lineread
+
+    keys: dict[str, str | None] = {}
+
+    def resolve(text: str) -> str | None:
+        # the model's JSON text decoded by Python's own reader, as billing.rating does
+        if text not in keys:
+            keys[text] = _offering_key(json.loads(text), catalog)
+        return keys[text]
+
+    seen, table = lineread.read_records(raw, files, resolve, threads)
+    if seen.not_utf8 is not None:
+        path = files[seen.not_utf8]
+        _check_utf8(path)
+        raise FileTextError(f"{path}: not UTF-8 text", usage=True)  # pragma: no cover
+    apart = seen.apart | {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+    where = f" WHERE fi NOT IN ({', '.join(map(str, sorted(apart)))})" if apart else ""
+    raw.execute(f"CREATE VIEW records AS SELECT * FROM ratecard_lines{where}")
+    return apart, {key: key for key in keys.values() if key is not None}, table
 
 
 def _plain_links(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -516,24 +578,31 @@ def _starts_with_bom(path: Path) -> bool:
 
 
 def _rate_records(
-    raw: Any, conn: Any, files: Sequence[Path], catalog: Catalog, result: BulkResult
+    raw: Any,
+    conn: Any,
+    files: Sequence[Path],
+    catalog: Catalog,
+    result: BulkResult,
+    compiled: dict[str, str] | None = None,
 ) -> None:
     """Rate the fast records of ``records`` with DuckDB's statements and price every other
-    one with the calculator, into ``result``."""
-    # the models: resolved once each in Python, as billing.rating resolves them (the
-    # JSON text decoded by Python's own reader)
-    distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()
-    resolved: dict[str, str] = {}
-    for (model_text,) in distinct:
-        offering = _offering_key(json.loads(model_text), catalog)
-        if offering is not None:
-            resolved[model_text] = offering
+    one with the calculator, into ``result``. ``compiled``: the table is the compiled
+    reader's (its ``model`` already the offering: these keys), not :func:`_fast_sql`'s."""
+    resolved: dict[str, str] = {} if compiled is None else compiled
+    if compiled is None:
+        # the models: resolved once each in Python, as billing.rating resolves them (the
+        # JSON text decoded by Python's own reader)
+        distinct = raw.execute("SELECT DISTINCT model FROM records WHERE fast").fetchall()
+        for (model_text,) in distinct:
+            offering = _offering_key(json.loads(model_text), catalog)
+            if offering is not None:
+                resolved[model_text] = offering
     raw.execute("CREATE TABLE models (model VARCHAR PRIMARY KEY, offering VARCHAR)")
     if resolved:
         raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
     raw.execute("CREATE TABLE redo (id BIGINT)")
     (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
-    rated = _rate_fast(conn, resolved, catalog)
+    rated = _rate_fast(conn, resolved, catalog, compiled=compiled is not None)
     if rated is not None and rated.errors:
         # the statements say why by a code; the calculator says it in full, naming the
         # tool or the tier: the events of the offerings that failed (narrowed by the
@@ -542,11 +611,12 @@ def _rate_records(
             where = _REDO.get(err.code, "true")
             offering = "true" if err.offering is None else "m.offering = ?"
             raw.execute(
-                "INSERT INTO redo SELECT r.rowid FROM records r JOIN models m USING (model) "
+                f"INSERT INTO redo SELECT r.{'rowid' if compiled is None else 'id'} "
+                "FROM records r JOIN models m USING (model) "
                 f"WHERE r.fast AND {offering} AND {where}",
                 [] if err.offering is None else [err.offering],
             )
-        rated = _rate_fast(conn, resolved, catalog)
+        rated = _rate_fast(conn, resolved, catalog, compiled=compiled is not None)
     if rated is not None:
         (result.fast,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
         for line in rated.lines:
@@ -555,6 +625,9 @@ def _rate_records(
         result.priced += rated.priced_events
         for err in rated.errors:
             result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
+    if compiled is not None:
+        _price_compiled_rest(raw, files, catalog, result)
+        return
     # Python's reader gets each line with its line end, as ``ratecard price`` reads it (the
     # end counts toward the length limit and shows in its words for a broken line), but for
     # the last line of a file that has none
@@ -582,6 +655,36 @@ def _rate_records(
             if fi in lines and unended.get(fi) != row_id:
                 doc += "\n"
             _price_exactly(result, doc, int(row_id) + 1, catalog)
+
+
+def _price_compiled_rest(
+    raw: Any, files: Sequence[Path], catalog: Catalog, result: BulkResult
+) -> None:
+    """The exact path after the compiled reader, one record at a time, in file order: every
+    line it did not read as fast, and every fast record the statements could not rate,
+    each read again from its file (``lo`` to ``hi``) with its line end (a ``\\n``, as
+    Python's reader gives it), but for the last line of a file that has none."""
+    slow = raw.execute(
+        """SELECT id, fi, lo, hi FROM records
+        WHERE NOT fast OR id IN (SELECT id FROM redo) ORDER BY id"""
+    )
+    opened: dict[int, tuple[Any, int]] = {}
+    try:
+        while batch := slow.fetchmany(10_000):
+            for row_id, fi, lo, hi in batch:
+                if fi not in opened:
+                    stream = files[fi].open("rb")
+                    opened[fi] = (stream, files[fi].stat().st_size)
+                stream, size = opened[fi]
+                stream.seek(lo)
+                doc = stream.read(hi - lo).decode("utf-8")
+                if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                    result.records -= 1
+                    continue
+                _price_exactly(result, doc + "\n" if hi < size else doc, int(row_id) + 1, catalog)
+    finally:
+        for stream, _size in opened.values():
+            stream.close()
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -625,28 +728,49 @@ _REDO = {
 }
 
 
-def _rate_fast(conn: Any, resolved: dict[str, str], catalog: Catalog) -> RateResult | None:
+def _rate_fast(
+    conn: Any, resolved: dict[str, str], catalog: Catalog, *, compiled: bool = False
+) -> RateResult | None:
     """Rate the fast records (but those in ``redo``) with billing.sqlrate's statements;
-    None when there are none."""
+    None when there are none. ``compiled``: ``records`` is the compiled reader's view,
+    whose ``model`` is the offering already and ``id`` the record's; ``usage_events`` is
+    then a view over it too (writing a table of 1M events cost DuckDB about 0.25 CPU-s,
+    more than the statements take to read the view)."""
     raw: Any = conn.connection.driver_connection
-    raw.execute("DROP TABLE IF EXISTS usage_events")
-    raw.execute("DROP TABLE IF EXISTS usage_tool_calls")
+    kinds = dict(
+        raw.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_name IN ('usage_events', 'usage_tool_calls')"
+        ).fetchall()
+    )
+    for name, kind in kinds.items():
+        raw.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
+    (redo,) = raw.execute("SELECT count(*) FROM redo").fetchone()
+    # the anti-join only when there is something to leave out: it slows the statements
+    # that read the view (0.25 to 0.78 CPU-s for 1M events)
+    kept = " AND r.rowid NOT IN (SELECT id FROM redo)" if redo else ""
+    if compiled:
+        kept = kept.replace("rowid", "id")
+        source = "r.id AS id, 0::BIGINT AS customer_id, 'bulk' AS period, r.model AS offering"
+        rows = "records r"
+    else:
+        source = "r.rowid AS id, 0::BIGINT AS customer_id, 'bulk' AS period, m.offering"
+        rows = "records r JOIN models m USING (model)"
     raw.execute(
-        """CREATE TABLE usage_events AS SELECT r.rowid AS id, 0::BIGINT AS customer_id,
-            'bulk' AS period, m.offering,
+        f"""CREATE {"VIEW" if compiled else "TABLE"} usage_events AS SELECT {source},
             r.t_at AT TIME ZONE 'UTC' AS event_time,
             'priced' AS status, r.p - r.cr AS input_tokens, r.cr AS cache_read_tokens,
             0::BIGINT AS cache_write_tokens, r.c - r.r AS output_tokens,
             r.r AS reasoning_tokens, r.request AS request_params,
             NULL::VARCHAR AS token_kinds, NULL::VARCHAR AS price_context
-        FROM records r JOIN models m USING (model)
-        WHERE r.fast AND r.rowid NOT IN (SELECT id FROM redo)"""
+        FROM {rows} WHERE r.fast{kept}"""
     )
     raw.execute(
-        """CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
+        f"""CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
             json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
-        FROM (SELECT e.id, r.tools, unnest(json_keys(r.tools)) AS k
-              FROM usage_events e JOIN records r ON r.rowid = e.id WHERE r.tools IS NOT NULL)"""
+        FROM (SELECT r.{"id" if compiled else "rowid"} AS id, r.tools,
+                unnest(json_keys(r.tools)) AS k
+              FROM {rows} WHERE r.fast AND r.tools IS NOT NULL{kept})"""
     )
     (events,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
     if not events:

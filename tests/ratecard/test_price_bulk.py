@@ -12,6 +12,9 @@ import pytest
 from billing.priced import price_stream
 from ratecard.cli import main
 
+#: every test with each JSON Lines reader (tests/ratecard/conftest.py)
+pytestmark = pytest.mark.usefixtures("jsonl_reader")
+
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "usage-2026-11.jsonl"
 
 

@@ -1,0 +1,258 @@
+"""JSON Lines files into DuckDB's ``records`` table (billing.sqlrate.files) by the compiled
+reader of billing.sqlrate.linescan, on all cores: the fast path of ``ratecard price
+--engine duckdb`` when numba is installed (the ``duckdb`` extra).
+
+Each file is mapped into memory and cut into pieces of about :data:`PIECE_BYTES` at line
+ends; threads read the pieces (the compiled reader holds no lock) and DuckDB takes each
+piece, in file order, as an Arrow batch while the next ones are read. The table holds what
+billing.sqlrate.files._fast_sql makes from DuckDB's own read, so the rating that follows is
+the same: a row per non-empty line, in order, the fast records' members, and the text of
+every other line, which the Python calculator reads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import linescan as ls
+
+#: the bytes of a file one thread reads at a time
+PIECE_BYTES = 8 << 20
+#: held while the catalog is read (to resolve a model) or the findings written
+_LOCK = threading.Lock()
+
+
+@dataclass
+class _Seen:
+    """What the read found that the records table does not say."""
+
+    apart: set[int] = field(default_factory=set)  #: files Python must read whole
+    not_utf8: int | None = None  #: the first file holding a line that is not UTF-8
+
+
+def _schema() -> Any:
+    return pa.schema(
+        [
+            ("id", pa.int64()),
+            ("fi", pa.int32()),
+            ("fast", pa.bool_()),
+            ("model", pa.dictionary(pa.int32(), pa.string())),
+            ("t_at", pa.timestamp("us")),
+            ("p", pa.int64()),
+            ("c", pa.int64()),
+            ("cr", pa.int64()),
+            ("r", pa.int64()),
+            ("request", pa.string()),
+            ("tools", pa.string()),
+            ("lo", pa.int64()),
+            ("hi", pa.int64()),
+        ]
+    )
+
+
+def _pieces(fd: int, size: int) -> list[tuple[int, int]]:
+    """``[lo, hi)`` byte ranges covering the open file ``fd`` (``size`` bytes), each ending
+    after a ``\n`` (or at the end of the file)."""
+    out = []
+    lo = 0
+    while lo < size:
+        hi = min(lo + PIECE_BYTES, size)
+        if hi < size:
+            nl = _next_newline(fd, hi, size)
+            hi = size if nl < 0 else nl + 1
+        out.append((lo, hi))
+        lo = hi
+    return out
+
+
+def _next_newline(fd: int, start: int, size: int) -> int:
+    """The offset of the first ``\n`` at or after ``start``, or -1."""
+    step = 1 << 16
+    pos = start
+    while pos < size:
+        found = os.pread(fd, step, pos).find(b"\n")
+        if found >= 0:
+            return pos + found
+        pos += step
+    return -1
+
+
+class _Scratch(threading.local):
+    """A thread's buffer and arrays for :func:`billing.sqlrate.linescan.scan_lines`, used
+    again for each piece (fresh ones cost page faults: about 5 ms a piece)."""
+
+    def __init__(self) -> None:
+        rows = PIECE_BYTES // 64 + 1024
+        self.buf = np.empty(0, dtype=np.uint8)
+        self.kind = np.empty(rows, dtype=np.uint8)
+        self.bounds = np.empty((rows, 2), dtype=np.int64)
+        self.ints = np.empty((rows, 5), dtype=np.int64)
+        self.spans = np.empty((rows, 8), dtype=np.int64)
+
+    def read(self, fd: int, lo: int, hi: int) -> Any:
+        """The bytes ``lo`` to ``hi`` of the open file ``fd``, in this thread's buffer."""
+        if self.buf.size < hi - lo:
+            self.buf = np.empty(max(hi - lo, PIECE_BYTES + (1 << 20)), dtype=np.uint8)
+        view = self.buf.data[: hi - lo]
+        done = 0
+        while done < hi - lo:
+            got = os.preadv(fd, [view[done:]], lo + done)
+            if got <= 0:
+                raise OSError(f"the file ended at byte {lo + done} while it was read")
+            done += got
+        return self.buf[: hi - lo]
+
+
+_SCRATCH = _Scratch()
+
+
+def _piece(
+    fi: int, fd: int, lo: int, hi: int, seen: _Seen, resolve: Callable[[str], str | None]
+) -> list[Any]:
+    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd`` (in
+    a worker thread)."""
+    scratch = _SCRATCH
+    buf = scratch.read(fd, lo, hi)
+    out = []
+    pos = 0
+    while pos < hi - lo:
+        n, flags, pos = ls.scan_lines(
+            buf, pos, hi - lo, scratch.kind, scratch.bounds, scratch.ints, scratch.spans
+        )
+        if flags:
+            with _LOCK:
+                seen.apart.add(fi)
+        out.append(
+            _batch(
+                fi,
+                buf,
+                lo,
+                (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n]),
+                seen,
+                resolve,
+            )
+        )
+    return out
+
+
+def _strings(buf: Any, starts: Any, ends: Any) -> Any:
+    offsets, data = ls.gather(buf, starts, ends)
+    valid = starts >= 0
+    nulls = int(valid.size - np.count_nonzero(valid))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.StringArray.from_buffers(
+        len(starts), pa.py_buffer(offsets), pa.py_buffer(data), bitmap, nulls
+    )
+
+
+def _batch(
+    fi: int,
+    buf: Any,
+    base: int,
+    scanned: tuple[Any, Any, Any, Any],
+    seen: _Seen,
+    resolve: Callable[[str], str | None],
+) -> Any:
+    """The Arrow batch of the non-empty lines ``scanned`` in ``buf``, which holds the file's
+    bytes from ``base``."""
+    kind, bounds, ints, spans = scanned
+    keep = kind != ls.EMPTY
+    if not keep.all():
+        kind, bounds, ints, spans = kind[keep], bounds[keep], ints[keep], spans[keep]
+    n = len(kind)
+    fast = kind == ls.FAST
+    for k in np.flatnonzero(~fast):  # the calculator's lines must be UTF-8 text
+        try:
+            bytes(buf[bounds[k, 0] : bounds[k, 1]]).decode("utf-8")
+        except UnicodeDecodeError:
+            with _LOCK:
+                seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
+            break
+    # the model's text, resolved once per distinct text; a record whose model does not
+    # resolve is the calculator's (which says why)
+    texts = pc.dictionary_encode(_strings(buf, spans[:, ls.MODEL], spans[:, ls.MODEL + 1]))
+    with _LOCK:  # the catalog is not read by two threads at once
+        keys = [resolve(text) for text in texts.dictionary.to_pylist()]
+    codes = texts.indices.fill_null(-1).to_numpy()
+    missing = [code for code, key in enumerate(keys) if key is None]
+    if missing:
+        fast &= ~np.isin(codes, missing)
+    model = pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int32(), mask=~fast), pa.array([key or "" for key in keys], pa.string())
+    )
+    first = bounds[:, 0] + base
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(first + fi * FILE_IDS),
+            pa.array(np.full(n, fi, dtype=np.int32)),
+            pa.array(fast),
+            model,
+            pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us")),
+            pa.array(ints[:, ls.PROMPT]),
+            pa.array(ints[:, ls.COMPLETION]),
+            pa.array(ints[:, ls.CACHED]),
+            pa.array(ints[:, ls.REASONING]),
+            _strings(buf, spans[:, ls.REQUEST], spans[:, ls.REQUEST + 1]),
+            _strings(buf, spans[:, ls.TOOLS], spans[:, ls.TOOLS + 1]),
+            pa.array(first),
+            pa.array(bounds[:, 1] + base),
+        ],
+        schema=_schema(),
+    )
+
+
+def _batches(
+    files: Sequence[Path], threads: int, seen: _Seen, resolve: Callable[[str], str | None]
+) -> Iterator[Any]:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for fi, path in enumerate(files):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                size = os.fstat(fd).st_size
+                work = pool.map(
+                    lambda r, i=fi, f=fd: _piece(i, f, r[0], r[1], seen, resolve),
+                    _pieces(fd, size),
+                )
+                for batches in work:
+                    yield from batches
+            finally:
+                os.close(fd)
+
+
+#: a record's ``id``: its file's index times this, plus its first byte's offset (so ids
+#: follow file order; a file may hold up to 1 TiB)
+FILE_IDS = 1 << 40
+
+
+def read_records(
+    raw: Any,
+    files: Sequence[Path],
+    resolve: Callable[[str], str | None],
+    threads: int | None = None,
+) -> tuple[_Seen, Any]:
+    """Read ``files`` (JSON Lines) into an Arrow table registered on the DuckDB connection
+    ``raw`` as ``ratecard_lines``: a row per non-empty line, in file order, with ``id``
+    (:data:`FILE_IDS`), ``fi`` (the file's index), ``lo`` and ``hi`` (the line's bytes, its
+    line end left out), ``fast``, and for a fast record ``model`` (the offering key
+    ``resolve`` gives the model's JSON text; a record whose model it gives None for is not
+    fast), ``t_at`` (UTC), ``p``, ``c``, ``cr``, ``r`` (prompt, completion, cached and
+    reasoning tokens) and ``request`` and ``tools`` (JSON text, NULL when absent or null);
+    a line that is not fast has only ``id``, ``fi``, ``lo``, ``hi`` and ``fast`` right.
+    Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
+    line), the first file with a line that is not UTF-8, if any (the caller refuses it),
+    and the table (about 70 bytes a record; keep it while the connection reads it)."""
+    seen = _Seen()
+    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve))
+    table = pa.Table.from_batches(batches, schema=_schema())
+    raw.register("ratecard_lines", table)
+    return seen, table

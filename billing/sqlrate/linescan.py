@@ -1,0 +1,606 @@
+"""A strict reader of usage records in JSON Lines, compiled to machine code by numba: the
+fast path of ``ratecard price --engine duckdb`` (billing.sqlrate.files).
+
+It reads only records of one narrow shape, the OpenAI-style usage the fast path rates, and
+reads each exactly: a line it accepts is JSON that Python's reader reads as the same
+members with the same values. Any line it does not accept is marked for the Python
+calculator, which reads it (and says why it cannot be priced, when it cannot). So the
+reader never has to be lenient or complete: it has to be right about what it accepts.
+
+A line is accepted (:data:`FAST`) when it is, byte for byte:
+
+- one JSON object, with spaces or tabs around its tokens, optionally followed by ``\\r``
+  (a CRLF line end); every string printable ASCII without ``\\`` (so no escape, no control
+  character, nothing for a decoder to disagree on);
+- with no key but those of :data:`TOP`, :data:`USAGE` and the two details objects, none
+  repeated at any level;
+- ``model`` a string and ``timestamp`` one of the timestamps of :func:`_timestamp`;
+  ``id`` and ``customer`` a string or null; ``endpoint`` null, ``"chat.completions"`` or
+  ``"completions"``; all of them at most billing.records.MAX_ID_CHARS characters;
+- ``usage`` an object: ``prompt_tokens`` and ``completion_tokens`` counts; ``total_tokens``
+  null or their sum; ``prompt_tokens_details`` ``{"cached_tokens": N}`` and
+  ``completion_tokens_details`` ``{"reasoning_tokens": N}``, N null or a count at most the
+  prompt (completion) tokens; ``tool_usage`` null or an object of counts, names of 1 to
+  billing.records.MAX_TOOL_CHARS characters, none repeated;
+- ``request`` null or an object of strings, ``true``, ``false`` and ``null``, names of 1 to
+  MAX_ID_CHARS characters, none repeated;
+- a count is a JSON integer literal from 0 to 10¹⁵ (billing.shapes.counts.MAX_COUNT): no
+  sign, fraction, exponent or leading zero;
+- shorter than billing.records.MAX_RECORD_CHARS with its line end.
+
+Lines are split at ``\\n`` only; a file holding a ``\\r`` that does not end a line (Python's
+reader splits lines there too) or a NUL byte is flagged (:data:`LONE_CR`, :data:`NUL`) and
+read by Python whole. An empty line (or a lone ``\\r\\n``) is :data:`EMPTY`, not a record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+#: what :func:`scan_lines` says of a line
+EMPTY, FAST, SLOW = 0, 1, 2
+#: what :func:`scan_lines` says of the bytes it read (bits of its second result)
+NUL, LONE_CR = 1, 2
+
+#: the columns of ``ints``: counts and the time (seconds since 1970-01-01 UTC)
+PROMPT, COMPLETION, CACHED, REASONING, EPOCH = range(5)
+#: the columns of ``spans``: start and end (exclusive) of a member's JSON text in the
+#: buffer, or -1 and -1 when absent or null
+MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
+
+_MAX_COUNT = 10**15
+_MAX_ID = 200
+_MAX_TOOL = 100
+_MAX_RECORD = 1024 * 1024
+_MAX_NAMES = 32  # members of a request or tool_usage object read here; more: slow
+
+#: the keys read, in this order: their index is their bit in a level's ``seen`` mask
+TOP = ("id", "customer", "model", "timestamp", "endpoint", "request", "usage")
+USAGE = (
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "prompt_tokens_details",
+    "completion_tokens_details",
+    "tool_usage",
+)
+_CACHED_KEY = np.frombuffer(b'"cached_tokens"', dtype=np.uint8)
+_REASONING_KEY = np.frombuffer(b'"reasoning_tokens"', dtype=np.uint8)
+_CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
+_COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
+
+
+def _table(keys: tuple[str, ...]) -> tuple[Any, Any]:
+    data = b"".join(f'"{k}"'.encode() for k in keys)
+    ends = np.cumsum([len(k) + 2 for k in keys])
+    starts = np.concatenate([[0], ends[:-1]])
+    return np.frombuffer(data, dtype=np.uint8), np.stack([starts, ends], axis=1).astype(np.int64)
+
+
+_TOP_BYTES, _TOP_SPANS = _table(TOP)
+_USAGE_BYTES, _USAGE_SPANS = _table(USAGE)
+#: the top-level keys by their first letter (each letter is one key's)
+_TOP_BY_LETTER = np.full(256, -1, dtype=np.int64)
+for _k, _name in enumerate(TOP):
+    _TOP_BY_LETTER[ord(_name[0])] = _k
+if len({k[0] for k in TOP}) != len(TOP):  # pragma: no cover - a guard on the table
+    raise RuntimeError("billing.sqlrate.linescan: two top-level keys with one first letter")
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ws(buf: Any, i: int, e: int) -> int:
+    while i < e and (buf[i] == 32 or buf[i] == 9):
+        i += 1
+    return i
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _string(buf: Any, i: int, e: int) -> int:
+    """The end of the string starting at ``i`` (after its closing quote), or -1."""
+    if i >= e or buf[i] != 34:
+        return -1
+    i += 1
+    while i < e:
+        b = buf[i]
+        if b == 34:
+            return i + 1
+        if b < 32 or b == 92 or b > 126:
+            return -1
+        i += 1
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
+    if e - s != re - rs:
+        return False
+    for k in range(e - s):  # noqa: SIM110 (numba compiles a loop, not a generator)
+        if buf[s + k] != ref[rs + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _top_key(buf: Any, s: int, e: int) -> int:
+    """The index in :data:`TOP` of the key at ``buf[s]`` (a quoted string ending before
+    ``e``), or -1: the key is told by its first letter and compared whole, closing quote
+    included."""
+    if s + 1 >= e:
+        return -1
+    k = _TOP_BY_LETTER[buf[s + 1]]
+    if k >= 0 and _starts(buf, s, e, _TOP_BYTES, _TOP_SPANS[k, 0], _TOP_SPANS[k, 1]):
+        return int(k)
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _starts(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
+    if s + re - rs > e:
+        return False
+    for k in range(re - rs):  # noqa: SIM110 (numba compiles a loop, not a generator)
+        if buf[s + k] != ref[rs + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _usage_key(buf: Any, s: int, e: int) -> int:
+    """The index in :data:`USAGE` of the key at ``buf[s]``, as :func:`_top_key`; the details
+    keys are told from the counts by the letter after ``prompt_tokens`` (or
+    ``completion_tokens``)."""
+    if s + 1 >= e:
+        return -1
+    b = buf[s + 1]
+    if b == 112:  # p
+        k = 3 if s + 15 < e and buf[s + 14] == 95 else 0
+    elif b == 99:  # c
+        k = 4 if s + 19 < e and buf[s + 18] == 95 else 1
+    elif b == 116:  # t
+        k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
+    else:
+        return -1
+    if _starts(buf, s, e, _USAGE_BYTES, _USAGE_SPANS[k, 0], _USAGE_SPANS[k, 1]):
+        return k
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _count(buf: Any, i: int, e: int, out: Any) -> int:
+    """Read a count at ``i`` into ``out[0]``; the end, or -1."""
+    if i >= e:
+        return -1
+    b = buf[i]
+    if b == 48:
+        out[0] = 0
+        return i + 1
+    if b < 49 or b > 57:
+        return -1
+    v = 0
+    n = 0
+    while i < e and 48 <= buf[i] <= 57:
+        n += 1
+        if n > 16:
+            return -1
+        v = v * 10 + (buf[i] - 48)
+        i += 1
+    if v > _MAX_COUNT:
+        return -1
+    out[0] = v
+    return i
+
+
+@njit(cache=True, nogil=True)
+def _null(buf: Any, i: int, e: int) -> bool:
+    return (
+        i + 4 <= e
+        and buf[i] == 110
+        and buf[i + 1] == 117
+        and buf[i + 2] == 108
+        and buf[i + 3] == 108
+    )
+
+
+@njit(cache=True, nogil=True)
+def _literal(buf: Any, i: int, e: int) -> int:
+    """The end of ``true``, ``false`` or ``null`` at ``i``, or -1."""
+    if _null(buf, i, e):
+        return i + 4
+    if (
+        i + 4 <= e
+        and buf[i] == 116
+        and buf[i + 1] == 114
+        and buf[i + 2] == 117
+        and buf[i + 3] == 101
+    ):
+        return i + 4
+    if (
+        i + 5 <= e
+        and buf[i] == 102
+        and buf[i + 1] == 97
+        and buf[i + 2] == 108
+        and buf[i + 3] == 115
+        and buf[i + 4] == 101
+    ):
+        return i + 5
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _digits(buf: Any, i: int, n: int) -> int:
+    v = 0
+    for k in range(n):
+        b = buf[i + k]
+        if b < 48 or b > 57:
+            return -1
+        v = v * 10 + (b - 48)
+    return v
+
+
+@njit(cache=True, nogil=True)
+def _days(y: int, m: int, d: int) -> int:
+    """Days from 1970-01-01 to the proleptic Gregorian date (H. Hinnant's days_from_civil)."""
+    if m <= 2:
+        y -= 1
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    mp = m + 9 if m <= 2 else m - 3
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@njit(cache=True, nogil=True)
+def _timestamp(buf: Any, s: int, e: int, out: Any) -> bool:
+    """Read the JSON string ``buf[s:e]`` as ``"YYYY-MM-DDTHH:MM:SS"`` (``T`` or a space),
+    then ``Z``, ``+00`` or nothing (UTC), a real date and time from year 1 (no hour 24, no
+    second 60), into ``out[0]`` as seconds since 1970-01-01 UTC."""
+    n = e - s
+    if n != 21 and n != 22 and n != 24:
+        return False
+    if buf[s + 5] != 45 or buf[s + 8] != 45 or buf[s + 14] != 58 or buf[s + 17] != 58:
+        return False
+    if buf[s + 11] != 84 and buf[s + 11] != 32:
+        return False
+    if n == 22 and buf[s + 20] != 90:
+        return False
+    if n == 24 and (buf[s + 20] != 43 or buf[s + 21] != 48 or buf[s + 22] != 48):
+        return False
+    y = _digits(buf, s + 1, 4)
+    mo = _digits(buf, s + 6, 2)
+    d = _digits(buf, s + 9, 2)
+    h = _digits(buf, s + 12, 2)
+    mi = _digits(buf, s + 15, 2)
+    sec = _digits(buf, s + 18, 2)
+    if y < 1 or mo < 1 or mo > 12 or d < 1 or h < 0 or h > 23 or mi < 0 or mi > 59:
+        return False
+    if sec < 0 or sec > 59:
+        return False
+    if mo == 2:
+        leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+        dim = 29 if leap else 28
+    elif mo == 4 or mo == 6 or mo == 9 or mo == 11:
+        dim = 30
+    else:
+        dim = 31
+    if d > dim:
+        return False
+    out[0] = _days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _distinct(buf: Any, names: Any, n: int) -> bool:
+    for a in range(n):
+        for b in range(a):
+            if _same(buf, names[a, 0], names[a, 1], buf, names[b, 0], names[b, 1]):
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
+    """An object of counts (``counts``) or of plain scalars, names distinct and of at most
+    the allowed characters, starting at ``i``; its end, or -1."""
+    if i >= e or buf[i] != 123:
+        return -1
+    i = _ws(buf, i + 1, e)
+    if i < e and buf[i] == 125:
+        return i + 1
+    most = _MAX_TOOL if counts else _MAX_ID
+    n = 0
+    while True:
+        j = _string(buf, i, e)
+        if j < 0 or j - i - 2 < 1 or j - i - 2 > most or n == _MAX_NAMES:
+            return -1
+        names[n, 0] = i
+        names[n, 1] = j
+        n += 1
+        i = _ws(buf, j, e)
+        if i >= e or buf[i] != 58:
+            return -1
+        i = _ws(buf, i + 1, e)
+        if counts:
+            i = _count(buf, i, e, tmp)
+        elif i < e and buf[i] == 34:
+            i = _string(buf, i, e)
+        else:
+            i = _literal(buf, i, e)
+        if i < 0:
+            return -1
+        i = _ws(buf, i, e)
+        if i >= e:
+            return -1
+        if buf[i] == 44:
+            i = _ws(buf, i + 1, e)
+            continue
+        if buf[i] == 125:
+            break
+        return -1
+    if not _distinct(buf, names, n):
+        return -1
+    return i + 1
+
+
+@njit(cache=True, nogil=True)
+def _details(buf: Any, i: int, e: int, key: Any, tmp: Any) -> int:
+    """``{"<key>": N}``, N null (-1 in ``tmp[0]``) or a count; its end, or -1."""
+    if i >= e or buf[i] != 123:
+        return -1
+    i = _ws(buf, i + 1, e)
+    j = _string(buf, i, e)
+    if j < 0 or not _same(buf, i, j, key, 0, key.shape[0]):
+        return -1
+    i = _ws(buf, j, e)
+    if i >= e or buf[i] != 58:
+        return -1
+    i = _ws(buf, i + 1, e)
+    if _null(buf, i, e):
+        tmp[0] = -1
+        i += 4
+    else:
+        i = _count(buf, i, e, tmp)
+        if i < 0:
+            return -1
+    i = _ws(buf, i, e)
+    if i >= e or buf[i] != 125:
+        return -1
+    return i + 1
+
+
+@njit(cache=True, nogil=True)
+def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+    """The ``usage`` object at ``i`` into ``row`` (counts) and ``spans`` (tools); its end, or
+    -1."""
+    if i >= e or buf[i] != 123:
+        return -1
+    i = _ws(buf, i + 1, e)
+    seen = 0
+    total = -1
+    while True:
+        k = _usage_key(buf, i, e)
+        if k < 0 or seen & (1 << k):
+            return -1
+        j = i + _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]
+        seen |= 1 << k
+        i = _ws(buf, j, e)
+        if i >= e or buf[i] != 58:
+            return -1
+        i = _ws(buf, i + 1, e)
+        if k == 0 or k == 1:
+            i = _count(buf, i, e, tmp)
+            if i < 0:
+                return -1
+            row[PROMPT if k == 0 else COMPLETION] = tmp[0]
+        elif k == 2:
+            if _null(buf, i, e):
+                i += 4
+            else:
+                i = _count(buf, i, e, tmp)
+                if i < 0:
+                    return -1
+                total = tmp[0]
+        elif k == 3 or k == 4:
+            i = _details(buf, i, e, _CACHED_KEY if k == 3 else _REASONING_KEY, tmp)
+            if i < 0:
+                return -1
+            if tmp[0] >= 0:
+                row[CACHED if k == 3 else REASONING] = tmp[0]
+        else:
+            if _null(buf, i, e):
+                i += 4
+            else:
+                j = _map(buf, i, e, True, names, tmp)
+                if j < 0:
+                    return -1
+                spans[TOOLS] = i
+                spans[TOOLS + 1] = j
+                i = j
+        i = _ws(buf, i, e)
+        if i >= e:
+            return -1
+        if buf[i] == 44:
+            i = _ws(buf, i + 1, e)
+            continue
+        if buf[i] == 125:
+            break
+        return -1
+    if (seen & 3) != 3:
+        return -1
+    if total >= 0 and total != row[PROMPT] + row[COMPLETION]:
+        return -1
+    if row[CACHED] > row[PROMPT] or row[REASONING] > row[COMPLETION]:
+        return -1
+    return i + 1
+
+
+@njit(cache=True, nogil=True)
+def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+    """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
+    blanks after it (no further than ``e``), or -1. It never reads past a ``\n``."""
+    for k in range(5):
+        row[k] = 0
+    for k in range(8):
+        spans[k] = -1
+    i = _ws(buf, i, e)
+    if i >= e or buf[i] != 123:
+        return -1
+    i = _ws(buf, i + 1, e)
+    seen = 0
+    while True:
+        k = _top_key(buf, i, e)
+        if k < 0 or seen & (1 << k):
+            return -1
+        j = i + _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
+        seen |= 1 << k
+        i = _ws(buf, j, e)
+        if i >= e or buf[i] != 58:
+            return -1
+        i = _ws(buf, i + 1, e)
+        if k == 0 or k == 1:  # id, customer
+            if _null(buf, i, e):
+                j = i + 4
+            else:
+                j = _string(buf, i, e)
+                if j < 0 or j - i - 2 > _MAX_ID:
+                    return -1
+        elif k == 2:  # model
+            j = _string(buf, i, e)
+            if j < 0 or j - i - 2 > _MAX_ID:
+                return -1
+            spans[MODEL] = i
+            spans[MODEL + 1] = j
+        elif k == 3:  # timestamp
+            j = _string(buf, i, e)
+            if j < 0 or not _timestamp(buf, i, j, tmp):
+                return -1
+            row[EPOCH] = tmp[0]
+            spans[TS] = i
+            spans[TS + 1] = j
+        elif k == 4:  # endpoint
+            if _null(buf, i, e):
+                j = i + 4
+            else:
+                j = _string(buf, i, e)
+                if j < 0:
+                    return -1
+                if not (
+                    _same(buf, i, j, _CHAT, 0, _CHAT.shape[0])
+                    or _same(buf, i, j, _COMPLETIONS, 0, _COMPLETIONS.shape[0])
+                ):
+                    return -1
+        elif k == 5:  # request
+            if _null(buf, i, e):
+                j = i + 4
+            else:
+                j = _map(buf, i, e, False, names, tmp)
+                if j < 0:
+                    return -1
+                spans[REQUEST] = i
+                spans[REQUEST + 1] = j
+        else:  # usage
+            j = _usage(buf, i, e, row, spans, names, tmp)
+            if j < 0:
+                return -1
+        i = _ws(buf, j, e)
+        if i >= e:
+            return -1
+        if buf[i] == 44:
+            i = _ws(buf, i + 1, e)
+            continue
+        if buf[i] == 125:
+            break
+        return -1
+    if (seen & 0b1001100) != 0b1001100:  # model, timestamp and usage
+        return -1
+    return _ws(buf, i + 1, e)
+
+
+@njit(cache=True, nogil=True)
+def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, spans: Any) -> Any:
+    """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
+    buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
+    :data:`FAST`, :data:`SLOW`), ``bounds[n]`` (its start and its end without the line
+    end), and for a fast line its counts and time (``ints[n]``) and members (``spans[n]``;
+    a slow line's are -1). Returns the number of lines read, the flags (:data:`NUL`,
+    :data:`LONE_CR`) and where it stopped (``hi`` when every line was read)."""
+    names = np.empty((_MAX_NAMES, 2), dtype=np.int64)
+    tmp = np.zeros(1, dtype=np.int64)
+    flags = 0
+    n = 0
+    s = lo
+    cap = kind.shape[0]
+    while s < hi and n < cap:
+        # a fast line is read once: the parse stops at the first byte that is not its own
+        # (it never crosses a \n), which must then be the line end
+        e = _record(buf, s, hi, ints[n], spans[n], names, tmp)
+        t = e
+        if e >= 0 and e < hi and buf[e] == 13 and (e + 1 == hi or buf[e + 1] == 10):
+            t += 1
+        if e >= 0 and (t == hi or buf[t] == 10) and e - s < _MAX_RECORD:
+            kind[n] = FAST
+            bounds[n, 0] = s
+            bounds[n, 1] = e
+            n += 1
+            s = t + 1
+            continue
+        # any other line: its end is the next \n, and its bytes are searched for \r and NUL
+        for k in range(8):
+            spans[n, k] = -1
+        t = s
+        while t < hi and buf[t] != 10:
+            t += 1
+        e = t
+        if e > s and buf[e - 1] == 13:
+            e -= 1
+        bounds[n, 0] = s
+        bounds[n, 1] = e
+        if e == s:
+            kind[n] = EMPTY
+        else:
+            kind[n] = SLOW
+            for p in range(s, e):
+                b = buf[p]
+                if b == 0:
+                    flags |= NUL
+                elif b == 13:
+                    flags |= LONE_CR
+        n += 1
+        s = t + 1
+    return n, flags, min(s, hi)
+
+
+@njit(cache=True, nogil=True)
+def count_lines(buf: Any, lo: int, hi: int) -> int:
+    """The number of lines of ``buf[lo:hi]``: its ``\\n`` bytes, and one more when it does not
+    end with one."""
+    n = 0
+    for p in range(lo, hi):
+        if buf[p] == 10:
+            n += 1
+    if hi > lo and buf[hi - 1] != 10:
+        n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def gather(buf: Any, starts: Any, ends: Any) -> Any:
+    """Arrow string layout of ``buf[starts[k]:ends[k]]`` for every k (empty where
+    ``starts[k]`` is -1): int32 offsets (k + 1 of them) and the bytes."""
+    n = starts.shape[0]
+    offsets = np.empty(n + 1, dtype=np.int32)
+    total = 0
+    offsets[0] = 0
+    for k in range(n):
+        if starts[k] >= 0:
+            total += ends[k] - starts[k]
+        offsets[k + 1] = total
+    data = np.empty(total, dtype=np.uint8)
+    p = 0
+    for k in range(n):
+        for q in range(starts[k], ends[k]):
+            data[p] = buf[q]
+            p += 1
+    return offsets, data

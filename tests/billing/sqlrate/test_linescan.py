@@ -1,0 +1,421 @@
+"""The compiled JSON Lines reader (billing.sqlrate.linescan): a line it reads as fast holds
+exactly what Python's reader reads, value for value; every other line is left to the
+calculator. Whole files through ``price --engine duckdb`` are compared with the calculator
+in tests/ratecard/test_price_bulk_exact.py (every test there runs with this reader too)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("numba")
+
+from billing.sqlrate import linescan as ls  # noqa: E402
+from tests.budget import examples  # noqa: E402
+
+
+def scan(text: str) -> tuple[list[dict[str, Any]], int]:
+    """Every line of ``text`` as the reader says it: kind, bounds and, for a fast line,
+    what it read; and the flags."""
+    data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
+    rows = len(data) + 1
+    kind = np.empty(rows, dtype=np.uint8)
+    bounds = np.empty((rows, 2), dtype=np.int64)
+    ints = np.empty((rows, 5), dtype=np.int64)
+    spans = np.empty((rows, 8), dtype=np.int64)
+    n, flags, stop = ls.scan_lines(data, 0, len(data), kind, bounds, ints, spans)
+    assert stop == len(data)
+    out = []
+    for k in range(n):
+        row: dict[str, Any] = {
+            "kind": int(kind[k]),
+            "text": bytes(data[bounds[k, 0] : bounds[k, 1]]),
+        }
+        if kind[k] == ls.FAST:
+            row.update(
+                prompt=int(ints[k, ls.PROMPT]),
+                completion=int(ints[k, ls.COMPLETION]),
+                cached=int(ints[k, ls.CACHED]),
+                reasoning=int(ints[k, ls.REASONING]),
+                epoch=int(ints[k, ls.EPOCH]),
+            )
+            for name, col in (
+                ("model", ls.MODEL),
+                ("ts", ls.TS),
+                ("request", ls.REQUEST),
+                ("tools", ls.TOOLS),
+            ):
+                s, e = spans[k, col], spans[k, col + 1]
+                row[name] = None if s < 0 else bytes(data[s:e]).decode()
+        out.append(row)
+    return out, int(flags)
+
+
+def one(line: str) -> dict[str, Any]:
+    rows, _flags = scan(line + "\n")
+    assert len(rows) == 1
+    return rows[0]
+
+
+def good(**usage: Any) -> dict[str, Any]:
+    return {
+        "id": "r1",
+        "customer": "acme",
+        "model": "qwen3-5-4b",
+        "timestamp": "2026-11-20T10:00:00Z",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 10, **usage},
+    }
+
+
+GOOD = json.dumps(good())
+
+
+def test_a_plain_record_is_read_exactly() -> None:
+    row = one(
+        json.dumps(
+            good(
+                prompt_tokens_details={"cached_tokens": 200},
+                completion_tokens_details={"reasoning_tokens": 4},
+                tool_usage={"web_search": 2},
+            )
+            | {"request": {"tool_web_search": True}}
+        )
+    )
+    # 2026-11-20T10:00:00Z: 20,777 days after 1970-01-01 (56 years with 14 leap days:
+    # 56 x 365 + 14 = 20,454, then 323 days to 20 November) x 86,400 + 36,000 seconds
+    assert row == {
+        "kind": ls.FAST,
+        "text": row["text"],
+        "prompt": 1000,
+        "completion": 10,
+        "cached": 200,
+        "reasoning": 4,
+        "epoch": 20_777 * 86_400 + 36_000,
+        "model": '"qwen3-5-4b"',
+        "ts": '"2026-11-20T10:00:00Z"',
+        "request": '{"tool_web_search": true}',
+        "tools": '{"web_search": 2}',
+    }
+
+
+def _swap(old: str, new: str) -> str:
+    assert old in GOOD
+    return GOOD.replace(old, new, 1)
+
+
+TS = '"2026-11-20T10:00:00Z"'
+#: (line, what Python's reader does with it: "same" = fast and read as GOOD is, or the
+#: epoch it reads, or "slow" = the reader must leave it to the calculator)
+CASES: list[tuple[str, Any]] = [
+    # the time
+    (_swap(TS, '"2024-02-29T00:00:00Z"'), datetime(2024, 2, 29, tzinfo=UTC)),
+    (_swap(TS, '"2000-02-29T00:00:00Z"'), datetime(2000, 2, 29, tzinfo=UTC)),
+    (_swap(TS, '"0001-01-01T00:00:00Z"'), datetime(1, 1, 1, tzinfo=UTC)),
+    (_swap(TS, '"9999-12-31T23:59:59Z"'), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    (_swap(TS, '"2026-11-20 10:00:00+00"'), datetime(2026, 11, 20, 10, tzinfo=UTC)),
+    (_swap(TS, '"2026-11-20T10:00:00"'), datetime(2026, 11, 20, 10, tzinfo=UTC)),
+    (_swap(TS, '"2023-02-29T00:00:00Z"'), "slow"),
+    (_swap(TS, '"1900-02-29T00:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-04-31T00:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-11-20T24:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-11-20T10:60:00Z"'), "slow"),
+    (_swap(TS, '"2026-11-20T10:00:60Z"'), "slow"),
+    (_swap(TS, '"0000-01-01T00:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-11-20T10:00:00+01"'), "slow"),
+    (_swap(TS, '"2026-11-20T10:00:00.5Z"'), "slow"),
+    (_swap(TS, '"2026-11-20t10:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-13-20T10:00:00Z"'), "slow"),
+    (_swap(TS, '"2026-11-20"'), "slow"),
+    (_swap(TS, "null"), "slow"),
+    # counts
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 0'), "same"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 01000'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": -0'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1e3'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000.0'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": "1000"'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": true'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": null'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000000000000000'), "same"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000000000000001'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 9999999999999999'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 99999999999999999999'), "slow"),
+    (_swap('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": 1010'), "same"),
+    (_swap('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": 1011'), "slow"),
+    (_swap('"completion_tokens": 10', '"completion_tokens": 10, "total_tokens": null'), "same"),
+    # the details objects
+    (_swap("10}", '10, "prompt_tokens_details": {"cached_tokens": null}}'), "same"),
+    (_swap("10}", '10, "prompt_tokens_details": {"cached_tokens": 1000}}'), "same"),
+    (_swap("10}", '10, "prompt_tokens_details": {"cached_tokens": 1001}}'), "slow"),
+    (_swap("10}", '10, "prompt_tokens_details": {}}'), "slow"),
+    (_swap("10}", '10, "prompt_tokens_details": null}'), "slow"),
+    (_swap("10}", '10, "prompt_tokens_details": {"cached_tokens": 1, "x": 2}}'), "slow"),
+    (_swap("10}", '10, "completion_tokens_details": {"reasoning_tokens": 11}}'), "slow"),
+    (_swap("10}", '10, "completion_tokens_details": {"cached_tokens": 1}}'), "slow"),
+    # keys: unknown, repeated, escaped, at each level
+    (_swap('"id": "r1"', '"id": "r1", "provider": "x"'), "slow"),
+    (_swap('"id": "r1"', '"id": "r1", "id": "r1"'), "slow"),
+    (_swap('"model": "qwen3-5-4b"', '"model": "qwen3-5-4b", "model": "qwen3-5-4b"'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "prompt_tokens": 1000'), "slow"),
+    (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "cache_write_tokens": 0'), "slow"),
+    (_swap('"model"', '"mod\\u0065l"'), "slow"),
+    (_swap('"model"', '"model "'), "slow"),
+    (_swap('"model"', '"modelx"'), "slow"),
+    (_swap('"usage"', '"usag"'), "slow"),
+    (_swap('"prompt_tokens"', '"prompt_tokens_detail"'), "slow"),
+    (_swap('"completion_tokens"', '"completion_tokens_x"'), "slow"),
+    (_swap('"completion_tokens"', '"total_tokens"'), "slow"),
+    # strings
+    (_swap('"r1"', '"' + "i" * 200 + '"'), "same"),
+    (_swap('"r1"', '"' + "i" * 201 + '"'), "slow"),
+    (_swap('"qwen3-5-4b"', '"' + "m" * 201 + '"'), "slow"),
+    (_swap('"r1"', '"r\u00e9"'), "slow"),
+    (_swap('"r1"', '"r\\u00e9"'), "slow"),
+    (_swap('"r1"', '"r\t"'), "slow"),
+    (_swap('"r1"', "7"), "slow"),
+    (_swap('"r1"', "null"), "same"),
+    (_swap('"acme"', "null"), "same"),
+    (_swap('"qwen3-5-4b"', "null"), "slow"),
+    (_swap('"id": "r1", ', ""), "same"),
+    # the endpoint
+    (_swap('"id": "r1"', '"id": "r1", "endpoint": "chat.completions"'), "same"),
+    (_swap('"id": "r1"', '"id": "r1", "endpoint": "completions"'), "same"),
+    (_swap('"id": "r1"', '"id": "r1", "endpoint": null'), "same"),
+    (_swap('"id": "r1"', '"id": "r1", "endpoint": "embeddings"'), "slow"),
+    # tools and request
+    (_swap("10}", '10, "tool_usage": {}}'), "same"),
+    (_swap("10}", '10, "tool_usage": null}'), "same"),
+    (_swap("10}", '10, "tool_usage": {"web_search": 1, "web_search": 1}}'), "slow"),
+    (_swap("10}", '10, "tool_usage": {"": 1}}'), "slow"),
+    (_swap("10}", '10, "tool_usage": {"' + "t" * 100 + '": 1}}'), "same"),
+    (_swap("10}", '10, "tool_usage": {"' + "t" * 101 + '": 1}}'), "slow"),
+    (_swap("10}", '10, "tool_usage": {"web_search": 1.0}}'), "slow"),
+    (_swap("10}", '10, "tool_usage": {"web_search": "1"}}'), "slow"),
+    (_swap("10}", '10, "tool_usage": [1]}'), "slow"),
+    (GOOD[:-1] + ', "request": {"a": "x", "b": true, "c": false, "d": null}}', "same"),
+    (GOOD[:-1] + ', "request": {}}', "same"),
+    (GOOD[:-1] + ', "request": null}', "same"),
+    (GOOD[:-1] + ', "request": {"a": 0.5}}', "slow"),
+    (GOOD[:-1] + ', "request": {"a": {"b": 1}}}', "slow"),
+    (GOOD[:-1] + ', "request": {"a": 1, "a": 1}}', "slow"),
+    (GOOD[:-1] + ', "request": {"a": "\\n"}}', "slow"),
+    (
+        GOOD[:-1] + ', "request": {' + ", ".join(f'"k{i}": true' for i in range(32)) + "}}",
+        "same",
+    ),
+    (
+        GOOD[:-1] + ', "request": {' + ", ".join(f'"k{i}": true' for i in range(33)) + "}}",
+        "slow",
+    ),
+    # layout
+    (GOOD.replace(": ", ":").replace(", ", ","), "same"),
+    (GOOD.replace(": ", "\t:\t").replace(", ", " \t, "), "same"),
+    ("  \t" + GOOD + " \t ", "same"),
+    (GOOD[:-1] + ",}", "slow"),
+    (GOOD + GOOD, "slow"),
+    (GOOD + " 1", "slow"),
+    ("[" + GOOD + "]", "slow"),
+    (GOOD[:-1], "slow"),
+    ('{"model": "qwen3-5-4b", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}', "slow"),
+    ('{"model": "m", "timestamp": ' + TS + ', "usage": {"prompt_tokens": 1}}', "slow"),
+    ('{"model": "m", "timestamp": ' + TS + "}", "slow"),
+    ("{}", "slow"),
+    ("   ", "slow"),
+]
+
+
+def seconds(when: datetime) -> int:
+    """Whole seconds from 1970-01-01 UTC to ``when``."""
+    delta = when - datetime(1970, 1, 1, tzinfo=UTC)
+    return delta.days * 86_400 + delta.seconds
+
+
+def python_reads(line: str) -> dict[str, Any]:
+    """What Python's reader finds in a line the compiled reader calls fast: every object's
+    keys distinct, and the members (an independent reading of the same text)."""
+
+    def distinct(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        assert len({k for k, _ in pairs}) == len(pairs), "a key repeated"
+        return dict(pairs)
+
+    doc = json.loads(line, object_pairs_hook=distinct)
+    usage = doc["usage"]
+    when = datetime.strptime(
+        doc["timestamp"].replace("T", " ").removesuffix("Z").removesuffix("+00"),
+        "%Y-%m-%d %H:%M:%S",
+    )
+    return {
+        "prompt": usage["prompt_tokens"],
+        "completion": usage["completion_tokens"],
+        "cached": (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0,
+        "reasoning": (usage.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        "epoch": seconds(when.replace(tzinfo=UTC)),
+        "model": doc["model"],
+        "request": doc.get("request"),
+        "tools": usage.get("tool_usage"),
+        "keys": set(doc) | set(usage),
+    }
+
+
+def assert_reads_as_python(line: str, row: dict[str, Any]) -> None:
+    want = python_reads(line)
+    for name in ("prompt", "completion", "cached", "reasoning", "epoch"):
+        assert row[name] == want[name], (name, line)
+    assert json.loads(row["model"]) == want["model"]
+    assert (None if row["request"] is None else json.loads(row["request"])) == want["request"]
+    assert (None if row["tools"] is None else json.loads(row["tools"])) == want["tools"]
+    known = set(ls.TOP) | set(ls.USAGE)
+    assert want["keys"] <= known, line
+
+
+@pytest.mark.parametrize("line, want", CASES, ids=range(len(CASES)))
+def test_each_case(line: str, want: Any) -> None:
+    row = one(line)
+    if want == "slow":
+        assert row["kind"] == ls.SLOW, line
+        return
+    assert row["kind"] == ls.FAST, line
+    assert_reads_as_python(line, row)
+    if isinstance(want, datetime):
+        assert row["epoch"] == seconds(want)
+
+
+def test_lines_are_split_as_python_splits_them() -> None:
+    text = GOOD + "\r\n\n" + GOOD + "\n   \n\r\n" + GOOD
+    rows, flags = scan(text)
+    # Python's reader (universal newlines): GOOD, "", GOOD, "   ", "", GOOD
+    assert [r["kind"] for r in rows] == [ls.FAST, ls.EMPTY, ls.FAST, ls.SLOW, ls.EMPTY, ls.FAST]
+    assert [r["text"] for r in rows] == [
+        GOOD.encode(),
+        b"",
+        GOOD.encode(),
+        b"   ",
+        b"",
+        GOOD.encode(),
+    ]
+    assert flags == 0
+
+
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        (GOOD + "\n" + GOOD.replace(", ", ",\r", 1) + "\n", ls.LONE_CR),
+        (GOOD + "\r\r\n", ls.LONE_CR),
+        (GOOD + "\n" + GOOD.replace('"r1"', '"r\x00"') + "\n", ls.NUL),
+    ],
+    ids=["cr between tokens", "two cr", "nul in a string"],
+)
+def test_bytes_python_splits_or_refuses_are_flagged(text: str, flag: int) -> None:
+    # a \r Python ends a line at, or a NUL (Python refuses the file): the caller reads the
+    # file with Python whole
+    rows, flags = scan(text)
+    assert flags == flag
+    # the line before is read as ever; the flagged line is Python's
+    assert [r["kind"] for r in rows] == ([ls.SLOW] if len(rows) == 1 else [ls.FAST, ls.SLOW])
+
+
+def test_a_long_line_is_left_to_python() -> None:
+    # billing.records.MAX_RECORD_CHARS = 1 MiB characters, the line end included
+    pad = " " * (1024 * 1024 - 1 - len(GOOD))
+    assert one(GOOD + pad)["kind"] == ls.FAST
+    assert one(GOOD + pad + " ")["kind"] == ls.SLOW
+
+
+_name = st.sampled_from(["web_search", "code_interpreter", "x", "a,b", "tool_web_search"])
+_value = st.one_of(
+    st.integers(0, 10**15 + 2),
+    st.sampled_from([True, False, None, "x", "", 0.5, -1, "é", [1], {}]),
+)
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    """A record near the fast shape: optional members, odd values, unknown keys, and any
+    layout json.dumps can give."""
+    usage: dict[str, Any] = {}
+    for key in ls.USAGE:
+        if draw(st.integers(0, 2)):
+            if key.endswith("_details"):
+                inner = "cached_tokens" if key.startswith("prompt") else "reasoning_tokens"
+                usage[key] = draw(st.one_of(st.just({inner: draw(_value)}), _value))
+            elif key == "tool_usage":
+                usage[key] = draw(st.one_of(st.dictionaries(_name, _value, max_size=3), _value))
+            else:
+                usage[key] = draw(_value)
+    doc: dict[str, Any] = {}
+    for key in ls.TOP:
+        if draw(st.integers(0, 3)):
+            if key == "usage":
+                doc[key] = usage
+            elif key == "timestamp":
+                doc[key] = draw(
+                    st.sampled_from(
+                        [
+                            "2026-11-20T10:00:00Z",
+                            "2024-02-29 23:59:59+00",
+                            "2026-02-29T00:00:00",
+                            None,
+                        ]
+                    )
+                )
+            elif key == "request":
+                doc[key] = draw(st.one_of(st.dictionaries(_name, _value, max_size=3), _value))
+            elif key == "endpoint":
+                doc[key] = draw(st.sampled_from(["chat.completions", "completions", "x", None]))
+            else:
+                doc[key] = draw(st.one_of(st.sampled_from(["qwen3-5-4b", "acme"]), _value))
+    if draw(st.integers(0, 5)) == 0:
+        doc[draw(st.sampled_from(["foo", "provider", "Model"]))] = draw(_value)
+    keys = draw(st.permutations(list(doc)))
+    separators = draw(st.sampled_from([(", ", ": "), (",", ":"), (" ,\t", "\t: ")]))
+    text = json.dumps({k: doc[k] for k in keys}, separators=separators)
+    if draw(st.integers(0, 6)) == 0 and '"usage": {' in text:
+        text = text.replace('"usage": {', '"usage": {"prompt_tokens": 1, ', 1)  # repeated
+    return text
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(_line())
+def test_a_fast_line_holds_what_python_reads(line: str) -> None:
+    row = one(line)
+    if row["kind"] == ls.FAST:
+        assert_reads_as_python(line, row)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.integers(0, 10**15),
+    st.integers(0, 10**15),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    st.sampled_from([(", ", ": "), (",", ":")]),
+)
+def test_a_plain_record_is_always_fast(p: int, c: int, when: datetime, separators: Any) -> None:
+    # the reader is only worth having if the records a provider writes take it
+    doc = good()
+    doc["usage"] = {"prompt_tokens": p, "completion_tokens": c}
+    doc["timestamp"] = (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
+    row = one(json.dumps(doc, separators=separators))
+    assert row["kind"] == ls.FAST
+    assert_reads_as_python(json.dumps(doc), row)
+
+
+def test_every_case_priced_or_refused_as_python(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the cases through ``price --engine duckdb`` with this reader, against the calculator
+    pytest.importorskip("duckdb")
+    from billing.sqlrate import files
+    from tests.ratecard.test_price_bulk_exact import assert_same
+
+    monkeypatch.setattr(files, "READER", "compiled")
+    got = assert_same(tmp_path, [line for line, _want in CASES])
+    assert got["fast"] >= sum(1 for _line, want in CASES if want != "slow") - 2
