@@ -464,7 +464,10 @@ def _read_compiled(
         raise FileTextError(f"{path}: not UTF-8 text", usage=True)  # pragma: no cover
     apart = seen.apart | {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
     where = f" WHERE fi NOT IN ({', '.join(map(str, sorted(apart)))})" if apart else ""
-    raw.execute(f"CREATE VIEW records AS SELECT * FROM ratecard_lines{where}")
+    raw.execute(
+        f"""CREATE VIEW records AS SELECT * FROM (SELECT *, {lineread.FILE_OF_ID} AS fi,
+            {lineread.START_OF_ID} AS lo FROM ratecard_lines){where}"""
+    )
     return apart, {key: key for key in keys.values() if key is not None}, table
 
 
@@ -662,28 +665,33 @@ def _price_compiled_rest(
 ) -> None:
     """The exact path after the compiled reader, one record at a time, in file order: every
     line it did not read as fast, and every fast record the statements could not rate,
-    each read again from its file (``lo`` to ``hi``) with its line end (a ``\\n``, as
-    Python's reader gives it), but for the last line of a file that has none."""
+    each read again from its file (from ``lo`` to its ``\\n``) with its line end as
+    Python's reader gives it (``\\r\\n`` and a last ``\\r`` as ``\\n``; the last line of a
+    file may have none)."""
     slow = raw.execute(
-        """SELECT id, fi, lo, hi FROM records
+        """SELECT id, fi, lo FROM records
         WHERE NOT fast OR id IN (SELECT id FROM redo) ORDER BY id"""
     )
-    opened: dict[int, tuple[Any, int]] = {}
+    opened: dict[int, Any] = {}
     try:
         while batch := slow.fetchmany(10_000):
-            for row_id, fi, lo, hi in batch:
+            for row_id, fi, lo in batch:
                 if fi not in opened:
-                    stream = files[fi].open("rb")
-                    opened[fi] = (stream, files[fi].stat().st_size)
-                stream, size = opened[fi]
+                    opened[fi] = files[fi].open("rb")
+                stream = opened[fi]
                 stream.seek(lo)
-                doc = stream.read(hi - lo).decode("utf-8")
+                line = stream.readline()
+                if line.endswith(b"\r\n"):
+                    line = line[:-2] + b"\n"
+                elif line.endswith(b"\r"):
+                    line = line[:-1] + b"\n"
+                doc = line.decode("utf-8")
                 if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
                     result.records -= 1
                     continue
-                _price_exactly(result, doc + "\n" if hi < size else doc, int(row_id) + 1, catalog)
+                _price_exactly(result, doc, int(row_id) + 1, catalog)
     finally:
-        for stream, _size in opened.values():
+        for stream in opened.values():
             stream.close()
 
 

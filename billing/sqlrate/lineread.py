@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import linescan as ls
 
 #: the bytes of a file one thread reads at a time
 PIECE_BYTES = 8 << 20
+#: distinct model texts numbered in one batch (a batch ends early at this many)
+MODELS = 4096
 #: held while the catalog is read (to resolve a model) or the findings written
 _LOCK = threading.Lock()
 
@@ -44,7 +45,6 @@ def _schema() -> Any:
     return pa.schema(
         [
             ("id", pa.int64()),
-            ("fi", pa.int32()),
             ("fast", pa.bool_()),
             ("model", pa.dictionary(pa.int32(), pa.string())),
             ("t_at", pa.timestamp("us")),
@@ -54,8 +54,6 @@ def _schema() -> Any:
             ("r", pa.int64()),
             ("request", pa.string()),
             ("tools", pa.string()),
-            ("lo", pa.int64()),
-            ("hi", pa.int64()),
         ]
     )
 
@@ -98,6 +96,9 @@ class _Scratch(threading.local):
         self.bounds = np.empty((rows, 2), dtype=np.int64)
         self.ints = np.empty((rows, 5), dtype=np.int64)
         self.spans = np.empty((rows, 8), dtype=np.int64)
+        self.codes = np.empty(rows, dtype=np.int32)
+        self.models = np.empty((MODELS, 3), dtype=np.int64)
+        self.slots = np.empty(4 * MODELS, dtype=np.int64)
 
     def read(self, fd: int, lo: int, hi: int) -> Any:
         """The bytes ``lo`` to ``hi`` of the open file ``fd``, in this thread's buffer."""
@@ -126,8 +127,17 @@ def _piece(
     out = []
     pos = 0
     while pos < hi - lo:
-        n, flags, pos = ls.scan_lines(
-            buf, pos, hi - lo, scratch.kind, scratch.bounds, scratch.ints, scratch.spans
+        n, flags, pos, distinct = ls.scan_lines(
+            buf,
+            pos,
+            hi - lo,
+            scratch.kind,
+            scratch.bounds,
+            scratch.ints,
+            scratch.spans,
+            scratch.codes,
+            scratch.models,
+            scratch.slots,
         )
         if flags:
             with _LOCK:
@@ -138,6 +148,8 @@ def _piece(
                 buf,
                 lo,
                 (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n]),
+                scratch.codes[:n],
+                scratch.models[:distinct],
                 seen,
                 resolve,
             )
@@ -160,6 +172,8 @@ def _batch(
     buf: Any,
     base: int,
     scanned: tuple[Any, Any, Any, Any],
+    codes: Any,
+    models: Any,
     seen: _Seen,
     resolve: Callable[[str], str | None],
 ) -> Any:
@@ -167,9 +181,15 @@ def _batch(
     bytes from ``base``."""
     kind, bounds, ints, spans = scanned
     keep = kind != ls.EMPTY
-    if not keep.all():
-        kind, bounds, ints, spans = kind[keep], bounds[keep], ints[keep], spans[keep]
-    n = len(kind)
+    # copies: the arrays are the thread's, filled again for its next piece, and Arrow would
+    # take a contiguous one as it is
+    kind, bounds, ints, spans, codes = (
+        kind[keep],
+        bounds[keep],
+        ints[keep],
+        spans[keep],
+        codes[keep],
+    )
     fast = kind == ls.FAST
     for k in np.flatnonzero(~fast):  # the calculator's lines must be UTF-8 text
         try:
@@ -180,21 +200,18 @@ def _batch(
             break
     # the model's text, resolved once per distinct text; a record whose model does not
     # resolve is the calculator's (which says why)
-    texts = pc.dictionary_encode(_strings(buf, spans[:, ls.MODEL], spans[:, ls.MODEL + 1]))
+    texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
     with _LOCK:  # the catalog is not read by two threads at once
-        keys = [resolve(text) for text in texts.dictionary.to_pylist()]
-    codes = texts.indices.fill_null(-1).to_numpy()
-    missing = [code for code, key in enumerate(keys) if key is None]
-    if missing:
-        fast &= ~np.isin(codes, missing)
+        keys = [resolve(text) for text in texts]
+    if None in keys:
+        unresolved = np.array([key is None for key in keys] + [False])
+        fast &= ~unresolved[codes]  # code -1: the False at the end
     model = pa.DictionaryArray.from_arrays(
         pa.array(codes, pa.int32(), mask=~fast), pa.array([key or "" for key in keys], pa.string())
     )
-    first = bounds[:, 0] + base
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(first + fi * FILE_IDS),
-            pa.array(np.full(n, fi, dtype=np.int32)),
+            pa.array(bounds[:, 0] + (base + fi * FILE_IDS)),
             pa.array(fast),
             model,
             pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us")),
@@ -204,8 +221,6 @@ def _batch(
             pa.array(ints[:, ls.REASONING]),
             _strings(buf, spans[:, ls.REQUEST], spans[:, ls.REQUEST + 1]),
             _strings(buf, spans[:, ls.TOOLS], spans[:, ls.TOOLS + 1]),
-            pa.array(first),
-            pa.array(bounds[:, 1] + base),
         ],
         schema=_schema(),
     )
@@ -232,6 +247,9 @@ def _batches(
 #: a record's ``id``: its file's index times this, plus its first byte's offset (so ids
 #: follow file order; a file may hold up to 1 TiB)
 FILE_IDS = 1 << 40
+#: the ``fi`` and ``lo`` (its first byte) of a record, from its ``id``, in DuckDB's SQL
+FILE_OF_ID = f"(id // {FILE_IDS})::INTEGER"
+START_OF_ID = f"(id % {FILE_IDS})"
 
 
 def read_records(
@@ -242,15 +260,15 @@ def read_records(
 ) -> tuple[_Seen, Any]:
     """Read ``files`` (JSON Lines) into an Arrow table registered on the DuckDB connection
     ``raw`` as ``ratecard_lines``: a row per non-empty line, in file order, with ``id``
-    (:data:`FILE_IDS`), ``fi`` (the file's index), ``lo`` and ``hi`` (the line's bytes, its
-    line end left out), ``fast``, and for a fast record ``model`` (the offering key
+    (:data:`FILE_IDS`: the file's index and the line's first byte), ``fast``, and for a
+    fast record ``model`` (the offering key
     ``resolve`` gives the model's JSON text; a record whose model it gives None for is not
     fast), ``t_at`` (UTC), ``p``, ``c``, ``cr``, ``r`` (prompt, completion, cached and
     reasoning tokens) and ``request`` and ``tools`` (JSON text, NULL when absent or null);
-    a line that is not fast has only ``id``, ``fi``, ``lo``, ``hi`` and ``fast`` right.
+    a line that is not fast has only ``id`` and ``fast`` right.
     Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
     line), the first file with a line that is not UTF-8, if any (the caller refuses it),
-    and the table (about 70 bytes a record; keep it while the connection reads it)."""
+    and the table (about 55 bytes a record; keep it while the connection reads it)."""
     seen = _Seen()
     batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve))
     table = pa.Table.from_batches(batches, schema=_schema())

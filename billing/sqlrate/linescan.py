@@ -113,7 +113,7 @@ def _string(buf: Any, i: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
     if e - s != re - rs:
         return False
@@ -518,16 +518,56 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
     return _ws(buf, i + 1, e)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _intern(buf: Any, s: int, e: int, models: Any, slots: Any, d: int) -> int:
+    """The number of the model text ``buf[s:e]`` among ``models`` (rows of start, end and
+    hash of each distinct text, ``d`` of them, found through the open-addressing table
+    ``slots``); a new text is added as number ``d``. -1 when ``models`` is full."""
+    h = _hash(buf, s, e)
+    mask = slots.shape[0] - 1
+    slot = h & mask
+    while slots[slot] >= 0:
+        j = slots[slot]
+        if models[j, 2] == h and _same(buf, s, e, buf, models[j, 0], models[j, 1]):
+            return int(j)
+        slot = (slot + 1) & mask
+    if d == models.shape[0]:
+        return -1
+    models[d, 0] = s
+    models[d, 1] = e
+    models[d, 2] = h
+    slots[slot] = d
+    return d
+
+
 @njit(cache=True, nogil=True)
-def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, spans: Any) -> Any:
+def scan_lines(
+    buf: Any,
+    lo: int,
+    hi: int,
+    kind: Any,
+    bounds: Any,
+    ints: Any,
+    spans: Any,
+    codes: Any,
+    models: Any,
+    slots: Any,
+) -> Any:
     """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
     buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
     :data:`FAST`, :data:`SLOW`), ``bounds[n]`` (its start and its end without the line
-    end), and for a fast line its counts and time (``ints[n]``) and members (``spans[n]``;
-    a slow line's are -1). Returns the number of lines read, the flags (:data:`NUL`,
-    :data:`LONE_CR`) and where it stopped (``hi`` when every line was read)."""
+    end), and for a fast line its counts and time (``ints[n]``), members (``spans[n]``;
+    a slow line's are -1) and model: ``codes[n]``, a row of ``models`` (start, end and a
+    hash of each distinct model text, in order of first sight; -1 for a line that is not
+    fast), numbered while the text is in the cache (``slots``: a power of two, at least
+    twice the rows of ``models``). Returns the number of lines read, the flags
+    (:data:`NUL`, :data:`LONE_CR`), where it stopped (``hi`` when every line was read: it
+    stops early when ``kind`` or ``models`` is full) and the number of distinct models."""
     names = np.empty((_MAX_NAMES, 2), dtype=np.int64)
     tmp = np.zeros(1, dtype=np.int64)
+    slots[:] = -1
+    d = 0
+    last = -1
     flags = 0
     n = 0
     s = lo
@@ -540,6 +580,15 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
         if e >= 0 and e < hi and buf[e] == 13 and (e + 1 == hi or buf[e + 1] == 10):
             t += 1
         if e >= 0 and (t == hi or buf[t] == 10) and e - s < _MAX_RECORD:
+            ms = spans[n, MODEL]
+            me = spans[n, MODEL + 1]
+            if last < 0 or not _same(buf, ms, me, buf, models[last, 0], models[last, 1]):
+                last = _intern(buf, ms, me, models, slots, d)
+                if last < 0:
+                    break  # models is full: the caller reads on from s
+                if last == d:
+                    d += 1
+            codes[n] = last
             kind[n] = FAST
             bounds[n, 0] = s
             bounds[n, 1] = e
@@ -557,6 +606,7 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
             e -= 1
         bounds[n, 0] = s
         bounds[n, 1] = e
+        codes[n] = -1
         if e == s:
             kind[n] = EMPTY
         else:
@@ -569,7 +619,7 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
                     flags |= LONE_CR
         n += 1
         s = t + 1
-    return n, flags, min(s, hi)
+    return n, flags, min(s, hi), d
 
 
 @njit(cache=True, nogil=True)
@@ -604,3 +654,15 @@ def gather(buf: Any, starts: Any, ends: Any) -> Any:
             data[p] = buf[q]
             p += 1
     return offsets, data
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hash(buf: Any, s: int, e: int) -> int:
+    """A cheap hash of ``buf[s:e]``: its length and its first and last 8 bytes (a full
+    comparison follows every match)."""
+    h = e - s
+    for q in range(s, min(s + 8, e)):
+        h = h * 31 + buf[q]
+    for q in range(max(s, e - 8), e):
+        h = h * 31 + buf[q]
+    return h & 0x3FFFFFFFFFFFFFFF
