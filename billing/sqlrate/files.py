@@ -48,6 +48,7 @@ from catalog import Catalog
 from ..errors import NotCompilableError, first_line
 from ..rating import EXACT, bundled_catalog
 from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+from .events import MARKS_TOOLS, TOOL_ROWS
 from .plan import FEE_RATE, TOOL_RATE, UNKNOWN_TOOL, compile_offering
 from .rate import LineKey, RateResult, rate_scope
 
@@ -390,10 +391,10 @@ def price_files(
         duckdb_connection(threads=threads) as conn,
     ):
         raw: Any = conn.connection.driver_connection
-        compiled = lines = None
+        compiled = lines = early = None
         if _compiled_reader(files):
             result.reader = "compiled"
-            apart, compiled, lines = _read_compiled(raw, files, catalog, threads)
+            apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads)
         else:
             links = _plain_links(files, Path(tmp))
             apart = _read_records(raw, files, links)
@@ -410,6 +411,8 @@ def price_files(
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
         _rate_records(raw, conn, files, catalog, result, compiled)
         del lines  # the compiled reader's table, read by the connection until here
+    if early is not None:
+        _merge(result, early)
     for fi in sorted(apart):
         for number, text in records_in_order([files[fi]]):
             result.records += 1
@@ -439,13 +442,15 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
 
 def _read_compiled(
     raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None
-) -> tuple[set[int], dict[str, str], Any]:
+) -> tuple[set[int], dict[str, str], Any, BulkResult]:
     """The ``records`` view of JSON Lines ``files`` by the compiled reader
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
-    :func:`_refuse_nul` then refuses, a ``\r`` that does not end a line, a byte-order
-    mark), the offerings of the fast records (key → key), and the Arrow table the view
-    reads. Raises :class:`FileTextError` for a file that is not UTF-8 text."""
+    :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, a byte-order
+    mark), the offerings of the fast records (key → key), the Arrow table the view reads,
+    and the calculator's prices of the other records of the view (priced while the files
+    are read; ``records`` less one for each blank line). Raises :class:`FileTextError` for
+    a file that is not UTF-8 text."""
     # here: numba takes about 0.7 s to load, and only this path needs it
     from . import lineread
 
@@ -457,7 +462,16 @@ def _read_compiled(
             keys[text] = _offering_key(json.loads(text), catalog)
         return keys[text]
 
-    seen, table = lineread.read_records(raw, files, resolve, threads)
+    priced: dict[int, BulkResult] = defaultdict(BulkResult)
+
+    def on_slow(fi: int, lines: list[tuple[int, str]]) -> None:
+        for row_id, doc in lines:
+            if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                priced[fi].records -= 1
+            else:
+                _price_exactly(priced[fi], doc, row_id + 1, catalog)
+
+    seen, table = lineread.read_records(raw, files, resolve, on_slow, threads)
     if seen.not_utf8 is not None:
         path = files[seen.not_utf8]
         _check_utf8(path)
@@ -468,7 +482,23 @@ def _read_compiled(
         f"""CREATE VIEW records AS SELECT * FROM (SELECT *, {lineread.FILE_OF_ID} AS fi,
             {lineread.START_OF_ID} AS lo FROM ratecard_lines){where}"""
     )
-    return apart, {key: key for key in keys.values() if key is not None}, table
+    early = BulkResult()
+    for fi, part in priced.items():
+        if fi not in apart:  # an apart file's records are priced again, whole
+            _merge(early, part)
+    return apart, {key: key for key in keys.values() if key is not None}, table, early
+
+
+def _merge(into: BulkResult, part: BulkResult) -> None:
+    """Add the records, prices and failures of ``part`` to ``into``."""
+    into.records += part.records
+    into.priced += part.priced
+    into.exact += part.exact
+    into.currencies |= part.currencies
+    for reason, count in part.failed.items():
+        into.failed[reason] = into.failed.get(reason, 0) + count
+    for key, (quantity, events, amount) in part.lines.items():
+        _add(into, key, quantity, events, amount)
 
 
 def _plain_links(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -663,14 +693,13 @@ def _rate_records(
 def _price_compiled_rest(
     raw: Any, files: Sequence[Path], catalog: Catalog, result: BulkResult
 ) -> None:
-    """The exact path after the compiled reader, one record at a time, in file order: every
-    line it did not read as fast, and every fast record the statements could not rate,
-    each read again from its file (from ``lo`` to its ``\\n``) with its line end as
+    """The exact path for the fast records the statements could not rate (``redo``; the
+    compiled reader's other records are priced while it reads), one at a time, in file
+    order, each read again from its file (from ``lo`` to its ``\\n``) with its line end as
     Python's reader gives it (``\\r\\n`` and a last ``\\r`` as ``\\n``; the last line of a
     file may have none)."""
     slow = raw.execute(
-        """SELECT id, fi, lo FROM records
-        WHERE NOT fast OR id IN (SELECT id FROM redo) ORDER BY id"""
+        "SELECT id, fi, lo FROM records WHERE id IN (SELECT id FROM redo) ORDER BY id"
     )
     opened: dict[int, Any] = {}
     try:
@@ -685,11 +714,7 @@ def _price_compiled_rest(
                     line = line[:-2] + b"\n"
                 elif line.endswith(b"\r"):
                     line = line[:-1] + b"\n"
-                doc = line.decode("utf-8")
-                if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
-                    result.records -= 1
-                    continue
-                _price_exactly(result, doc, int(row_id) + 1, catalog)
+                _price_exactly(result, line.decode("utf-8"), int(row_id) + 1, catalog)
     finally:
         for stream in opened.values():
             stream.close()
@@ -758,15 +783,23 @@ def _rate_fast(
     # that read the view (0.25 to 0.78 CPU-s for 1M events)
     kept = " AND r.rowid NOT IN (SELECT id FROM redo)" if redo else ""
     if compiled:
+        # the reader's time is a TIMESTAMPTZ already, and it counts each record's tools:
+        # the tool statement then reads only the events with tools (billing.sqlrate.rate)
         kept = kept.replace("rowid", "id")
-        source = "r.id AS id, 0::BIGINT AS customer_id, 'bulk' AS period, r.model AS offering"
+        source = (
+            "r.id AS id, 0::BIGINT AS customer_id, 'bulk' AS period, r.model AS offering, "
+            f"r.t_at AS event_time, r.tool_rows::BIGINT AS {TOOL_ROWS}"
+        )
         rows = "records r"
     else:
-        source = "r.rowid AS id, 0::BIGINT AS customer_id, 'bulk' AS period, m.offering"
+        source = (
+            "r.rowid AS id, 0::BIGINT AS customer_id, 'bulk' AS period, m.offering, "
+            "r.t_at AT TIME ZONE 'UTC' AS event_time"
+        )
         rows = "records r JOIN models m USING (model)"
+    conn.info[MARKS_TOOLS] = compiled
     raw.execute(
         f"""CREATE {"VIEW" if compiled else "TABLE"} usage_events AS SELECT {source},
-            r.t_at AT TIME ZONE 'UTC' AS event_time,
             'priced' AS status, r.p - r.cr AS input_tokens, r.cr AS cache_read_tokens,
             0::BIGINT AS cache_write_tokens, r.c - r.r AS output_tokens,
             r.r AS reasoning_tokens, r.request AS request_params,

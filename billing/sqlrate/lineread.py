@@ -47,13 +47,14 @@ def _schema() -> Any:
             ("id", pa.int64()),
             ("fast", pa.bool_()),
             ("model", pa.dictionary(pa.int32(), pa.string())),
-            ("t_at", pa.timestamp("us")),
+            ("t_at", pa.timestamp("us", tz="UTC")),
             ("p", pa.int64()),
             ("c", pa.int64()),
             ("cr", pa.int64()),
             ("r", pa.int64()),
             ("request", pa.string()),
             ("tools", pa.string()),
+            ("tool_rows", pa.int16()),
         ]
     )
 
@@ -94,7 +95,7 @@ class _Scratch(threading.local):
         self.buf = np.empty(0, dtype=np.uint8)
         self.kind = np.empty(rows, dtype=np.uint8)
         self.bounds = np.empty((rows, 2), dtype=np.int64)
-        self.ints = np.empty((rows, 5), dtype=np.int64)
+        self.ints = np.empty((rows, 6), dtype=np.int64)
         self.spans = np.empty((rows, 8), dtype=np.int64)
         self.codes = np.empty(rows, dtype=np.int32)
         self.models = np.empty((MODELS, 3), dtype=np.int64)
@@ -119,12 +120,13 @@ _SCRATCH = _Scratch()
 
 def _piece(
     fi: int, fd: int, lo: int, hi: int, seen: _Seen, resolve: Callable[[str], str | None]
-) -> list[Any]:
-    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd`` (in
-    a worker thread)."""
+) -> tuple[list[Any], list[tuple[int, str]]]:
+    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd``, and
+    the id and text of each line that is not fast (in a worker thread)."""
     scratch = _SCRATCH
     buf = scratch.read(fd, lo, hi)
     out = []
+    slow: list[tuple[int, str]] = []
     pos = 0
     while pos < hi - lo:
         n, flags, pos, distinct = ls.scan_lines(
@@ -152,9 +154,10 @@ def _piece(
                 scratch.models[:distinct],
                 seen,
                 resolve,
+                slow,
             )
         )
-    return out
+    return out, slow
 
 
 def _strings(buf: Any, starts: Any, ends: Any) -> Any:
@@ -176,9 +179,12 @@ def _batch(
     models: Any,
     seen: _Seen,
     resolve: Callable[[str], str | None],
+    slow: list[tuple[int, str]],
 ) -> Any:
     """The Arrow batch of the non-empty lines ``scanned`` in ``buf``, which holds the file's
-    bytes from ``base``."""
+    bytes from ``base``; the id and text of each line that is not fast added to ``slow``
+    (with its line end as Python's reader gives it: ``\\n``, but for the last line of a file
+    that has none)."""
     kind, bounds, ints, spans = scanned
     keep = kind != ls.EMPTY
     # copies: the arrays are the thread's, filled again for its next piece, and Arrow would
@@ -191,13 +197,6 @@ def _batch(
         codes[keep],
     )
     fast = kind == ls.FAST
-    for k in np.flatnonzero(~fast):  # the calculator's lines must be UTF-8 text
-        try:
-            bytes(buf[bounds[k, 0] : bounds[k, 1]]).decode("utf-8")
-        except UnicodeDecodeError:
-            with _LOCK:
-                seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
-            break
     # the model's text, resolved once per distinct text; a record whose model does not
     # resolve is the calculator's (which says why)
     texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
@@ -206,28 +205,43 @@ def _batch(
     if None in keys:
         unresolved = np.array([key is None for key in keys] + [False])
         fast &= ~unresolved[codes]  # code -1: the False at the end
+    ids = bounds[:, 0] + (base + fi * FILE_IDS)
+    for k in np.flatnonzero(~fast):  # the calculator's lines, which must be UTF-8 text
+        start, end = bounds[k]
+        try:
+            text = bytes(buf[start:end]).decode("utf-8")
+        except UnicodeDecodeError:
+            with _LOCK:
+                seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
+            break
+        slow.append((int(ids[k]), text + "\n" if end < len(buf) else text))
     model = pa.DictionaryArray.from_arrays(
         pa.array(codes, pa.int32(), mask=~fast), pa.array([key or "" for key in keys], pa.string())
     )
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(bounds[:, 0] + (base + fi * FILE_IDS)),
+            pa.array(ids),
             pa.array(fast),
             model,
-            pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us")),
+            pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us", tz="UTC")),
             pa.array(ints[:, ls.PROMPT]),
             pa.array(ints[:, ls.COMPLETION]),
             pa.array(ints[:, ls.CACHED]),
             pa.array(ints[:, ls.REASONING]),
             _strings(buf, spans[:, ls.REQUEST], spans[:, ls.REQUEST + 1]),
             _strings(buf, spans[:, ls.TOOLS], spans[:, ls.TOOLS + 1]),
+            pa.array(ints[:, ls.TOOL_NAMES].astype(np.int16)),
         ],
         schema=_schema(),
     )
 
 
 def _batches(
-    files: Sequence[Path], threads: int, seen: _Seen, resolve: Callable[[str], str | None]
+    files: Sequence[Path],
+    threads: int,
+    seen: _Seen,
+    resolve: Callable[[str], str | None],
+    on_slow: Callable[[int, list[tuple[int, str]]], None],
 ) -> Iterator[Any]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for fi, path in enumerate(files):
@@ -238,7 +252,9 @@ def _batches(
                     lambda r, i=fi, f=fd: _piece(i, f, r[0], r[1], seen, resolve),
                     _pieces(fd, size),
                 )
-                for batches in work:
+                for batches, slow in work:
+                    # the calculator's lines, while the threads read on
+                    on_slow(fi, slow)
                     yield from batches
             finally:
                 os.close(fd)
@@ -256,6 +272,7 @@ def read_records(
     raw: Any,
     files: Sequence[Path],
     resolve: Callable[[str], str | None],
+    on_slow: Callable[[int, list[tuple[int, str]]], None],
     threads: int | None = None,
 ) -> tuple[_Seen, Any]:
     """Read ``files`` (JSON Lines) into an Arrow table registered on the DuckDB connection
@@ -264,13 +281,16 @@ def read_records(
     fast record ``model`` (the offering key
     ``resolve`` gives the model's JSON text; a record whose model it gives None for is not
     fast), ``t_at`` (UTC), ``p``, ``c``, ``cr``, ``r`` (prompt, completion, cached and
-    reasoning tokens) and ``request`` and ``tools`` (JSON text, NULL when absent or null);
-    a line that is not fast has only ``id`` and ``fast`` right.
-    Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
+    reasoning tokens), ``request`` and ``tools`` (JSON text, NULL when absent or null) and
+    ``tool_rows`` (the names in ``tools``);
+    a line that is not fast has only ``id`` and ``fast`` right. ``on_slow(fi, lines)`` gets
+    the id and text of every line of file ``fi`` that is not fast (with its line end as
+    Python's reader gives it), a piece at a time, in file order, while the next pieces
+    are read. Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
     line), the first file with a line that is not UTF-8, if any (the caller refuses it),
     and the table (about 55 bytes a record; keep it while the connection reads it)."""
     seen = _Seen()
-    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve))
+    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))
     table = pa.Table.from_batches(batches, schema=_schema())
     raw.register("ratecard_lines", table)
     return seen, table

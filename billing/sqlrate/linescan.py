@@ -45,8 +45,9 @@ EMPTY, FAST, SLOW = 0, 1, 2
 #: what :func:`scan_lines` says of the bytes it read (bits of its second result)
 NUL, LONE_CR = 1, 2
 
-#: the columns of ``ints``: counts and the time (seconds since 1970-01-01 UTC)
-PROMPT, COMPLETION, CACHED, REASONING, EPOCH = range(5)
+#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC) and the
+#: number of names in ``tool_usage``
+PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES = range(6)
 #: the columns of ``spans``: start and end (exclusive) of a member's JSON text in the
 #: buffer, or -1 and -1 when absent or null
 MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
@@ -303,11 +304,12 @@ def _distinct(buf: Any, names: Any, n: int) -> bool:
 @njit(cache=True, nogil=True)
 def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     """An object of counts (``counts``) or of plain scalars, names distinct and of at most
-    the allowed characters, starting at ``i``; its end, or -1."""
+    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
     if i < e and buf[i] == 125:
+        tmp[0] = 0
         return i + 1
     most = _MAX_TOOL if counts else _MAX_ID
     n = 0
@@ -341,6 +343,7 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
         return -1
     if not _distinct(buf, names, n):
         return -1
+    tmp[0] = n
     return i + 1
 
 
@@ -417,6 +420,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 spans[TOOLS] = i
                 spans[TOOLS + 1] = j
+                row[TOOL_NAMES] = tmp[0]
                 i = j
         i = _ws(buf, i, e)
         if i >= e:
@@ -440,7 +444,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
 def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
     """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
     blanks after it (no further than ``e``), or -1. It never reads past a ``\n``."""
-    for k in range(5):
+    for k in range(6):
         row[k] = 0
     for k in range(8):
         spans[k] = -1

@@ -25,7 +25,7 @@ def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
     return (
         np.empty(rows, dtype=np.uint8),
         np.empty((rows, 2), dtype=np.int64),
-        np.empty((rows, 5), dtype=np.int64),
+        np.empty((rows, 6), dtype=np.int64),
         np.empty((rows, 8), dtype=np.int64),
         np.empty(rows, dtype=np.int32),
         np.empty((models, 3), dtype=np.int64),
