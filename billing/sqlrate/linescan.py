@@ -38,7 +38,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 #: what :func:`scan_lines` says of a line
 EMPTY, FAST, SLOW = 0, 1, 2
@@ -68,8 +70,6 @@ USAGE = (
     "completion_tokens_details",
     "tool_usage",
 )
-_CACHED_KEY = np.frombuffer(b'"cached_tokens"', dtype=np.uint8)
-_REASONING_KEY = np.frombuffer(b'"reasoning_tokens"', dtype=np.uint8)
 _CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
 _COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
 
@@ -83,6 +83,69 @@ def _table(keys: tuple[str, ...]) -> tuple[Any, Any]:
 
 _TOP_BYTES, _TOP_SPANS = _table(TOP)
 _USAGE_BYTES, _USAGE_SPANS = _table(USAGE)
+
+#: a key compared 8 bytes at a time: at most this many words (the longest key, quoted,
+#: is 27 bytes)
+_WORDS = 4
+
+
+def _words(keys: tuple[str, ...]) -> tuple[Any, Any]:
+    """Each quoted key as :data:`_WORDS` little-endian 64-bit words, and the masks of its
+    bytes in them."""
+    words = np.zeros((len(keys), _WORDS), dtype=np.uint64)
+    masks = np.zeros((len(keys), _WORDS), dtype=np.uint64)
+    for k, key in enumerate(keys):
+        data = f'"{key}"'.encode()
+        if len(data) > 8 * _WORDS:  # pragma: no cover - a guard on the tables
+            raise RuntimeError(f"billing.sqlrate.linescan: key {key!r} too long")
+        padded = data.ljust(8 * _WORDS, b"\0")
+        ones = (b"\xff" * len(data)).ljust(8 * _WORDS, b"\0")
+        for j in range(_WORDS):
+            words[k, j] = int.from_bytes(padded[8 * j : 8 * j + 8], "little")
+            masks[k, j] = int.from_bytes(ones[8 * j : 8 * j + 8], "little")
+    return words, masks
+
+
+_TOP_WORDS, _TOP_MASKS = _words(TOP)
+_USAGE_WORDS, _USAGE_MASKS = _words(USAGE)
+_DETAIL_WORDS, _DETAIL_MASKS = _words(("cached_tokens", "reasoning_tokens"))
+if [len(k) + 2 for k in ("cached_tokens", "reasoning_tokens")] != [15, 18]:  # pragma: no cover
+    raise RuntimeError("billing.sqlrate.linescan: the details keys' lengths in _details")
+
+
+def _load8_typed(typingctx: Any, arr: Any, idx: Any) -> Any:
+    """The 8 bytes of the uint8 array ``arr`` from ``idx`` as a little-endian uint64 (an
+    unaligned load: the caller keeps ``idx + 8`` within the array)."""
+    sig = types.uint64(arr, types.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        return builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+
+    return sig, codegen
+
+
+#: ``_load8(arr, idx)`` in compiled code (:func:`_load8_typed`)
+_load8: Any = intrinsic(_load8_typed)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_key(buf: Any, s: int, e: int, words: Any, masks: Any, k: int, length: int) -> bool:
+    """Whether ``buf`` holds quoted key ``k`` of ``words`` (``length`` bytes) at ``s``."""
+    if s + length > e:
+        return False
+    if s + 8 * _WORDS <= e:
+        for j in range(_WORDS):  # noqa: SIM110 (numba compiles a loop, not a generator)
+            if (_load8(buf, s + 8 * j) & masks[k, j]) != words[k, j]:
+                return False
+        return True
+    for j in range(length):  # near the end of the piece: byte by byte
+        if np.uint64(buf[s + j]) != (words[k, j // 8] >> np.uint64(8 * (j % 8))) & np.uint64(255):
+            return False
+    return True
+
+
 #: the top-level keys by their first letter (each letter is one key's)
 _TOP_BY_LETTER = np.full(256, -1, dtype=np.int64)
 for _k, _name in enumerate(TOP):
@@ -98,12 +161,34 @@ def _ws(buf: Any, i: int, e: int) -> int:
     return i
 
 
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+_QUOTES = np.uint64(0x2222222222222222)
+_BACKSLASHES = np.uint64(0x5C5C5C5C5C5C5C5C)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _plain8(x: Any) -> bool:
+    """Whether none of the 8 bytes of ``x`` is ``"``, ``\\``, below 0x20 or above 0x7E (a
+    word with such a byte may also be flagged for a byte after it: the caller then reads
+    the word byte by byte)."""
+    q = x ^ _QUOTES
+    b = x ^ _BACKSLASHES
+    low = x - _ONES * np.uint64(0x20)  # a byte below 0x20 borrows into its high bit
+    high = x + _ONES * np.uint64(0x01)  # 0x7F and above set the high bit
+    bad = ((q - _ONES) & ~q) | ((b - _ONES) & ~b) | (low & ~x) | high | x
+    return bool((bad & _HIGH) == 0)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _string(buf: Any, i: int, e: int) -> int:
-    """The end of the string starting at ``i`` (after its closing quote), or -1."""
+    """The end of the string starting at ``i`` (after its closing quote), or -1: printable
+    ASCII but ``\\``, read 8 bytes at a time while no byte of them is special."""
     if i >= e or buf[i] != 34:
         return -1
     i += 1
+    while i + 8 <= e and _plain8(_load8(buf, i)):
+        i += 8
     while i < e:
         b = buf[i]
         if b == 34:
@@ -116,11 +201,19 @@ def _string(buf: Any, i: int, e: int) -> int:
 
 @njit(cache=True, nogil=True, inline="always")
 def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
+    """Whether ``buf[s:e]`` and ``ref[rs:re]`` hold the same bytes (8 at a time, never
+    reading past either range)."""
     if e - s != re - rs:
         return False
-    for k in range(e - s):  # noqa: SIM110 (numba compiles a loop, not a generator)
+    k = 0
+    while k + 8 <= e - s:
+        if _load8(buf, s + k) != _load8(ref, rs + k):
+            return False
+        k += 8
+    while k < e - s:
         if buf[s + k] != ref[rs + k]:
             return False
+        k += 1
     return True
 
 
@@ -132,7 +225,9 @@ def _top_key(buf: Any, s: int, e: int) -> int:
     if s + 1 >= e:
         return -1
     k = _TOP_BY_LETTER[buf[s + 1]]
-    if k >= 0 and _starts(buf, s, e, _TOP_BYTES, _TOP_SPANS[k, 0], _TOP_SPANS[k, 1]):
+    if k >= 0 and _is_key(
+        buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
+    ):
         return int(k)
     return -1
 
@@ -163,7 +258,7 @@ def _usage_key(buf: Any, s: int, e: int) -> int:
         k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
     else:
         return -1
-    if _starts(buf, s, e, _USAGE_BYTES, _USAGE_SPANS[k, 0], _USAGE_SPANS[k, 1]):
+    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]):
         return k
     return -1
 
@@ -348,15 +443,16 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _details(buf: Any, i: int, e: int, key: Any, tmp: Any) -> int:
-    """``{"<key>": N}``, N null (-1 in ``tmp[0]``) or a count; its end, or -1."""
+def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
+    """``{"<key>": N}`` (key 0: ``cached_tokens``, 1: ``reasoning_tokens``), N null (-1 in
+    ``tmp[0]``) or a count; its end, or -1."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
-    j = _string(buf, i, e)
-    if j < 0 or not _same(buf, i, j, key, 0, key.shape[0]):
+    length = 15 if key == 0 else 18  # quoted
+    if not _is_key(buf, i, e, _DETAIL_WORDS, _DETAIL_MASKS, key, length):
         return -1
-    i = _ws(buf, j, e)
+    i = _ws(buf, i + length, e)
     if i >= e or buf[i] != 58:
         return -1
     i = _ws(buf, i + 1, e)
@@ -406,7 +502,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 total = tmp[0]
         elif k == 3 or k == 4:
-            i = _details(buf, i, e, _CACHED_KEY if k == 3 else _REASONING_KEY, tmp)
+            i = _details(buf, i, e, k - 3, tmp)
             if i < 0:
                 return -1
             if tmp[0] >= 0:

@@ -33,10 +33,11 @@ def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
     )
 
 
-def scan(text: str) -> tuple[list[dict[str, Any]], int]:
+def scan(text: str | bytes) -> tuple[list[dict[str, Any]], int]:
     """Every line of ``text`` as the reader says it: kind, bounds and, for a fast line,
     what it read; and the flags."""
-    data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
+    raw = text.encode() if isinstance(text, str) else text
+    data = np.frombuffer(bytearray(raw), dtype=np.uint8)
     kind, bounds, ints, spans, codes, models, slots = arrays(len(data) + 1)
     n, flags, stop, distinct = ls.scan_lines(
         data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
@@ -478,3 +479,33 @@ def test_many_small_pieces_and_batches_priced_as_python(
         lines.append(line if i % 7 else line.replace('"usage"', '"provider": "x", "usage"'))
     got = assert_same(tmp_path, lines)
     assert got["fast"] == sum(1 for i in range(90) if i % 7)
+
+
+@pytest.mark.parametrize("byte", ['"', "\\", "\x1f", "\x7f", "\x80", "\u00e9", "\x00", "\t"])
+def test_a_special_byte_anywhere_in_a_string_is_seen(byte: str) -> None:
+    # strings are read 8 bytes at a time: a byte that ends or spoils a string is found at
+    # every place in a word, and the bytes just inside the printable range are not
+    for at in range(20):
+        name = "m" * at + byte + "m" * (19 - at)
+        assert one(_swap('"qwen3-5-4b"', '"' + name + '"'))["kind"] == ls.SLOW, (byte, at)
+    for at in range(20):  # bytes no UTF-8 text holds: 0xFF carries out of its byte
+        name = b"m" * at + b"\xff" + b"m" * (19 - at)
+        line = _swap('"qwen3-5-4b"', '"@"').encode().replace(b"@", name)
+        assert scan(line + b"\n")[0][0]["kind"] == ls.SLOW, at
+    for edge in (" ", "~", "!", "}", "[", "#", "]"):
+        for at in range(20):
+            name = "m" * at + edge + "m" * (19 - at)
+            row = one(_swap('"qwen3-5-4b"', json.dumps(name)))
+            assert row["kind"] == ls.FAST, (edge, at)
+            assert json.loads(row["model"]) == name
+
+
+def test_a_key_near_the_end_of_the_buffer_is_read_byte_by_byte() -> None:
+    # keys are compared 32 bytes at a time only where the buffer holds 32 more: the last
+    # line of a buffer, without a line end, is read byte by byte at its end
+    line = GOOD.replace(": ", ":").replace(", ", ",")
+    rows, _flags = scan(line)
+    assert rows[0]["kind"] == ls.FAST
+    assert rows[0]["prompt"] == 1000
+    rows, _flags = scan(line.replace('"completion_tokens"', '"completion_tokenz"'))
+    assert rows[0]["kind"] == ls.SLOW
