@@ -186,51 +186,45 @@ def _batch(
     (with its line end as Python's reader gives it: ``\\n``, but for the last line of a file
     that has none)."""
     kind, bounds, ints, spans = scanned
-    keep = kind != ls.EMPTY
-    # copies: the arrays are the thread's, filled again for its next piece, and Arrow would
-    # take a contiguous one as it is
-    kind, bounds, ints, spans, codes = (
-        kind[keep],
-        bounds[keep],
-        ints[keep],
-        spans[keep],
-        codes[keep],
-    )
-    fast = kind == ls.FAST
     # the model's text, resolved once per distinct text; a record whose model does not
-    # resolve is the calculator's (which says why)
+    # resolve is the calculator's (which says why); the lines that are not fast point to
+    # an empty last entry
     texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
     with _LOCK:  # the catalog is not read by two threads at once
         keys = [resolve(text) for text in texts]
+    fast, cols, tool_rows, model, members, rows = ls.columns(
+        len(kind), kind, bounds, ints, spans, codes, base + fi * FILE_IDS, len(keys)
+    )
+    fast = fast.view(np.bool_)
     if None in keys:
         unresolved = np.array([key is None for key in keys] + [False])
-        fast &= ~unresolved[codes]  # code -1: the False at the end
-    ids = bounds[:, 0] + (base + fi * FILE_IDS)
+        fast &= ~unresolved[model]
     for k in np.flatnonzero(~fast):  # the calculator's lines, which must be UTF-8 text
-        start, end = bounds[k]
+        start, end = bounds[rows[k]]
         try:
             text = bytes(buf[start:end]).decode("utf-8")
         except UnicodeDecodeError:
             with _LOCK:
                 seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
             break
-        slow.append((int(ids[k]), text + "\n" if end < len(buf) else text))
-    model = pa.DictionaryArray.from_arrays(
-        pa.array(codes, pa.int32(), mask=~fast), pa.array([key or "" for key in keys], pa.string())
-    )
+        slow.append((int(cols[0, k]), text + "\n" if end < len(buf) else text))
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(ids),
+            pa.array(cols[0]),
             pa.array(fast),
-            model,
-            pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us", tz="UTC")),
-            pa.array(ints[:, ls.PROMPT]),
-            pa.array(ints[:, ls.COMPLETION]),
-            pa.array(ints[:, ls.CACHED]),
-            pa.array(ints[:, ls.REASONING]),
-            _strings(buf, spans[:, ls.REQUEST], spans[:, ls.REQUEST + 1]),
-            _strings(buf, spans[:, ls.TOOLS], spans[:, ls.TOOLS + 1]),
-            pa.array(ints[:, ls.TOOL_NAMES].astype(np.int16)),
+            pa.DictionaryArray.from_arrays(
+                pa.array(model), pa.array([key or "" for key in keys] + [""], pa.string())
+            ),
+            pa.Array.from_buffers(
+                pa.timestamp("us", tz="UTC"), len(fast), [None, pa.py_buffer(cols[1])]
+            ),
+            pa.array(cols[2]),
+            pa.array(cols[3]),
+            pa.array(cols[4]),
+            pa.array(cols[5]),
+            _strings(buf, members[0], members[1]),
+            _strings(buf, members[2], members[3]),
+            pa.array(tool_rows),
         ],
         schema=_schema(),
     )

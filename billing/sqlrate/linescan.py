@@ -766,3 +766,56 @@ def _hash(buf: Any, s: int, e: int) -> int:
     for q in range(max(s, e - 8), e):
         h = h * 31 + buf[q]
     return h & 0x3FFFFFFFFFFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def columns(
+    n: int, kind: Any, bounds: Any, ints: Any, spans: Any, codes: Any, first_id: int, other: int
+) -> Any:
+    """The non-empty lines of a :func:`scan_lines` result (its first ``n`` rows) as
+    contiguous columns, for Arrow to take as they are: ``fast`` (uint8), ``cols`` (rows:
+    the id, ``first_id`` plus the line's first byte; the time in microseconds since
+    1970-01-01 UTC; prompt, completion, cached and reasoning tokens), ``tool_rows`` (int16),
+    ``model`` (int32: the line's model number, or ``other`` for a line that is not fast),
+    the start and end of ``request`` and ``tools`` (-1 when absent), and ``rows`` (each
+    line's row in the :func:`scan_lines` arrays, for the text of a line that is not
+    fast)."""
+    m = 0
+    for k in range(n):
+        if kind[k] != EMPTY:
+            m += 1
+    fast = np.empty(m, dtype=np.uint8)
+    cols = np.empty((6, m), dtype=np.int64)
+    tool_rows = np.empty(m, dtype=np.int16)
+    model = np.empty(m, dtype=np.int32)
+    members = np.empty((4, m), dtype=np.int64)
+    rows = np.empty(m, dtype=np.int64)
+    j = 0
+    for k in range(n):
+        if kind[k] == EMPTY:
+            continue
+        rows[j] = k
+        cols[0, j] = first_id + bounds[k, 0]
+        if kind[k] == FAST:
+            fast[j] = 1
+            cols[1, j] = ints[k, EPOCH] * 1_000_000
+            cols[2, j] = ints[k, PROMPT]
+            cols[3, j] = ints[k, COMPLETION]
+            cols[4, j] = ints[k, CACHED]
+            cols[5, j] = ints[k, REASONING]
+            tool_rows[j] = ints[k, TOOL_NAMES]
+            model[j] = codes[k]
+            members[0, j] = spans[k, REQUEST]
+            members[1, j] = spans[k, REQUEST + 1]
+            members[2, j] = spans[k, TOOLS]
+            members[3, j] = spans[k, TOOLS + 1]
+        else:
+            fast[j] = 0
+            for c in range(1, 6):
+                cols[c, j] = 0
+            tool_rows[j] = 0
+            model[j] = other
+            for c in range(4):
+                members[c, j] = -1
+        j += 1
+    return fast, cols, tool_rows, model, members, rows
