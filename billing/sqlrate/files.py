@@ -36,6 +36,7 @@ import importlib.util
 import json
 import re
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,10 @@ class BulkResult:
     fast: int = 0  #: records rated by DuckDB's statements
     exact: int = 0  #: records priced one by one by the Python calculator
     reader: str = "duckdb"  #: what read the JSON Lines: "compiled" or "duckdb" (READER)
+    #: wall seconds of each step: "read" (and check every record; the compiled reader also
+    #: prices the calculator's records meanwhile), "rate" (DuckDB's statements), "exact"
+    #: (the calculator's other records)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -392,6 +397,7 @@ def price_files(
     ):
         raw: Any = conn.connection.driver_connection
         compiled = lines = early = None
+        started = time.perf_counter()
         if _compiled_reader(files):
             result.reader = "compiled"
             apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads)
@@ -409,6 +415,7 @@ def price_files(
         apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
         if apart and compiled is None:
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
+        result.seconds["read"] = time.perf_counter() - started
         _rate_records(raw, conn, files, catalog, result, compiled)
         del lines  # the compiled reader's table, read by the connection until here
     if early is not None:
@@ -635,6 +642,7 @@ def _rate_records(
         raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
     raw.execute("CREATE TABLE redo (id BIGINT)")
     (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
+    started = time.perf_counter()
     rated = _rate_fast(conn, resolved, catalog, compiled=compiled is not None)
     if rated is not None and rated.errors:
         # the statements say why by a code; the calculator says it in full, naming the
@@ -658,8 +666,11 @@ def _rate_records(
         result.priced += rated.priced_events
         for err in rated.errors:
             result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
+    result.seconds["rate"] = time.perf_counter() - started
+    started = time.perf_counter()
     if compiled is not None:
         _price_compiled_rest(raw, files, catalog, result)
+        result.seconds["exact"] = time.perf_counter() - started
         return
     # Python's reader gets each line with its line end, as ``ratecard price`` reads it (the
     # end counts toward the length limit and shows in its words for a broken line), but for
@@ -688,6 +699,7 @@ def _rate_records(
             if fi in lines and unended.get(fi) != row_id:
                 doc += "\n"
             _price_exactly(result, doc, int(row_id) + 1, catalog)
+    result.seconds["exact"] = time.perf_counter() - started
 
 
 def _price_compiled_rest(
