@@ -36,6 +36,7 @@ import importlib.util
 import json
 import re
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from catalog import Catalog
 from ..errors import NotCompilableError, first_line
 from ..rating import EXACT, bundled_catalog
 from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+from .events import MARKS_TOOLS, TOOL_ROWS
 from .plan import FEE_RATE, TOOL_RATE, UNKNOWN_TOOL, compile_offering
 from .rate import LineKey, RateResult, rate_scope
 
@@ -64,6 +66,10 @@ class BulkResult:
     fast: int = 0  #: records rated by DuckDB's statements
     exact: int = 0  #: records priced one by one by the Python calculator
     reader: str = "duckdb"  #: what read the JSON Lines: "compiled" or "duckdb" (READER)
+    #: wall seconds of each step: "read" (and check every record; the compiled reader also
+    #: prices the calculator's records meanwhile), "rate" (DuckDB's statements), "exact"
+    #: (the calculator's other records)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -390,10 +396,11 @@ def price_files(
         duckdb_connection(threads=threads) as conn,
     ):
         raw: Any = conn.connection.driver_connection
-        compiled = lines = None
+        compiled = lines = early = None
+        started = time.perf_counter()
         if _compiled_reader(files):
             result.reader = "compiled"
-            apart, compiled, lines = _read_compiled(raw, files, catalog, threads)
+            apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads)
         else:
             links = _plain_links(files, Path(tmp))
             apart = _read_records(raw, files, links)
@@ -408,8 +415,11 @@ def price_files(
         apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
         if apart and compiled is None:
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
+        result.seconds["read"] = time.perf_counter() - started
         _rate_records(raw, conn, files, catalog, result, compiled)
         del lines  # the compiled reader's table, read by the connection until here
+    if early is not None:
+        _merge(result, early)
     for fi in sorted(apart):
         for number, text in records_in_order([files[fi]]):
             result.records += 1
@@ -439,13 +449,15 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
 
 def _read_compiled(
     raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None
-) -> tuple[set[int], dict[str, str], Any]:
+) -> tuple[set[int], dict[str, str], Any, BulkResult]:
     """The ``records`` view of JSON Lines ``files`` by the compiled reader
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
-    :func:`_refuse_nul` then refuses, a ``\r`` that does not end a line, a byte-order
-    mark), the offerings of the fast records (key → key), and the Arrow table the view
-    reads. Raises :class:`FileTextError` for a file that is not UTF-8 text."""
+    :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, a byte-order
+    mark), the offerings of the fast records (key → key), the Arrow table the view reads,
+    and the calculator's prices of the other records of the view (priced while the files
+    are read; ``records`` less one for each blank line). Raises :class:`FileTextError` for
+    a file that is not UTF-8 text."""
     # here: numba takes about 0.7 s to load, and only this path needs it
     from . import lineread
 
@@ -457,15 +469,43 @@ def _read_compiled(
             keys[text] = _offering_key(json.loads(text), catalog)
         return keys[text]
 
-    seen, table = lineread.read_records(raw, files, resolve, threads)
+    priced: dict[int, BulkResult] = defaultdict(BulkResult)
+
+    def on_slow(fi: int, lines: list[tuple[int, str]]) -> None:
+        for row_id, doc in lines:
+            if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                priced[fi].records -= 1
+            else:
+                _price_exactly(priced[fi], doc, row_id + 1, catalog)
+
+    seen, table = lineread.read_records(raw, files, resolve, on_slow, threads)
     if seen.not_utf8 is not None:
         path = files[seen.not_utf8]
         _check_utf8(path)
         raise FileTextError(f"{path}: not UTF-8 text", usage=True)  # pragma: no cover
     apart = seen.apart | {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
     where = f" WHERE fi NOT IN ({', '.join(map(str, sorted(apart)))})" if apart else ""
-    raw.execute(f"CREATE VIEW records AS SELECT * FROM ratecard_lines{where}")
-    return apart, {key: key for key in keys.values() if key is not None}, table
+    raw.execute(
+        f"""CREATE VIEW records AS SELECT * FROM (SELECT *, {lineread.FILE_OF_ID} AS fi,
+            {lineread.START_OF_ID} AS lo FROM ratecard_lines){where}"""
+    )
+    early = BulkResult()
+    for fi, part in priced.items():
+        if fi not in apart:  # an apart file's records are priced again, whole
+            _merge(early, part)
+    return apart, {key: key for key in keys.values() if key is not None}, table, early
+
+
+def _merge(into: BulkResult, part: BulkResult) -> None:
+    """Add the records, prices and failures of ``part`` to ``into``."""
+    into.records += part.records
+    into.priced += part.priced
+    into.exact += part.exact
+    into.currencies |= part.currencies
+    for reason, count in part.failed.items():
+        into.failed[reason] = into.failed.get(reason, 0) + count
+    for key, (quantity, events, amount) in part.lines.items():
+        _add(into, key, quantity, events, amount)
 
 
 def _plain_links(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -602,6 +642,7 @@ def _rate_records(
         raw.executemany("INSERT INTO models VALUES (?, ?)", list(resolved.items()))
     raw.execute("CREATE TABLE redo (id BIGINT)")
     (result.records,) = raw.execute("SELECT count(*) FROM records").fetchone()
+    started = time.perf_counter()
     rated = _rate_fast(conn, resolved, catalog, compiled=compiled is not None)
     if rated is not None and rated.errors:
         # the statements say why by a code; the calculator says it in full, naming the
@@ -625,8 +666,11 @@ def _rate_records(
         result.priced += rated.priced_events
         for err in rated.errors:
             result.failed[err.reason] = result.failed.get(err.reason, 0) + err.events
+    result.seconds["rate"] = time.perf_counter() - started
+    started = time.perf_counter()
     if compiled is not None:
         _price_compiled_rest(raw, files, catalog, result)
+        result.seconds["exact"] = time.perf_counter() - started
         return
     # Python's reader gets each line with its line end, as ``ratecard price`` reads it (the
     # end counts toward the length limit and shows in its words for a broken line), but for
@@ -655,35 +699,36 @@ def _rate_records(
             if fi in lines and unended.get(fi) != row_id:
                 doc += "\n"
             _price_exactly(result, doc, int(row_id) + 1, catalog)
+    result.seconds["exact"] = time.perf_counter() - started
 
 
 def _price_compiled_rest(
     raw: Any, files: Sequence[Path], catalog: Catalog, result: BulkResult
 ) -> None:
-    """The exact path after the compiled reader, one record at a time, in file order: every
-    line it did not read as fast, and every fast record the statements could not rate,
-    each read again from its file (``lo`` to ``hi``) with its line end (a ``\\n``, as
-    Python's reader gives it), but for the last line of a file that has none."""
+    """The exact path for the fast records the statements could not rate (``redo``; the
+    compiled reader's other records are priced while it reads), one at a time, in file
+    order, each read again from its file (from ``lo`` to its ``\\n``) with its line end as
+    Python's reader gives it (``\\r\\n`` and a last ``\\r`` as ``\\n``; the last line of a
+    file may have none)."""
     slow = raw.execute(
-        """SELECT id, fi, lo, hi FROM records
-        WHERE NOT fast OR id IN (SELECT id FROM redo) ORDER BY id"""
+        "SELECT id, fi, lo FROM records WHERE id IN (SELECT id FROM redo) ORDER BY id"
     )
-    opened: dict[int, tuple[Any, int]] = {}
+    opened: dict[int, Any] = {}
     try:
         while batch := slow.fetchmany(10_000):
-            for row_id, fi, lo, hi in batch:
+            for row_id, fi, lo in batch:
                 if fi not in opened:
-                    stream = files[fi].open("rb")
-                    opened[fi] = (stream, files[fi].stat().st_size)
-                stream, size = opened[fi]
+                    opened[fi] = files[fi].open("rb")
+                stream = opened[fi]
                 stream.seek(lo)
-                doc = stream.read(hi - lo).decode("utf-8")
-                if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
-                    result.records -= 1
-                    continue
-                _price_exactly(result, doc + "\n" if hi < size else doc, int(row_id) + 1, catalog)
+                line = stream.readline()
+                if line.endswith(b"\r\n"):
+                    line = line[:-2] + b"\n"
+                elif line.endswith(b"\r"):
+                    line = line[:-1] + b"\n"
+                _price_exactly(result, line.decode("utf-8"), int(row_id) + 1, catalog)
     finally:
-        for stream, _size in opened.values():
+        for stream in opened.values():
             stream.close()
 
 
@@ -750,15 +795,23 @@ def _rate_fast(
     # that read the view (0.25 to 0.78 CPU-s for 1M events)
     kept = " AND r.rowid NOT IN (SELECT id FROM redo)" if redo else ""
     if compiled:
+        # the reader's time is a TIMESTAMPTZ already, and it counts each record's tools:
+        # the tool statement then reads only the events with tools (billing.sqlrate.rate)
         kept = kept.replace("rowid", "id")
-        source = "r.id AS id, 0::BIGINT AS customer_id, 'bulk' AS period, r.model AS offering"
+        source = (
+            "r.id AS id, 0::BIGINT AS customer_id, 'bulk' AS period, r.model AS offering, "
+            f"r.t_at AS event_time, r.tool_rows::BIGINT AS {TOOL_ROWS}"
+        )
         rows = "records r"
     else:
-        source = "r.rowid AS id, 0::BIGINT AS customer_id, 'bulk' AS period, m.offering"
+        source = (
+            "r.rowid AS id, 0::BIGINT AS customer_id, 'bulk' AS period, m.offering, "
+            "r.t_at AT TIME ZONE 'UTC' AS event_time"
+        )
         rows = "records r JOIN models m USING (model)"
+    conn.info[MARKS_TOOLS] = compiled
     raw.execute(
         f"""CREATE {"VIEW" if compiled else "TABLE"} usage_events AS SELECT {source},
-            r.t_at AT TIME ZONE 'UTC' AS event_time,
             'priced' AS status, r.p - r.cr AS input_tokens, r.cr AS cache_read_tokens,
             0::BIGINT AS cache_write_tokens, r.c - r.r AS output_tokens,
             r.r AS reasoning_tokens, r.request AS request_params,

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from . import linescan as ls
 
 #: the bytes of a file one thread reads at a time
 PIECE_BYTES = 8 << 20
+#: distinct model texts numbered in one batch (a batch ends early at this many)
+MODELS = 4096
 #: held while the catalog is read (to resolve a model) or the findings written
 _LOCK = threading.Lock()
 
@@ -44,18 +45,16 @@ def _schema() -> Any:
     return pa.schema(
         [
             ("id", pa.int64()),
-            ("fi", pa.int32()),
             ("fast", pa.bool_()),
             ("model", pa.dictionary(pa.int32(), pa.string())),
-            ("t_at", pa.timestamp("us")),
+            ("t_at", pa.timestamp("us", tz="UTC")),
             ("p", pa.int64()),
             ("c", pa.int64()),
             ("cr", pa.int64()),
             ("r", pa.int64()),
             ("request", pa.string()),
             ("tools", pa.string()),
-            ("lo", pa.int64()),
-            ("hi", pa.int64()),
+            ("tool_rows", pa.int16()),
         ]
     )
 
@@ -96,8 +95,11 @@ class _Scratch(threading.local):
         self.buf = np.empty(0, dtype=np.uint8)
         self.kind = np.empty(rows, dtype=np.uint8)
         self.bounds = np.empty((rows, 2), dtype=np.int64)
-        self.ints = np.empty((rows, 5), dtype=np.int64)
+        self.ints = np.empty((rows, 6), dtype=np.int64)
         self.spans = np.empty((rows, 8), dtype=np.int64)
+        self.codes = np.empty(rows, dtype=np.int32)
+        self.models = np.empty((MODELS, 3), dtype=np.int64)
+        self.slots = np.empty(4 * MODELS, dtype=np.int64)
 
     def read(self, fd: int, lo: int, hi: int) -> Any:
         """The bytes ``lo`` to ``hi`` of the open file ``fd``, in this thread's buffer."""
@@ -118,16 +120,26 @@ _SCRATCH = _Scratch()
 
 def _piece(
     fi: int, fd: int, lo: int, hi: int, seen: _Seen, resolve: Callable[[str], str | None]
-) -> list[Any]:
-    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd`` (in
-    a worker thread)."""
+) -> tuple[list[Any], list[tuple[int, str]]]:
+    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd``, and
+    the id and text of each line that is not fast (in a worker thread)."""
     scratch = _SCRATCH
     buf = scratch.read(fd, lo, hi)
     out = []
+    slow: list[tuple[int, str]] = []
     pos = 0
     while pos < hi - lo:
-        n, flags, pos = ls.scan_lines(
-            buf, pos, hi - lo, scratch.kind, scratch.bounds, scratch.ints, scratch.spans
+        n, flags, pos, distinct = ls.scan_lines(
+            buf,
+            pos,
+            hi - lo,
+            scratch.kind,
+            scratch.bounds,
+            scratch.ints,
+            scratch.spans,
+            scratch.codes,
+            scratch.models,
+            scratch.slots,
         )
         if flags:
             with _LOCK:
@@ -138,11 +150,14 @@ def _piece(
                 buf,
                 lo,
                 (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n]),
+                scratch.codes[:n],
+                scratch.models[:distinct],
                 seen,
                 resolve,
+                slow,
             )
         )
-    return out
+    return out, slow
 
 
 def _strings(buf: Any, starts: Any, ends: Any) -> Any:
@@ -160,59 +175,67 @@ def _batch(
     buf: Any,
     base: int,
     scanned: tuple[Any, Any, Any, Any],
+    codes: Any,
+    models: Any,
     seen: _Seen,
     resolve: Callable[[str], str | None],
+    slow: list[tuple[int, str]],
 ) -> Any:
     """The Arrow batch of the non-empty lines ``scanned`` in ``buf``, which holds the file's
-    bytes from ``base``."""
+    bytes from ``base``; the id and text of each line that is not fast added to ``slow``
+    (with its line end as Python's reader gives it: ``\\n``, but for the last line of a file
+    that has none)."""
     kind, bounds, ints, spans = scanned
-    keep = kind != ls.EMPTY
-    if not keep.all():
-        kind, bounds, ints, spans = kind[keep], bounds[keep], ints[keep], spans[keep]
-    n = len(kind)
-    fast = kind == ls.FAST
-    for k in np.flatnonzero(~fast):  # the calculator's lines must be UTF-8 text
+    # the model's text, resolved once per distinct text; a record whose model does not
+    # resolve is the calculator's (which says why); the lines that are not fast point to
+    # an empty last entry
+    texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
+    with _LOCK:  # the catalog is not read by two threads at once
+        keys = [resolve(text) for text in texts]
+    fast, cols, tool_rows, model, members, rows = ls.columns(
+        len(kind), kind, bounds, ints, spans, codes, base + fi * FILE_IDS, len(keys)
+    )
+    fast = fast.view(np.bool_)
+    if None in keys:
+        unresolved = np.array([key is None for key in keys] + [False])
+        fast &= ~unresolved[model]
+    for k in np.flatnonzero(~fast):  # the calculator's lines, which must be UTF-8 text
+        start, end = bounds[rows[k]]
         try:
-            bytes(buf[bounds[k, 0] : bounds[k, 1]]).decode("utf-8")
+            text = bytes(buf[start:end]).decode("utf-8")
         except UnicodeDecodeError:
             with _LOCK:
                 seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
             break
-    # the model's text, resolved once per distinct text; a record whose model does not
-    # resolve is the calculator's (which says why)
-    texts = pc.dictionary_encode(_strings(buf, spans[:, ls.MODEL], spans[:, ls.MODEL + 1]))
-    with _LOCK:  # the catalog is not read by two threads at once
-        keys = [resolve(text) for text in texts.dictionary.to_pylist()]
-    codes = texts.indices.fill_null(-1).to_numpy()
-    missing = [code for code, key in enumerate(keys) if key is None]
-    if missing:
-        fast &= ~np.isin(codes, missing)
-    model = pa.DictionaryArray.from_arrays(
-        pa.array(codes, pa.int32(), mask=~fast), pa.array([key or "" for key in keys], pa.string())
-    )
-    first = bounds[:, 0] + base
+        slow.append((int(cols[0, k]), text + "\n" if end < len(buf) else text))
     return pa.RecordBatch.from_arrays(
         [
-            pa.array(first + fi * FILE_IDS),
-            pa.array(np.full(n, fi, dtype=np.int32)),
+            pa.array(cols[0]),
             pa.array(fast),
-            model,
-            pa.array(ints[:, ls.EPOCH] * 1_000_000, pa.timestamp("us")),
-            pa.array(ints[:, ls.PROMPT]),
-            pa.array(ints[:, ls.COMPLETION]),
-            pa.array(ints[:, ls.CACHED]),
-            pa.array(ints[:, ls.REASONING]),
-            _strings(buf, spans[:, ls.REQUEST], spans[:, ls.REQUEST + 1]),
-            _strings(buf, spans[:, ls.TOOLS], spans[:, ls.TOOLS + 1]),
-            pa.array(first),
-            pa.array(bounds[:, 1] + base),
+            pa.DictionaryArray.from_arrays(
+                pa.array(model), pa.array([key or "" for key in keys] + [""], pa.string())
+            ),
+            pa.Array.from_buffers(
+                pa.timestamp("us", tz="UTC"), len(fast), [None, pa.py_buffer(cols[1])]
+            ),
+            pa.array(cols[2]),
+            pa.array(cols[3]),
+            pa.array(cols[4]),
+            pa.array(cols[5]),
+            _strings(buf, members[0], members[1]),
+            _strings(buf, members[2], members[3]),
+            pa.array(tool_rows),
         ],
         schema=_schema(),
     )
 
 
 def _batches(
-    files: Sequence[Path], threads: int, seen: _Seen, resolve: Callable[[str], str | None]
+    files: Sequence[Path],
+    threads: int,
+    seen: _Seen,
+    resolve: Callable[[str], str | None],
+    on_slow: Callable[[int, list[tuple[int, str]]], None],
 ) -> Iterator[Any]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for fi, path in enumerate(files):
@@ -223,7 +246,9 @@ def _batches(
                     lambda r, i=fi, f=fd: _piece(i, f, r[0], r[1], seen, resolve),
                     _pieces(fd, size),
                 )
-                for batches in work:
+                for batches, slow in work:
+                    # the calculator's lines, while the threads read on
+                    on_slow(fi, slow)
                     yield from batches
             finally:
                 os.close(fd)
@@ -232,27 +257,34 @@ def _batches(
 #: a record's ``id``: its file's index times this, plus its first byte's offset (so ids
 #: follow file order; a file may hold up to 1 TiB)
 FILE_IDS = 1 << 40
+#: the ``fi`` and ``lo`` (its first byte) of a record, from its ``id``, in DuckDB's SQL
+FILE_OF_ID = f"(id // {FILE_IDS})::INTEGER"
+START_OF_ID = f"(id % {FILE_IDS})"
 
 
 def read_records(
     raw: Any,
     files: Sequence[Path],
     resolve: Callable[[str], str | None],
+    on_slow: Callable[[int, list[tuple[int, str]]], None],
     threads: int | None = None,
 ) -> tuple[_Seen, Any]:
     """Read ``files`` (JSON Lines) into an Arrow table registered on the DuckDB connection
     ``raw`` as ``ratecard_lines``: a row per non-empty line, in file order, with ``id``
-    (:data:`FILE_IDS`), ``fi`` (the file's index), ``lo`` and ``hi`` (the line's bytes, its
-    line end left out), ``fast``, and for a fast record ``model`` (the offering key
+    (:data:`FILE_IDS`: the file's index and the line's first byte), ``fast``, and for a
+    fast record ``model`` (the offering key
     ``resolve`` gives the model's JSON text; a record whose model it gives None for is not
     fast), ``t_at`` (UTC), ``p``, ``c``, ``cr``, ``r`` (prompt, completion, cached and
-    reasoning tokens) and ``request`` and ``tools`` (JSON text, NULL when absent or null);
-    a line that is not fast has only ``id``, ``fi``, ``lo``, ``hi`` and ``fast`` right.
-    Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
+    reasoning tokens), ``request`` and ``tools`` (JSON text, NULL when absent or null) and
+    ``tool_rows`` (the names in ``tools``);
+    a line that is not fast has only ``id`` and ``fast`` right. ``on_slow(fi, lines)`` gets
+    the id and text of every line of file ``fi`` that is not fast (with its line end as
+    Python's reader gives it), a piece at a time, in file order, while the next pieces
+    are read. Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
     line), the first file with a line that is not UTF-8, if any (the caller refuses it),
-    and the table (about 70 bytes a record; keep it while the connection reads it)."""
+    and the table (about 55 bytes a record; keep it while the connection reads it)."""
     seen = _Seen()
-    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve))
+    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))
     table = pa.Table.from_batches(batches, schema=_schema())
     raw.register("ratecard_lines", table)
     return seen, table

@@ -38,15 +38,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 #: what :func:`scan_lines` says of a line
 EMPTY, FAST, SLOW = 0, 1, 2
 #: what :func:`scan_lines` says of the bytes it read (bits of its second result)
 NUL, LONE_CR = 1, 2
 
-#: the columns of ``ints``: counts and the time (seconds since 1970-01-01 UTC)
-PROMPT, COMPLETION, CACHED, REASONING, EPOCH = range(5)
+#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC) and the
+#: number of names in ``tool_usage``
+PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES = range(6)
 #: the columns of ``spans``: start and end (exclusive) of a member's JSON text in the
 #: buffer, or -1 and -1 when absent or null
 MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
@@ -67,8 +70,6 @@ USAGE = (
     "completion_tokens_details",
     "tool_usage",
 )
-_CACHED_KEY = np.frombuffer(b'"cached_tokens"', dtype=np.uint8)
-_REASONING_KEY = np.frombuffer(b'"reasoning_tokens"', dtype=np.uint8)
 _CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
 _COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
 
@@ -82,6 +83,69 @@ def _table(keys: tuple[str, ...]) -> tuple[Any, Any]:
 
 _TOP_BYTES, _TOP_SPANS = _table(TOP)
 _USAGE_BYTES, _USAGE_SPANS = _table(USAGE)
+
+#: a key compared 8 bytes at a time: at most this many words (the longest key, quoted,
+#: is 27 bytes)
+_WORDS = 4
+
+
+def _words(keys: tuple[str, ...]) -> tuple[Any, Any]:
+    """Each quoted key as :data:`_WORDS` little-endian 64-bit words, and the masks of its
+    bytes in them."""
+    words = np.zeros((len(keys), _WORDS), dtype=np.uint64)
+    masks = np.zeros((len(keys), _WORDS), dtype=np.uint64)
+    for k, key in enumerate(keys):
+        data = f'"{key}"'.encode()
+        if len(data) > 8 * _WORDS:  # pragma: no cover - a guard on the tables
+            raise RuntimeError(f"billing.sqlrate.linescan: key {key!r} too long")
+        padded = data.ljust(8 * _WORDS, b"\0")
+        ones = (b"\xff" * len(data)).ljust(8 * _WORDS, b"\0")
+        for j in range(_WORDS):
+            words[k, j] = int.from_bytes(padded[8 * j : 8 * j + 8], "little")
+            masks[k, j] = int.from_bytes(ones[8 * j : 8 * j + 8], "little")
+    return words, masks
+
+
+_TOP_WORDS, _TOP_MASKS = _words(TOP)
+_USAGE_WORDS, _USAGE_MASKS = _words(USAGE)
+_DETAIL_WORDS, _DETAIL_MASKS = _words(("cached_tokens", "reasoning_tokens"))
+if [len(k) + 2 for k in ("cached_tokens", "reasoning_tokens")] != [15, 18]:  # pragma: no cover
+    raise RuntimeError("billing.sqlrate.linescan: the details keys' lengths in _details")
+
+
+def _load8_typed(typingctx: Any, arr: Any, idx: Any) -> Any:
+    """The 8 bytes of the uint8 array ``arr`` from ``idx`` as a little-endian uint64 (an
+    unaligned load: the caller keeps ``idx + 8`` within the array)."""
+    sig = types.uint64(arr, types.intp)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        return builder.load(builder.bitcast(ptr, ir.IntType(64).as_pointer()), align=1)
+
+    return sig, codegen
+
+
+#: ``_load8(arr, idx)`` in compiled code (:func:`_load8_typed`)
+_load8: Any = intrinsic(_load8_typed)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_key(buf: Any, s: int, e: int, words: Any, masks: Any, k: int, length: int) -> bool:
+    """Whether ``buf`` holds quoted key ``k`` of ``words`` (``length`` bytes) at ``s``."""
+    if s + length > e:
+        return False
+    if s + 8 * _WORDS <= e:
+        for j in range(_WORDS):  # noqa: SIM110 (numba compiles a loop, not a generator)
+            if (_load8(buf, s + 8 * j) & masks[k, j]) != words[k, j]:
+                return False
+        return True
+    for j in range(length):  # near the end of the piece: byte by byte
+        if np.uint64(buf[s + j]) != (words[k, j // 8] >> np.uint64(8 * (j % 8))) & np.uint64(255):
+            return False
+    return True
+
+
 #: the top-level keys by their first letter (each letter is one key's)
 _TOP_BY_LETTER = np.full(256, -1, dtype=np.int64)
 for _k, _name in enumerate(TOP):
@@ -97,12 +161,34 @@ def _ws(buf: Any, i: int, e: int) -> int:
     return i
 
 
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+_QUOTES = np.uint64(0x2222222222222222)
+_BACKSLASHES = np.uint64(0x5C5C5C5C5C5C5C5C)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _plain8(x: Any) -> bool:
+    """Whether none of the 8 bytes of ``x`` is ``"``, ``\\``, below 0x20 or above 0x7E (a
+    word with such a byte may also be flagged for a byte after it: the caller then reads
+    the word byte by byte)."""
+    q = x ^ _QUOTES
+    b = x ^ _BACKSLASHES
+    low = x - _ONES * np.uint64(0x20)  # a byte below 0x20 borrows into its high bit
+    high = x + _ONES * np.uint64(0x01)  # 0x7F and above set the high bit
+    bad = ((q - _ONES) & ~q) | ((b - _ONES) & ~b) | (low & ~x) | high | x
+    return bool((bad & _HIGH) == 0)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _string(buf: Any, i: int, e: int) -> int:
-    """The end of the string starting at ``i`` (after its closing quote), or -1."""
+    """The end of the string starting at ``i`` (after its closing quote), or -1: printable
+    ASCII but ``\\``, read 8 bytes at a time while no byte of them is special."""
     if i >= e or buf[i] != 34:
         return -1
     i += 1
+    while i + 8 <= e and _plain8(_load8(buf, i)):
+        i += 8
     while i < e:
         b = buf[i]
         if b == 34:
@@ -113,13 +199,21 @@ def _string(buf: Any, i: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
+    """Whether ``buf[s:e]`` and ``ref[rs:re]`` hold the same bytes (8 at a time, never
+    reading past either range)."""
     if e - s != re - rs:
         return False
-    for k in range(e - s):  # noqa: SIM110 (numba compiles a loop, not a generator)
+    k = 0
+    while k + 8 <= e - s:
+        if _load8(buf, s + k) != _load8(ref, rs + k):
+            return False
+        k += 8
+    while k < e - s:
         if buf[s + k] != ref[rs + k]:
             return False
+        k += 1
     return True
 
 
@@ -131,7 +225,9 @@ def _top_key(buf: Any, s: int, e: int) -> int:
     if s + 1 >= e:
         return -1
     k = _TOP_BY_LETTER[buf[s + 1]]
-    if k >= 0 and _starts(buf, s, e, _TOP_BYTES, _TOP_SPANS[k, 0], _TOP_SPANS[k, 1]):
+    if k >= 0 and _is_key(
+        buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
+    ):
         return int(k)
     return -1
 
@@ -162,7 +258,7 @@ def _usage_key(buf: Any, s: int, e: int) -> int:
         k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
     else:
         return -1
-    if _starts(buf, s, e, _USAGE_BYTES, _USAGE_SPANS[k, 0], _USAGE_SPANS[k, 1]):
+    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]):
         return k
     return -1
 
@@ -303,11 +399,12 @@ def _distinct(buf: Any, names: Any, n: int) -> bool:
 @njit(cache=True, nogil=True)
 def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     """An object of counts (``counts``) or of plain scalars, names distinct and of at most
-    the allowed characters, starting at ``i``; its end, or -1."""
+    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
     if i < e and buf[i] == 125:
+        tmp[0] = 0
         return i + 1
     most = _MAX_TOOL if counts else _MAX_ID
     n = 0
@@ -341,19 +438,21 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
         return -1
     if not _distinct(buf, names, n):
         return -1
+    tmp[0] = n
     return i + 1
 
 
 @njit(cache=True, nogil=True)
-def _details(buf: Any, i: int, e: int, key: Any, tmp: Any) -> int:
-    """``{"<key>": N}``, N null (-1 in ``tmp[0]``) or a count; its end, or -1."""
+def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
+    """``{"<key>": N}`` (key 0: ``cached_tokens``, 1: ``reasoning_tokens``), N null (-1 in
+    ``tmp[0]``) or a count; its end, or -1."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
-    j = _string(buf, i, e)
-    if j < 0 or not _same(buf, i, j, key, 0, key.shape[0]):
+    length = 15 if key == 0 else 18  # quoted
+    if not _is_key(buf, i, e, _DETAIL_WORDS, _DETAIL_MASKS, key, length):
         return -1
-    i = _ws(buf, j, e)
+    i = _ws(buf, i + length, e)
     if i >= e or buf[i] != 58:
         return -1
     i = _ws(buf, i + 1, e)
@@ -403,7 +502,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 total = tmp[0]
         elif k == 3 or k == 4:
-            i = _details(buf, i, e, _CACHED_KEY if k == 3 else _REASONING_KEY, tmp)
+            i = _details(buf, i, e, k - 3, tmp)
             if i < 0:
                 return -1
             if tmp[0] >= 0:
@@ -417,6 +516,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 spans[TOOLS] = i
                 spans[TOOLS + 1] = j
+                row[TOOL_NAMES] = tmp[0]
                 i = j
         i = _ws(buf, i, e)
         if i >= e:
@@ -440,7 +540,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
 def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
     """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
     blanks after it (no further than ``e``), or -1. It never reads past a ``\n``."""
-    for k in range(5):
+    for k in range(6):
         row[k] = 0
     for k in range(8):
         spans[k] = -1
@@ -518,16 +618,56 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
     return _ws(buf, i + 1, e)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _intern(buf: Any, s: int, e: int, models: Any, slots: Any, d: int) -> int:
+    """The number of the model text ``buf[s:e]`` among ``models`` (rows of start, end and
+    hash of each distinct text, ``d`` of them, found through the open-addressing table
+    ``slots``); a new text is added as number ``d``. -1 when ``models`` is full."""
+    h = _hash(buf, s, e)
+    mask = slots.shape[0] - 1
+    slot = h & mask
+    while slots[slot] >= 0:
+        j = slots[slot]
+        if models[j, 2] == h and _same(buf, s, e, buf, models[j, 0], models[j, 1]):
+            return int(j)
+        slot = (slot + 1) & mask
+    if d == models.shape[0]:
+        return -1
+    models[d, 0] = s
+    models[d, 1] = e
+    models[d, 2] = h
+    slots[slot] = d
+    return d
+
+
 @njit(cache=True, nogil=True)
-def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, spans: Any) -> Any:
+def scan_lines(
+    buf: Any,
+    lo: int,
+    hi: int,
+    kind: Any,
+    bounds: Any,
+    ints: Any,
+    spans: Any,
+    codes: Any,
+    models: Any,
+    slots: Any,
+) -> Any:
     """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
     buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
     :data:`FAST`, :data:`SLOW`), ``bounds[n]`` (its start and its end without the line
-    end), and for a fast line its counts and time (``ints[n]``) and members (``spans[n]``;
-    a slow line's are -1). Returns the number of lines read, the flags (:data:`NUL`,
-    :data:`LONE_CR`) and where it stopped (``hi`` when every line was read)."""
+    end), and for a fast line its counts and time (``ints[n]``), members (``spans[n]``;
+    a slow line's are -1) and model: ``codes[n]``, a row of ``models`` (start, end and a
+    hash of each distinct model text, in order of first sight; -1 for a line that is not
+    fast), numbered while the text is in the cache (``slots``: a power of two, at least
+    twice the rows of ``models``). Returns the number of lines read, the flags
+    (:data:`NUL`, :data:`LONE_CR`), where it stopped (``hi`` when every line was read: it
+    stops early when ``kind`` or ``models`` is full) and the number of distinct models."""
     names = np.empty((_MAX_NAMES, 2), dtype=np.int64)
     tmp = np.zeros(1, dtype=np.int64)
+    slots[:] = -1
+    d = 0
+    last = -1
     flags = 0
     n = 0
     s = lo
@@ -540,6 +680,15 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
         if e >= 0 and e < hi and buf[e] == 13 and (e + 1 == hi or buf[e + 1] == 10):
             t += 1
         if e >= 0 and (t == hi or buf[t] == 10) and e - s < _MAX_RECORD:
+            ms = spans[n, MODEL]
+            me = spans[n, MODEL + 1]
+            if last < 0 or not _same(buf, ms, me, buf, models[last, 0], models[last, 1]):
+                last = _intern(buf, ms, me, models, slots, d)
+                if last < 0:
+                    break  # models is full: the caller reads on from s
+                if last == d:
+                    d += 1
+            codes[n] = last
             kind[n] = FAST
             bounds[n, 0] = s
             bounds[n, 1] = e
@@ -557,6 +706,7 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
             e -= 1
         bounds[n, 0] = s
         bounds[n, 1] = e
+        codes[n] = -1
         if e == s:
             kind[n] = EMPTY
         else:
@@ -569,7 +719,7 @@ def scan_lines(buf: Any, lo: int, hi: int, kind: Any, bounds: Any, ints: Any, sp
                     flags |= LONE_CR
         n += 1
         s = t + 1
-    return n, flags, min(s, hi)
+    return n, flags, min(s, hi), d
 
 
 @njit(cache=True, nogil=True)
@@ -604,3 +754,68 @@ def gather(buf: Any, starts: Any, ends: Any) -> Any:
             data[p] = buf[q]
             p += 1
     return offsets, data
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hash(buf: Any, s: int, e: int) -> int:
+    """A cheap hash of ``buf[s:e]``: its length and its first and last 8 bytes (a full
+    comparison follows every match)."""
+    h = e - s
+    for q in range(s, min(s + 8, e)):
+        h = h * 31 + buf[q]
+    for q in range(max(s, e - 8), e):
+        h = h * 31 + buf[q]
+    return h & 0x3FFFFFFFFFFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def columns(
+    n: int, kind: Any, bounds: Any, ints: Any, spans: Any, codes: Any, first_id: int, other: int
+) -> Any:
+    """The non-empty lines of a :func:`scan_lines` result (its first ``n`` rows) as
+    contiguous columns, for Arrow to take as they are: ``fast`` (uint8), ``cols`` (rows:
+    the id, ``first_id`` plus the line's first byte; the time in microseconds since
+    1970-01-01 UTC; prompt, completion, cached and reasoning tokens), ``tool_rows`` (int16),
+    ``model`` (int32: the line's model number, or ``other`` for a line that is not fast),
+    the start and end of ``request`` and ``tools`` (-1 when absent), and ``rows`` (each
+    line's row in the :func:`scan_lines` arrays, for the text of a line that is not
+    fast)."""
+    m = 0
+    for k in range(n):
+        if kind[k] != EMPTY:
+            m += 1
+    fast = np.empty(m, dtype=np.uint8)
+    cols = np.empty((6, m), dtype=np.int64)
+    tool_rows = np.empty(m, dtype=np.int16)
+    model = np.empty(m, dtype=np.int32)
+    members = np.empty((4, m), dtype=np.int64)
+    rows = np.empty(m, dtype=np.int64)
+    j = 0
+    for k in range(n):
+        if kind[k] == EMPTY:
+            continue
+        rows[j] = k
+        cols[0, j] = first_id + bounds[k, 0]
+        if kind[k] == FAST:
+            fast[j] = 1
+            cols[1, j] = ints[k, EPOCH] * 1_000_000
+            cols[2, j] = ints[k, PROMPT]
+            cols[3, j] = ints[k, COMPLETION]
+            cols[4, j] = ints[k, CACHED]
+            cols[5, j] = ints[k, REASONING]
+            tool_rows[j] = ints[k, TOOL_NAMES]
+            model[j] = codes[k]
+            members[0, j] = spans[k, REQUEST]
+            members[1, j] = spans[k, REQUEST + 1]
+            members[2, j] = spans[k, TOOLS]
+            members[3, j] = spans[k, TOOLS + 1]
+        else:
+            fast[j] = 0
+            for c in range(1, 6):
+                cols[c, j] = 0
+            tool_rows[j] = 0
+            model[j] = other
+            for c in range(4):
+                members[c, j] = -1
+        j += 1
+    return fast, cols, tool_rows, model, members, rows

@@ -8,8 +8,10 @@ to 400K tokens, cached prompts, reasoning, web_search and code_interpreter calls
 ``usage.tool_usage``, the web_search request fee by ``request``; two records per 1,000 carry
 a cache write on an offering that does not price it, and one per 1,000 is not JSON), written
 N / 1,000 times to one file (about 270 bytes a line). Timed: billing.sqlrate.files.price_files
-(what the command runs, output aside). Checked exactly: the Python calculator prices the
-1,000 lines once; every total and failure count must be that times N / 1,000.
+(what the command runs, output aside), twice in one process: the headline is the faster
+run, and the first (which also loads numba's compiled reader and DuckDB) is printed beside
+it. Checked exactly: the Python calculator prices the 1,000 lines once; every total and
+failure count of every run must be that times N / 1,000.
 
 Target: >= 2,000,000 records/s.
 """
@@ -151,36 +153,39 @@ def run(n: int, repeat: int) -> dict[str, Any]:
             for _ in range(times):
                 out.write(block)
         size = path.stat().st_size
-        best = best_cpu = float("inf")
-        result: Any = None
+        runs: list[tuple[float, float, Any]] = []
         load = os.getloadavg()[0]
         for _ in range(repeat):
             start = time.perf_counter()
             cpu = time.process_time()
             result = price_files([path])
-            best = min(best, time.perf_counter() - start)
-            best_cpu = min(best_cpu, time.process_time() - cpu)
+            runs.append((time.perf_counter() - start, time.process_time() - cpu, result))
         floor = floors(path, n)
-    exact = (
-        result.total == want_total
-        and sum(result.failed.values()) == want_failed
-        and result.priced == want_priced
+    first = runs[0][0]
+    best, best_cpu, result = min(runs, key=lambda run: run[0])
+    exact = all(
+        r.total == want_total and sum(r.failed.values()) == want_failed and r.priced == want_priced
+        for _s, _c, r in runs
     )
     rate = n / best
     cores = os.cpu_count() or 1
     budget = cores * 1_000_000 / TARGET  # CPU-s per 1M lines at the target, every core busy
     pieces = ", ".join(f"{label} {cpu:.2f}" for label, cpu in floor.items())
+    steps = ", ".join(f"{step} {sec:.2f} s" for step, sec in result.seconds.items())
     detail = (
-        f"{n:,} lines ({size / 1e9:.2f} GB) priced in {best:.2f} s (best of {repeat}, "
-        f"{cores} cores, load average {load:.1f}; {best_cpu * 1_000_000 / n:.2f} CPU-s per 1M "
-        f"lines): {result.fast:,} rated by DuckDB's statements, {result.exact:,} by the Python "
-        f"calculator; total and {sum(result.failed.values()):,} failures "
-        f"{'EXACT' if exact else 'WRONG'} against Python x N/1000. Limit, measured on the same "
-        f"file: the target leaves {budget:.2f} CPU-s per 1M lines on {cores} cores; DuckDB's "
-        f"own pieces cost, per 1M lines: {pieces}. A record may take DuckDB's path only when "
-        "its text is checked to hold exactly what Python reads (no unknown or repeated key, "
-        "integer literals): that needs a parse of each line that gives back its members' "
-        "text, on top of the split (docs/scale-path.md)"
+        f"{n:,} lines ({size / 1e9:.2f} GB) priced in {best:.2f} s (best of {repeat}; the "
+        f"first run, which also loads numba's compiled reader and DuckDB into the process, "
+        f"{first:.2f} s: {n / first:,.0f} records/s), {cores} cores, load average {load:.1f}; "
+        f"{best_cpu * 1_000_000 / n:.2f} CPU-s per 1M lines; read by the {result.reader} "
+        f"reader; steps: {steps}. {result.fast:,} rated by DuckDB's statements, "
+        f"{result.exact:,} by the Python calculator; total and "
+        f"{sum(result.failed.values()):,} failures {'EXACT' if exact else 'WRONG'} against "
+        f"Python x N/1000 in every run. Limit: the target leaves {budget:.2f} CPU-s per 1M "
+        "lines on these cores, and all of them are busy: the compiled reader's strict parse "
+        "(every byte of every line, to hold the record to what Python reads), Arrow's "
+        "columns, the calculator's records in the same minutes, then DuckDB's statements "
+        f"(docs/scale-path.md). DuckDB's own reading of the same file, for comparison, per 1M "
+        f"lines: {pieces}"
     )
     return {
         "name": "price --engine duckdb, JSON Lines",
@@ -194,7 +199,7 @@ def run(n: int, repeat: int) -> dict[str, Any]:
 
 
 def bench(quick: bool = False) -> list[dict[str, Any]]:
-    return [run(QUICK if quick else FULL, 2 if quick else 1)]
+    return [run(QUICK if quick else FULL, 2)]
 
 
 def main() -> None:

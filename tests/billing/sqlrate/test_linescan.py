@@ -20,16 +20,28 @@ from billing.sqlrate import linescan as ls  # noqa: E402
 from tests.budget import examples  # noqa: E402
 
 
-def scan(text: str) -> tuple[list[dict[str, Any]], int]:
+def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
+    """What :func:`billing.sqlrate.linescan.scan_lines` writes into, for ``rows`` lines."""
+    return (
+        np.empty(rows, dtype=np.uint8),
+        np.empty((rows, 2), dtype=np.int64),
+        np.empty((rows, 6), dtype=np.int64),
+        np.empty((rows, 8), dtype=np.int64),
+        np.empty(rows, dtype=np.int32),
+        np.empty((models, 3), dtype=np.int64),
+        np.empty(4 * models, dtype=np.int64),
+    )
+
+
+def scan(text: str | bytes) -> tuple[list[dict[str, Any]], int]:
     """Every line of ``text`` as the reader says it: kind, bounds and, for a fast line,
     what it read; and the flags."""
-    data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
-    rows = len(data) + 1
-    kind = np.empty(rows, dtype=np.uint8)
-    bounds = np.empty((rows, 2), dtype=np.int64)
-    ints = np.empty((rows, 5), dtype=np.int64)
-    spans = np.empty((rows, 8), dtype=np.int64)
-    n, flags, stop = ls.scan_lines(data, 0, len(data), kind, bounds, ints, spans)
+    raw = text.encode() if isinstance(text, str) else text
+    data = np.frombuffer(bytearray(raw), dtype=np.uint8)
+    kind, bounds, ints, spans, codes, models, slots = arrays(len(data) + 1)
+    n, flags, stop, distinct = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    )
     assert stop == len(data)
     out = []
     for k in range(n):
@@ -44,6 +56,10 @@ def scan(text: str) -> tuple[list[dict[str, Any]], int]:
                 cached=int(ints[k, ls.CACHED]),
                 reasoning=int(ints[k, ls.REASONING]),
                 epoch=int(ints[k, ls.EPOCH]),
+            )
+            s, e, _h = models[codes[k]]
+            assert codes[k] < distinct and bytes(data[s:e]) == bytes(
+                data[spans[k, ls.MODEL] : spans[k, ls.MODEL + 1]]
             )
             for name, col in (
                 ("model", ls.MODEL),
@@ -286,6 +302,28 @@ def test_each_case(line: str, want: Any) -> None:
         assert row["epoch"] == seconds(want)
 
 
+def test_models_are_numbered_in_order_of_first_sight() -> None:
+    a, b = GOOD, GOOD.replace('"qwen3-5-4b"', '"qwen3-5-flash"')
+    c = GOOD.replace('"qwen3-5-4b"', '"qwen3-5-4c"')  # as long as a's, one byte apart
+    text = "\n".join([a, b, a, "{}", c, b, a]) + "\n"
+    data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
+    kind, bounds, ints, spans, codes, models, slots = arrays(10)
+    n, _flags, stop, distinct = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    )
+    assert (n, stop, distinct) == (7, len(data), 3)
+    assert list(codes[:n]) == [0, 1, 0, -1, 2, 1, 0]
+    texts = [bytes(data[s:e]) for s, e, _h in models[:distinct]]
+    assert texts == [b'"qwen3-5-4b"', b'"qwen3-5-flash"', b'"qwen3-5-4c"']
+    # with room for two models the read stops before the third, where the caller goes on
+    kind, bounds, ints, spans, codes, models, slots = arrays(10, models=2)
+    n, _flags, stop, distinct = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    )
+    assert (n, distinct) == (4, 2)
+    assert stop == text.index(c)
+
+
 def test_lines_are_split_as_python_splits_them() -> None:
     text = GOOD + "\r\n\n" + GOOD + "\n   \n\r\n" + GOOD
     rows, flags = scan(text)
@@ -419,3 +457,55 @@ def test_every_case_priced_or_refused_as_python(
     monkeypatch.setattr(files, "READER", "compiled")
     got = assert_same(tmp_path, [line for line, _want in CASES])
     assert got["fast"] >= sum(1 for _line, want in CASES if want != "slow") - 2
+
+
+def test_many_small_pieces_and_batches_priced_as_python(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pieces of a few lines, each thread's arrays used again for the next piece, and a
+    # batch ended by a third model text: the rows of every batch are its own
+    pytest.importorskip("duckdb")
+    from billing.sqlrate import files, lineread
+    from tests.ratecard.test_price_bulk_exact import GOOD as BULK_GOOD
+    from tests.ratecard.test_price_bulk_exact import MODELS, assert_same
+
+    monkeypatch.setattr(files, "READER", "compiled")
+    monkeypatch.setattr(lineread, "PIECE_BYTES", 700)
+    monkeypatch.setattr(lineread, "MODELS", 2)
+    lines = []
+    for i in range(90):
+        model = MODELS[i % 3]
+        line = BULK_GOOD.replace('"qwen3-5-4b"', json.dumps(model)).replace("1000", str(i))
+        lines.append(line if i % 7 else line.replace('"usage"', '"provider": "x", "usage"'))
+    got = assert_same(tmp_path, lines)
+    assert got["fast"] == sum(1 for i in range(90) if i % 7)
+
+
+@pytest.mark.parametrize("byte", ['"', "\\", "\x1f", "\x7f", "\x80", "\u00e9", "\x00", "\t"])
+def test_a_special_byte_anywhere_in_a_string_is_seen(byte: str) -> None:
+    # strings are read 8 bytes at a time: a byte that ends or spoils a string is found at
+    # every place in a word, and the bytes just inside the printable range are not
+    for at in range(20):
+        name = "m" * at + byte + "m" * (19 - at)
+        assert one(_swap('"qwen3-5-4b"', '"' + name + '"'))["kind"] == ls.SLOW, (byte, at)
+    for at in range(20):  # bytes no UTF-8 text holds: 0xFF carries out of its byte
+        name = b"m" * at + b"\xff" + b"m" * (19 - at)
+        line = _swap('"qwen3-5-4b"', '"@"').encode().replace(b"@", name)
+        assert scan(line + b"\n")[0][0]["kind"] == ls.SLOW, at
+    for edge in (" ", "~", "!", "}", "[", "#", "]"):
+        for at in range(20):
+            name = "m" * at + edge + "m" * (19 - at)
+            row = one(_swap('"qwen3-5-4b"', json.dumps(name)))
+            assert row["kind"] == ls.FAST, (edge, at)
+            assert json.loads(row["model"]) == name
+
+
+def test_a_key_near_the_end_of_the_buffer_is_read_byte_by_byte() -> None:
+    # keys are compared 32 bytes at a time only where the buffer holds 32 more: the last
+    # line of a buffer, without a line end, is read byte by byte at its end
+    line = GOOD.replace(": ", ":").replace(", ", ",")
+    rows, _flags = scan(line)
+    assert rows[0]["kind"] == ls.FAST
+    assert rows[0]["prompt"] == 1000
+    rows, _flags = scan(line.replace('"completion_tokens"', '"completion_tokenz"'))
+    assert rows[0]["kind"] == ls.SLOW
