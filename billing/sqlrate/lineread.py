@@ -282,7 +282,7 @@ def read_records(
     Python's reader gives it), a piece at a time, in file order, while the next pieces
     are read. Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
     line), the first file with a line that is not UTF-8, if any (the caller refuses it),
-    and the table (about 55 bytes a record; keep it while the connection reads it)."""
+    and the table (about 68 bytes a record; keep it while the connection reads it)."""
     seen = _Seen()
     batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))
     table = pa.Table.from_batches(batches, schema=_schema())

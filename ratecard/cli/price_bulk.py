@@ -84,7 +84,7 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
             "total": decimal_text(result.total),
             "lines": lines,
             "offerings": {k: decimal_text(v) for k, v in sorted(sums["offerings"].items())},
-            "engine": {"duckdb": result.fast, "python": result.exact},
+            "engine": {"duckdb": result.fast, "python": result.exact, "reader": result.reader},
         }
         if args.records:
             doc["results"] = per_record
@@ -101,7 +101,8 @@ def cmd_price_bulk(args: argparse.Namespace, catalog: Catalog) -> int:
     )
     print(
         f"{result.records:,} records: {result.priced:,} priced, {failed:,} failed; {total} "
-        f"({result.fast:,} rated by DuckDB, {result.exact:,} priced one by one)"
+        f"({result.fast:,} rated by DuckDB, {result.exact:,} priced one by one; "
+        f"read by the {result.reader} reader)"
     )
     for offering, amount in sorted(sums["offerings"].items()):
         print(f"  {offering}  {decimal_text(amount)}")

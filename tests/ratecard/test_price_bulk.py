@@ -70,7 +70,9 @@ def test_hand_computed_totals_and_failures(
     assert by_charge == {"input": (1_002_000, 2, "0.04008"), "output": (500_000, 2, "0.035")}
 
 
-def test_sample_month_equals_python(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sample_month_equals_python(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jsonl_reader: str
+) -> None:
     """Every record of the sample, in JSON Lines and as Parquet, against billing.priced."""
     want_total = Decimal(0)
     want_failed = 0
@@ -84,6 +86,7 @@ def test_sample_month_equals_python(tmp_path: Path, capsys: pytest.CaptureFixtur
     main(["price", "--engine", "duckdb", "--json", str(SAMPLE)])
     doc = json.loads(capsys.readouterr().out)
     assert doc["engine"]["duckdb"] > 400  # most records took DuckDB's path
+    assert doc["engine"]["reader"] == jsonl_reader
     assert Decimal(doc["total"]) == want_total
     assert sum(doc["failed"].values()) == want_failed == 3
     parquet = tmp_path / "usage.parquet"
