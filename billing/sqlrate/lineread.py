@@ -1,13 +1,13 @@
-"""JSON Lines files into DuckDB's ``records`` table (billing.sqlrate.files) by the compiled
-reader of billing.sqlrate.linescan, on all cores: the fast path of ``ratecard price
---engine duckdb`` when numba is installed (the ``duckdb`` extra).
+"""JSON Lines files into an Arrow table that DuckDB rates (billing.sqlrate.files), read by
+the compiled reader of billing.sqlrate.linescan on all cores: the fast path of ``ratecard
+price --engine duckdb`` when numba is installed (the ``duckdb`` extra).
 
-Each file is mapped into memory and cut into pieces of about :data:`PIECE_BYTES` at line
-ends; threads read the pieces (the compiled reader holds no lock) and DuckDB takes each
-piece, in file order, as an Arrow batch while the next ones are read. The table holds what
-billing.sqlrate.files._fast_sql makes from DuckDB's own read, so the rating that follows is
-the same: a row per non-empty line, in order, the fast records' members, and the text of
-every other line, which the Python calculator reads.
+Each file is cut into pieces of about :data:`PIECE_BYTES` at line ends. Worker threads read
+the pieces (the compiled reader holds no lock) into their own buffers and turn each into
+Arrow batches; the calling thread takes them in file order and meanwhile hands the lines
+that are not fast to the caller, which prices them with the Python calculator. The table
+has a row per non-empty line, in order, with what the rating statements read of a fast
+record; the caller registers it with DuckDB and rates it through views.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _schema() -> Any:
 
 def _pieces(fd: int, size: int) -> list[tuple[int, int]]:
     """``[lo, hi)`` byte ranges covering the open file ``fd`` (``size`` bytes), each ending
-    after a ``\n`` (or at the end of the file)."""
+    after a ``\\n`` (or at the end of the file)."""
     out = []
     lo = 0
     while lo < size:
@@ -75,7 +75,7 @@ def _pieces(fd: int, size: int) -> list[tuple[int, int]]:
 
 
 def _next_newline(fd: int, start: int, size: int) -> int:
-    """The offset of the first ``\n`` at or after ``start``, or -1."""
+    """The offset of the first ``\\n`` at or after ``start``, or -1."""
     step = 1 << 16
     pos = start
     while pos < size:
@@ -280,8 +280,8 @@ def read_records(
     a line that is not fast has only ``id`` and ``fast`` right. ``on_slow(fi, lines)`` gets
     the id and text of every line of file ``fi`` that is not fast (with its line end as
     Python's reader gives it), a piece at a time, in file order, while the next pieces
-    are read. Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
-    line), the first file with a line that is not UTF-8, if any (the caller refuses it),
+    are read. Returns the files Python must read whole (a NUL byte, a ``\\r`` that does not
+    end a line), the first file with a line that is not UTF-8, if any (the caller refuses it),
     and the table (about 68 bytes a record; keep it while the connection reads it)."""
     seen = _Seen()
     batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))

@@ -539,7 +539,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
 @njit(cache=True, nogil=True)
 def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
     """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
-    blanks after it (no further than ``e``), or -1. It never reads past a ``\n``."""
+    blanks after it (no further than ``e``), or -1. It never reads past a ``\\n``."""
     for k in range(6):
         row[k] = 0
     for k in range(8):
