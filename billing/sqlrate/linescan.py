@@ -42,6 +42,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+
 #: what :func:`scan_lines` says of a line
 EMPTY, FAST, SLOW = 0, 1, 2
 #: what :func:`scan_lines` says of the bytes it read (bits of its second result)
@@ -54,10 +56,19 @@ PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES = range(6)
 #: buffer, or -1 and -1 when absent or null
 MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
 
+# billing.records' limits, written out: numba keeps a compiled function on disk until this
+# file changes, so a limit changed there must fail here (below) rather than go unseen
 _MAX_COUNT = 10**15
 _MAX_ID = 200
 _MAX_TOOL = 100
 _MAX_RECORD = 1024 * 1024
+if (_MAX_COUNT, _MAX_ID, _MAX_TOOL, _MAX_RECORD) != (
+    MAX_COUNT,
+    MAX_ID_CHARS,
+    MAX_TOOL_CHARS,
+    MAX_RECORD_CHARS,
+):  # pragma: no cover - a guard on the constants
+    raise RuntimeError("billing.sqlrate.linescan: update its limits to billing.records'")
 _MAX_NAMES = 32  # members of a request or tool_usage object read here; more: slow
 
 #: the keys read, in this order: their index is their bit in a level's ``seen`` mask
@@ -74,15 +85,9 @@ _CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
 _COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
 
 
-def _table(keys: tuple[str, ...]) -> tuple[Any, Any]:
-    data = b"".join(f'"{k}"'.encode() for k in keys)
-    ends = np.cumsum([len(k) + 2 for k in keys])
-    starts = np.concatenate([[0], ends[:-1]])
-    return np.frombuffer(data, dtype=np.uint8), np.stack([starts, ends], axis=1).astype(np.int64)
-
-
-_TOP_BYTES, _TOP_SPANS = _table(TOP)
-_USAGE_BYTES, _USAGE_SPANS = _table(USAGE)
+#: each key's length with its quotes
+_TOP_LENGTHS = np.array([len(k) + 2 for k in TOP], dtype=np.int64)
+_USAGE_LENGTHS = np.array([len(k) + 2 for k in USAGE], dtype=np.int64)
 
 #: a key compared 8 bytes at a time: at most this many words (the longest key, quoted,
 #: is 27 bytes)
@@ -225,21 +230,9 @@ def _top_key(buf: Any, s: int, e: int) -> int:
     if s + 1 >= e:
         return -1
     k = _TOP_BY_LETTER[buf[s + 1]]
-    if k >= 0 and _is_key(
-        buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
-    ):
+    if k >= 0 and _is_key(buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_LENGTHS[k]):
         return int(k)
     return -1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _starts(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
-    if s + re - rs > e:
-        return False
-    for k in range(re - rs):  # noqa: SIM110 (numba compiles a loop, not a generator)
-        if buf[s + k] != ref[rs + k]:
-            return False
-    return True
 
 
 @njit(cache=True, nogil=True)
@@ -258,7 +251,7 @@ def _usage_key(buf: Any, s: int, e: int) -> int:
         k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
     else:
         return -1
-    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]):
+    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_LENGTHS[k]):
         return k
     return -1
 
@@ -482,7 +475,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
         k = _usage_key(buf, i, e)
         if k < 0 or seen & (1 << k):
             return -1
-        j = i + _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]
+        j = i + _USAGE_LENGTHS[k]
         seen |= 1 << k
         i = _ws(buf, j, e)
         if i >= e or buf[i] != 58:
@@ -553,7 +546,7 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
         k = _top_key(buf, i, e)
         if k < 0 or seen & (1 << k):
             return -1
-        j = i + _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
+        j = i + _TOP_LENGTHS[k]
         seen |= 1 << k
         i = _ws(buf, j, e)
         if i >= e or buf[i] != 58:
@@ -720,19 +713,6 @@ def scan_lines(
         n += 1
         s = t + 1
     return n, flags, min(s, hi), d
-
-
-@njit(cache=True, nogil=True)
-def count_lines(buf: Any, lo: int, hi: int) -> int:
-    """The number of lines of ``buf[lo:hi]``: its ``\\n`` bytes, and one more when it does not
-    end with one."""
-    n = 0
-    for p in range(lo, hi):
-        if buf[p] == 10:
-            n += 1
-    if hi > lo and buf[hi - 1] != 10:
-        n += 1
-    return n
 
 
 @njit(cache=True, nogil=True)
