@@ -431,9 +431,10 @@ def price_files(
 #: hold at least :data:`COMPILED_FROM_BYTES`), ``"compiled"`` or ``"duckdb"`` (always)
 READER = "auto"
 #: below this many bytes of JSON Lines, DuckDB reads the files: the compiled reader costs
-#: about 0.9 s to load in a new process (7 s the first time, to compile), which DuckDB's
-#: read takes for about 300,000 lines
-COMPILED_FROM_BYTES = 64 << 20
+#: about 0.8 s to load in a new process (11 s the first time, to compile), and saves about
+#: 5 ms a MB against DuckDB's read (bench_price_files.py: 6.6 ms a MB against 1.6), so it
+#: pays from about 160 MB on
+COMPILED_FROM_BYTES = 128 << 20
 
 
 def _compiled_reader(files: Sequence[Path]) -> bool:
