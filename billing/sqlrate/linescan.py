@@ -49,9 +49,9 @@ EMPTY, FAST, SLOW = 0, 1, 2
 #: what :func:`scan_lines` says of the bytes it read (bits of its second result)
 NUL, LONE_CR = 1, 2
 
-#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC) and the
-#: number of names in ``tool_usage``
-PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES = range(6)
+#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC), the number of
+#: names in ``tool_usage`` and the row of ``items`` its first name is in
+PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES, TOOL_FIRST = range(7)
 #: the columns of ``spans``: start and end (exclusive) of a member's JSON text in the
 #: buffer, or -1 and -1 when absent or null
 MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
@@ -392,7 +392,8 @@ def _distinct(buf: Any, names: Any, n: int) -> bool:
 @njit(cache=True, nogil=True)
 def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     """An object of counts (``counts``) or of plain scalars, names distinct and of at most
-    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names."""
+    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names;
+    ``names``: each name's start, end and (``counts``) count."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
@@ -414,6 +415,7 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
         i = _ws(buf, i + 1, e)
         if counts:
             i = _count(buf, i, e, tmp)
+            names[n - 1, 2] = tmp[0]
         elif i < e and buf[i] == 34:
             i = _string(buf, i, e)
         else:
@@ -463,7 +465,7 @@ def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any) -> int:
     """The ``usage`` object at ``i`` into ``row`` (counts) and ``spans`` (tools); its end, or
     -1."""
     if i >= e or buf[i] != 123:
@@ -509,7 +511,15 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 spans[TOOLS] = i
                 spans[TOOLS + 1] = j
+                # each tool's name and count, kept (``names`` is used again by ``request``)
+                first = tmp[1]
+                for q in range(tmp[0]):
+                    items[first + q, 0] = names[q, 0]
+                    items[first + q, 1] = names[q, 1]
+                    items[first + q, 2] = names[q, 2]
                 row[TOOL_NAMES] = tmp[0]
+                row[TOOL_FIRST] = first
+                tmp[1] = first + tmp[0]
                 i = j
         i = _ws(buf, i, e)
         if i >= e:
@@ -530,10 +540,12 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
 
 
 @njit(cache=True, nogil=True)
-def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+def _record(
+    buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any
+) -> int:
     """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
     blanks after it (no further than ``e``), or -1. It never reads past a ``\\n``."""
-    for k in range(6):
+    for k in range(7):
         row[k] = 0
     for k in range(8):
         spans[k] = -1
@@ -594,7 +606,7 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
                 spans[REQUEST] = i
                 spans[REQUEST + 1] = j
         else:  # usage
-            j = _usage(buf, i, e, row, spans, names, tmp)
+            j = _usage(buf, i, e, row, spans, names, items, tmp)
             if j < 0:
                 return -1
         i = _ws(buf, j, e)
@@ -645,6 +657,7 @@ def scan_lines(
     codes: Any,
     models: Any,
     slots: Any,
+    items: Any,
 ) -> Any:
     """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
     buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
@@ -653,11 +666,13 @@ def scan_lines(
     a slow line's are -1) and model: ``codes[n]``, a row of ``models`` (start, end and a
     hash of each distinct model text, in order of first sight; -1 for a line that is not
     fast), numbered while the text is in the cache (``slots``: a power of two, at least
-    twice the rows of ``models``). Returns the number of lines read, the flags
+    twice the rows of ``models``); its tools are rows ``ints[n, TOOL_FIRST]`` on of ``items``
+    (start and end of the name, count). Returns the number of lines read, the flags
     (:data:`NUL`, :data:`LONE_CR`), where it stopped (``hi`` when every line was read: it
-    stops early when ``kind`` or ``models`` is full) and the number of distinct models."""
-    names = np.empty((_MAX_NAMES, 2), dtype=np.int64)
-    tmp = np.zeros(1, dtype=np.int64)
+    stops early when ``kind``, ``models`` or ``items`` is full), the number of distinct
+    models and the rows of ``items`` used."""
+    names = np.empty((_MAX_NAMES, 3), dtype=np.int64)
+    tmp = np.zeros(2, dtype=np.int64)  # a value read; tmp[1]: the next free row of items
     slots[:] = -1
     d = 0
     last = -1
@@ -665,10 +680,11 @@ def scan_lines(
     n = 0
     s = lo
     cap = kind.shape[0]
-    while s < hi and n < cap:
+    while s < hi and n < cap and tmp[1] + _MAX_NAMES <= items.shape[0]:
         # a fast line is read once: the parse stops at the first byte that is not its own
         # (it never crosses a \n), which must then be the line end
-        e = _record(buf, s, hi, ints[n], spans[n], names, tmp)
+        used = tmp[1]
+        e = _record(buf, s, hi, ints[n], spans[n], names, items, tmp)
         t = e
         if e >= 0 and e < hi and buf[e] == 13 and (e + 1 == hi or buf[e + 1] == 10):
             t += 1
@@ -678,6 +694,7 @@ def scan_lines(
             if last < 0 or not _same(buf, ms, me, buf, models[last, 0], models[last, 1]):
                 last = _intern(buf, ms, me, models, slots, d)
                 if last < 0:
+                    tmp[1] = used
                     break  # models is full: the caller reads on from s
                 if last == d:
                     d += 1
@@ -689,6 +706,7 @@ def scan_lines(
             s = t + 1
             continue
         # any other line: its end is the next \n, and its bytes are searched for \r and NUL
+        tmp[1] = used  # the tools it may have read are not kept
         for k in range(8):
             spans[n, k] = -1
         t = s
@@ -712,7 +730,7 @@ def scan_lines(
                     flags |= LONE_CR
         n += 1
         s = t + 1
-    return n, flags, min(s, hi), d
+    return n, flags, min(s, hi), d, tmp[1]
 
 
 @njit(cache=True, nogil=True)
@@ -750,27 +768,42 @@ def _hash(buf: Any, s: int, e: int) -> int:
 
 @njit(cache=True, nogil=True)
 def columns(
-    n: int, kind: Any, bounds: Any, ints: Any, spans: Any, codes: Any, first_id: int, other: int
+    n: int,
+    kind: Any,
+    bounds: Any,
+    ints: Any,
+    spans: Any,
+    codes: Any,
+    items: Any,
+    first_id: int,
+    other: int,
 ) -> Any:
     """The non-empty lines of a :func:`scan_lines` result (its first ``n`` rows) as
     contiguous columns, for Arrow to take as they are: ``fast`` (uint8), ``cols`` (rows:
     the id, ``first_id`` plus the line's first byte; the time in microseconds since
     1970-01-01 UTC; prompt, completion, cached and reasoning tokens), ``tool_rows`` (int16),
     ``model`` (int32: the line's model number, or ``other`` for a line that is not fast),
-    the start and end of ``request`` and ``tools`` (-1 when absent), and ``rows`` (each
-    line's row in the :func:`scan_lines` arrays, for the text of a line that is not
-    fast)."""
+    the start and end of ``request`` (-1 when absent), ``rows`` (each line's row in the
+    :func:`scan_lines` arrays, for the text of a line that is not fast), and the tools of
+    the fast lines: ``tools`` (rows: the line's index here, its id, the count) and the
+    start and end of each name (``names``)."""
     m = 0
+    t = 0
     for k in range(n):
         if kind[k] != EMPTY:
             m += 1
+        if kind[k] == FAST:
+            t += ints[k, TOOL_NAMES]
     fast = np.empty(m, dtype=np.uint8)
     cols = np.empty((6, m), dtype=np.int64)
     tool_rows = np.empty(m, dtype=np.int16)
     model = np.empty(m, dtype=np.int32)
-    members = np.empty((4, m), dtype=np.int64)
+    request = np.empty((2, m), dtype=np.int64)
     rows = np.empty(m, dtype=np.int64)
+    tools = np.empty((3, t), dtype=np.int64)
+    names = np.empty((2, t), dtype=np.int64)
     j = 0
+    t = 0
     for k in range(n):
         if kind[k] == EMPTY:
             continue
@@ -785,17 +818,23 @@ def columns(
             cols[5, j] = ints[k, REASONING]
             tool_rows[j] = ints[k, TOOL_NAMES]
             model[j] = codes[k]
-            members[0, j] = spans[k, REQUEST]
-            members[1, j] = spans[k, REQUEST + 1]
-            members[2, j] = spans[k, TOOLS]
-            members[3, j] = spans[k, TOOLS + 1]
+            request[0, j] = spans[k, REQUEST]
+            request[1, j] = spans[k, REQUEST + 1]
+            first = ints[k, TOOL_FIRST]
+            for q in range(ints[k, TOOL_NAMES]):
+                tools[0, t] = j
+                tools[1, t] = cols[0, j]
+                tools[2, t] = items[first + q, 2]
+                names[0, t] = items[first + q, 0] + 1  # the name without its quotes
+                names[1, t] = items[first + q, 1] - 1
+                t += 1
         else:
             fast[j] = 0
             for c in range(1, 6):
                 cols[c, j] = 0
             tool_rows[j] = 0
             model[j] = other
-            for c in range(4):
-                members[c, j] = -1
+            request[0, j] = -1
+            request[1, j] = -1
         j += 1
-    return fast, cols, tool_rows, model, members, rows
+    return fast, cols, tool_rows, model, request, rows, tools, names
