@@ -431,9 +431,10 @@ def price_files(
 #: hold at least :data:`COMPILED_FROM_BYTES`), ``"compiled"`` or ``"duckdb"`` (always)
 READER = "auto"
 #: below this many bytes of JSON Lines, DuckDB reads the files: the compiled reader costs
-#: about 0.9 s to load in a new process (7 s the first time, to compile), which DuckDB's
-#: read takes for about 300,000 lines
-COMPILED_FROM_BYTES = 64 << 20
+#: about 0.8 s to load in a new process (11 s the first time, to compile), and saves about
+#: 5 ms a MB against DuckDB's read (bench_price_files.py: 6.6 ms a MB against 1.6), so it
+#: pays from about 160 MB on
+COMPILED_FROM_BYTES = 128 << 20
 
 
 def _compiled_reader(files: Sequence[Path]) -> bool:
@@ -454,7 +455,8 @@ def _read_compiled(
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
     :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, a byte-order
-    mark), the offerings of the fast records (key → key), the Arrow table the view reads,
+    mark), the offerings of the fast records (key → key), the Arrow tables the views read
+    (``records`` and ``tool_calls_read``, the rows of their tools),
     and the calculator's prices of the other records of the view (priced while the files
     are read; ``records`` less one for each blank line). Raises :class:`FileTextError` for
     a file that is not UTF-8 text."""
@@ -478,7 +480,7 @@ def _read_compiled(
             else:
                 _price_exactly(priced[fi], doc, row_id + 1, catalog)
 
-    seen, table = lineread.read_records(raw, files, resolve, on_slow, threads)
+    seen, tables = lineread.read_records(raw, files, resolve, on_slow, threads)
     if seen.not_utf8 is not None:
         path = files[seen.not_utf8]
         _check_utf8(path)
@@ -489,11 +491,13 @@ def _read_compiled(
         f"""CREATE VIEW records AS SELECT * FROM (SELECT *, {lineread.FILE_OF_ID} AS fi,
             {lineread.START_OF_ID} AS lo FROM ratecard_lines){where}"""
     )
+    tool_where = where.replace("fi NOT IN", f"event_pk // {lineread.FILE_IDS} NOT IN")
+    raw.execute(f"CREATE VIEW tool_calls_read AS SELECT * FROM ratecard_tools{tool_where}")
     early = BulkResult()
     for fi, part in priced.items():
         if fi not in apart:  # an apart file's records are priced again, whole
             _merge(early, part)
-    return apart, {key: key for key in keys.values() if key is not None}, table, early
+    return apart, {key: key for key in keys.values() if key is not None}, tables, early
 
 
 def _merge(into: BulkResult, part: BulkResult) -> None:
@@ -650,6 +654,8 @@ def _rate_records(
         # code) are priced one by one instead, and the rest rated again
         for err in rated.errors:
             where = _REDO.get(err.code, "true")
+            if compiled is not None:  # the compiled reader counts the tools, keeps no text
+                where = where.replace("r.tools IS NOT NULL", "r.tool_rows > 0")
             offering = "true" if err.offering is None else "m.offering = ?"
             raw.execute(
                 f"INSERT INTO redo SELECT r.{'rowid' if compiled is None else 'id'} "
@@ -818,13 +824,17 @@ def _rate_fast(
             NULL::VARCHAR AS token_kinds, NULL::VARCHAR AS price_context
         FROM {rows} WHERE r.fast{kept}"""
     )
-    raw.execute(
-        f"""CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
-            json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
-        FROM (SELECT r.{"id" if compiled else "rowid"} AS id, r.tools,
-                unnest(json_keys(r.tools)) AS k
-              FROM {rows} WHERE r.fast AND r.tools IS NOT NULL{kept})"""
-    )
+    if compiled:
+        # the reader's own rows of the tools (of the files in ``records``)
+        where = " WHERE event_pk NOT IN (SELECT id FROM redo)" if redo else ""
+        raw.execute(f"CREATE VIEW usage_tool_calls AS SELECT * FROM tool_calls_read{where}")
+    else:
+        raw.execute(
+            f"""CREATE TABLE usage_tool_calls AS SELECT id AS event_pk, k AS tool,
+                json_extract_string(tools, '$."' || k || '"')::BIGINT AS calls
+            FROM (SELECT r.rowid AS id, r.tools, unnest(json_keys(r.tools)) AS k
+                  FROM {rows} WHERE r.fast AND r.tools IS NOT NULL{kept})"""
+        )
     (events,) = raw.execute("SELECT count(*) FROM usage_events").fetchone()
     if not events:
         return None

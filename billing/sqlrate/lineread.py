@@ -1,13 +1,13 @@
-"""JSON Lines files into DuckDB's ``records`` table (billing.sqlrate.files) by the compiled
-reader of billing.sqlrate.linescan, on all cores: the fast path of ``ratecard price
---engine duckdb`` when numba is installed (the ``duckdb`` extra).
+"""JSON Lines files into an Arrow table that DuckDB rates (billing.sqlrate.files), read by
+the compiled reader of billing.sqlrate.linescan on all cores: the fast path of ``ratecard
+price --engine duckdb`` when numba is installed (the ``duckdb`` extra).
 
-Each file is mapped into memory and cut into pieces of about :data:`PIECE_BYTES` at line
-ends; threads read the pieces (the compiled reader holds no lock) and DuckDB takes each
-piece, in file order, as an Arrow batch while the next ones are read. The table holds what
-billing.sqlrate.files._fast_sql makes from DuckDB's own read, so the rating that follows is
-the same: a row per non-empty line, in order, the fast records' members, and the text of
-every other line, which the Python calculator reads.
+Each file is cut into pieces of about :data:`PIECE_BYTES` at line ends. Worker threads read
+the pieces (the compiled reader holds no lock) into their own buffers and turn each into
+Arrow batches; the calling thread takes them in file order and meanwhile hands the lines
+that are not fast to the caller, which prices them with the Python calculator. The table
+has a row per non-empty line, in order, with what the rating statements read of a fast
+record; the caller registers it with DuckDB and rates it through views.
 """
 
 from __future__ import annotations
@@ -53,15 +53,18 @@ def _schema() -> Any:
             ("cr", pa.int64()),
             ("r", pa.int64()),
             ("request", pa.string()),
-            ("tools", pa.string()),
             ("tool_rows", pa.int16()),
         ]
     )
 
 
+def _tool_schema() -> Any:
+    return pa.schema([("event_pk", pa.int64()), ("tool", pa.string()), ("calls", pa.int64())])
+
+
 def _pieces(fd: int, size: int) -> list[tuple[int, int]]:
     """``[lo, hi)`` byte ranges covering the open file ``fd`` (``size`` bytes), each ending
-    after a ``\n`` (or at the end of the file)."""
+    after a ``\\n`` (or at the end of the file)."""
     out = []
     lo = 0
     while lo < size:
@@ -75,7 +78,7 @@ def _pieces(fd: int, size: int) -> list[tuple[int, int]]:
 
 
 def _next_newline(fd: int, start: int, size: int) -> int:
-    """The offset of the first ``\n`` at or after ``start``, or -1."""
+    """The offset of the first ``\\n`` at or after ``start``, or -1."""
     step = 1 << 16
     pos = start
     while pos < size:
@@ -95,11 +98,12 @@ class _Scratch(threading.local):
         self.buf = np.empty(0, dtype=np.uint8)
         self.kind = np.empty(rows, dtype=np.uint8)
         self.bounds = np.empty((rows, 2), dtype=np.int64)
-        self.ints = np.empty((rows, 6), dtype=np.int64)
+        self.ints = np.empty((rows, 7), dtype=np.int64)
         self.spans = np.empty((rows, 8), dtype=np.int64)
         self.codes = np.empty(rows, dtype=np.int32)
         self.models = np.empty((MODELS, 3), dtype=np.int64)
         self.slots = np.empty(4 * MODELS, dtype=np.int64)
+        self.items = np.empty((rows // 4 + 64, 3), dtype=np.int64)
 
     def read(self, fd: int, lo: int, hi: int) -> Any:
         """The bytes ``lo`` to ``hi`` of the open file ``fd``, in this thread's buffer."""
@@ -120,16 +124,17 @@ _SCRATCH = _Scratch()
 
 def _piece(
     fi: int, fd: int, lo: int, hi: int, seen: _Seen, resolve: Callable[[str], str | None]
-) -> tuple[list[Any], list[tuple[int, str]]]:
-    """The Arrow batches of the lines of bytes ``lo`` to ``hi`` of the open file ``fd``, and
-    the id and text of each line that is not fast (in a worker thread)."""
+) -> tuple[list[tuple[Any, Any]], list[tuple[int, str]]]:
+    """The Arrow batches (records, and their tools) of the lines of bytes ``lo`` to ``hi``
+    of the open file ``fd``, and the id and text of each line that is not fast (in a
+    worker thread)."""
     scratch = _SCRATCH
     buf = scratch.read(fd, lo, hi)
     out = []
     slow: list[tuple[int, str]] = []
     pos = 0
     while pos < hi - lo:
-        n, flags, pos, distinct = ls.scan_lines(
+        n, flags, pos, distinct, _items = ls.scan_lines(
             buf,
             pos,
             hi - lo,
@@ -140,6 +145,7 @@ def _piece(
             scratch.codes,
             scratch.models,
             scratch.slots,
+            scratch.items,
         )
         if flags:
             with _LOCK:
@@ -152,6 +158,7 @@ def _piece(
                 (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n]),
                 scratch.codes[:n],
                 scratch.models[:distinct],
+                scratch.items,
                 seen,
                 resolve,
                 slow,
@@ -177,14 +184,15 @@ def _batch(
     scanned: tuple[Any, Any, Any, Any],
     codes: Any,
     models: Any,
+    items: Any,
     seen: _Seen,
     resolve: Callable[[str], str | None],
     slow: list[tuple[int, str]],
-) -> Any:
-    """The Arrow batch of the non-empty lines ``scanned`` in ``buf``, which holds the file's
-    bytes from ``base``; the id and text of each line that is not fast added to ``slow``
-    (with its line end as Python's reader gives it: ``\\n``, but for the last line of a file
-    that has none)."""
+) -> tuple[Any, Any]:
+    """The Arrow batches of the non-empty lines ``scanned`` in ``buf``, which holds the
+    file's bytes from ``base``, and of their tools (``usage_tool_calls``); the id and text
+    of each line that is not fast added to ``slow`` (with its line end as Python's reader
+    gives it: ``\\n``, but for the last line of a file that has none)."""
     kind, bounds, ints, spans = scanned
     # the model's text, resolved once per distinct text; a record whose model does not
     # resolve is the calculator's (which says why); the lines that are not fast point to
@@ -192,8 +200,8 @@ def _batch(
     texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
     with _LOCK:  # the catalog is not read by two threads at once
         keys = [resolve(text) for text in texts]
-    fast, cols, tool_rows, model, members, rows = ls.columns(
-        len(kind), kind, bounds, ints, spans, codes, base + fi * FILE_IDS, len(keys)
+    fast, cols, tool_rows, model, request, rows, tools, names = ls.columns(
+        len(kind), kind, bounds, ints, spans, codes, items, base + fi * FILE_IDS, len(keys)
     )
     fast = fast.view(np.bool_)
     if None in keys:
@@ -208,7 +216,14 @@ def _batch(
                 seen.not_utf8 = fi if seen.not_utf8 is None else min(fi, seen.not_utf8)
             break
         slow.append((int(cols[0, k]), text + "\n" if end < len(buf) else text))
-    return pa.RecordBatch.from_arrays(
+    if None in keys and tools.shape[1]:  # the tools of records no longer fast go too
+        kept = fast[tools[0]]
+        tools, names = tools[:, kept], names[:, kept]
+    tool_batch = pa.RecordBatch.from_arrays(
+        [pa.array(tools[1]), _strings(buf, names[0], names[1]), pa.array(tools[2])],
+        schema=_tool_schema(),
+    )
+    records = pa.RecordBatch.from_arrays(
         [
             pa.array(cols[0]),
             pa.array(fast),
@@ -222,12 +237,12 @@ def _batch(
             pa.array(cols[3]),
             pa.array(cols[4]),
             pa.array(cols[5]),
-            _strings(buf, members[0], members[1]),
-            _strings(buf, members[2], members[3]),
+            _strings(buf, request[0], request[1]),
             pa.array(tool_rows),
         ],
         schema=_schema(),
     )
+    return records, tool_batch
 
 
 def _batches(
@@ -236,7 +251,7 @@ def _batches(
     seen: _Seen,
     resolve: Callable[[str], str | None],
     on_slow: Callable[[int, list[tuple[int, str]]], None],
-) -> Iterator[Any]:
+) -> Iterator[tuple[Any, Any]]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for fi, path in enumerate(files):
             fd = os.open(path, os.O_RDONLY)
@@ -246,10 +261,10 @@ def _batches(
                     lambda r, i=fi, f=fd: _piece(i, f, r[0], r[1], seen, resolve),
                     _pieces(fd, size),
                 )
-                for batches, slow in work:
+                for pairs, slow in work:
                     # the calculator's lines, while the threads read on
                     on_slow(fi, slow)
-                    yield from batches
+                    yield from pairs
             finally:
                 os.close(fd)
 
@@ -268,23 +283,27 @@ def read_records(
     resolve: Callable[[str], str | None],
     on_slow: Callable[[int, list[tuple[int, str]]], None],
     threads: int | None = None,
-) -> tuple[_Seen, Any]:
+) -> tuple[_Seen, tuple[Any, Any]]:
     """Read ``files`` (JSON Lines) into an Arrow table registered on the DuckDB connection
     ``raw`` as ``ratecard_lines``: a row per non-empty line, in file order, with ``id``
     (:data:`FILE_IDS`: the file's index and the line's first byte), ``fast``, and for a
     fast record ``model`` (the offering key
     ``resolve`` gives the model's JSON text; a record whose model it gives None for is not
     fast), ``t_at`` (UTC), ``p``, ``c``, ``cr``, ``r`` (prompt, completion, cached and
-    reasoning tokens), ``request`` and ``tools`` (JSON text, NULL when absent or null) and
-    ``tool_rows`` (the names in ``tools``);
+    reasoning tokens), ``request`` (JSON text, NULL when absent or null) and ``tool_rows``
+    (the names in its ``tool_usage``); and a table registered as ``ratecard_tools`` with a
+    row per tool of a fast record: ``event_pk`` (its ``id``), ``tool``, ``calls``;
     a line that is not fast has only ``id`` and ``fast`` right. ``on_slow(fi, lines)`` gets
     the id and text of every line of file ``fi`` that is not fast (with its line end as
     Python's reader gives it), a piece at a time, in file order, while the next pieces
-    are read. Returns the files Python must read whole (a NUL byte, a ``\r`` that does not end a
-    line), the first file with a line that is not UTF-8, if any (the caller refuses it),
-    and the table (about 68 bytes a record; keep it while the connection reads it)."""
+    are read. Returns the files Python must read whole (a NUL byte, a ``\\r`` that does not
+    end a line), the first file with a line that is not UTF-8, if any (the caller refuses it),
+    and the two tables (about 68 bytes a record; keep them while the connection reads
+    them)."""
     seen = _Seen()
-    batches = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))
-    table = pa.Table.from_batches(batches, schema=_schema())
+    pairs = list(_batches(files, threads or os.cpu_count() or 1, seen, resolve, on_slow))
+    table = pa.Table.from_batches([p[0] for p in pairs], schema=_schema())
+    tools = pa.Table.from_batches([p[1] for p in pairs], schema=_tool_schema())
     raw.register("ratecard_lines", table)
-    return seen, table
+    raw.register("ratecard_tools", tools)
+    return seen, (table, tools)

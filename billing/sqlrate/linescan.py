@@ -42,22 +42,33 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+
 #: what :func:`scan_lines` says of a line
 EMPTY, FAST, SLOW = 0, 1, 2
 #: what :func:`scan_lines` says of the bytes it read (bits of its second result)
 NUL, LONE_CR = 1, 2
 
-#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC) and the
-#: number of names in ``tool_usage``
-PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES = range(6)
+#: the columns of ``ints``: counts, the time (seconds since 1970-01-01 UTC), the number of
+#: names in ``tool_usage`` and the row of ``items`` its first name is in
+PROMPT, COMPLETION, CACHED, REASONING, EPOCH, TOOL_NAMES, TOOL_FIRST = range(7)
 #: the columns of ``spans``: start and end (exclusive) of a member's JSON text in the
 #: buffer, or -1 and -1 when absent or null
 MODEL, TS, REQUEST, TOOLS = 0, 2, 4, 6
 
+# billing.records' limits, written out: numba keeps a compiled function on disk until this
+# file changes, so a limit changed there must fail here (below) rather than go unseen
 _MAX_COUNT = 10**15
 _MAX_ID = 200
 _MAX_TOOL = 100
 _MAX_RECORD = 1024 * 1024
+if (_MAX_COUNT, _MAX_ID, _MAX_TOOL, _MAX_RECORD) != (
+    MAX_COUNT,
+    MAX_ID_CHARS,
+    MAX_TOOL_CHARS,
+    MAX_RECORD_CHARS,
+):  # pragma: no cover - a guard on the constants
+    raise RuntimeError("billing.sqlrate.linescan: update its limits to billing.records'")
 _MAX_NAMES = 32  # members of a request or tool_usage object read here; more: slow
 
 #: the keys read, in this order: their index is their bit in a level's ``seen`` mask
@@ -74,15 +85,9 @@ _CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
 _COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
 
 
-def _table(keys: tuple[str, ...]) -> tuple[Any, Any]:
-    data = b"".join(f'"{k}"'.encode() for k in keys)
-    ends = np.cumsum([len(k) + 2 for k in keys])
-    starts = np.concatenate([[0], ends[:-1]])
-    return np.frombuffer(data, dtype=np.uint8), np.stack([starts, ends], axis=1).astype(np.int64)
-
-
-_TOP_BYTES, _TOP_SPANS = _table(TOP)
-_USAGE_BYTES, _USAGE_SPANS = _table(USAGE)
+#: each key's length with its quotes
+_TOP_LENGTHS = np.array([len(k) + 2 for k in TOP], dtype=np.int64)
+_USAGE_LENGTHS = np.array([len(k) + 2 for k in USAGE], dtype=np.int64)
 
 #: a key compared 8 bytes at a time: at most this many words (the longest key, quoted,
 #: is 27 bytes)
@@ -225,21 +230,9 @@ def _top_key(buf: Any, s: int, e: int) -> int:
     if s + 1 >= e:
         return -1
     k = _TOP_BY_LETTER[buf[s + 1]]
-    if k >= 0 and _is_key(
-        buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
-    ):
+    if k >= 0 and _is_key(buf, s, e, _TOP_WORDS, _TOP_MASKS, k, _TOP_LENGTHS[k]):
         return int(k)
     return -1
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _starts(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
-    if s + re - rs > e:
-        return False
-    for k in range(re - rs):  # noqa: SIM110 (numba compiles a loop, not a generator)
-        if buf[s + k] != ref[rs + k]:
-            return False
-    return True
 
 
 @njit(cache=True, nogil=True)
@@ -258,7 +251,7 @@ def _usage_key(buf: Any, s: int, e: int) -> int:
         k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
     else:
         return -1
-    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]):
+    if _is_key(buf, s, e, _USAGE_WORDS, _USAGE_MASKS, k, _USAGE_LENGTHS[k]):
         return k
     return -1
 
@@ -399,7 +392,8 @@ def _distinct(buf: Any, names: Any, n: int) -> bool:
 @njit(cache=True, nogil=True)
 def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     """An object of counts (``counts``) or of plain scalars, names distinct and of at most
-    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names."""
+    the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names;
+    ``names``: each name's start, end and (``counts``) count."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
@@ -421,6 +415,7 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
         i = _ws(buf, i + 1, e)
         if counts:
             i = _count(buf, i, e, tmp)
+            names[n - 1, 2] = tmp[0]
         elif i < e and buf[i] == 34:
             i = _string(buf, i, e)
         else:
@@ -470,7 +465,7 @@ def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any) -> int:
     """The ``usage`` object at ``i`` into ``row`` (counts) and ``spans`` (tools); its end, or
     -1."""
     if i >= e or buf[i] != 123:
@@ -482,7 +477,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
         k = _usage_key(buf, i, e)
         if k < 0 or seen & (1 << k):
             return -1
-        j = i + _USAGE_SPANS[k, 1] - _USAGE_SPANS[k, 0]
+        j = i + _USAGE_LENGTHS[k]
         seen |= 1 << k
         i = _ws(buf, j, e)
         if i >= e or buf[i] != 58:
@@ -516,7 +511,15 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
                     return -1
                 spans[TOOLS] = i
                 spans[TOOLS + 1] = j
+                # each tool's name and count, kept (``names`` is used again by ``request``)
+                first = tmp[1]
+                for q in range(tmp[0]):
+                    items[first + q, 0] = names[q, 0]
+                    items[first + q, 1] = names[q, 1]
+                    items[first + q, 2] = names[q, 2]
                 row[TOOL_NAMES] = tmp[0]
+                row[TOOL_FIRST] = first
+                tmp[1] = first + tmp[0]
                 i = j
         i = _ws(buf, i, e)
         if i >= e:
@@ -537,10 +540,12 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any)
 
 
 @njit(cache=True, nogil=True)
-def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any) -> int:
+def _record(
+    buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any
+) -> int:
     """Read the record at ``i`` into ``row`` and ``spans``; the end of the object and the
-    blanks after it (no further than ``e``), or -1. It never reads past a ``\n``."""
-    for k in range(6):
+    blanks after it (no further than ``e``), or -1. It never reads past a ``\\n``."""
+    for k in range(7):
         row[k] = 0
     for k in range(8):
         spans[k] = -1
@@ -553,7 +558,7 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
         k = _top_key(buf, i, e)
         if k < 0 or seen & (1 << k):
             return -1
-        j = i + _TOP_SPANS[k, 1] - _TOP_SPANS[k, 0]
+        j = i + _TOP_LENGTHS[k]
         seen |= 1 << k
         i = _ws(buf, j, e)
         if i >= e or buf[i] != 58:
@@ -601,7 +606,7 @@ def _record(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, tmp: Any
                 spans[REQUEST] = i
                 spans[REQUEST + 1] = j
         else:  # usage
-            j = _usage(buf, i, e, row, spans, names, tmp)
+            j = _usage(buf, i, e, row, spans, names, items, tmp)
             if j < 0:
                 return -1
         i = _ws(buf, j, e)
@@ -652,6 +657,7 @@ def scan_lines(
     codes: Any,
     models: Any,
     slots: Any,
+    items: Any,
 ) -> Any:
     """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
     buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
@@ -660,11 +666,13 @@ def scan_lines(
     a slow line's are -1) and model: ``codes[n]``, a row of ``models`` (start, end and a
     hash of each distinct model text, in order of first sight; -1 for a line that is not
     fast), numbered while the text is in the cache (``slots``: a power of two, at least
-    twice the rows of ``models``). Returns the number of lines read, the flags
+    twice the rows of ``models``); its tools are rows ``ints[n, TOOL_FIRST]`` on of ``items``
+    (start and end of the name, count). Returns the number of lines read, the flags
     (:data:`NUL`, :data:`LONE_CR`), where it stopped (``hi`` when every line was read: it
-    stops early when ``kind`` or ``models`` is full) and the number of distinct models."""
-    names = np.empty((_MAX_NAMES, 2), dtype=np.int64)
-    tmp = np.zeros(1, dtype=np.int64)
+    stops early when ``kind``, ``models`` or ``items`` is full), the number of distinct
+    models and the rows of ``items`` used."""
+    names = np.empty((_MAX_NAMES, 3), dtype=np.int64)
+    tmp = np.zeros(2, dtype=np.int64)  # a value read; tmp[1]: the next free row of items
     slots[:] = -1
     d = 0
     last = -1
@@ -672,10 +680,11 @@ def scan_lines(
     n = 0
     s = lo
     cap = kind.shape[0]
-    while s < hi and n < cap:
+    while s < hi and n < cap and tmp[1] + _MAX_NAMES <= items.shape[0]:
         # a fast line is read once: the parse stops at the first byte that is not its own
         # (it never crosses a \n), which must then be the line end
-        e = _record(buf, s, hi, ints[n], spans[n], names, tmp)
+        used = tmp[1]
+        e = _record(buf, s, hi, ints[n], spans[n], names, items, tmp)
         t = e
         if e >= 0 and e < hi and buf[e] == 13 and (e + 1 == hi or buf[e + 1] == 10):
             t += 1
@@ -685,6 +694,7 @@ def scan_lines(
             if last < 0 or not _same(buf, ms, me, buf, models[last, 0], models[last, 1]):
                 last = _intern(buf, ms, me, models, slots, d)
                 if last < 0:
+                    tmp[1] = used
                     break  # models is full: the caller reads on from s
                 if last == d:
                     d += 1
@@ -696,6 +706,7 @@ def scan_lines(
             s = t + 1
             continue
         # any other line: its end is the next \n, and its bytes are searched for \r and NUL
+        tmp[1] = used  # the tools it may have read are not kept
         for k in range(8):
             spans[n, k] = -1
         t = s
@@ -719,20 +730,7 @@ def scan_lines(
                     flags |= LONE_CR
         n += 1
         s = t + 1
-    return n, flags, min(s, hi), d
-
-
-@njit(cache=True, nogil=True)
-def count_lines(buf: Any, lo: int, hi: int) -> int:
-    """The number of lines of ``buf[lo:hi]``: its ``\\n`` bytes, and one more when it does not
-    end with one."""
-    n = 0
-    for p in range(lo, hi):
-        if buf[p] == 10:
-            n += 1
-    if hi > lo and buf[hi - 1] != 10:
-        n += 1
-    return n
+    return n, flags, min(s, hi), d, tmp[1]
 
 
 @njit(cache=True, nogil=True)
@@ -770,27 +768,42 @@ def _hash(buf: Any, s: int, e: int) -> int:
 
 @njit(cache=True, nogil=True)
 def columns(
-    n: int, kind: Any, bounds: Any, ints: Any, spans: Any, codes: Any, first_id: int, other: int
+    n: int,
+    kind: Any,
+    bounds: Any,
+    ints: Any,
+    spans: Any,
+    codes: Any,
+    items: Any,
+    first_id: int,
+    other: int,
 ) -> Any:
     """The non-empty lines of a :func:`scan_lines` result (its first ``n`` rows) as
     contiguous columns, for Arrow to take as they are: ``fast`` (uint8), ``cols`` (rows:
     the id, ``first_id`` plus the line's first byte; the time in microseconds since
     1970-01-01 UTC; prompt, completion, cached and reasoning tokens), ``tool_rows`` (int16),
     ``model`` (int32: the line's model number, or ``other`` for a line that is not fast),
-    the start and end of ``request`` and ``tools`` (-1 when absent), and ``rows`` (each
-    line's row in the :func:`scan_lines` arrays, for the text of a line that is not
-    fast)."""
+    the start and end of ``request`` (-1 when absent), ``rows`` (each line's row in the
+    :func:`scan_lines` arrays, for the text of a line that is not fast), and the tools of
+    the fast lines: ``tools`` (rows: the line's index here, its id, the count) and the
+    start and end of each name (``names``)."""
     m = 0
+    t = 0
     for k in range(n):
         if kind[k] != EMPTY:
             m += 1
+        if kind[k] == FAST:
+            t += ints[k, TOOL_NAMES]
     fast = np.empty(m, dtype=np.uint8)
     cols = np.empty((6, m), dtype=np.int64)
     tool_rows = np.empty(m, dtype=np.int16)
     model = np.empty(m, dtype=np.int32)
-    members = np.empty((4, m), dtype=np.int64)
+    request = np.empty((2, m), dtype=np.int64)
     rows = np.empty(m, dtype=np.int64)
+    tools = np.empty((3, t), dtype=np.int64)
+    names = np.empty((2, t), dtype=np.int64)
     j = 0
+    t = 0
     for k in range(n):
         if kind[k] == EMPTY:
             continue
@@ -805,17 +818,23 @@ def columns(
             cols[5, j] = ints[k, REASONING]
             tool_rows[j] = ints[k, TOOL_NAMES]
             model[j] = codes[k]
-            members[0, j] = spans[k, REQUEST]
-            members[1, j] = spans[k, REQUEST + 1]
-            members[2, j] = spans[k, TOOLS]
-            members[3, j] = spans[k, TOOLS + 1]
+            request[0, j] = spans[k, REQUEST]
+            request[1, j] = spans[k, REQUEST + 1]
+            first = ints[k, TOOL_FIRST]
+            for q in range(ints[k, TOOL_NAMES]):
+                tools[0, t] = j
+                tools[1, t] = cols[0, j]
+                tools[2, t] = items[first + q, 2]
+                names[0, t] = items[first + q, 0] + 1  # the name without its quotes
+                names[1, t] = items[first + q, 1] - 1
+                t += 1
         else:
             fast[j] = 0
             for c in range(1, 6):
                 cols[c, j] = 0
             tool_rows[j] = 0
             model[j] = other
-            for c in range(4):
-                members[c, j] = -1
+            request[0, j] = -1
+            request[1, j] = -1
         j += 1
-    return fast, cols, tool_rows, model, members, rows
+    return fast, cols, tool_rows, model, request, rows, tools, names

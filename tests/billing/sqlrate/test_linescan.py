@@ -25,11 +25,12 @@ def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
     return (
         np.empty(rows, dtype=np.uint8),
         np.empty((rows, 2), dtype=np.int64),
-        np.empty((rows, 6), dtype=np.int64),
+        np.empty((rows, 7), dtype=np.int64),
         np.empty((rows, 8), dtype=np.int64),
         np.empty(rows, dtype=np.int32),
         np.empty((models, 3), dtype=np.int64),
         np.empty(4 * models, dtype=np.int64),
+        np.empty((rows * 2 + 64, 3), dtype=np.int64),
     )
 
 
@@ -38,9 +39,9 @@ def scan(text: str | bytes) -> tuple[list[dict[str, Any]], int]:
     what it read; and the flags."""
     raw = text.encode() if isinstance(text, str) else text
     data = np.frombuffer(bytearray(raw), dtype=np.uint8)
-    kind, bounds, ints, spans, codes, models, slots = arrays(len(data) + 1)
-    n, flags, stop, distinct = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    kind, bounds, ints, spans, codes, models, slots, items = arrays(len(data) + 1)
+    n, flags, stop, distinct, _used = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
     )
     assert stop == len(data)
     out = []
@@ -61,6 +62,11 @@ def scan(text: str | bytes) -> tuple[list[dict[str, Any]], int]:
             assert codes[k] < distinct and bytes(data[s:e]) == bytes(
                 data[spans[k, ls.MODEL] : spans[k, ls.MODEL + 1]]
             )
+            first, count = ints[k, ls.TOOL_FIRST], ints[k, ls.TOOL_NAMES]
+            row["tool_items"] = {
+                bytes(data[items[q, 0] + 1 : items[q, 1] - 1]).decode(): int(items[q, 2])
+                for q in range(first, first + count)
+            }
             for name, col in (
                 ("model", ls.MODEL),
                 ("ts", ls.TS),
@@ -108,6 +114,7 @@ def test_a_plain_record_is_read_exactly() -> None:
     assert row == {
         "kind": ls.FAST,
         "text": row["text"],
+        "tool_items": {"web_search": 2},
         "prompt": 1000,
         "completion": 10,
         "cached": 200,
@@ -286,6 +293,7 @@ def assert_reads_as_python(line: str, row: dict[str, Any]) -> None:
     assert json.loads(row["model"]) == want["model"]
     assert (None if row["request"] is None else json.loads(row["request"])) == want["request"]
     assert (None if row["tools"] is None else json.loads(row["tools"])) == want["tools"]
+    assert row["tool_items"] == (want["tools"] or {})  # the rows of usage_tool_calls
     known = set(ls.TOP) | set(ls.USAGE)
     assert want["keys"] <= known, line
 
@@ -307,18 +315,18 @@ def test_models_are_numbered_in_order_of_first_sight() -> None:
     c = GOOD.replace('"qwen3-5-4b"', '"qwen3-5-4c"')  # as long as a's, one byte apart
     text = "\n".join([a, b, a, "{}", c, b, a]) + "\n"
     data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
-    kind, bounds, ints, spans, codes, models, slots = arrays(10)
-    n, _flags, stop, distinct = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    kind, bounds, ints, spans, codes, models, slots, items = arrays(10)
+    n, _flags, stop, distinct, _used = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
     )
     assert (n, stop, distinct) == (7, len(data), 3)
     assert list(codes[:n]) == [0, 1, 0, -1, 2, 1, 0]
     texts = [bytes(data[s:e]) for s, e, _h in models[:distinct]]
     assert texts == [b'"qwen3-5-4b"', b'"qwen3-5-flash"', b'"qwen3-5-4c"']
     # with room for two models the read stops before the third, where the caller goes on
-    kind, bounds, ints, spans, codes, models, slots = arrays(10, models=2)
-    n, _flags, stop, distinct = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots
+    kind, bounds, ints, spans, codes, models, slots, items = arrays(10, models=2)
+    n, _flags, stop, distinct, _used = ls.scan_lines(
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
     )
     assert (n, distinct) == (4, 2)
     assert stop == text.index(c)
