@@ -18,6 +18,7 @@ pytest.importorskip("numba")
 
 from billing.sqlrate import linescan as ls  # noqa: E402
 from tests.budget import examples  # noqa: E402
+from tests.ratecard.test_price_bulk_exact import record as good  # noqa: E402
 
 
 def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
@@ -85,17 +86,7 @@ def one(line: str) -> dict[str, Any]:
     return rows[0]
 
 
-def good(**usage: Any) -> dict[str, Any]:
-    return {
-        "id": "r1",
-        "customer": "acme",
-        "model": "qwen3-5-4b",
-        "timestamp": "2026-11-20T10:00:00Z",
-        "usage": {"prompt_tokens": 1000, "completion_tokens": 10, **usage},
-    }
-
-
-GOOD = json.dumps(good())
+GOOD = json.dumps(good())  # the record tests/ratecard/test_price_bulk_exact.py starts from
 
 
 def test_a_plain_record_is_read_exactly() -> None:
@@ -182,8 +173,8 @@ CASES: list[tuple[str, Any]] = [
     (_swap("10}", '10, "completion_tokens_details": {"reasoning_tokens": 11}}'), "slow"),
     (_swap("10}", '10, "completion_tokens_details": {"cached_tokens": 1}}'), "slow"),
     # keys: unknown, repeated, escaped, at each level
-    (_swap('"id": "r1"', '"id": "r1", "provider": "x"'), "slow"),
-    (_swap('"id": "r1"', '"id": "r1", "id": "r1"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "provider": "x"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "id": "r"'), "slow"),
     (_swap('"model": "qwen3-5-4b"', '"model": "qwen3-5-4b", "model": "qwen3-5-4b"'), "slow"),
     (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "prompt_tokens": 1000'), "slow"),
     (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "cache_write_tokens": 0'), "slow"),
@@ -195,22 +186,22 @@ CASES: list[tuple[str, Any]] = [
     (_swap('"completion_tokens"', '"completion_tokens_x"'), "slow"),
     (_swap('"completion_tokens"', '"total_tokens"'), "slow"),
     # strings
-    (_swap('"r1"', '"' + "i" * 200 + '"'), "same"),
-    (_swap('"r1"', '"' + "i" * 201 + '"'), "slow"),
+    (_swap('"r"', '"' + "i" * 200 + '"'), "same"),
+    (_swap('"r"', '"' + "i" * 201 + '"'), "slow"),
     (_swap('"qwen3-5-4b"', '"' + "m" * 201 + '"'), "slow"),
-    (_swap('"r1"', '"r\u00e9"'), "slow"),
-    (_swap('"r1"', '"r\\u00e9"'), "slow"),
-    (_swap('"r1"', '"r\t"'), "slow"),
-    (_swap('"r1"', "7"), "slow"),
-    (_swap('"r1"', "null"), "same"),
+    (_swap('"r"', '"r\u00e9"'), "slow"),
+    (_swap('"r"', '"r\\u00e9"'), "slow"),
+    (_swap('"r"', '"r\t"'), "slow"),
+    (_swap('"r"', "7"), "slow"),
+    (_swap('"r"', "null"), "same"),
     (_swap('"acme"', "null"), "same"),
     (_swap('"qwen3-5-4b"', "null"), "slow"),
-    (_swap('"id": "r1", ', ""), "same"),
+    (_swap('"id": "r", ', ""), "same"),
     # the endpoint
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "chat.completions"'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "completions"'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": null'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "embeddings"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "chat.completions"'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "completions"'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": null'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "embeddings"'), "slow"),
     # tools and request
     (_swap("10}", '10, "tool_usage": {}}'), "same"),
     (_swap("10}", '10, "tool_usage": null}'), "same"),
@@ -353,7 +344,7 @@ def test_lines_are_split_as_python_splits_them() -> None:
     [
         (GOOD + "\n" + GOOD.replace(", ", ",\r", 1) + "\n", ls.LONE_CR),
         (GOOD + "\r\r\n", ls.LONE_CR),
-        (GOOD + "\n" + GOOD.replace('"r1"', '"r\x00"') + "\n", ls.NUL),
+        (GOOD + "\n" + GOOD.replace('"r"', '"r\x00"') + "\n", ls.NUL),
     ],
     ids=["cr between tokens", "two cr", "nul in a string"],
 )
@@ -474,7 +465,6 @@ def test_many_small_pieces_and_batches_priced_as_python(
     # batch ended by a third model text: the rows of every batch are its own
     pytest.importorskip("duckdb")
     from billing.sqlrate import files, lineread
-    from tests.ratecard.test_price_bulk_exact import GOOD as BULK_GOOD
     from tests.ratecard.test_price_bulk_exact import MODELS, assert_same
 
     monkeypatch.setattr(files, "READER", "compiled")
@@ -483,7 +473,7 @@ def test_many_small_pieces_and_batches_priced_as_python(
     lines = []
     for i in range(90):
         model = MODELS[i % 3]
-        line = BULK_GOOD.replace('"qwen3-5-4b"', json.dumps(model)).replace("1000", str(i))
+        line = GOOD.replace('"qwen3-5-4b"', json.dumps(model)).replace("1000", str(i))
         lines.append(line if i % 7 else line.replace('"usage"', '"provider": "x", "usage"'))
     got = assert_same(tmp_path, lines)
     assert got["fast"] == sum(1 for i in range(90) if i % 7)
