@@ -544,3 +544,25 @@ def test_a_gz_suffix_is_not_a_compression(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress((GOOD + "\n").encode()))
     with pytest.raises(FileTextError, match="not UTF-8 text"):
         price_files([packed])
+
+
+def test_a_long_line_blank_at_first_is_a_record_as_ratecard_price_reads_it(
+    tmp_path: Path,
+) -> None:
+    # a line of more than billing.records.MAX_RECORD_CHARS (1 MiB) characters whose first
+    # MiB is spaces holds a record: ``ratecard price`` reads the first MiB of a long line
+    # only, and once skipped such a line as blank; it is refused by its length, as the
+    # bulk readers refuse it, never silently left out
+    from ratecard.cli.common import read_json_lines
+
+    pad = " " * (1024 * 1024 + 5)
+    path = tmp_path / "long.jsonl"
+    path.write_text(f"{GOOD}\n{pad}{GOOD}\n{pad}\n{GOOD}\n", encoding="utf-8")
+    with path.open(encoding="utf-8") as stream:
+        read = [(number, price_one(text, number)) for number, text in read_json_lines(stream)]
+    assert [number for number, _priced in read] == [1, 2, 4]  # line 3 is blank
+    too_long = "the line is longer than N KiB; a usage record is not that long."
+    assert [_reason(p.error or "") for _n, p in read if p.charge is None] == [too_long]
+    got = bulk_totals(path)
+    assert (got["priced"], got["failed"]) == (2, {too_long: 1})
+    assert got["total"] == 2 * GOOD_TOTAL
