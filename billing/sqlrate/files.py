@@ -22,8 +22,9 @@ records that cannot be priced are counted per reason, never priced 0.
 Each file is read as the file it names (through a link of its own: DuckDB would read
 ``usage[1].jsonl`` as a glob pattern) and as plain text (``.gz`` is not a compression here).
 A file whose lines DuckDB cannot give back as Python reads them is read by Python whole, its
-records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter) or
-starting with a byte-order mark (which Python refuses in the first record). A file holding a
+records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter),
+starting with a byte-order mark (which Python refuses in the first record) or whose last
+line is longer than 4 MiB (DuckDB may drop it without an error). A file holding a
 NUL byte, or that is not UTF-8 text, is refused as ``ratecard price`` refuses it
 (:class:`FileTextError`). The exact path gets each line with its line end, as
 ``ratecard price`` does.
@@ -409,6 +410,9 @@ def price_files(
             # calculator reads each such file
             odd = raw.execute("SELECT DISTINCT fi FROM records WHERE odd").fetchall()
             apart |= {int(fi) for (fi,) in odd}
+            # a last line longer than DuckDB's buffer is dropped without an error
+            # (duckdb/duckdb#25825): Python reads a file whose last line is long
+            apart |= {fi for fi, path in enumerate(files) if _ends_in_long_line(path)}
         for fi in sorted(apart):
             _refuse_nul(files[fi])
         # a byte-order mark Python refuses in the first record: the calculator reads it
@@ -606,6 +610,23 @@ def _refuse_nul(path: Path) -> None:
                 raise FileTextError(
                     f"{path} is not text: line {number} holds NUL bytes", usage=False
                 )
+
+
+def _ends_in_long_line(path: Path, limit: int = _LINE_BYTES) -> bool:
+    """Whether the last line of the JSON Lines file ``path`` (after its last ``\\n`` but a
+    final one) is longer than ``limit`` bytes: DuckDB's CSV reader may drop such a line
+    without an error, when it is longer than its buffer (duckdb/duckdb#25825)."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    with path.open("rb") as stream:
+        end = stream.seek(0, 2)
+        if end:
+            stream.seek(end - 1)
+            if stream.read(1) == b"\n":
+                end -= 1
+        start = max(0, end - limit - 1)
+        stream.seek(start)
+        return end > limit and b"\n" not in stream.read(end - start)
 
 
 def _starts_with_bom(path: Path) -> bool:

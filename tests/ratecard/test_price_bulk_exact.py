@@ -566,3 +566,16 @@ def test_a_long_line_blank_at_first_is_a_record_as_ratecard_price_reads_it(
     got = bulk_totals(path)
     assert (got["priced"], got["failed"]) == (2, {too_long: 1})
     assert got["total"] == 2 * GOOD_TOTAL
+
+
+def test_a_last_line_longer_than_duckdbs_buffer_is_refused_not_dropped(tmp_path: Path) -> None:
+    # DuckDB's CSV reader drops a last line longer than its buffer (16 x the 4 MiB line
+    # limit: 64 MiB) without an error (duckdb/duckdb#25825): that line is a record
+    # ``ratecard price`` refuses by its length, so the file is Python's to read
+    long_line = "x" * (65 * 1024 * 1024)
+    path = tmp_path / "last.jsonl"
+    path.write_text(f"{GOOD}\n{long_line}", encoding="utf-8")
+    got = bulk_totals(path)
+    # GOOD once: 0.0000407; the long line refused (1 MiB: 1024 KiB)
+    assert (got["priced"], got["total"]) == (1, GOOD_TOTAL)
+    assert got["failed"] == {"the line is longer than N KiB; a usage record is not that long.": 1}
