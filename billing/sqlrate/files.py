@@ -22,12 +22,12 @@ records that cannot be priced are counted per reason, never priced 0.
 Each file is read as the file it names (through a link of its own: DuckDB would read
 ``usage[1].jsonl`` as a glob pattern) and as plain text (``.gz`` is not a compression here).
 A file whose lines DuckDB cannot give back as Python reads them is read by Python whole, its
-records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter),
-starting with a byte-order mark (which Python refuses in the first record) or whose last
-line is longer than 4 MiB (DuckDB may drop it without an error). A file holding a
-NUL byte, or that is not UTF-8 text, is refused as ``ratecard price`` refuses it
-(:class:`FileTextError`). The exact path gets each line with its line end, as
-``ratecard price`` does.
+records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter) or a
+``\\r`` that does not end a line (DuckDB may drop the byte after it), starting with a
+byte-order mark (which Python refuses in the first record), or whose last line is longer
+than 4 MiB (DuckDB may drop it without an error). A file holding a NUL byte, or that is
+not UTF-8 text, is refused as ``ratecard price`` refuses it (:class:`FileTextError`). The
+exact path gets each line with its line end, as ``ratecard price`` does.
 """
 
 from __future__ import annotations
@@ -411,8 +411,13 @@ def price_files(
             odd = raw.execute("SELECT DISTINCT fi FROM records WHERE odd").fetchall()
             apart |= {int(fi) for (fi,) in odd}
             # a last line longer than DuckDB's buffer is dropped without an error
-            # (duckdb/duckdb#25825): Python reads a file whose last line is long
-            apart |= {fi for fi, path in enumerate(files) if _ends_in_long_line(path)}
+            # (duckdb/duckdb#25825), and in a file of \r\n line ends the byte after a
+            # lone \r: Python reads such a file whole
+            apart |= {
+                fi
+                for fi, path in enumerate(files)
+                if _ends_in_long_line(path) or _has_lone_cr(path)
+            }
         for fi in sorted(apart):
             _refuse_nul(files[fi])
         # a byte-order mark Python refuses in the first record: the calculator reads it
@@ -627,6 +632,23 @@ def _ends_in_long_line(path: Path, limit: int = _LINE_BYTES) -> bool:
         start = max(0, end - limit - 1)
         stream.seek(start)
         return end > limit and b"\n" not in stream.read(end - start)
+
+
+def _has_lone_cr(path: Path) -> bool:
+    """Whether the JSON Lines file ``path`` holds a ``\\r`` that is not followed by ``\\n``
+    (but as its last byte): Python's reader ends a line there, and DuckDB's CSV reader, in a
+    file of ``\\r\\n`` line ends, drops the byte after it. Read in pieces."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    with path.open("rb") as stream:
+        held = b""  # a \r at the end of a piece, whose \n may start the next one
+        while piece := stream.read(1 << 20):
+            data = held + piece
+            held = b"\r" if data.endswith(b"\r") else b""
+            body = data[: len(data) - len(held)]
+            if body.count(b"\r") != body.count(b"\r\n"):
+                return True
+    return False
 
 
 def _starts_with_bom(path: Path) -> bool:
