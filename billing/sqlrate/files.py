@@ -105,7 +105,9 @@ _NUMBER = re.compile(
 def _reason(error: str) -> str:
     """A failure sentence without its line and record id, and with times and numbers as N,
     so that records failing the same way count under one reason."""
-    text = re.sub(r"^line \d+(, record '(?:[^'\\]|\\.)*')?: ", "", error)
+    # the id as Python's repr writes it: in single quotes, or in double quotes when it
+    # holds a ' and no "
+    text = re.sub(r"""^line \d+(, record ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))?: """, "", error)
     out, last = [], 0
     for m in _TIME.finditer(text):
         out += [_NUMBER.sub(_kept, text[last : m.start()]), m.group(1) or "N"]

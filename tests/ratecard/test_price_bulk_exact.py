@@ -593,3 +593,15 @@ def test_a_lone_carriage_return_in_a_crlf_file_splits_the_line_as_python_does(
     # GOOD three times: 3 x 0.0000407 = 0.0001221; "x" is not JSON
     assert (got["priced"], got["total"]) == (3, Decimal("0.0001221"))
     assert got["failed"] == {"not valid JSON: Expecting value (line N, column N).": 1}
+
+
+def test_a_failure_counts_under_one_reason_whatever_the_record_id(tmp_path: Path) -> None:
+    # Python writes an id holding ' in double quotes (record "it's"): the reason is still
+    # the sentence alone, as for any other id (DuckDB's reader hands the calculator a
+    # record without its id when its model does not resolve)
+    lines = [
+        GOOD.replace('"qwen3-5-4b"', '"no-such-model"').replace('"id": "r"', f'"id": {rid}')
+        for rid in ('"it\'s"', '"r"', '"a\\"b\'c"', "null")
+    ]
+    got = assert_same(tmp_path, lines)
+    assert got["failed"] == {"unknown model 'no-such-model'.": 4}
