@@ -648,7 +648,7 @@ def _has_lone_cr(path: Path) -> bool:
             data = held + piece
             held = b"\r" if data.endswith(b"\r") else b""
             body = data[: len(data) - len(held)]
-            if body.count(b"\r") != body.count(b"\r\n"):
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
                 return True
     return False
 
