@@ -449,13 +449,21 @@ COMPILED_FROM_BYTES = 64 << 20
 
 def _compiled_reader(files: Sequence[Path]) -> bool:
     """Whether ``files`` are read by billing.sqlrate.lineread's compiled reader: all JSON
-    Lines, numba installed, and :data:`READER` ``"compiled"`` or ``"auto"`` with at least
-    :data:`COMPILED_FROM_BYTES`. Otherwise DuckDB reads them (:func:`_read_records`)."""
+    Lines, numba installed and loadable, and :data:`READER` ``"compiled"`` or ``"auto"`` with
+    at least :data:`COMPILED_FROM_BYTES`. Otherwise DuckDB reads them
+    (:func:`_read_records`)."""
     if READER == "duckdb" or any(p.suffix.lower() == ".parquet" for p in files):
         return False
     if READER == "auto" and sum(p.stat().st_size for p in files) < COMPILED_FROM_BYTES:
         return False
-    return importlib.util.find_spec("numba") is not None
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        # here: numba takes about 0.7 s to load, and only this path needs it
+        from . import lineread  # noqa: F401
+    except ImportError:
+        return False  # installed but not loadable (a NumPy it does not support)
+    return True
 
 
 def _read_compiled(

@@ -605,3 +605,23 @@ def test_a_failure_counts_under_one_reason_whatever_the_record_id(tmp_path: Path
     ]
     got = assert_same(tmp_path, lines)
     assert got["failed"] == {"unknown model 'no-such-model'.": 4}
+
+
+def test_a_compiled_reader_that_cannot_load_leaves_the_files_to_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # numba installed but not loadable (an upgraded NumPy it does not support: "Numba
+    # needs NumPy 2.2 or less"): DuckDB's reader reads the files, as without numba,
+    # never an internal error
+    import sys
+
+    import billing.sqlrate
+
+    monkeypatch.setattr(files, "READER", "auto")
+    monkeypatch.setattr(files, "COMPILED_FROM_BYTES", 0)
+    monkeypatch.delattr(billing.sqlrate, "lineread", raising=False)
+    monkeypatch.setitem(sys.modules, "billing.sqlrate.lineread", None)
+    path = tmp_path / "usage.jsonl"
+    path.write_text(GOOD + "\n", encoding="utf-8")
+    result = price_files([path])
+    assert (result.reader, result.priced, result.total) == ("duckdb", 1, GOOD_TOTAL)
