@@ -461,8 +461,10 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
     try:
         # here: numba takes about 0.7 s to load, and only this path needs it
         from . import lineread  # noqa: F401
-    except ImportError:
-        return False  # installed but not loadable (a NumPy it does not support)
+    except (ImportError, RuntimeError):
+        # installed but not loadable: beside a NumPy it does not support, or with no place
+        # to keep the compiled code (numba: "cannot cache function ...: no locator available")
+        return False
     return True
 
 

@@ -607,12 +607,31 @@ def test_a_failure_counts_under_one_reason_whatever_the_record_id(tmp_path: Path
     assert got["failed"] == {"unknown model 'no-such-model'.": 4}
 
 
+class _Unloadable:
+    """A meta path finder that fails the import of billing.sqlrate.lineread as numba can."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def find_spec(self, name: str, *_args: Any) -> None:
+        if name == "billing.sqlrate.lineread":
+            raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ImportError("Numba needs NumPy 2.2 or less. Got NumPy 2.3."),
+        RuntimeError("cannot cache function '_is_key': no locator available for file"),
+    ],
+    ids=["numpy", "no cache"],
+)
 def test_a_compiled_reader_that_cannot_load_leaves_the_files_to_duckdb(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    # numba installed but not loadable (an upgraded NumPy it does not support: "Numba
-    # needs NumPy 2.2 or less"): DuckDB's reader reads the files, as without numba,
-    # never an internal error
+    # numba installed but not loadable (beside a NumPy it does not support; or with no
+    # place to keep its compiled code: a read-only install and no writable cache folder):
+    # DuckDB's reader reads the files, as without numba, never an internal error
     import sys
 
     import billing.sqlrate
@@ -620,7 +639,8 @@ def test_a_compiled_reader_that_cannot_load_leaves_the_files_to_duckdb(
     monkeypatch.setattr(files, "READER", "auto")
     monkeypatch.setattr(files, "COMPILED_FROM_BYTES", 0)
     monkeypatch.delattr(billing.sqlrate, "lineread", raising=False)
-    monkeypatch.setitem(sys.modules, "billing.sqlrate.lineread", None)
+    monkeypatch.delitem(sys.modules, "billing.sqlrate.lineread", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Unloadable(error), *sys.meta_path])
     path = tmp_path / "usage.jsonl"
     path.write_text(GOOD + "\n", encoding="utf-8")
     result = price_files([path])
