@@ -507,3 +507,50 @@ def test_a_key_near_the_end_of_the_buffer_is_read_byte_by_byte() -> None:
     assert rows[0]["prompt"] == 1000
     rows, _flags = scan(line.replace('"completion_tokens"', '"completion_tokenz"'))
     assert rows[0]["kind"] == ls.SLOW
+
+
+#: a record with every member the reader reads, and bytes a decoder may disagree on
+_FULL = json.dumps(
+    good(
+        total_tokens=1010,
+        prompt_tokens_details={"cached_tokens": 200},
+        completion_tokens_details={"reasoning_tokens": 4},
+        tool_usage={"web_search": 2, "code_interpreter": 0},
+    )
+    | {"endpoint": "completions", "request": {"tool_web_search": True, "size": "hd", "n": None}}
+).encode()
+_BYTES = [b"\r", b"\x00", b"\xff", b"\x0b", b"\x0c", b"\x1f", b"\x7f", b"\x80", b"\\", b'"']
+_BYTES += ["\u2028".encode(), "\u00e9".encode(), "\ufeff".encode(), b"\t", b" ", b",", b"}"]
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_FULL)), st.sampled_from(_BYTES), st.integers(0, 2)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from([b"\n", b"\r\n", b""]),
+)
+def test_a_line_changed_byte_by_byte_is_fast_only_as_python_reads_it(
+    edits: list[tuple[int, bytes, int]], end: bytes
+) -> None:
+    # any byte inserted, replaced or deleted anywhere: a line still read as fast holds
+    # what Python reads (and is one line: a \r or NUL makes it Python's)
+    line = _FULL
+    for at, byte, how in edits:
+        at = min(at, len(line))
+        line = (
+            line[:at] + byte + line[at:]
+            if how == 0
+            else line[:at] + byte + line[at + 1 :]
+            if how == 1
+            else line[:at] + line[at + 1 :]
+        )
+    rows, flags = scan(line + end)
+    fast = [row for row in rows if row["kind"] == ls.FAST]
+    for row in fast:
+        assert row["text"] == line.rstrip(b"\r")
+        assert_reads_as_python(line.decode("ascii"), row)
+    if b"\x00" in line:
+        assert not fast and flags & ls.NUL
