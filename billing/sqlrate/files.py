@@ -455,18 +455,19 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
     (:func:`_read_records`)."""
     if READER == "duckdb" or any(p.suffix.lower() == ".parquet" for p in files):
         return False
-    if READER == "auto" and sum(p.stat().st_size for p in files) < COMPILED_FROM_BYTES:
+    sizes = [p.stat().st_size for p in files]
+    if READER == "auto" and sum(sizes) < COMPILED_FROM_BYTES:
         return False
     if importlib.util.find_spec("numba") is None:
         return False
     try:
         # here: numba takes about 0.7 s to load, and only this path needs it
-        from . import lineread  # noqa: F401
+        from . import lineread
     except (ImportError, RuntimeError):
         # installed but not loadable: beside a NumPy it does not support, or with no place
         # to keep the compiled code (numba: "cannot cache function ...: no locator available")
         return False
-    return True
+    return max(sizes, default=0) < lineread.FILE_IDS  # a record's id holds its offset
 
 
 def _read_compiled(

@@ -554,3 +554,17 @@ def test_a_line_changed_byte_by_byte_is_fast_only_as_python_reads_it(
         assert_reads_as_python(line.decode("ascii"), row)
     if b"\x00" in line:
         assert not fast and flags & ls.NUL
+
+
+def test_a_file_too_large_for_a_record_id_is_left_to_duckdb(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an id holds a record's byte offset in 40 bits (1 TiB): a larger file is DuckDB's
+    from billing.sqlrate import files, lineread
+
+    path = tmp_path / "usage.jsonl"
+    path.write_text((GOOD + "\n") * 3)
+    monkeypatch.setattr(files, "READER", "compiled")
+    assert files._compiled_reader([path])
+    monkeypatch.setattr(lineread, "FILE_IDS", path.stat().st_size)
+    assert not files._compiled_reader([path])
