@@ -22,11 +22,12 @@ records that cannot be priced are counted per reason, never priced 0.
 Each file is read as the file it names (through a link of its own: DuckDB would read
 ``usage[1].jsonl`` as a glob pattern) and as plain text (``.gz`` is not a compression here).
 A file whose lines DuckDB cannot give back as Python reads them is read by Python whole, its
-records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter) or
-starting with a byte-order mark (which Python refuses in the first record). A file holding a
-NUL byte, or that is not UTF-8 text, is refused as ``ratecard price`` refuses it
-(:class:`FileTextError`). The exact path gets each line with its line end, as
-``ratecard price`` does.
+records priced on the exact path: one holding the byte 0x01 (DuckDB's line splitter) or a
+``\\r`` that does not end a line (DuckDB may drop the byte after it), starting with a
+byte-order mark (which Python refuses in the first record), or whose last line is longer
+than 4 MiB (DuckDB may drop it without an error). A file holding a NUL byte, or that is
+not UTF-8 text, is refused as ``ratecard price`` refuses it (:class:`FileTextError`). The
+exact path gets each line with its line end, as ``ratecard price`` does.
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ _NUMBER = re.compile(
 def _reason(error: str) -> str:
     """A failure sentence without its line and record id, and with times and numbers as N,
     so that records failing the same way count under one reason."""
-    text = re.sub(r"^line \d+(, record '(?:[^'\\]|\\.)*')?: ", "", error)
+    # the id as Python's repr writes it: in single quotes, or in double quotes when it
+    # holds a ' and no "
+    text = re.sub(r"""^line \d+(, record ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"))?: """, "", error)
     out, last = [], 0
     for m in _TIME.finditer(text):
         out += [_NUMBER.sub(_kept, text[last : m.start()]), m.group(1) or "N"]
@@ -409,6 +412,14 @@ def price_files(
             # calculator reads each such file
             odd = raw.execute("SELECT DISTINCT fi FROM records WHERE odd").fetchall()
             apart |= {int(fi) for (fi,) in odd}
+            # a last line longer than DuckDB's buffer is dropped without an error
+            # (duckdb/duckdb#25825), and in a file of \r\n line ends the byte after a
+            # lone \r: Python reads such a file whole
+            apart |= {
+                fi
+                for fi, path in enumerate(files)
+                if _ends_in_long_line(path) or _has_lone_cr(path)
+            }
         for fi in sorted(apart):
             _refuse_nul(files[fi])
         # a byte-order mark Python refuses in the first record: the calculator reads it
@@ -439,13 +450,24 @@ COMPILED_FROM_BYTES = 128 << 20
 
 def _compiled_reader(files: Sequence[Path]) -> bool:
     """Whether ``files`` are read by billing.sqlrate.lineread's compiled reader: all JSON
-    Lines, numba installed, and :data:`READER` ``"compiled"`` or ``"auto"`` with at least
-    :data:`COMPILED_FROM_BYTES`. Otherwise DuckDB reads them (:func:`_read_records`)."""
+    Lines, numba installed and loadable, and :data:`READER` ``"compiled"`` or ``"auto"`` with
+    at least :data:`COMPILED_FROM_BYTES`. Otherwise DuckDB reads them
+    (:func:`_read_records`)."""
     if READER == "duckdb" or any(p.suffix.lower() == ".parquet" for p in files):
         return False
-    if READER == "auto" and sum(p.stat().st_size for p in files) < COMPILED_FROM_BYTES:
+    sizes = [p.stat().st_size for p in files]
+    if READER == "auto" and sum(sizes) < COMPILED_FROM_BYTES:
         return False
-    return importlib.util.find_spec("numba") is not None
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        # here: numba takes about 0.7 s to load, and only this path needs it
+        from . import lineread
+    except (ImportError, RuntimeError):
+        # installed but not loadable: beside a NumPy it does not support, or with no place
+        # to keep the compiled code (numba: "cannot cache function ...: no locator available")
+        return False
+    return max(sizes, default=0) < lineread.FILE_IDS  # a record's id holds its offset
 
 
 def _read_compiled(
@@ -610,6 +632,40 @@ def _refuse_nul(path: Path) -> None:
                 raise FileTextError(
                     f"{path} is not text: line {number} holds NUL bytes", usage=False
                 )
+
+
+def _ends_in_long_line(path: Path, limit: int = _LINE_BYTES) -> bool:
+    """Whether the last line of the JSON Lines file ``path`` (after its last ``\\n`` but a
+    final one) is longer than ``limit`` bytes: DuckDB's CSV reader may drop such a line
+    without an error, when it is longer than its buffer (duckdb/duckdb#25825)."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    with path.open("rb") as stream:
+        end = stream.seek(0, 2)
+        if end:
+            stream.seek(end - 1)
+            if stream.read(1) == b"\n":
+                end -= 1
+        start = max(0, end - limit - 1)
+        stream.seek(start)
+        return end > limit and b"\n" not in stream.read(end - start)
+
+
+def _has_lone_cr(path: Path) -> bool:
+    """Whether the JSON Lines file ``path`` holds a ``\\r`` that is not followed by ``\\n``
+    (but as its last byte): Python's reader ends a line there, and DuckDB's CSV reader, in a
+    file of ``\\r\\n`` line ends, drops the byte after it. Read in pieces."""
+    if path.suffix.lower() == ".parquet":
+        return False
+    with path.open("rb") as stream:
+        held = b""  # a \r at the end of a piece, whose \n may start the next one
+        while piece := stream.read(1 << 20):
+            data = held + piece
+            held = b"\r" if data.endswith(b"\r") else b""
+            body = data[: len(data) - len(held)]
+            if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+                return True
+    return False
 
 
 def _starts_with_bom(path: Path) -> bool:

@@ -29,7 +29,8 @@ from . import linescan as ls
 PIECE_BYTES = 8 << 20
 #: distinct model texts numbered in one batch (a batch ends early at this many)
 MODELS = 4096
-#: held while the catalog is read (to resolve a model) or the findings written
+#: held while a model is resolved (the caller's cache of them is not shared safely) or the
+#: findings written
 _LOCK = threading.Lock()
 
 
@@ -198,7 +199,9 @@ def _batch(
     # resolve is the calculator's (which says why); the lines that are not fast point to
     # an empty last entry
     texts = [bytes(buf[s:e]).decode() for s, e, _h in models]
-    with _LOCK:  # the catalog is not read by two threads at once
+    # one worker thread at a time resolves (and caches) a model; the calling thread prices
+    # records meanwhile, which only reads the catalog
+    with _LOCK:
         keys = [resolve(text) for text in texts]
     fast, cols, tool_rows, model, request, rows, tools, names = ls.columns(
         len(kind), kind, bounds, ints, spans, codes, items, base + fi * FILE_IDS, len(keys)

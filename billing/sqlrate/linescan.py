@@ -380,6 +380,30 @@ def _timestamp(buf: Any, s: int, e: int, out: Any) -> bool:
     return True
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _colon(buf: Any, i: int, e: int) -> int:
+    """After a member's name (at ``i``): the start of its value, past the blanks, the ``:``
+    and the blanks after it; or -1."""
+    i = _ws(buf, i, e)
+    if i >= e or buf[i] != 58:
+        return -1
+    return _ws(buf, i + 1, e)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _after_value(buf: Any, i: int, e: int) -> tuple[int, int]:
+    """After a member's value (at ``i``) and the blanks that follow: ``(1, the next member's
+    start)`` at a ``,``; ``(0, just past it)`` at the ``}`` that ends the object; else
+    ``(-1, -1)``."""
+    i = _ws(buf, i, e)
+    if i < e:
+        if buf[i] == 44:
+            return 1, _ws(buf, i + 1, e)
+        if buf[i] == 125:
+            return 0, i + 1
+    return -1, -1
+
+
 @njit(cache=True, nogil=True)
 def _distinct(buf: Any, names: Any, n: int) -> bool:
     for a in range(n):
@@ -409,10 +433,9 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
         names[n, 0] = i
         names[n, 1] = j
         n += 1
-        i = _ws(buf, j, e)
-        if i >= e or buf[i] != 58:
+        i = _colon(buf, j, e)
+        if i < 0:
             return -1
-        i = _ws(buf, i + 1, e)
         if counts:
             i = _count(buf, i, e, tmp)
             names[n - 1, 2] = tmp[0]
@@ -422,19 +445,15 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
             i = _literal(buf, i, e)
         if i < 0:
             return -1
-        i = _ws(buf, i, e)
-        if i >= e:
+        more, i = _after_value(buf, i, e)
+        if more < 0:
             return -1
-        if buf[i] == 44:
-            i = _ws(buf, i + 1, e)
-            continue
-        if buf[i] == 125:
+        if more == 0:
             break
-        return -1
     if not _distinct(buf, names, n):
         return -1
     tmp[0] = n
-    return i + 1
+    return i
 
 
 @njit(cache=True, nogil=True)
@@ -479,10 +498,9 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: An
             return -1
         j = i + _USAGE_LENGTHS[k]
         seen |= 1 << k
-        i = _ws(buf, j, e)
-        if i >= e or buf[i] != 58:
+        i = _colon(buf, j, e)
+        if i < 0:
             return -1
-        i = _ws(buf, i + 1, e)
         if k == 0 or k == 1:
             i = _count(buf, i, e, tmp)
             if i < 0:
@@ -521,22 +539,18 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: An
                 row[TOOL_FIRST] = first
                 tmp[1] = first + tmp[0]
                 i = j
-        i = _ws(buf, i, e)
-        if i >= e:
+        more, i = _after_value(buf, i, e)
+        if more < 0:
             return -1
-        if buf[i] == 44:
-            i = _ws(buf, i + 1, e)
-            continue
-        if buf[i] == 125:
+        if more == 0:
             break
-        return -1
     if (seen & 3) != 3:
         return -1
     if total >= 0 and total != row[PROMPT] + row[COMPLETION]:
         return -1
     if row[CACHED] > row[PROMPT] or row[REASONING] > row[COMPLETION]:
         return -1
-    return i + 1
+    return i
 
 
 @njit(cache=True, nogil=True)
@@ -560,10 +574,9 @@ def _record(
             return -1
         j = i + _TOP_LENGTHS[k]
         seen |= 1 << k
-        i = _ws(buf, j, e)
-        if i >= e or buf[i] != 58:
+        i = _colon(buf, j, e)
+        if i < 0:
             return -1
-        i = _ws(buf, i + 1, e)
         if k == 0 or k == 1:  # id, customer
             if _null(buf, i, e):
                 j = i + 4
@@ -609,18 +622,14 @@ def _record(
             j = _usage(buf, i, e, row, spans, names, items, tmp)
             if j < 0:
                 return -1
-        i = _ws(buf, j, e)
-        if i >= e:
+        more, i = _after_value(buf, j, e)
+        if more < 0:
             return -1
-        if buf[i] == 44:
-            i = _ws(buf, i + 1, e)
-            continue
-        if buf[i] == 125:
+        if more == 0:
             break
-        return -1
     if (seen & 0b1001100) != 0b1001100:  # model, timestamp and usage
         return -1
-    return _ws(buf, i + 1, e)
+    return _ws(buf, i, e)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -222,12 +222,16 @@ def read_json_lines(stream: IO[str], name: str = "the input") -> Iterator[tuple[
         number += 1
         if "\x00" in line:
             raise InputError(f"{_name(name)} is not text: line {number} holds NUL bytes")
+        blank = not line.strip()
         if len(line) > MAX_LINE_CHARS and not line.endswith("\n"):
             while True:  # skip the rest of the line in bounded pieces
                 rest = stream.readline(MAX_LINE_CHARS)
                 if "\x00" in rest:
                     raise InputError(f"{_name(name)} is not text: line {number} holds NUL bytes")
+                # a long line is blank only when all of it is: one whose first part is
+                # blank is still a record (refused by its length), never skipped
+                blank = blank and not rest.strip()
                 if not rest or rest.endswith("\n"):
                     break
-        if line.strip():
+        if not blank:
             yield number, line

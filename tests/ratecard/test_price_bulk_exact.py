@@ -544,3 +544,104 @@ def test_a_gz_suffix_is_not_a_compression(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress((GOOD + "\n").encode()))
     with pytest.raises(FileTextError, match="not UTF-8 text"):
         price_files([packed])
+
+
+def test_a_long_line_blank_at_first_is_a_record_as_ratecard_price_reads_it(
+    tmp_path: Path,
+) -> None:
+    # a line of more than billing.records.MAX_RECORD_CHARS (1 MiB) characters whose first
+    # MiB is spaces holds a record: ``ratecard price`` reads the first MiB of a long line
+    # only, and once skipped such a line as blank; it is refused by its length, as the
+    # bulk readers refuse it, never silently left out
+    from ratecard.cli.common import read_json_lines
+
+    pad = " " * (1024 * 1024 + 5)
+    path = tmp_path / "long.jsonl"
+    path.write_text(f"{GOOD}\n{pad}{GOOD}\n{pad}\n{GOOD}\n", encoding="utf-8")
+    with path.open(encoding="utf-8") as stream:
+        read = [(number, price_one(text, number)) for number, text in read_json_lines(stream)]
+    assert [number for number, _priced in read] == [1, 2, 4]  # line 3 is blank
+    too_long = "the line is longer than N KiB; a usage record is not that long."
+    assert [_reason(p.error or "") for _n, p in read if p.charge is None] == [too_long]
+    got = bulk_totals(path)
+    assert (got["priced"], got["failed"]) == (2, {too_long: 1})
+    assert got["total"] == 2 * GOOD_TOTAL
+
+
+def test_a_last_line_longer_than_duckdbs_buffer_is_refused_not_dropped(tmp_path: Path) -> None:
+    # DuckDB's CSV reader drops a last line longer than its buffer (16 x the 4 MiB line
+    # limit: 64 MiB) without an error (duckdb/duckdb#25825): that line is a record
+    # ``ratecard price`` refuses by its length, so the file is Python's to read
+    long_line = "x" * (65 * 1024 * 1024)
+    path = tmp_path / "last.jsonl"
+    path.write_text(f"{GOOD}\n{long_line}", encoding="utf-8")
+    got = bulk_totals(path)
+    # GOOD once: 0.0000407; the long line refused (1 MiB: 1024 KiB)
+    assert (got["priced"], got["total"]) == (1, GOOD_TOTAL)
+    assert got["failed"] == {"the line is longer than N KiB; a usage record is not that long.": 1}
+
+
+def test_a_lone_carriage_return_in_a_crlf_file_splits_the_line_as_python_does(
+    tmp_path: Path,
+) -> None:
+    # Python's reader ends a line at a lone \r too; DuckDB's CSV reader, in a file of
+    # \r\n line ends, dropped the byte after a lone \r (the "{" of the record there), so
+    # the file is read by Python whole, as the compiled reader leaves it
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(f"{GOOD}\r\nx\r{GOOD}\r\n{GOOD}\r\n".encode())
+    got = bulk_totals(path)
+    # GOOD three times: 3 x 0.0000407 = 0.0001221; "x" is not JSON
+    assert (got["priced"], got["total"]) == (3, Decimal("0.0001221"))
+    assert got["failed"] == {"not valid JSON: Expecting value (line N, column N).": 1}
+
+
+def test_a_failure_counts_under_one_reason_whatever_the_record_id(tmp_path: Path) -> None:
+    # Python writes an id holding ' in double quotes (record "it's"): the reason is still
+    # the sentence alone, as for any other id (DuckDB's reader hands the calculator a
+    # record without its id when its model does not resolve)
+    lines = [
+        GOOD.replace('"qwen3-5-4b"', '"no-such-model"').replace('"id": "r"', f'"id": {rid}')
+        for rid in ('"it\'s"', '"r"', '"a\\"b\'c"', "null")
+    ]
+    got = assert_same(tmp_path, lines)
+    assert got["failed"] == {"unknown model 'no-such-model'.": 4}
+
+
+class _Unloadable:
+    """A meta path finder that fails the import of billing.sqlrate.lineread as numba can."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def find_spec(self, name: str, *_args: Any) -> None:
+        if name == "billing.sqlrate.lineread":
+            raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ImportError("Numba needs NumPy 2.2 or less. Got NumPy 2.3."),
+        RuntimeError("cannot cache function '_is_key': no locator available for file"),
+    ],
+    ids=["numpy", "no cache"],
+)
+def test_a_compiled_reader_that_cannot_load_leaves_the_files_to_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    # numba installed but not loadable (beside a NumPy it does not support; or with no
+    # place to keep its compiled code: a read-only install and no writable cache folder):
+    # DuckDB's reader reads the files, as without numba, never an internal error
+    import sys
+
+    import billing.sqlrate
+
+    monkeypatch.setattr(files, "READER", "auto")
+    monkeypatch.setattr(files, "COMPILED_FROM_BYTES", 0)
+    monkeypatch.delattr(billing.sqlrate, "lineread", raising=False)
+    monkeypatch.delitem(sys.modules, "billing.sqlrate.lineread", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_Unloadable(error), *sys.meta_path])
+    path = tmp_path / "usage.jsonl"
+    path.write_text(GOOD + "\n", encoding="utf-8")
+    result = price_files([path])
+    assert (result.reader, result.priced, result.total) == ("duckdb", 1, GOOD_TOTAL)

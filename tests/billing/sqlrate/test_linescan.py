@@ -18,6 +18,7 @@ pytest.importorskip("numba")
 
 from billing.sqlrate import linescan as ls  # noqa: E402
 from tests.budget import examples  # noqa: E402
+from tests.ratecard.test_price_bulk_exact import record as good  # noqa: E402
 
 
 def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
@@ -85,17 +86,7 @@ def one(line: str) -> dict[str, Any]:
     return rows[0]
 
 
-def good(**usage: Any) -> dict[str, Any]:
-    return {
-        "id": "r1",
-        "customer": "acme",
-        "model": "qwen3-5-4b",
-        "timestamp": "2026-11-20T10:00:00Z",
-        "usage": {"prompt_tokens": 1000, "completion_tokens": 10, **usage},
-    }
-
-
-GOOD = json.dumps(good())
+GOOD = json.dumps(good())  # the record tests/ratecard/test_price_bulk_exact.py starts from
 
 
 def test_a_plain_record_is_read_exactly() -> None:
@@ -182,8 +173,8 @@ CASES: list[tuple[str, Any]] = [
     (_swap("10}", '10, "completion_tokens_details": {"reasoning_tokens": 11}}'), "slow"),
     (_swap("10}", '10, "completion_tokens_details": {"cached_tokens": 1}}'), "slow"),
     # keys: unknown, repeated, escaped, at each level
-    (_swap('"id": "r1"', '"id": "r1", "provider": "x"'), "slow"),
-    (_swap('"id": "r1"', '"id": "r1", "id": "r1"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "provider": "x"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "id": "r"'), "slow"),
     (_swap('"model": "qwen3-5-4b"', '"model": "qwen3-5-4b", "model": "qwen3-5-4b"'), "slow"),
     (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "prompt_tokens": 1000'), "slow"),
     (_swap('"prompt_tokens": 1000', '"prompt_tokens": 1000, "cache_write_tokens": 0'), "slow"),
@@ -195,22 +186,22 @@ CASES: list[tuple[str, Any]] = [
     (_swap('"completion_tokens"', '"completion_tokens_x"'), "slow"),
     (_swap('"completion_tokens"', '"total_tokens"'), "slow"),
     # strings
-    (_swap('"r1"', '"' + "i" * 200 + '"'), "same"),
-    (_swap('"r1"', '"' + "i" * 201 + '"'), "slow"),
+    (_swap('"r"', '"' + "i" * 200 + '"'), "same"),
+    (_swap('"r"', '"' + "i" * 201 + '"'), "slow"),
     (_swap('"qwen3-5-4b"', '"' + "m" * 201 + '"'), "slow"),
-    (_swap('"r1"', '"r\u00e9"'), "slow"),
-    (_swap('"r1"', '"r\\u00e9"'), "slow"),
-    (_swap('"r1"', '"r\t"'), "slow"),
-    (_swap('"r1"', "7"), "slow"),
-    (_swap('"r1"', "null"), "same"),
+    (_swap('"r"', '"r\u00e9"'), "slow"),
+    (_swap('"r"', '"r\\u00e9"'), "slow"),
+    (_swap('"r"', '"r\t"'), "slow"),
+    (_swap('"r"', "7"), "slow"),
+    (_swap('"r"', "null"), "same"),
     (_swap('"acme"', "null"), "same"),
     (_swap('"qwen3-5-4b"', "null"), "slow"),
-    (_swap('"id": "r1", ', ""), "same"),
+    (_swap('"id": "r", ', ""), "same"),
     # the endpoint
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "chat.completions"'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "completions"'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": null'), "same"),
-    (_swap('"id": "r1"', '"id": "r1", "endpoint": "embeddings"'), "slow"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "chat.completions"'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "completions"'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": null'), "same"),
+    (_swap('"id": "r"', '"id": "r", "endpoint": "embeddings"'), "slow"),
     # tools and request
     (_swap("10}", '10, "tool_usage": {}}'), "same"),
     (_swap("10}", '10, "tool_usage": null}'), "same"),
@@ -353,7 +344,7 @@ def test_lines_are_split_as_python_splits_them() -> None:
     [
         (GOOD + "\n" + GOOD.replace(", ", ",\r", 1) + "\n", ls.LONE_CR),
         (GOOD + "\r\r\n", ls.LONE_CR),
-        (GOOD + "\n" + GOOD.replace('"r1"', '"r\x00"') + "\n", ls.NUL),
+        (GOOD + "\n" + GOOD.replace('"r"', '"r\x00"') + "\n", ls.NUL),
     ],
     ids=["cr between tokens", "two cr", "nul in a string"],
 )
@@ -474,7 +465,6 @@ def test_many_small_pieces_and_batches_priced_as_python(
     # batch ended by a third model text: the rows of every batch are its own
     pytest.importorskip("duckdb")
     from billing.sqlrate import files, lineread
-    from tests.ratecard.test_price_bulk_exact import GOOD as BULK_GOOD
     from tests.ratecard.test_price_bulk_exact import MODELS, assert_same
 
     monkeypatch.setattr(files, "READER", "compiled")
@@ -483,7 +473,7 @@ def test_many_small_pieces_and_batches_priced_as_python(
     lines = []
     for i in range(90):
         model = MODELS[i % 3]
-        line = BULK_GOOD.replace('"qwen3-5-4b"', json.dumps(model)).replace("1000", str(i))
+        line = GOOD.replace('"qwen3-5-4b"', json.dumps(model)).replace("1000", str(i))
         lines.append(line if i % 7 else line.replace('"usage"', '"provider": "x", "usage"'))
     got = assert_same(tmp_path, lines)
     assert got["fast"] == sum(1 for i in range(90) if i % 7)
@@ -517,3 +507,64 @@ def test_a_key_near_the_end_of_the_buffer_is_read_byte_by_byte() -> None:
     assert rows[0]["prompt"] == 1000
     rows, _flags = scan(line.replace('"completion_tokens"', '"completion_tokenz"'))
     assert rows[0]["kind"] == ls.SLOW
+
+
+#: a record with every member the reader reads, and bytes a decoder may disagree on
+_FULL = json.dumps(
+    good(
+        total_tokens=1010,
+        prompt_tokens_details={"cached_tokens": 200},
+        completion_tokens_details={"reasoning_tokens": 4},
+        tool_usage={"web_search": 2, "code_interpreter": 0},
+    )
+    | {"endpoint": "completions", "request": {"tool_web_search": True, "size": "hd", "n": None}}
+).encode()
+_BYTES = [b"\r", b"\x00", b"\xff", b"\x0b", b"\x0c", b"\x1f", b"\x7f", b"\x80", b"\\", b'"']
+_BYTES += ["\u2028".encode(), "\u00e9".encode(), "\ufeff".encode(), b"\t", b" ", b",", b"}"]
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(_FULL)), st.sampled_from(_BYTES), st.integers(0, 2)),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from([b"\n", b"\r\n", b""]),
+)
+def test_a_line_changed_byte_by_byte_is_fast_only_as_python_reads_it(
+    edits: list[tuple[int, bytes, int]], end: bytes
+) -> None:
+    # any byte inserted, replaced or deleted anywhere: a line still read as fast holds
+    # what Python reads (and is one line: a \r or NUL makes it Python's)
+    line = _FULL
+    for at, byte, how in edits:
+        at = min(at, len(line))
+        line = (
+            line[:at] + byte + line[at:]
+            if how == 0
+            else line[:at] + byte + line[at + 1 :]
+            if how == 1
+            else line[:at] + line[at + 1 :]
+        )
+    rows, flags = scan(line + end)
+    fast = [row for row in rows if row["kind"] == ls.FAST]
+    for row in fast:
+        assert row["text"] == line.rstrip(b"\r")
+        assert_reads_as_python(line.decode("ascii"), row)
+    if b"\x00" in line:
+        assert not fast and flags & ls.NUL
+
+
+def test_a_file_too_large_for_a_record_id_is_left_to_duckdb(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an id holds a record's byte offset in 40 bits (1 TiB): a larger file is DuckDB's
+    from billing.sqlrate import files, lineread
+
+    path = tmp_path / "usage.jsonl"
+    path.write_text((GOOD + "\n") * 3)
+    monkeypatch.setattr(files, "READER", "compiled")
+    assert files._compiled_reader([path])
+    monkeypatch.setattr(lineread, "FILE_IDS", path.stat().st_size)
+    assert not files._compiled_reader([path])
