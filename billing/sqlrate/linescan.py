@@ -21,9 +21,9 @@ A line is accepted (:data:`FAST`) when it is, byte for byte:
   null or their sum; ``prompt_tokens_details`` ``{"cached_tokens": N}`` and
   ``completion_tokens_details`` ``{"reasoning_tokens": N}``, N null or a count at most the
   prompt (completion) tokens; ``tool_usage`` null or an object of counts, names of 1 to
-  billing.records.MAX_TOOL_CHARS characters, none repeated;
+  billing.records.MAX_TOOL_CHARS characters, none repeated, at most 32 of them;
 - ``request`` null or an object of strings, ``true``, ``false`` and ``null``, names of 1 to
-  MAX_ID_CHARS characters, none repeated;
+  MAX_ID_CHARS characters, none repeated, at most 32 of them;
 - a count is a JSON integer literal from 0 to 10¹⁵ (billing.shapes.counts.MAX_COUNT): no
   sign, fraction, exponent or leading zero;
 - shorter than billing.records.MAX_RECORD_CHARS with its line end.
