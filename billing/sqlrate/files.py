@@ -401,9 +401,11 @@ def price_files(
         raw: Any = conn.connection.driver_connection
         compiled = lines = early = None
         started = time.perf_counter()
+        # a byte-order mark Python refuses in the first record: the calculator reads it
+        bom = {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
         if _compiled_reader(files):
             result.reader = "compiled"
-            apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads)
+            apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads, bom)
         else:
             links = _plain_links(files, Path(tmp))
             apart = _read_records(raw, files, links)
@@ -422,8 +424,7 @@ def price_files(
             }
         for fi in sorted(apart):
             _refuse_nul(files[fi])
-        # a byte-order mark Python refuses in the first record: the calculator reads it
-        apart |= {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+        apart |= bom
         if apart and compiled is None:
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
         result.seconds["read"] = time.perf_counter() - started
@@ -471,17 +472,17 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
 
 
 def _read_compiled(
-    raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None
+    raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None, bom: set[int]
 ) -> tuple[set[int], dict[str, str], Any, BulkResult]:
     """The ``records`` view of JSON Lines ``files`` by the compiled reader
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
-    :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, a byte-order
-    mark), the offerings of the fast records (key → key), the Arrow tables the views read
-    (``records`` and ``tool_calls_read``, the rows of their tools),
-    and the calculator's prices of the other records of the view (priced while the files
-    are read; ``records`` less one for each blank line). Raises :class:`FileTextError` for
-    a file that is not UTF-8 text."""
+    :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, and ``bom``,
+    the files that start with a byte-order mark), the offerings of the fast records (key →
+    key), the Arrow tables the views read (``records`` and ``tool_calls_read``, the rows of
+    their tools), and the calculator's prices of the other records of the view (priced
+    while the files are read; ``records`` less one for each blank line). Raises
+    :class:`FileTextError` for a file that is not UTF-8 text."""
     # here: numba takes about 0.7 s to load, and only this path needs it
     from . import lineread
 
@@ -507,7 +508,7 @@ def _read_compiled(
         path = files[seen.not_utf8]
         _check_utf8(path)
         raise FileTextError(f"{path}: not UTF-8 text", usage=True)  # pragma: no cover
-    apart = seen.apart | {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+    apart = seen.apart | bom
     where = f" WHERE fi NOT IN ({', '.join(map(str, sorted(apart)))})" if apart else ""
     raw.execute(
         f"""CREATE VIEW records AS SELECT * FROM (SELECT *, {lineread.FILE_OF_ID} AS fi,
