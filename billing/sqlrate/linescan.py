@@ -113,9 +113,10 @@ def _words(keys: tuple[str, ...]) -> tuple[Any, Any]:
 
 _TOP_WORDS, _TOP_MASKS = _words(TOP)
 _USAGE_WORDS, _USAGE_MASKS = _words(USAGE)
-_DETAIL_WORDS, _DETAIL_MASKS = _words(("cached_tokens", "reasoning_tokens"))
-if [len(k) + 2 for k in ("cached_tokens", "reasoning_tokens")] != [15, 18]:  # pragma: no cover
-    raise RuntimeError("billing.sqlrate.linescan: the details keys' lengths in _details")
+#: the key of each details object's one member, with its length quoted
+DETAILS = ("cached_tokens", "reasoning_tokens")
+_DETAIL_WORDS, _DETAIL_MASKS = _words(DETAILS)
+_DETAIL_LENGTHS = np.array([len(k) + 2 for k in DETAILS], dtype=np.int64)
 
 
 def _load8_typed(typingctx: Any, arr: Any, idx: Any) -> Any:
@@ -238,15 +239,18 @@ def _top_key(buf: Any, s: int, e: int) -> int:
 @njit(cache=True, nogil=True)
 def _usage_key(buf: Any, s: int, e: int) -> int:
     """The index in :data:`USAGE` of the key at ``buf[s]``, as :func:`_top_key`; the details
-    keys are told from the counts by the letter after ``prompt_tokens`` (or
-    ``completion_tokens``)."""
+    keys are told from the counts by the ``_`` where ``prompt_tokens`` (or
+    ``completion_tokens``) would close its quote, ``total_tokens`` from ``tool_usage`` by
+    its third letter."""
     if s + 1 >= e:
         return -1
     b = buf[s + 1]
     if b == 112:  # p
-        k = 3 if s + 15 < e and buf[s + 14] == 95 else 0
+        p = s + _USAGE_LENGTHS[0] - 1
+        k = 3 if p < e and buf[p] == 95 else 0
     elif b == 99:  # c
-        k = 4 if s + 19 < e and buf[s + 18] == 95 else 1
+        p = s + _USAGE_LENGTHS[1] - 1
+        k = 4 if p < e and buf[p] == 95 else 1
     elif b == 116:  # t
         k = 2 if s + 3 < e and buf[s + 3] == 116 else 5
     else:
@@ -458,18 +462,16 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
 
 @njit(cache=True, nogil=True)
 def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
-    """``{"<key>": N}`` (key 0: ``cached_tokens``, 1: ``reasoning_tokens``), N null (-1 in
-    ``tmp[0]``) or a count; its end, or -1."""
+    """``{"<key>": N}`` (``key``: an index in :data:`DETAILS`), N null (-1 in ``tmp[0]``) or
+    a count; its end, or -1."""
     if i >= e or buf[i] != 123:
         return -1
     i = _ws(buf, i + 1, e)
-    length = 15 if key == 0 else 18  # quoted
-    if not _is_key(buf, i, e, _DETAIL_WORDS, _DETAIL_MASKS, key, length):
+    if not _is_key(buf, i, e, _DETAIL_WORDS, _DETAIL_MASKS, key, _DETAIL_LENGTHS[key]):
         return -1
-    i = _ws(buf, i + length, e)
-    if i >= e or buf[i] != 58:
+    i = _colon(buf, i + _DETAIL_LENGTHS[key], e)
+    if i < 0:
         return -1
-    i = _ws(buf, i + 1, e)
     if _null(buf, i, e):
         tmp[0] = -1
         i += 4
