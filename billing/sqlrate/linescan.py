@@ -395,6 +395,18 @@ def _colon(buf: Any, i: int, e: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _member(buf: Any, i: int, e: int, seen: int, usage: bool) -> tuple[int, int]:
+    """The member whose name starts at ``i``: its key's index in :data:`USAGE` (``usage``)
+    or :data:`TOP`, and its value's start; ``(-1, -1)`` for an unknown key, one already in
+    ``seen`` (a mask of key bits), or no ``:`` after it."""
+    k = _usage_key(buf, i, e) if usage else _top_key(buf, i, e)
+    if k < 0 or seen & (1 << k):
+        return -1, -1
+    j = _colon(buf, i + (_USAGE_LENGTHS[k] if usage else _TOP_LENGTHS[k]), e)
+    return (k, j) if j >= 0 else (-1, -1)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _after_value(buf: Any, i: int, e: int) -> tuple[int, int]:
     """After a member's value (at ``i``) and the blanks that follow: ``(1, the next member's
     start)`` at a ``,``; ``(0, just past it)`` at the ``}`` that ends the object; else
@@ -495,14 +507,10 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: An
     seen = 0
     total = -1
     while True:
-        k = _usage_key(buf, i, e)
-        if k < 0 or seen & (1 << k):
+        k, i = _member(buf, i, e, seen, True)
+        if k < 0:
             return -1
-        j = i + _USAGE_LENGTHS[k]
         seen |= 1 << k
-        i = _colon(buf, j, e)
-        if i < 0:
-            return -1
         if k == 0 or k == 1:
             i = _count(buf, i, e, tmp)
             if i < 0:
@@ -571,14 +579,10 @@ def _record(
     i = _ws(buf, i + 1, e)
     seen = 0
     while True:
-        k = _top_key(buf, i, e)
-        if k < 0 or seen & (1 << k):
+        k, i = _member(buf, i, e, seen, False)
+        if k < 0:
             return -1
-        j = i + _TOP_LENGTHS[k]
         seen |= 1 << k
-        i = _colon(buf, j, e)
-        if i < 0:
-            return -1
         if k == 0 or k == 1:  # id, customer
             if _null(buf, i, e):
                 j = i + 4
