@@ -82,6 +82,7 @@ USAGE = (
     "tool_usage",
 )
 _CHAT = np.frombuffer(b'"chat.completions"', dtype=np.uint8)
+_NULL, _TRUE, _FALSE = (np.frombuffer(w, dtype=np.uint8) for w in (b"null", b"true", b"false"))
 _COMPLETIONS = np.frombuffer(b'"completions"', dtype=np.uint8)
 
 
@@ -285,39 +286,24 @@ def _count(buf: Any, i: int, e: int, out: Any) -> int:
     return i
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _word(buf: Any, i: int, e: int, word: Any) -> bool:
+    """Whether ``buf`` holds the bytes of ``word`` at ``i`` (ending before ``e``)."""
+    n = word.shape[0]
+    return i + n <= e and _same(buf, i, i + n, word, 0, n)
+
+
 @njit(cache=True, nogil=True)
 def _null(buf: Any, i: int, e: int) -> bool:
-    return (
-        i + 4 <= e
-        and buf[i] == 110
-        and buf[i + 1] == 117
-        and buf[i + 2] == 108
-        and buf[i + 3] == 108
-    )
+    return _word(buf, i, e, _NULL)
 
 
 @njit(cache=True, nogil=True)
 def _literal(buf: Any, i: int, e: int) -> int:
     """The end of ``true``, ``false`` or ``null`` at ``i``, or -1."""
-    if _null(buf, i, e):
-        return i + 4
-    if (
-        i + 4 <= e
-        and buf[i] == 116
-        and buf[i + 1] == 114
-        and buf[i + 2] == 117
-        and buf[i + 3] == 101
-    ):
-        return i + 4
-    if (
-        i + 5 <= e
-        and buf[i] == 102
-        and buf[i + 1] == 97
-        and buf[i + 2] == 108
-        and buf[i + 3] == 115
-        and buf[i + 4] == 101
-    ):
-        return i + 5
+    for word in (_NULL, _TRUE, _FALSE):
+        if _word(buf, i, e, word):
+            return i + int(word.shape[0])
     return -1
 
 
