@@ -105,6 +105,8 @@ class _Scratch(threading.local):
         self.models = np.empty((MODELS, 3), dtype=np.int64)
         self.slots = np.empty(4 * MODELS, dtype=np.int64)
         self.items = np.empty((rows // 4 + 64, 3), dtype=np.int64)
+        self.names = np.empty((ls.MAX_NAMES, 3), dtype=np.int64)
+        self.tmp = np.zeros(2, dtype=np.int64)
 
     def read(self, fd: int, lo: int, hi: int) -> Any:
         """The bytes ``lo`` to ``hi`` of the open file ``fd``, in this thread's buffer."""
@@ -147,6 +149,8 @@ def _piece(
             scratch.models,
             scratch.slots,
             scratch.items,
+            scratch.names,
+            scratch.tmp,
         )
         if flags:
             with _LOCK:

@@ -35,7 +35,8 @@ read by Python whole. An empty line (or a lone ``\\r\\n``) is :data:`EMPTY`, not
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from llvmlite import ir
@@ -43,6 +44,8 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from ..records import MAX_COUNT, MAX_ID_CHARS, MAX_RECORD_CHARS, MAX_TOOL_CHARS
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: what :func:`scan_lines` says of a line
 EMPTY, FAST, SLOW = 0, 1, 2
@@ -69,7 +72,19 @@ if (_MAX_COUNT, _MAX_ID, _MAX_TOOL, _MAX_RECORD) != (
     MAX_RECORD_CHARS,
 ):  # pragma: no cover - a guard on the constants
     raise RuntimeError("billing.sqlrate.linescan: update its limits to billing.records'")
-_MAX_NAMES = 32  # members of a request or tool_usage object read here; more: slow
+MAX_NAMES = 32  # members of a request or tool_usage object read here; more: slow
+
+
+def _native(*, inline: bool = False) -> Callable[[_F], _F]:
+    """The decorator of the reader's functions (``inline``: numba inlines each call):
+    compiled once and cached on disk, run without the GIL, and without numba's reference
+    counting of arrays (``_nrt=False``), so they cannot allocate. Counting each array handed
+    from one helper to the next (and each row view) cost a third of the read: 378 against
+    240 ns a line (tests/bench/bench_price_files.py's lines, one core)."""
+    # _nrt is a flag numba's typing stubs leave out
+    options: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
+    return cast(Callable[[_F], _F], njit(inline="always" if inline else "never", **options))
+
 
 #: the keys read, in this order: their index is their bit in a level's ``seen`` mask
 TOP = ("id", "customer", "model", "timestamp", "endpoint", "request", "usage")
@@ -137,7 +152,7 @@ def _load8_typed(typingctx: Any, arr: Any, idx: Any) -> Any:
 _load8: Any = intrinsic(_load8_typed)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _is_key(buf: Any, s: int, e: int, words: Any, masks: Any, k: int, length: int) -> bool:
     """Whether ``buf`` holds quoted key ``k`` of ``words`` (``length`` bytes) at ``s``."""
     if s + length > e:
@@ -161,7 +176,7 @@ if len({k[0] for k in TOP}) != len(TOP):  # pragma: no cover - a guard on the ta
     raise RuntimeError("billing.sqlrate.linescan: two top-level keys with one first letter")
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _ws(buf: Any, i: int, e: int) -> int:
     while i < e and (buf[i] == 32 or buf[i] == 9):
         i += 1
@@ -174,7 +189,7 @@ _QUOTES = np.uint64(0x2222222222222222)
 _BACKSLASHES = np.uint64(0x5C5C5C5C5C5C5C5C)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _plain8(x: Any) -> bool:
     """Whether none of the 8 bytes of ``x`` is ``"``, ``\\``, below 0x20 or above 0x7E (a
     word with such a byte may also be flagged for a byte after it: the caller then reads
@@ -187,7 +202,7 @@ def _plain8(x: Any) -> bool:
     return bool((bad & _HIGH) == 0)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _string(buf: Any, i: int, e: int) -> int:
     """The end of the string starting at ``i`` (after its closing quote), or -1: printable
     ASCII but ``\\``, read 8 bytes at a time while no byte of them is special."""
@@ -206,7 +221,7 @@ def _string(buf: Any, i: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
     """Whether ``buf[s:e]`` and ``ref[rs:re]`` hold the same bytes (8 at a time, never
     reading past either range)."""
@@ -224,7 +239,7 @@ def _same(buf: Any, s: int, e: int, ref: Any, rs: int, re: int) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _top_key(buf: Any, s: int, e: int) -> int:
     """The index in :data:`TOP` of the key at ``buf[s]`` (a quoted string ending before
     ``e``), or -1: the key is told by its first letter and compared whole, closing quote
@@ -237,7 +252,7 @@ def _top_key(buf: Any, s: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _usage_key(buf: Any, s: int, e: int) -> int:
     """The index in :data:`USAGE` of the key at ``buf[s]``, as :func:`_top_key`; the details
     keys are told from the counts by the ``_`` where ``prompt_tokens`` (or
@@ -261,7 +276,7 @@ def _usage_key(buf: Any, s: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _count(buf: Any, i: int, e: int, out: Any) -> int:
     """Read a count at ``i`` into ``out[0]``; the end, or -1."""
     if i >= e:
@@ -286,19 +301,19 @@ def _count(buf: Any, i: int, e: int, out: Any) -> int:
     return i
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _word(buf: Any, i: int, e: int, word: Any) -> bool:
     """Whether ``buf`` holds the bytes of ``word`` at ``i`` (ending before ``e``)."""
     n = word.shape[0]
     return i + n <= e and _same(buf, i, i + n, word, 0, n)
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _null(buf: Any, i: int, e: int) -> bool:
     return _word(buf, i, e, _NULL)
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _literal(buf: Any, i: int, e: int) -> int:
     """The end of ``true``, ``false`` or ``null`` at ``i``, or -1."""
     for word in (_NULL, _TRUE, _FALSE):
@@ -307,7 +322,7 @@ def _literal(buf: Any, i: int, e: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _digits(buf: Any, i: int, n: int) -> int:
     v = 0
     for k in range(n):
@@ -318,7 +333,7 @@ def _digits(buf: Any, i: int, n: int) -> int:
     return v
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _days(y: int, m: int, d: int) -> int:
     """Days from 1970-01-01 to the proleptic Gregorian date (H. Hinnant's days_from_civil)."""
     if m <= 2:
@@ -331,7 +346,7 @@ def _days(y: int, m: int, d: int) -> int:
     return era * 146097 + doe - 719468
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _timestamp(buf: Any, s: int, e: int, out: Any) -> bool:
     """Read the JSON string ``buf[s:e]`` as ``"YYYY-MM-DDTHH:MM:SS"`` (``T`` or a space),
     then ``Z``, ``+00`` or nothing (UTC), a real date and time from year 1 (no hour 24, no
@@ -370,7 +385,7 @@ def _timestamp(buf: Any, s: int, e: int, out: Any) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _colon(buf: Any, i: int, e: int) -> int:
     """After a member's name (at ``i``): the start of its value, past the blanks, the ``:``
     and the blanks after it; or -1."""
@@ -380,7 +395,7 @@ def _colon(buf: Any, i: int, e: int) -> int:
     return _ws(buf, i + 1, e)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _member(buf: Any, i: int, e: int, seen: int, usage: bool) -> tuple[int, int]:
     """The member whose name starts at ``i``: its key's index in :data:`USAGE` (``usage``)
     or :data:`TOP`, and its value's start; ``(-1, -1)`` for an unknown key, one already in
@@ -392,7 +407,7 @@ def _member(buf: Any, i: int, e: int, seen: int, usage: bool) -> tuple[int, int]
     return (k, j) if j >= 0 else (-1, -1)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _after_value(buf: Any, i: int, e: int) -> tuple[int, int]:
     """After a member's value (at ``i``) and the blanks that follow: ``(1, the next member's
     start)`` at a ``,``; ``(0, just past it)`` at the ``}`` that ends the object; else
@@ -406,7 +421,7 @@ def _after_value(buf: Any, i: int, e: int) -> tuple[int, int]:
     return -1, -1
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _distinct(buf: Any, names: Any, n: int) -> bool:
     for a in range(n):
         for b in range(a):
@@ -415,7 +430,7 @@ def _distinct(buf: Any, names: Any, n: int) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     """An object of counts (``counts``) or of plain scalars, names distinct and of at most
     the allowed characters, starting at ``i``; its end, or -1. ``tmp[0]``: its names;
@@ -430,7 +445,7 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     n = 0
     while True:
         j = _string(buf, i, e)
-        if j < 0 or j - i - 2 < 1 or j - i - 2 > most or n == _MAX_NAMES:
+        if j < 0 or j - i - 2 < 1 or j - i - 2 > most or n == MAX_NAMES:
             return -1
         names[n, 0] = i
         names[n, 1] = j
@@ -458,7 +473,7 @@ def _map(buf: Any, i: int, e: int, counts: bool, names: Any, tmp: Any) -> int:
     return i
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
     """``{"<key>": N}`` (``key``: an index in :data:`DETAILS`), N null (-1 in ``tmp[0]``) or
     a count; its end, or -1."""
@@ -483,7 +498,7 @@ def _details(buf: Any, i: int, e: int, key: int, tmp: Any) -> int:
     return i + 1
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any) -> int:
     """The ``usage`` object at ``i`` into ``row`` (counts) and ``spans`` (tools); its end, or
     -1."""
@@ -549,7 +564,7 @@ def _usage(buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: An
     return i
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def _record(
     buf: Any, i: int, e: int, row: Any, spans: Any, names: Any, items: Any, tmp: Any
 ) -> int:
@@ -624,7 +639,7 @@ def _record(
     return _ws(buf, i, e)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _intern(buf: Any, s: int, e: int, models: Any, slots: Any, d: int) -> int:
     """The number of the model text ``buf[s:e]`` among ``models`` (rows of start, end and
     hash of each distinct text, ``d`` of them, found through the open-addressing table
@@ -646,7 +661,7 @@ def _intern(buf: Any, s: int, e: int, models: Any, slots: Any, d: int) -> int:
     return d
 
 
-@njit(cache=True, nogil=True)
+@_native()
 def scan_lines(
     buf: Any,
     lo: int,
@@ -659,6 +674,8 @@ def scan_lines(
     models: Any,
     slots: Any,
     items: Any,
+    names: Any,
+    tmp: Any,
 ) -> Any:
     """Read the lines of ``buf[lo:hi]`` (uint8; ``hi`` at a line end or the end of the
     buffer), at most as many as ``kind`` has rows. For line n: ``kind[n]`` (:data:`EMPTY`,
@@ -671,9 +688,10 @@ def scan_lines(
     (start and end of the name, count). Returns the number of lines read, the flags
     (:data:`NUL`, :data:`LONE_CR`), where it stopped (``hi`` when every line was read: it
     stops early when ``kind``, ``models`` or ``items`` is full), the number of distinct
-    models and the rows of ``items`` used."""
-    names = np.empty((_MAX_NAMES, 3), dtype=np.int64)
-    tmp = np.zeros(2, dtype=np.int64)  # a value read; tmp[1]: the next free row of items
+    models and the rows of ``items`` used. ``names`` (:data:`MAX_NAMES` rows of 3 int64)
+    and ``tmp`` (2 int64) are its working space: it allocates nothing (see :func:`_native`)."""
+    tmp[0] = 0
+    tmp[1] = 0
     slots[:] = -1
     d = 0
     last = -1
@@ -681,7 +699,7 @@ def scan_lines(
     n = 0
     s = lo
     cap = kind.shape[0]
-    while s < hi and n < cap and tmp[1] + _MAX_NAMES <= items.shape[0]:
+    while s < hi and n < cap and tmp[1] + MAX_NAMES <= items.shape[0]:
         # a fast line is read once: the parse stops at the first byte that is not its own
         # (it never crosses a \n), which must then be the line end
         used = tmp[1]
@@ -755,7 +773,7 @@ def gather(buf: Any, starts: Any, ends: Any) -> Any:
     return offsets, data
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_native(inline=True)
 def _hash(buf: Any, s: int, e: int) -> int:
     """A cheap hash of ``buf[s:e]``: its length and its first and last 8 bytes (a full
     comparison follows every match)."""

@@ -32,6 +32,8 @@ def arrays(rows: int, models: int = 64) -> tuple[Any, ...]:
         np.empty((models, 3), dtype=np.int64),
         np.empty(4 * models, dtype=np.int64),
         np.empty((rows * 2 + 64, 3), dtype=np.int64),
+        np.empty((ls.MAX_NAMES, 3), dtype=np.int64),
+        np.empty(2, dtype=np.int64),
     )
 
 
@@ -40,9 +42,9 @@ def scan(text: str | bytes) -> tuple[list[dict[str, Any]], int]:
     what it read; and the flags."""
     raw = text.encode() if isinstance(text, str) else text
     data = np.frombuffer(bytearray(raw), dtype=np.uint8)
-    kind, bounds, ints, spans, codes, models, slots, items = arrays(len(data) + 1)
+    kind, bounds, ints, spans, codes, models, slots, items, names, tmp = arrays(len(data) + 1)
     n, flags, stop, distinct, _used = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items, names, tmp
     )
     assert stop == len(data)
     out = []
@@ -306,18 +308,18 @@ def test_models_are_numbered_in_order_of_first_sight() -> None:
     c = GOOD.replace('"qwen3-5-4b"', '"qwen3-5-4c"')  # as long as a's, one byte apart
     text = "\n".join([a, b, a, "{}", c, b, a]) + "\n"
     data = np.frombuffer(bytearray(text.encode()), dtype=np.uint8)
-    kind, bounds, ints, spans, codes, models, slots, items = arrays(10)
+    kind, bounds, ints, spans, codes, models, slots, items, names, tmp = arrays(10)
     n, _flags, stop, distinct, _used = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items, names, tmp
     )
     assert (n, stop, distinct) == (7, len(data), 3)
     assert list(codes[:n]) == [0, 1, 0, -1, 2, 1, 0]
     texts = [bytes(data[s:e]) for s, e, _h in models[:distinct]]
     assert texts == [b'"qwen3-5-4b"', b'"qwen3-5-flash"', b'"qwen3-5-4c"']
     # with room for two models the read stops before the third, where the caller goes on
-    kind, bounds, ints, spans, codes, models, slots, items = arrays(10, models=2)
+    kind, bounds, ints, spans, codes, models, slots, items, names, tmp = arrays(10, models=2)
     n, _flags, stop, distinct, _used = ls.scan_lines(
-        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items
+        data, 0, len(data), kind, bounds, ints, spans, codes, models, slots, items, names, tmp
     )
     assert (n, distinct) == (4, 2)
     assert stop == text.index(c)
