@@ -13,11 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from catalog import Catalog
+from catalog.jsontext import json_problem
 
 from .charge import Charge, Line
 from .money import decimal_text, price_text
 from .rating import PricingError, price
-from .records import RecordError, UsageRecord, loads, parse_json_line
+from .records import RecordError, UsageRecord, loads, parse_record
 from .text import explain_line
 
 
@@ -49,9 +50,13 @@ class Priced:
 def price_one(text: str, line: int, catalog: Catalog | None = None) -> Priced:
     """Read and price one JSON Lines record; never raises for a bad record."""
     try:
-        record = parse_json_line(text, line)
+        obj = loads(text)
+    except (ValueError, RecursionError) as exc:
+        return Priced(line, None, None, _sentence(RecordError(json_problem(exc), line)))
+    try:
+        record = parse_record(obj, line)
     except RecordError as exc:
-        return Priced(line, None, None, _sentence(exc), _decoded(text))
+        return Priced(line, None, None, _sentence(exc), obj)
     try:
         charge = price(record, catalog)
     except (PricingError, RecordError) as exc:
@@ -72,13 +77,6 @@ def _sentence(exc: RecordError | PricingError) -> str:
     text = str(exc)
     # a sentence that already ends (". ? !") gets no second stop: "did you mean 'x'?", not "?."
     return text if text.endswith((".", "?", "!")) else text + "."
-
-
-def _decoded(text: str) -> Any:
-    try:
-        return loads(text)
-    except (ValueError, RecursionError):
-        return None
 
 
 def line_doc(line: Line, *, explain: bool = False) -> dict[str, Any]:
