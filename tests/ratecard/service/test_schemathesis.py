@@ -182,7 +182,9 @@ def test_stateful_links(stateful_service: Service) -> None:
         Workflow.run(
             settings=settings(
                 max_examples=40,
-                stateful_step_count=6,
+                # 6 steps reached a link after the finalising in 40 chains on one day and
+                # in none the next; 10 steps reach one in about a dozen
+                stateful_step_count=10,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
                 derandomize=True,
