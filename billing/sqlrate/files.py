@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -439,10 +440,15 @@ def price_files(
         if apart and compiled is None:
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
         result.seconds["read"] = time.perf_counter() - started
-        _rate_records(raw, conn, files, catalog, result, compiled)
-        del lines  # the compiled reader's table, read by the connection until here
-    if early is not None:
-        _merge(result, early)
+        with ThreadPoolExecutor(max_workers=1) as side:
+            # the calculator prices the compiled reader's other lines in a second thread
+            # while DuckDB rates (its statements hold no GIL): in the read, the pricing
+            # held the GIL the reader's threads wait for, and lost a sixth of 2 cores
+            priced = side.submit(_price_lines, early, catalog) if early else None
+            _rate_records(raw, conn, files, catalog, result, compiled)
+            del lines  # the compiled reader's table, read by the connection until here
+            if priced is not None:
+                _merge(result, priced.result())
     for fi in sorted(apart):
         for number, text in records_in_order([files[fi]]):
             result.records += 1
@@ -484,15 +490,15 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
 
 def _read_compiled(
     raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None, bom: set[int]
-) -> tuple[set[int], dict[str, str], Any, BulkResult]:
+) -> tuple[set[int], dict[str, str], Any, list[tuple[int, list[tuple[int, str]]]]]:
     """The ``records`` view of JSON Lines ``files`` by the compiled reader
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
     :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, and ``bom``,
     the files that start with a byte-order mark), the offerings of the fast records (key →
     key), the Arrow tables the views read (``records`` and ``tool_calls_read``, the rows of
-    their tools), and the calculator's prices of the other records of the view (priced
-    while the files are read; ``records`` less one for each blank line). Raises
+    their tools), and the other lines of the view, for the calculator (file and
+    ``[(record id, text)]``, a piece at a time: :func:`_price_lines`). Raises
     :class:`FileTextError` for a file that is not UTF-8 text."""
     # here: numba takes about 0.7 s to load, and only this path needs it
     from . import lineread
@@ -505,14 +511,11 @@ def _read_compiled(
             keys[text] = _offering_key(json.loads(text), catalog)
         return keys[text]
 
-    priced: dict[int, BulkResult] = defaultdict(BulkResult)
+    slow: list[tuple[int, list[tuple[int, str]]]] = []
 
     def on_slow(fi: int, lines: list[tuple[int, str]]) -> None:
-        for row_id, doc in lines:
-            if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
-                priced[fi].records -= 1
-            else:
-                _price_exactly(priced[fi], doc, row_id + 1, catalog)
+        if lines:
+            slow.append((fi, lines))
 
     seen, tables = lineread.read_records(raw, files, resolve, on_slow, threads)
     if seen.not_utf8 is not None:
@@ -527,11 +530,23 @@ def _read_compiled(
     )
     tool_where = where.replace("fi NOT IN", f"event_pk // {lineread.FILE_IDS} NOT IN")
     raw.execute(f"CREATE VIEW tool_calls_read AS SELECT * FROM ratecard_tools{tool_where}")
-    early = BulkResult()
-    for fi, part in priced.items():
-        if fi not in apart:  # an apart file's records are priced again, whole
-            _merge(early, part)
+    # an apart file's records are priced again, whole
+    early = [(fi, lines) for fi, lines in slow if fi not in apart]
     return apart, {key: key for key in keys.values() if key is not None}, tables, early
+
+
+def _price_lines(slow: list[tuple[int, list[tuple[int, str]]]], catalog: Catalog) -> BulkResult:
+    """The calculator's prices of the compiled reader's other lines (pieces of (file,
+    [(record id, text)])): ``records`` less one for each blank line, as these lines are
+    already counted in the ``records`` view."""
+    result = BulkResult()
+    for _fi, lines in slow:
+        for row_id, doc in lines:
+            if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
+                result.records -= 1
+            else:
+                _price_exactly(result, doc, row_id + 1, catalog)
+    return result
 
 
 def _merge(into: BulkResult, part: BulkResult) -> None:
