@@ -152,6 +152,20 @@ def _load8_typed(typingctx: Any, arr: Any, idx: Any) -> Any:
 _load8: Any = intrinsic(_load8_typed)
 
 
+def _ctz_typed(typingctx: Any, x: Any) -> Any:
+    """The number of trailing zero bits of the uint64 ``x`` (not 0)."""
+    sig = types.uint64(types.uint64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return sig, codegen
+
+
+#: ``_ctz(x)`` in compiled code (:func:`_ctz_typed`)
+_ctz: Any = intrinsic(_ctz_typed)
+
+
 @_native(inline=True)
 def _is_key(buf: Any, s: int, e: int, words: Any, masks: Any, k: int, length: int) -> bool:
     """Whether ``buf`` holds quoted key ``k`` of ``words`` (``length`` bytes) at ``s``."""
@@ -190,28 +204,32 @@ _BACKSLASHES = np.uint64(0x5C5C5C5C5C5C5C5C)
 
 
 @_native(inline=True)
-def _plain8(x: Any) -> bool:
-    """Whether none of the 8 bytes of ``x`` is ``"``, ``\\``, below 0x20 or above 0x7E (a
-    word with such a byte may also be flagged for a byte after it: the caller then reads
-    the word byte by byte)."""
+def _special8(x: Any) -> Any:
+    """The high bit of each of the 8 bytes of ``x`` that is ``"``, ``\\``, below 0x20 or
+    above 0x7E, and maybe of bytes after such a byte (a borrow or carry from it); the
+    lowest bit set is always the first such byte's."""
     q = x ^ _QUOTES
     b = x ^ _BACKSLASHES
     low = x - _ONES * np.uint64(0x20)  # a byte below 0x20 borrows into its high bit
     high = x + _ONES * np.uint64(0x01)  # 0x7F and above set the high bit
-    bad = ((q - _ONES) & ~q) | ((b - _ONES) & ~b) | (low & ~x) | high | x
-    return bool((bad & _HIGH) == 0)
+    return (((q - _ONES) & ~q) | ((b - _ONES) & ~b) | (low & ~x) | high | x) & _HIGH
 
 
 @_native(inline=True)
 def _string(buf: Any, i: int, e: int) -> int:
     """The end of the string starting at ``i`` (after its closing quote), or -1: printable
-    ASCII but ``\\``, read 8 bytes at a time while no byte of them is special."""
+    ASCII but ``\\``, read 8 bytes at a time: the first special byte is the closing quote
+    or the string is refused."""
     if i >= e or buf[i] != 34:
         return -1
     i += 1
-    while i + 8 <= e and _plain8(_load8(buf, i)):
+    while i + 8 <= e:
+        bad = _special8(_load8(buf, i))
+        if bad:
+            i += int(_ctz(bad)) >> 3
+            return i + 1 if buf[i] == 34 else -1
         i += 8
-    while i < e:
+    while i < e:  # the last bytes of the piece
         b = buf[i]
         if b == 34:
             return i + 1
