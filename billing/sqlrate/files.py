@@ -38,6 +38,7 @@ import importlib.util
 import json
 import re
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -406,6 +407,7 @@ def price_files(
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
+    warming = _warm_reader(files)
     with (
         tempfile.TemporaryDirectory(prefix="ratecard-price-") as tmp,
         duckdb_connection(threads=threads) as conn,
@@ -415,6 +417,8 @@ def price_files(
         started = time.perf_counter()
         # a byte-order mark Python refuses in the first record: the calculator reads it
         bom = {fi for fi, path in enumerate(files) if _starts_with_bom(path)}
+        if warming is not None:
+            warming.join()
         if _compiled_reader(files):
             result.reader = "compiled"
             apart, compiled, lines, early = _read_compiled(raw, files, catalog, threads, bom)
@@ -464,6 +468,31 @@ READER = "auto"
 #: 5 ms a MB against DuckDB's read (bench_price_files.py: 6.6 ms a MB against 1.6), so it
 #: pays from about 160 MB on
 COMPILED_FROM_BYTES = 128 << 20
+
+
+def _warm_reader(files: Sequence[Path]) -> threading.Thread | None:
+    """A thread loading the compiled reader while the connection is made, when ``files``
+    are big enough for it (0.5 s of a new process's first read: numba's import and its
+    machine code, much of it outside the GIL)."""
+    if READER == "duckdb" or any(p.suffix.lower() == ".parquet" for p in files):
+        return None
+    if READER == "auto" and sum(p.stat().st_size for p in files) < COMPILED_FROM_BYTES:
+        return None
+    if importlib.util.find_spec("numba") is None:
+        return None
+
+    def warm() -> None:
+        try:
+            # here: numba takes about 0.3 s to import, and only this path needs it
+            from . import lineread
+
+            lineread.warm()
+        except Exception:  # the read itself says what failed, if anything
+            return
+
+    thread = threading.Thread(target=warm, name="ratecard-warm-reader", daemon=True)
+    thread.start()
+    return thread
 
 
 def _compiled_reader(files: Sequence[Path]) -> bool:

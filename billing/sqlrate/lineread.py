@@ -276,6 +276,46 @@ def _batches(
                 os.close(fd)
 
 
+def warm() -> None:
+    """Load the compiled reader's machine code (numba's cache, or a compile the first
+    time) by reading one line as a piece is read, with the argument types of a real read
+    (other types would compile the functions again)."""
+    line = (
+        b'{"model": "m", "timestamp": "2026-01-01T00:00:00Z", "usage": {"prompt_tokens": 1, '
+        b'"completion_tokens": 1, "tool_usage": {"t": 1}}, "request": {"r": true}}\n'
+    )
+    scratch = _Scratch()
+    scratch.buf = np.frombuffer(bytearray(line), dtype=np.uint8)
+    n, _flags, _pos, distinct, _items = ls.scan_lines(
+        scratch.buf[: len(line)],
+        0,
+        len(line),
+        scratch.kind,
+        scratch.bounds,
+        scratch.ints,
+        scratch.spans,
+        scratch.codes,
+        scratch.models,
+        scratch.slots,
+        scratch.items,
+        scratch.names,
+        scratch.tmp,
+    )
+    scanned = (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n])
+    _batch(
+        0,
+        scratch.buf,
+        0,
+        scanned,
+        scratch.codes[:n],
+        scratch.models[:distinct],
+        scratch.items,
+        _Seen(),
+        lambda text: "m",
+        [],
+    )
+
+
 #: a record's ``id``: its file's index times this, plus its first byte's offset (so ids
 #: follow file order; a file may hold up to 1 TiB)
 FILE_IDS = 1 << 40

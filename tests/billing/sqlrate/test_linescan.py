@@ -570,3 +570,34 @@ def test_a_file_too_large_for_a_record_id_is_left_to_duckdb(
     assert files._compiled_reader([path])
     monkeypatch.setattr(lineread, "FILE_IDS", path.stat().st_size)
     assert not files._compiled_reader([path])
+
+
+def test_warming_loads_the_functions_a_read_runs(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lineread.warm must call each compiled function with a read's argument types: any
+    # other type would compile it again (11 s) instead of loading what a read runs
+    pytest.importorskip("duckdb")
+    from numba import typeof
+
+    from billing.sqlrate import files, lineread
+
+    calls: dict[str, set[tuple[Any, ...]]] = {"warm": set(), "read": set()}
+    phase = ["warm"]
+    for name in ("scan_lines", "columns", "gather"):
+        compiled = getattr(ls, name)
+
+        def recorded(*args: Any, _name: str = name, _f: Any = compiled) -> Any:
+            calls[phase[0]].add((_name, *(typeof(a) for a in args)))
+            return _f(*args)
+
+        monkeypatch.setattr(ls, name, recorded)
+    monkeypatch.setattr(files, "_warm_reader", lambda paths: None)
+    lineread.warm()
+    phase[0] = "read"
+    monkeypatch.setattr(files, "READER", "compiled")
+    path = tmp_path / "usage.jsonl"
+    path.write_text(GOOD + "\n" + GOOD.replace('"usage"', '"request": {"r": "x"}, "usage"'))
+    files.price_files([path])
+    assert {c[0] for c in calls["read"]} == {"scan_lines", "columns", "gather"}
+    assert calls["warm"] == calls["read"]
