@@ -464,9 +464,9 @@ def price_files(
 #: hold at least :data:`COMPILED_FROM_BYTES`), ``"compiled"`` or ``"duckdb"`` (always)
 READER = "auto"
 #: below this many bytes of JSON Lines, DuckDB reads the files: the compiled reader costs
-#: about 0.8 s to load in a new process (11 s the first time, to compile), and saves about
-#: 5 ms a MB against DuckDB's read (bench_price_files.py: 6.6 ms a MB against 1.6), so it
-#: pays from about 160 MB on
+#: about 0.5 s to load in a new process (11 s the first time, to compile), and saves about
+#: 5 ms a MB against DuckDB's read (bench_price_files.py: 1.2 to 1.4 ms a MB against 6.6),
+#: so it pays from about 100 MB on
 COMPILED_FROM_BYTES = 128 << 20
 
 
@@ -508,7 +508,7 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
     if importlib.util.find_spec("numba") is None:
         return False
     try:
-        # here: numba takes about 0.7 s to load, and only this path needs it
+        # here: numba takes about 0.3 s to import, and only this path needs it
         from . import lineread
     except (ImportError, RuntimeError):
         # installed but not loadable: beside a NumPy it does not support, or with no place
@@ -529,7 +529,7 @@ def _read_compiled(
     their tools), and the other lines of the view, for the calculator (file and
     ``[(record id, text)]``, a piece at a time: :func:`_price_lines`). Raises
     :class:`FileTextError` for a file that is not UTF-8 text."""
-    # here: numba takes about 0.7 s to load, and only this path needs it
+    # here: numba takes about 0.3 s to import, and only this path needs it
     from . import lineread
 
     keys: dict[str, str | None] = {}

@@ -181,9 +181,9 @@ def run(n: int, repeat: int) -> dict[str, Any]:
         f"{result.exact:,} by the Python calculator; total and "
         f"{sum(result.failed.values()):,} failures {'EXACT' if exact else 'WRONG'} against "
         f"Python x N/1000 in every run. Limit: the target leaves {budget:.2f} CPU-s per 1M "
-        "lines on these cores, and all of them are busy: the compiled reader's strict parse "
-        "(every byte of every line, to hold the record to what Python reads), Arrow's "
-        "columns, the calculator's records in the same minutes, then DuckDB's statements "
+        "lines on these cores, and all of them are busy: first the compiled reader's strict "
+        "parse (every byte of every line, to hold the record to what Python reads) and "
+        "Arrow's columns, then DuckDB's statements beside the calculator's records "
         f"(docs/scale-path.md). DuckDB's own reading of the same file, for comparison, per 1M "
         f"lines: {pieces}"
     )
