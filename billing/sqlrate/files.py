@@ -399,15 +399,31 @@ def price_files(
     FileNotFoundError for a missing file, :class:`FileTextError` for a file that is not
     UTF-8 text or holds a NUL byte (as ``ratecard price`` refuses it), or a ``.parquet`` file
     DuckDB cannot read."""
-    # here for start-up time: only this engine path needs it
-    from .duck import duckdb_connection
-
     catalog = catalog if catalog is not None else bundled_catalog()
     result = BulkResult()
     for path in files:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
     warming = _warm_reader(files)
+    try:
+        _price_files_in(files, catalog, threads, result, warming)
+    finally:
+        if warming is not None:  # an error before the read: let the loading end first
+            warming.join()
+    return result
+
+
+def _price_files_in(
+    files: Sequence[Path],
+    catalog: Catalog,
+    threads: int | None,
+    result: BulkResult,
+    warming: threading.Thread | None,
+) -> None:
+    """:func:`price_files`, into ``result``, once the files are known to exist."""
+    # here for start-up time: only this engine path needs it
+    from .duck import duckdb_connection
+
     with (
         tempfile.TemporaryDirectory(prefix="ratecard-price-") as tmp,
         duckdb_connection(threads=threads) as conn,
@@ -444,20 +460,25 @@ def price_files(
         if apart and compiled is None:
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
         result.seconds["read"] = time.perf_counter() - started
+        held, early_prices = early if early is not None else ([], BulkResult())
+        _merge(result, early_prices)
+        stop = threading.Event()
         with ThreadPoolExecutor(max_workers=1) as side:
             # the calculator prices the compiled reader's other lines in a second thread
             # while DuckDB rates (its statements hold no GIL): in the read, the pricing
             # held the GIL the reader's threads wait for, and lost a sixth of 2 cores
-            priced = side.submit(_price_lines, early, catalog) if early else None
-            _rate_records(raw, conn, files, catalog, result, compiled)
-            del lines  # the compiled reader's table, read by the connection until here
-            if priced is not None:
-                _merge(result, priced.result())
+            priced = side.submit(_price_lines, held, catalog, stop) if held else None
+            try:
+                _rate_records(raw, conn, files, catalog, result, compiled)
+                del lines  # the compiled reader's table, read by the connection until here
+                if priced is not None:
+                    _merge(result, priced.result())
+            finally:
+                stop.set()  # after an error (or ^C), the thread stops at its next line
     for fi in sorted(apart):
         for number, text in records_in_order([files[fi]]):
             result.records += 1
             _price_exactly(result, text, number, catalog)
-    return result
 
 
 #: which reader takes JSON Lines files: ``"auto"`` (the compiled reader when the files
@@ -519,15 +540,18 @@ def _compiled_reader(files: Sequence[Path]) -> bool:
 
 def _read_compiled(
     raw: Any, files: Sequence[Path], catalog: Catalog, threads: int | None, bom: set[int]
-) -> tuple[set[int], dict[str, str], Any, list[tuple[int, list[tuple[int, str]]]]]:
+) -> tuple[
+    set[int], dict[str, str], Any, tuple[list[tuple[int, list[tuple[int, str]]]], BulkResult]
+]:
     """The ``records`` view of JSON Lines ``files`` by the compiled reader
     (billing.sqlrate.lineread: ``model`` holds the offering key; ``id`` orders the rows),
     the files Python must read whole (left out of the view: a NUL byte, which
     :func:`_refuse_nul` then refuses, a ``\\r`` that does not end a line, and ``bom``,
     the files that start with a byte-order mark), the offerings of the fast records (key →
     key), the Arrow tables the views read (``records`` and ``tool_calls_read``, the rows of
-    their tools), and the other lines of the view, for the calculator (file and
-    ``[(record id, text)]``, a piece at a time: :func:`_price_lines`). Raises
+    their tools), and the other lines of the view: those held for the calculator (file
+    and ``[(record id, text)]``, a piece at a time: :func:`_price_lines`), and the prices
+    of those it priced during the read (beyond :data:`SLOW_HELD_CHARS`). Raises
     :class:`FileTextError` for a file that is not UTF-8 text."""
     # here: numba takes about 0.3 s to import, and only this path needs it
     from . import lineread
@@ -541,10 +565,16 @@ def _read_compiled(
         return keys[text]
 
     slow: list[tuple[int, list[tuple[int, str]]]] = []
+    held = [0]  # the characters of the lines in ``slow``
+    priced: dict[int, BulkResult] = defaultdict(BulkResult)
 
     def on_slow(fi: int, lines: list[tuple[int, str]]) -> None:
-        if lines:
+        size = sum(len(text) for _id, text in lines)
+        if held[0] + size <= SLOW_HELD_CHARS:
+            held[0] += size
             slow.append((fi, lines))
+        else:  # too many to hold: priced now, in the read (as a file of other shapes is)
+            _merge(priced[fi], _price_lines([(fi, lines)], catalog))
 
     seen, tables = lineread.read_records(raw, files, resolve, on_slow, threads)
     if seen.not_utf8 is not None:
@@ -560,17 +590,35 @@ def _read_compiled(
     tool_where = where.replace("fi NOT IN", f"event_pk // {lineread.FILE_IDS} NOT IN")
     raw.execute(f"CREATE VIEW tool_calls_read AS SELECT * FROM ratecard_tools{tool_where}")
     # an apart file's records are priced again, whole
-    early = [(fi, lines) for fi, lines in slow if fi not in apart]
-    return apart, {key: key for key in keys.values() if key is not None}, tables, early
+    held_lines = [(fi, lines) for fi, lines in slow if fi not in apart]
+    early = BulkResult()
+    for fi, part in priced.items():
+        if fi not in apart:
+            _merge(early, part)
+    keys_of = {key: key for key in keys.values() if key is not None}
+    return apart, keys_of, tables, (held_lines, early)
 
 
-def _price_lines(slow: list[tuple[int, list[tuple[int, str]]]], catalog: Catalog) -> BulkResult:
+#: the characters of the compiled reader's other lines held for the calculator to price
+#: beside DuckDB's statements (:func:`_price_lines`); lines beyond them are priced while
+#: the files are read, so that a file of another shape is not held in memory whole
+SLOW_HELD_CHARS = 64 << 20
+
+
+def _price_lines(
+    slow: list[tuple[int, list[tuple[int, str]]]],
+    catalog: Catalog,
+    stop: threading.Event | None = None,
+) -> BulkResult:
     """The calculator's prices of the compiled reader's other lines (pieces of (file,
     [(record id, text)])): ``records`` less one for each blank line, as these lines are
-    already counted in the ``records`` view."""
+    already counted in the ``records`` view. Ends early, with what it priced, once
+    ``stop`` is set."""
     result = BulkResult()
     for _fi, lines in slow:
         for row_id, doc in lines:
+            if stop is not None and stop.is_set():
+                return result
             if not doc.strip():  # a blank line is not a record (as in ``ratecard price``)
                 result.records -= 1
             else:

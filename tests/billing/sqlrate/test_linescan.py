@@ -601,3 +601,19 @@ def test_warming_loads_the_functions_a_read_runs(
     files.price_files([path])
     assert {c[0] for c in calls["read"]} == {"scan_lines", "columns", "gather"}
     assert calls["warm"] == calls["read"]
+
+
+def test_the_calculators_thread_stops_when_told() -> None:
+    # after an error or ^C in the rating, price_files sets the event and waits for the
+    # thread: it must end at its next line, not price every line held
+    import threading
+
+    from billing.rating import bundled_catalog
+    from billing.sqlrate.files import _price_lines
+
+    held = [(0, [(i, GOOD + "\n") for i in range(50)])]
+    catalog = bundled_catalog()
+    assert _price_lines(held, catalog).exact == 50
+    stop = threading.Event()
+    stop.set()
+    assert _price_lines(held, catalog, stop).exact == 0
