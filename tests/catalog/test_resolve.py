@@ -78,6 +78,21 @@ def test_unknown_id_suggests(two: Catalog) -> None:
         two.resolve("shared:fats")
 
 
+def test_a_hint_asked_again_is_the_same_and_kept(two: Catalog) -> None:
+    # the hints are kept per name and provider (records of one unknown model come by the
+    # thousand); a kept hint must be the one a fresh look-up gives, for each provider
+    for ref, provider in [("shared:fats", None), ("shared:fats", "alpha"), ("zzz", None)]:
+        for _ in range(2):
+            with pytest.raises(UnknownOfferingError) as first:
+                two.resolve(ref, provider)
+            assert str(first.value).endswith(two._closest(ref, provider) or repr(ref))
+    assert two._hints[("shared:fats", None)] == "; did you mean 'shared:fast'?"
+    assert two._hints[("zzz", None)] == ""
+    kept = len(two._hints)
+    two.resolve("shared:fast")  # a known name asks for no hint
+    assert len(two._hints) == kept
+
+
 def test_seed_ids(catalog: Catalog) -> None:
     assert catalog.resolve("qwen3-5-flash:variant1").base == "qwen3-5-flash"
     assert catalog.resolve("empiriolabs/qwen3-5-flash:variant1").variant == "variant1"
