@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import AmbiguousOfferingError, UnknownOfferingError
 from .matching import Matcher
@@ -45,6 +45,10 @@ def index_of(offerings: Mapping[str, Offering]) -> CatalogIndex:
     )
 
 
+#: the look-ups a :class:`Catalog` keeps (:attr:`Catalog._memo`), at most
+_MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class Catalog:
     models: Mapping[str, Model]
@@ -55,10 +59,19 @@ class Catalog:
     layer_of: Mapping[str, str] = field(default_factory=dict)
     #: built from ``offerings`` when not given
     index: CatalogIndex | None = field(default=None, repr=False, compare=False)
-    #: the hints of the unknown names asked for last (:meth:`_hint`)
-    _hints: dict[tuple[str, str | None], str] = field(
+    #: what :meth:`matching` and :meth:`_hint` found for the names asked for last, by
+    #: (method, name, provider): records of one model come by the thousand, and each look-up
+    #: tests every offering's rules (a record of an unknown model cost 240 us, of a model
+    #: named by a pattern about 30 more; about 25 with it)
+    _memo: dict[tuple[str, str, str | None], Any] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def _remember(self, key: tuple[str, str, str | None], value: Any) -> Any:
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
 
     def __post_init__(self) -> None:
         if self.index is None:
@@ -76,13 +89,19 @@ class Catalog:
         """The offerings whose match rules name ``ref`` (compared in lower case), sorted by
         key; only ``provider``'s when given."""
         lower = ref.lower()
-        keys = set(self._ix.by_alias.get(lower, ()))
-        for key, seller, matcher in self._ix.scanned:
-            if (provider is None or seller == provider) and key not in keys:
-                if matcher.test(lower):
-                    keys.add(key)
-        found = [self.offerings[k] for k in sorted(keys)]
-        return [o for o in found if provider is None or o.provider == provider]
+        kept = self._memo.get(("match", lower, provider))
+        if kept is None:
+            keys = set(self._ix.by_alias.get(lower, ()))
+            for key, seller, matcher in self._ix.scanned:
+                if (provider is None or seller == provider) and key not in keys:
+                    if matcher.test(lower):
+                        keys.add(key)
+            found = [self.offerings[k] for k in sorted(keys)]
+            kept = self._remember(
+                ("match", lower, provider),
+                tuple(o.key for o in found if provider is None or o.provider == provider),
+            )
+        return [self.offerings[k] for k in kept]
 
     def __iter__(self) -> Iterator[Offering]:
         return iter(sorted(self.offerings.values(), key=lambda o: (o.provider, o.id)))
@@ -194,15 +213,11 @@ class Catalog:
         return sorted(out)
 
     def _hint(self, ref: str, provider: str | None = None) -> str:
-        """``"; did you mean 'x'?"`` for an unknown name, or ``""``. Kept for the last 4,096
-        names asked for: records of an unknown model tend to come by the thousand, and
-        each hint compares the name with every offering's (240 us a record; 30 with it)."""
-        hint = self._hints.get((ref, provider))
+        """``"; did you mean 'x'?"`` for an unknown name, or ``""`` (kept: :attr:`_memo`)."""
+        hint = self._memo.get(("hint", ref, provider))
         if hint is None:
-            if len(self._hints) >= 4096:
-                self._hints.clear()
-            hint = self._hints[ref, provider] = self._closest(ref, provider)
-        return hint
+            hint = self._remember(("hint", ref, provider), self._closest(ref, provider))
+        return str(hint)
 
     def _closest(self, ref: str, provider: str | None) -> str:
         import difflib  # here for start-up time: only a wrong id needs it

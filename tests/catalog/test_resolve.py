@@ -86,11 +86,27 @@ def test_a_hint_asked_again_is_the_same_and_kept(two: Catalog) -> None:
             with pytest.raises(UnknownOfferingError) as first:
                 two.resolve(ref, provider)
             assert str(first.value).endswith(two._closest(ref, provider) or repr(ref))
-    assert two._hints[("shared:fats", None)] == "; did you mean 'shared:fast'?"
-    assert two._hints[("zzz", None)] == ""
-    kept = len(two._hints)
+    assert two._memo[("hint", "shared:fats", None)] == "; did you mean 'shared:fast'?"
+    assert two._memo[("hint", "zzz", None)] == ""
+    kept = len(two._memo)
     two.resolve("shared:fast")  # a known name asks for no hint
-    assert len(two._hints) == kept
+    assert len(two._memo) == kept
+
+
+def test_a_match_asked_again_is_the_same() -> None:
+    # matching() keeps what it found per name and provider: asked again, and asked after
+    # the kept look-ups are dropped, the same offerings (the world catalog: 275 offerings
+    # with pattern rules, 798 names named outright)
+    world = load_catalog(Path(__file__).resolve().parents[2] / "data" / "world")
+    names = ["gpt-4o-2024-08-06", "GPT-4o-2024-08-06", "claude-3-5-sonnet-latest", "zzz"]
+    for name in names:
+        for provider in (None, "openai", "anthropic"):
+            first = [o.key for o in world.matching(name, provider)]
+            assert [o.key for o in world.matching(name, provider)] == first
+            world._memo.clear()
+            assert [o.key for o in world.matching(name, provider)] == first
+    assert [o.key for o in world.matching("gpt-4o-2024-08-06", "openai")] == ["openai/gpt-4o"]
+    assert len(world.matching("claude-3-5-sonnet-latest")) == 2
 
 
 def test_seed_ids(catalog: Catalog) -> None:
