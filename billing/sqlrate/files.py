@@ -461,7 +461,6 @@ def _price_files_in(
             raw.execute(f"DELETE FROM records WHERE fi IN ({', '.join(map(str, apart))})")
         result.seconds["read"] = time.perf_counter() - started
         held, early_prices = early if early is not None else ([], BulkResult())
-        _merge(result, early_prices)
         stop = threading.Event()
         with ThreadPoolExecutor(max_workers=1) as side:
             # the calculator prices the compiled reader's other lines in a second thread
@@ -471,6 +470,9 @@ def _price_files_in(
             try:
                 _rate_records(raw, conn, files, catalog, result, compiled)
                 del lines  # the compiled reader's table, read by the connection until here
+                # after the rating, which sets ``records`` to the view's count: these
+                # prices count their blank lines out of it
+                _merge(result, early_prices)
                 if priced is not None:
                     _merge(result, priced.result())
             finally:

@@ -595,6 +595,20 @@ def test_a_lone_carriage_return_in_a_crlf_file_splits_the_line_as_python_does(
     assert got["failed"] == {"not valid JSON: Expecting value (line N, column N).": 1}
 
 
+def test_blank_lines_are_not_counted_as_records_whichever_path_prices_them(
+    tmp_path: Path,
+) -> None:
+    # lines of blanks only are not records (``ratecard price`` skips them); the compiled
+    # reader hands them to the calculator, which counted them out, but with none of its
+    # lines held (all priced in the read) the count of the records view overwrote that
+    path = tmp_path / "blanks.jsonl"
+    path.write_text(f"{GOOD}\n \n\t\n{GOOD}\n  \n", encoding="utf-8")
+    result = price_files([path])
+    # GOOD twice: 2 x 0.0000407 = 0.0000814; the 3 blank lines are no records
+    assert (result.records, result.priced, result.total) == (2, 2, Decimal("0.0000814"))
+    assert result.failed == {}
+
+
 def test_a_failure_counts_under_one_reason_whatever_the_record_id(tmp_path: Path) -> None:
     # Python writes an id holding ' in double quotes (record "it's"): the reason is still
     # the sentence alone, as for any other id (DuckDB's reader hands the calculator a
