@@ -132,15 +132,29 @@ def _piece(
     of the open file ``fd``, and the id and text of each line that is not fast (in a
     worker thread)."""
     scratch = _SCRATCH
-    buf = scratch.read(fd, lo, hi)
-    out = []
     slow: list[tuple[int, str]] = []
+    out = _read_batches(fi, scratch.read(fd, lo, hi), lo, scratch, seen, resolve, slow)
+    return out, slow
+
+
+def _read_batches(
+    fi: int,
+    buf: Any,
+    base: int,
+    scratch: _Scratch,
+    seen: _Seen,
+    resolve: Callable[[str], str | None],
+    slow: list[tuple[int, str]],
+) -> list[tuple[Any, Any]]:
+    """The Arrow batches of the lines in ``buf`` (file ``fi``'s bytes from ``base``), read
+    with ``scratch``'s arrays; the lines that are not fast added to ``slow``."""
+    out = []
     pos = 0
-    while pos < hi - lo:
+    while pos < len(buf):
         n, flags, pos, distinct, _items = ls.scan_lines(
             buf,
             pos,
-            hi - lo,
+            len(buf),
             scratch.kind,
             scratch.bounds,
             scratch.ints,
@@ -159,7 +173,7 @@ def _piece(
             _batch(
                 fi,
                 buf,
-                lo,
+                base,
                 (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n]),
                 scratch.codes[:n],
                 scratch.models[:distinct],
@@ -169,7 +183,7 @@ def _piece(
                 slow,
             )
         )
-    return out, slow
+    return out
 
 
 def _strings(buf: Any, starts: Any, ends: Any) -> Any:
@@ -284,36 +298,8 @@ def warm() -> None:
         b'{"model": "m", "timestamp": "2026-01-01T00:00:00Z", "usage": {"prompt_tokens": 1, '
         b'"completion_tokens": 1, "tool_usage": {"t": 1}}, "request": {"r": true}}\n'
     )
-    scratch = _Scratch()
-    scratch.buf = np.frombuffer(bytearray(line), dtype=np.uint8)
-    n, _flags, _pos, distinct, _items = ls.scan_lines(
-        scratch.buf[: len(line)],
-        0,
-        len(line),
-        scratch.kind,
-        scratch.bounds,
-        scratch.ints,
-        scratch.spans,
-        scratch.codes,
-        scratch.models,
-        scratch.slots,
-        scratch.items,
-        scratch.names,
-        scratch.tmp,
-    )
-    scanned = (scratch.kind[:n], scratch.bounds[:n], scratch.ints[:n], scratch.spans[:n])
-    _batch(
-        0,
-        scratch.buf,
-        0,
-        scanned,
-        scratch.codes[:n],
-        scratch.models[:distinct],
-        scratch.items,
-        _Seen(),
-        lambda text: "m",
-        [],
-    )
+    buf = np.frombuffer(bytearray(line), dtype=np.uint8)
+    _read_batches(0, buf, 0, _Scratch(), _Seen(), lambda text: "m", [])
 
 
 #: a record's ``id``: its file's index times this, plus its first byte's offset (so ids
